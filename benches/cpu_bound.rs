@@ -1,0 +1,16 @@
+//! CPU-bound: SHA-256 chains, no waits; scales with cores and nothing else.
+//!
+//! Also benchmarks `reference/bare_loop/cpu_bound`, the plainest loop over the same jobs, so the cost of the
+//! `sequential` strategy's machinery can be read off as the ratio of the two.
+
+mod common;
+
+use cvp::WorkloadKind;
+
+fn main() {
+    let config = common::config();
+    let mut c = common::criterion(&config);
+    common::bench_workload(&mut c, &config, WorkloadKind::CpuBound);
+    common::bench_bare_loop(&mut c, &config);
+    c.final_summary();
+}

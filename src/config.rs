@@ -1,0 +1,381 @@
+//! `CVP_*` environment variables -> one typed [`Config`], validated once, before anything is measured.
+//!
+//! The parser is a pure function of strings ([`Config::from_lookup`]) so every error is unit-tested without
+//! touching the process environment. A bad value is never replaced by a default: it is a [`ConfigError`]
+//! that names the variable, repeats the value and says what is accepted.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::workload::{Workload, WorkloadKind};
+
+/// Most workers any strategy may be given (`CVP_THREADS`, `--threads`).
+pub const MAX_WORKERS: usize = 1024;
+/// Most jobs a workload may have (`CVP_JOBS`, `--jobs`); `thread_per_job` spawns this many threads.
+pub const MAX_JOBS: usize = 4096;
+/// Most hash rounds per job (`CVP_ROUNDS`).
+pub const MAX_ROUNDS: u32 = 1_000_000;
+/// Longest wait per job in milliseconds (`CVP_WAIT_MS`).
+pub const MAX_WAIT_MS: u64 = 1000;
+
+/// Default hash rounds per job: about 1.3 ms of hashing on a core with SHA extensions, 5 ms without.
+pub const DEFAULT_ROUNDS: u32 = 20_000;
+/// Default wait per job: 10 ms, well above tokio's 1 ms timer granularity.
+pub const DEFAULT_WAIT_MS: u64 = 10;
+
+/// Default job count of a workload when `CVP_JOBS` is unset.
+///
+/// `cpu_bound` has 128 jobs: 4 per worker at 32 workers, the largest default count on a 16-core machine,
+/// so the speedup can approach the core count. The waiting workloads have 32 jobs: a sequential pass costs
+/// jobs x wait (320 ms), which bounds the suite's time, and 32 waits are still far more than 2 cores.
+pub fn default_jobs(kind: WorkloadKind) -> usize {
+    match kind {
+        WorkloadKind::CpuBound => 128,
+        WorkloadKind::IoBound | WorkloadKind::Mixed => 32,
+    }
+}
+
+/// How long criterion measures, and how many timed repeats `cvp run` takes (`CVP_PROFILE`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Profile {
+    /// A fast look: fewest samples.
+    Quick,
+    /// The default.
+    Standard,
+    /// Tighter confidence intervals, several times longer.
+    Thorough,
+}
+
+impl Profile {
+    /// The id: `quick`, `standard` or `thorough`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Profile::Quick => "quick",
+            Profile::Standard => "standard",
+            Profile::Thorough => "thorough",
+        }
+    }
+
+    /// criterion's warm-up time.
+    pub fn warm_up(self) -> Duration {
+        match self {
+            Profile::Quick => Duration::from_millis(200),
+            Profile::Standard => Duration::from_millis(500),
+            Profile::Thorough => Duration::from_secs(2),
+        }
+    }
+
+    /// criterion's measurement time (stretched per benchmark, see [`Profile::stretch`]).
+    pub fn measurement(self) -> Duration {
+        match self {
+            Profile::Quick => Duration::from_millis(500),
+            Profile::Standard => Duration::from_secs(2),
+            Profile::Thorough => Duration::from_secs(8),
+        }
+    }
+
+    /// criterion's sample size (10 is criterion's minimum).
+    pub fn sample_size(self) -> usize {
+        match self {
+            Profile::Quick => 10,
+            Profile::Standard => 20,
+            Profile::Thorough => 50,
+        }
+    }
+
+    /// criterion's bootstrap resamples. They dominate the time criterion spends after each benchmark
+    /// (its plots draw the bootstrap distributions), so only `thorough` keeps criterion's default 100000.
+    pub fn resamples(self) -> usize {
+        match self {
+            Profile::Quick => 5_000,
+            Profile::Standard => 20_000,
+            Profile::Thorough => 100_000,
+        }
+    }
+
+    /// Whether criterion's measurement time is stretched so that every sample holds at least two runs.
+    /// `quick` does not: its slowest configurations take one run per sample, and criterion warns
+    /// "Unable to complete 10 samples" for them, which is expected there.
+    pub fn stretch(self) -> bool {
+        self != Profile::Quick
+    }
+
+    /// Timed repeats per configuration in `cvp run` (after one untimed warm-up run).
+    pub fn repeats(self) -> usize {
+        match self {
+            Profile::Quick => 1,
+            Profile::Standard => 3,
+            Profile::Thorough => 9,
+        }
+    }
+}
+
+/// A `CVP_*` variable whose value was not accepted.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid {var}={value:?}: {problem}; accepted: {accepted}")]
+pub struct ConfigError {
+    /// The variable, e.g. `CVP_THREADS`.
+    pub var: &'static str,
+    /// The value as given.
+    pub value: String,
+    /// What is wrong with it.
+    pub problem: String,
+    /// What would be accepted.
+    pub accepted: String,
+}
+
+/// The whole configuration of a run, from `CVP_*` (and, in `cvp run`, flags that override them).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// Worker counts to sweep, ascending, distinct.
+    pub threads: Vec<usize>,
+    /// Jobs per workload; `None` means each workload's [`default_jobs`].
+    pub jobs: Option<usize>,
+    /// Hash rounds per job (`cpu_bound`, `mixed`).
+    pub rounds: u32,
+    /// Wait per job (`io_bound`, `mixed`).
+    pub wait: Duration,
+    /// How long to measure.
+    pub profile: Profile,
+}
+
+impl Config {
+    /// Reads the process environment. `available` is the parallelism the default sweep is built from.
+    pub fn from_env(available: usize) -> Result<Config, ConfigError> {
+        let mut bad_unicode = None;
+        let config = Config::from_lookup(
+            |var| match std::env::var(var) {
+                Ok(v) => Some(v),
+                Err(std::env::VarError::NotPresent) => None,
+                Err(std::env::VarError::NotUnicode(raw)) => {
+                    bad_unicode.get_or_insert((var_name(var), raw.to_string_lossy().into_owned()));
+                    Some(String::new())
+                }
+            },
+            available,
+        );
+        match bad_unicode {
+            Some((var, value)) => Err(ConfigError {
+                var,
+                value,
+                problem: "it is not valid UTF-8".into(),
+                accepted: "plain ASCII digits and words".into(),
+            }),
+            None => config,
+        }
+    }
+
+    /// Builds a config from a variable lookup (a pure function of strings: the testable core).
+    pub fn from_lookup(
+        mut lookup: impl FnMut(&str) -> Option<String>,
+        available: usize,
+    ) -> Result<Config, ConfigError> {
+        let threads = match lookup("CVP_THREADS") {
+            Some(v) => parse_threads(&v)?,
+            None => default_threads(available),
+        };
+        let jobs = match lookup("CVP_JOBS") {
+            Some(v) => Some(parse_jobs("CVP_JOBS", &v)?),
+            None => None,
+        };
+        let rounds = match lookup("CVP_ROUNDS") {
+            Some(v) => parse_rounds("CVP_ROUNDS", &v)?,
+            None => DEFAULT_ROUNDS,
+        };
+        let wait = match lookup("CVP_WAIT_MS") {
+            Some(v) => parse_wait_ms("CVP_WAIT_MS", &v)?,
+            None => Duration::from_millis(DEFAULT_WAIT_MS),
+        };
+        let profile = match lookup("CVP_PROFILE") {
+            Some(v) => parse_profile(&v)?,
+            None => Profile::Standard,
+        };
+        Ok(Config { threads, jobs, rounds, wait, profile })
+    }
+
+    /// The workload `kind` as this config sizes it.
+    pub fn workload(&self, kind: WorkloadKind) -> Workload {
+        Workload::new(kind, self.jobs.unwrap_or_else(|| default_jobs(kind)), self.wait, self.rounds)
+    }
+}
+
+/// The default sweep: 1, 2, 4, ... up to twice `available`, plus `available` itself when it is not a
+/// power of two. On 2 cores: 1, 2, 4. On 16: 1, 2, 4, 8, 16, 32. On 12: 1, 2, 4, 8, 12, 16.
+pub fn default_threads(available: usize) -> Vec<usize> {
+    let available = available.clamp(1, MAX_WORKERS / 2);
+    let mut sweep: Vec<usize> = (0..).map(|k| 1usize << k).take_while(|&n| n <= 2 * available).collect();
+    if !available.is_power_of_two() {
+        sweep.push(available);
+        sweep.sort_unstable();
+    }
+    sweep
+}
+
+fn var_name(var: &str) -> &'static str {
+    ["CVP_THREADS", "CVP_JOBS", "CVP_ROUNDS", "CVP_WAIT_MS", "CVP_PROFILE"]
+        .into_iter()
+        .find(|v| *v == var)
+        .unwrap_or("CVP_*")
+}
+
+/// Parses a whole number in `1..=max`, explaining exactly what is wrong otherwise.
+fn parse_count(
+    var: &'static str,
+    value: &str,
+    item: &str,
+    max: u64,
+    accepted: &str,
+) -> Result<u64, ConfigError> {
+    let err = |problem: String| ConfigError {
+        var,
+        value: value.to_string(),
+        problem,
+        accepted: accepted.to_string(),
+    };
+    let s = item.trim();
+    if s.is_empty() {
+        return Err(err("it is empty".into()));
+    }
+    if s.starts_with('-') && s[1..].chars().all(|c| c.is_ascii_digit()) && s.len() > 1 {
+        return Err(err(format!("{s} is negative")));
+    }
+    if !s.chars().all(|c| c.is_ascii_digit()) {
+        return Err(err(format!("{s:?} is not a whole number")));
+    }
+    let n: u64 = s.parse().map_err(|_| err(format!("{s} is too large")))?;
+    if n == 0 {
+        return Err(err("0 is not allowed".into()));
+    }
+    if n > max {
+        return Err(err(format!("{n} is above the limit of {max}")));
+    }
+    Ok(n)
+}
+
+/// `CVP_THREADS`: a comma-separated list of distinct worker counts, returned ascending.
+pub fn parse_threads(value: &str) -> Result<Vec<usize>, ConfigError> {
+    let accepted =
+        format!("a comma-separated list of distinct worker counts from 1 to {MAX_WORKERS}, e.g. 1,2,4");
+    let mut counts = Vec::new();
+    for item in value.split(',') {
+        let n = parse_count("CVP_THREADS", value, item, MAX_WORKERS as u64, &accepted)? as usize;
+        if counts.contains(&n) {
+            return Err(ConfigError {
+                var: "CVP_THREADS",
+                value: value.to_string(),
+                problem: format!("{n} is listed twice"),
+                accepted,
+            });
+        }
+        counts.push(n);
+    }
+    counts.sort_unstable();
+    Ok(counts)
+}
+
+/// `CVP_JOBS` (or `--jobs`): jobs per workload, 1 to [`MAX_JOBS`].
+pub fn parse_jobs(var: &'static str, value: &str) -> Result<usize, ConfigError> {
+    let accepted = format!("a whole number of jobs from 1 to {MAX_JOBS}");
+    Ok(parse_count(var, value, value, MAX_JOBS as u64, &accepted)? as usize)
+}
+
+/// `CVP_ROUNDS` (or `--rounds`): hash rounds per job, 1 to [`MAX_ROUNDS`].
+pub fn parse_rounds(var: &'static str, value: &str) -> Result<u32, ConfigError> {
+    let accepted = format!("a whole number of hash rounds from 1 to {MAX_ROUNDS}");
+    Ok(parse_count(var, value, value, MAX_ROUNDS as u64, &accepted)? as u32)
+}
+
+/// `CVP_WAIT_MS` (or `--wait-ms`): milliseconds per wait, 1 to [`MAX_WAIT_MS`].
+pub fn parse_wait_ms(var: &'static str, value: &str) -> Result<Duration, ConfigError> {
+    let accepted = format!("a whole number of milliseconds from 1 to {MAX_WAIT_MS}");
+    Ok(Duration::from_millis(parse_count(var, value, value, MAX_WAIT_MS, &accepted)?))
+}
+
+/// `CVP_PROFILE`: `quick`, `standard` or `thorough`.
+pub fn parse_profile(value: &str) -> Result<Profile, ConfigError> {
+    [Profile::Quick, Profile::Standard, Profile::Thorough]
+        .into_iter()
+        .find(|p| p.as_str() == value.trim())
+        .ok_or_else(|| ConfigError {
+            var: "CVP_PROFILE",
+            value: value.to_string(),
+            problem: "it is not a profile name".into(),
+            accepted: "quick, standard or thorough".into(),
+        })
+}
+
+impl fmt::Display for Profile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        Config::from_lookup(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string()), 2)
+    }
+
+    #[test]
+    fn defaults_follow_the_available_parallelism() {
+        assert_eq!(default_threads(1), vec![1, 2]);
+        assert_eq!(default_threads(2), vec![1, 2, 4]);
+        assert_eq!(default_threads(12), vec![1, 2, 4, 8, 12, 16]);
+        assert_eq!(default_threads(16), vec![1, 2, 4, 8, 16, 32]);
+        let c = with(&[]).unwrap();
+        assert_eq!(
+            (c.threads, c.jobs, c.rounds, c.profile),
+            (vec![1, 2, 4], None, DEFAULT_ROUNDS, Profile::Standard)
+        );
+    }
+
+    #[test]
+    fn valid_values_are_parsed() {
+        let c = with(&[
+            ("CVP_THREADS", "8, 1,2"),
+            ("CVP_JOBS", "7"),
+            ("CVP_ROUNDS", "3"),
+            ("CVP_WAIT_MS", "5"),
+            ("CVP_PROFILE", "quick"),
+        ])
+        .unwrap();
+        assert_eq!(c.threads, vec![1, 2, 8]);
+        assert_eq!(c.workload(WorkloadKind::Mixed).jobs, 7);
+        assert_eq!((c.rounds, c.wait, c.profile), (3, Duration::from_millis(5), Profile::Quick));
+    }
+
+    #[test]
+    fn every_bad_value_names_the_variable_the_value_and_what_is_accepted() {
+        let cases: &[(&str, &str, &str)] = &[
+            ("CVP_THREADS", "", "empty"),
+            ("CVP_THREADS", "1,,2", "empty"),
+            ("CVP_THREADS", "1,2,", "empty"),
+            ("CVP_THREADS", "0", "0 is not allowed"),
+            ("CVP_THREADS", "-2", "negative"),
+            ("CVP_THREADS", "1.5", "not a whole number"),
+            ("CVP_THREADS", "two", "not a whole number"),
+            ("CVP_THREADS", "99999999999999999999999", "too large"),
+            ("CVP_THREADS", "2,4,2", "listed twice"),
+            ("CVP_THREADS", "1025", "above the limit"),
+            ("CVP_JOBS", "0", "0 is not allowed"),
+            ("CVP_JOBS", "4097", "above the limit"),
+            ("CVP_JOBS", "1e3", "not a whole number"),
+            ("CVP_ROUNDS", "-1", "negative"),
+            ("CVP_ROUNDS", "1000001", "above the limit"),
+            ("CVP_WAIT_MS", "0.5", "not a whole number"),
+            ("CVP_WAIT_MS", "1001", "above the limit"),
+            ("CVP_PROFILE", "fast", "not a profile name"),
+            ("CVP_PROFILE", "", "not a profile name"),
+        ];
+        for &(var, value, problem) in cases {
+            let err = with(&[(var, value)]).expect_err(value);
+            let line = err.to_string();
+            assert_eq!(err.var, var);
+            assert!(line.contains(var) && line.contains(&format!("{value:?}")), "{line}");
+            assert!(line.contains(problem) && line.contains("accepted: "), "{line}");
+            assert!(!line.contains('\n'), "{line}");
+        }
+    }
+}

@@ -1,0 +1,51 @@
+//! `cvp`: measure, on your own machine, that **concurrency is structure** (many things in flight) and
+//! **parallelism is execution** (many cores busy).
+//!
+//! # The model: job x workload x strategy x workers
+//!
+//! - A **job** ([`workload::Job`]) is one independent request: a **wait** of W ms (a simulated network round
+//!   trip), then a **SHA-256 chain** of R rounds. Its digest is checkable with `sha256sum` or Python.
+//! - A **workload** ([`workload::Workload`]) is J jobs with seeds `0..J`: `cpu_bound` (no wait),
+//!   `io_bound` (no rounds) or `mixed` (both). Its digest is the XOR of the job digests.
+//! - A **strategy** ([`strategy::StrategyKind`]) runs every job with N **workers**: `sequential`, `threads`,
+//!   `thread_per_job`, `async` (tokio), `async_offload` (tokio waits, rayon hashing) or `rayon`. Every
+//!   strategy must return the same digest; the benches and `cvp run` check it before timing anything.
+//!
+//! Two numbers per run ([`measure`]) tell concurrency from parallelism:
+//! **cores busy** = CPU time / wall time, and **in flight** = (J x W) / wall time (Little's law).
+//!
+//! # Modules
+//! - [`workload`]: jobs, workloads, the digest, the SHA-256 chain and the two wait functions.
+//! - [`strategy`]: one file per strategy; pools and runtimes are built once per worker count.
+//! - [`config`]: the `CVP_*` environment variables, parsed once into a [`config::Config`].
+//! - [`machine`]: what this machine offers (cores four ways, CPU, OS, toolchain).
+//! - [`measure`]: wall and CPU time of one run.
+//! - [`sweep`]: `cvp run`'s sweep: every configuration warmed up, checked, repeated, its median kept.
+//! - [`analysis`]: speedup, efficiency, Karp-Flatt, Amdahl and USL fits, and the verdicts on claims C1..C6.
+//! - [`report`]: reading criterion's output, writing CSV, Markdown and SVG, comparing runs.
+//!
+//! # Environment variables
+//! | variable | default | accepted |
+//! |---|---|---|
+//! | `CVP_THREADS` | 1, 2, 4, ... up to 2 x available parallelism (+ the parallelism itself) | distinct counts 1..=1024 |
+//! | `CVP_JOBS` | 128 for `cpu_bound`, 32 for `io_bound` and `mixed` | 1..=4096 |
+//! | `CVP_ROUNDS` | 20000 | 1..=1000000 |
+//! | `CVP_WAIT_MS` | 10 | 1..=1000 |
+//! | `CVP_PROFILE` | `standard` | `quick`, `standard`, `thorough` |
+//!
+//! A bad value stops the program with exit status 2 and one line naming the variable, before anything runs.
+
+#![warn(missing_docs)]
+
+pub mod analysis;
+pub mod config;
+pub mod machine;
+pub mod measure;
+pub mod report;
+pub mod strategy;
+pub mod sweep;
+pub mod workload;
+
+pub use config::Config;
+pub use strategy::{Strategy, StrategyKind};
+pub use workload::{Digest, Workload, WorkloadKind};

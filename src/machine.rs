@@ -1,0 +1,280 @@
+//! What this machine offers the sweep: core counts seen four ways, the CPU, the OS and the toolchain.
+//!
+//! The counts disagree on purpose: `physical_cpus` and `logical_cpus` ignore affinity masks and cgroup
+//! quotas, `available_parallelism` (std) honours both. The sweep and every "cores" in the analysis use
+//! [`Machine::usable_cores`], which is `available_parallelism`: the cores this process may really use.
+
+use serde::{Deserialize, Serialize};
+
+/// A snapshot of the machine, as `cvp machine --json` prints it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Machine {
+    /// CPU model name (from /proc/cpuinfo), or "unknown".
+    pub cpu_model: String,
+    /// Logical CPUs (`num_cpus::get`).
+    pub logical_cpus: usize,
+    /// Physical cores (`num_cpus::get_physical`).
+    pub physical_cpus: usize,
+    /// `std::thread::available_parallelism`: honours affinity and cgroup quota.
+    pub available_parallelism: usize,
+    /// CPUs in this process's affinity mask, when the platform tells.
+    pub affinity_cpus: Option<usize>,
+    /// The cgroup CPU quota in cores, `None` when unlimited or unknown.
+    pub cgroup_cpu_quota: Option<f64>,
+    /// Operating system and architecture, e.g. `linux x86_64`.
+    pub os: String,
+    /// Kernel release, when known.
+    pub kernel: Option<String>,
+    /// The compiler that built `cvp`.
+    pub rustc: String,
+    /// This crate's version.
+    pub cvp_version: String,
+    /// The git commit `cvp` was built from, when known.
+    pub git_commit: Option<String>,
+    /// `RAYON_NUM_THREADS` as set (the suite's own pools ignore it).
+    pub rayon_num_threads: Option<String>,
+    /// `TOKIO_WORKER_THREADS` as set (the suite's own runtimes ignore it).
+    pub tokio_worker_threads: Option<String>,
+}
+
+impl Machine {
+    /// Reads the machine now.
+    pub fn detect() -> Machine {
+        Machine {
+            cpu_model: cpu_model().unwrap_or_else(|| "unknown".into()),
+            logical_cpus: num_cpus::get(),
+            physical_cpus: num_cpus::get_physical(),
+            available_parallelism: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            affinity_cpus: affinity_cpus(),
+            cgroup_cpu_quota: cgroup_cpu_quota(),
+            os: format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),
+            kernel: read_trimmed("/proc/sys/kernel/osrelease"),
+            rustc: env!("CVP_RUSTC_VERSION").to_string(),
+            cvp_version: env!("CARGO_PKG_VERSION").to_string(),
+            git_commit: Some(env!("CVP_GIT_COMMIT").to_string()).filter(|c| !c.is_empty()),
+            rayon_num_threads: std::env::var("RAYON_NUM_THREADS").ok(),
+            tokio_worker_threads: std::env::var("TOKIO_WORKER_THREADS").ok(),
+        }
+    }
+
+    /// The cores this process may really use: `available_parallelism`, which already takes the smaller of
+    /// the affinity mask and the cgroup quota.
+    pub fn usable_cores(&self) -> usize {
+        self.available_parallelism.max(1)
+    }
+
+    /// A readable folder name: CPU model and usable core count, e.g. `amd-epyc-2c`.
+    pub fn slug(&self) -> String {
+        let mut slug = String::new();
+        for c in self.cpu_model.to_lowercase().chars() {
+            if c.is_ascii_alphanumeric() {
+                slug.push(c);
+            } else if !slug.ends_with('-') && !slug.is_empty() {
+                slug.push('-');
+            }
+        }
+        let slug: Vec<&str> = slug.split('-').filter(|w| !w.is_empty() && !NOISE.contains(w)).collect();
+        let model = if slug.is_empty() { "unknown-cpu".to_string() } else { slug.join("-") };
+        format!("{model}-{}c", self.usable_cores())
+    }
+
+    /// Sentences explaining where the counts disagree and which one the sweep uses.
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        let usable = self.usable_cores();
+        if let Some(aff) = self.affinity_cpus.filter(|&a| a < self.logical_cpus) {
+            notes.push(format!(
+                "the affinity mask allows {aff} of {} logical CPUs (taskset or a container pins this process)",
+                self.logical_cpus
+            ));
+        }
+        if let Some(q) = self.cgroup_cpu_quota.filter(|&q| q < self.logical_cpus as f64) {
+            notes.push(format!("a cgroup quota allows {q:.2} cores of CPU time"));
+        }
+        if self.physical_cpus < self.logical_cpus {
+            notes.push(format!(
+                "{} logical CPUs share {} physical cores (SMT): CPU-bound speedup may flatten before {}",
+                self.logical_cpus, self.physical_cpus, self.logical_cpus
+            ));
+        }
+        notes.push(format!(
+            "the sweep and the analysis use available_parallelism = {usable}, the cores this process may \
+             really use (it honours affinity and quota; the raw logical and physical counts do not)"
+        ));
+        for (var, value) in [
+            ("RAYON_NUM_THREADS", &self.rayon_num_threads),
+            ("TOKIO_WORKER_THREADS", &self.tokio_worker_threads),
+        ] {
+            if let Some(v) = value {
+                notes.push(format!(
+                    "{var}={v} is set: the suite's pools and runtimes use explicit worker counts and ignore it"
+                ));
+            }
+        }
+        notes
+    }
+
+    /// A warning for each requested worker count above the usable cores.
+    pub fn oversubscription_warning(&self, threads: &[usize]) -> Option<String> {
+        let usable = self.usable_cores();
+        let over: Vec<String> = threads.iter().filter(|&&n| n > usable).map(|n| n.to_string()).collect();
+        (!over.is_empty()).then(|| {
+            format!(
+                "worker counts {} exceed the {usable} core(s) this process may use: CPU-bound work cannot \
+                 speed up past {usable}; these counts show concurrency, not parallelism",
+                over.join(", ")
+            )
+        })
+    }
+
+    /// The human-readable form printed by `cvp machine`.
+    pub fn to_text(&self) -> String {
+        let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "unset".into());
+        let mut s = format!(
+            "cpu model              {}\n\
+             logical cpus           {}\n\
+             physical cpus          {}\n\
+             available parallelism  {}\n\
+             affinity cpus          {}\n\
+             cgroup cpu quota       {}\n\
+             os                     {}\n\
+             kernel                 {}\n\
+             rustc                  {}\n\
+             cvp                    {} ({})\n\
+             RAYON_NUM_THREADS      {}\n\
+             TOKIO_WORKER_THREADS   {}\n",
+            self.cpu_model,
+            self.logical_cpus,
+            self.physical_cpus,
+            self.available_parallelism,
+            self.affinity_cpus.map_or("unknown".into(), |a| a.to_string()),
+            self.cgroup_cpu_quota.map_or("unlimited".into(), |q| format!("{q:.2} cores")),
+            self.os,
+            self.kernel.as_deref().unwrap_or("unknown"),
+            self.rustc,
+            self.cvp_version,
+            self.git_commit.as_deref().unwrap_or("commit unknown"),
+            opt(&self.rayon_num_threads),
+            opt(&self.tokio_worker_threads),
+        );
+        for note in self.notes() {
+            s.push_str(&format!("note: {note}\n"));
+        }
+        s
+    }
+}
+
+/// Words that make a CPU slug longer without telling models apart.
+const NOISE: &[&str] = &["r", "tm", "c", "cpu", "processor", "with", "radeon", "graphics", "core", "n"];
+
+fn read_trimmed(path: &str) -> Option<String> {
+    std::fs::read_to_string(path).ok().map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+fn cpu_model() -> Option<String> {
+    let info = std::fs::read_to_string("/proc/cpuinfo").ok()?;
+    info.lines()
+        .find(|l| l.starts_with("model name") || l.starts_with("Model") || l.starts_with("Hardware"))
+        .and_then(|l| l.split_once(':'))
+        .map(|(_, v)| v.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|v| !v.is_empty())
+}
+
+#[cfg(target_os = "linux")]
+fn affinity_cpus() -> Option<usize> {
+    // SAFETY: `set` is a zeroed cpu_set_t owned by this frame; the size passed is its size.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        if libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) != 0 {
+            return None;
+        }
+        usize::try_from(libc::CPU_COUNT(&set)).ok()
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn affinity_cpus() -> Option<usize> {
+    None
+}
+
+/// The cgroup v2 (`cpu.max`) or v1 (`cpu.cfs_quota_us`) quota of this process's cgroup, in cores.
+fn cgroup_cpu_quota() -> Option<f64> {
+    let cgroup = std::fs::read_to_string("/proc/self/cgroup").ok()?;
+    for line in cgroup.lines() {
+        let mut parts = line.splitn(3, ':');
+        let (_, controllers, path) = (parts.next()?, parts.next()?, parts.next()?);
+        if controllers.is_empty() {
+            let max = read_trimmed(&format!("/sys/fs/cgroup{path}/cpu.max"))
+                .or_else(|| read_trimmed("/sys/fs/cgroup/cpu.max"))?;
+            return parse_cpu_max(&max);
+        }
+        if controllers.split(',').any(|c| c == "cpu") {
+            for base in [
+                format!("/sys/fs/cgroup/cpu,cpuacct{path}"),
+                format!("/sys/fs/cgroup/cpu{path}"),
+                "/sys/fs/cgroup/cpu".into(),
+            ] {
+                let quota = read_trimmed(&format!("{base}/cpu.cfs_quota_us"));
+                let period = read_trimmed(&format!("{base}/cpu.cfs_period_us"));
+                if let (Some(q), Some(p)) = (quota, period) {
+                    return parse_cpu_max(&format!("{q} {p}"));
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Parses `"<quota> <period>"` (`"max ..."` or a negative quota means unlimited) into cores.
+fn parse_cpu_max(s: &str) -> Option<f64> {
+    let mut it = s.split_whitespace();
+    let quota: f64 = it.next()?.parse().ok()?;
+    let period: f64 = it.next()?.parse().ok()?;
+    (quota > 0.0 && period > 0.0).then(|| quota / period)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn machine(available: usize, logical: usize, physical: usize) -> Machine {
+        Machine {
+            cpu_model: "AMD EPYC 7B13 64-Core Processor".into(),
+            logical_cpus: logical,
+            physical_cpus: physical,
+            available_parallelism: available,
+            affinity_cpus: Some(available),
+            cgroup_cpu_quota: None,
+            os: "linux x86_64".into(),
+            kernel: None,
+            rustc: "rustc".into(),
+            cvp_version: "0".into(),
+            git_commit: None,
+            rayon_num_threads: Some("3".into()),
+            tokio_worker_threads: None,
+        }
+    }
+
+    #[test]
+    fn quota_parsing() {
+        assert_eq!(parse_cpu_max("max 100000"), None);
+        assert_eq!(parse_cpu_max("150000 100000"), Some(1.5));
+        assert_eq!(parse_cpu_max("-1 100000"), None);
+    }
+
+    #[test]
+    fn slug_is_readable_and_names_the_cores() {
+        assert_eq!(machine(2, 2, 2).slug(), "amd-epyc-7b13-64-2c");
+    }
+
+    #[test]
+    fn notes_explain_disagreements() {
+        let m = machine(1, 4, 2);
+        let notes = m.notes().join("\n");
+        assert!(notes.contains("affinity mask allows 1 of 4"), "{notes}");
+        assert!(notes.contains("SMT"), "{notes}");
+        assert!(notes.contains("RAYON_NUM_THREADS=3"), "{notes}");
+        assert!(m.oversubscription_warning(&[1, 2, 4]).unwrap().contains("2, 4"));
+        assert_eq!(m.oversubscription_warning(&[1]), None);
+    }
+}

@@ -1,0 +1,1 @@
+//! Reading criterion output, writing CSV, Markdown and SVG, and comparing runs.

@@ -1,0 +1,55 @@
+//! `async_offload`: one tokio worker overlaps all the waits; the hashing goes to a rayon pool of N threads
+//! through a oneshot channel, as tokio advises for CPU-bound work. N counts hashing threads only.
+
+use std::io;
+use std::sync::Arc;
+
+use rayon::ThreadPool;
+use tokio::runtime::Runtime;
+use tokio::sync::oneshot;
+
+use super::{Strategy, rayon_pool, tokio_runtime};
+use crate::workload::{Digest, Workload, chain, wait_async};
+
+/// Waits on a one-worker runtime, hashes on a rayon pool.
+pub struct AsyncOffload {
+    runtime: Runtime,
+    pool: Arc<ThreadPool>,
+}
+
+impl AsyncOffload {
+    /// Builds a one-worker runtime and a rayon pool of `workers` hashing threads.
+    pub fn new(workers: usize) -> io::Result<AsyncOffload> {
+        Ok(AsyncOffload {
+            runtime: tokio_runtime(1, "cvp-offload-io")?,
+            pool: Arc::new(rayon_pool(workers, "cvp-offload-cpu")?),
+        })
+    }
+}
+
+impl Strategy for AsyncOffload {
+    fn run(&self, workload: &Workload) -> Digest {
+        self.runtime.block_on(async {
+            let tasks: Vec<_> = workload
+                .jobs()
+                .map(|job| {
+                    let pool = Arc::clone(&self.pool);
+                    tokio::spawn(async move {
+                        wait_async(job.wait).await;
+                        let (tx, rx) = oneshot::channel();
+                        pool.spawn(move || {
+                            // The receiver only disappears if the task was cancelled; nothing to report then.
+                            let _ = tx.send(chain(job.seed, job.rounds));
+                        });
+                        rx.await.expect("the rayon pool dropped a hashing job")
+                    })
+                })
+                .collect();
+            let mut digest = Digest::default();
+            for task in tasks {
+                digest ^= task.await.expect("an `async_offload` task panicked");
+            }
+            digest
+        })
+    }
+}

@@ -1,0 +1,144 @@
+//! Strategies: how a workload's jobs are spread over workers. One file per strategy; this file holds the ids.
+//!
+//! A strategy is built once per worker count ([`StrategyKind::build`]): its thread pool or runtime lives in
+//! the returned value and is reused by every [`Strategy::run`], so building it is never timed.
+
+mod async_offload;
+mod async_tokio;
+mod rayon_pool;
+mod sequential;
+mod thread_per_job;
+mod threads;
+
+use std::fmt;
+use std::io;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::workload::{Digest, Workload};
+
+/// Runs every job of a workload and returns the workload digest.
+pub trait Strategy: Send + Sync {
+    /// Runs all jobs of `workload`; the result is the XOR of the job digests.
+    fn run(&self, workload: &Workload) -> Digest;
+}
+
+/// The six strategies. The id strings are criterion function ids, CSV and JSON values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StrategyKind {
+    /// The calling thread, one job after another.
+    Sequential,
+    /// N scoped OS threads pulling jobs from a shared counter.
+    Threads,
+    /// One OS thread per job (thread-per-connection).
+    ThreadPerJob,
+    /// A tokio multi-thread runtime with N workers, one task per job, hashing inline.
+    Async,
+    /// A one-worker tokio runtime for the waits; hashing sent to a rayon pool of N.
+    AsyncOffload,
+    /// A rayon pool of N, `par_iter` over the jobs; a wait blocks a pool thread.
+    Rayon,
+}
+
+impl StrategyKind {
+    /// Every strategy, in report order.
+    pub const ALL: [StrategyKind; 6] = [
+        StrategyKind::Sequential,
+        StrategyKind::Threads,
+        StrategyKind::ThreadPerJob,
+        StrategyKind::Async,
+        StrategyKind::AsyncOffload,
+        StrategyKind::Rayon,
+    ];
+
+    /// The id, e.g. `thread_per_job`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StrategyKind::Sequential => "sequential",
+            StrategyKind::Threads => "threads",
+            StrategyKind::ThreadPerJob => "thread_per_job",
+            StrategyKind::Async => "async",
+            StrategyKind::AsyncOffload => "async_offload",
+            StrategyKind::Rayon => "rayon",
+        }
+    }
+
+    /// The worker counts this strategy is run at, given the sweep and the job count: `sequential` always
+    /// uses 1 and `thread_per_job` always uses one thread per job, so they ignore the sweep.
+    pub fn worker_counts(self, sweep: &[usize], jobs: usize) -> Vec<usize> {
+        match self {
+            StrategyKind::Sequential => vec![1],
+            StrategyKind::ThreadPerJob => vec![jobs],
+            _ => sweep.to_vec(),
+        }
+    }
+
+    /// Builds the strategy with `workers` workers: pools and runtimes are created here, once.
+    pub fn build(self, workers: usize) -> io::Result<Box<dyn Strategy>> {
+        Ok(match self {
+            StrategyKind::Sequential => Box::new(sequential::Sequential),
+            StrategyKind::Threads => Box::new(threads::Threads::new(workers)),
+            StrategyKind::ThreadPerJob => Box::new(thread_per_job::ThreadPerJob),
+            StrategyKind::Async => Box::new(async_tokio::Async::new(workers)?),
+            StrategyKind::AsyncOffload => Box::new(async_offload::AsyncOffload::new(workers)?),
+            StrategyKind::Rayon => Box::new(rayon_pool::Rayon::new(workers)?),
+        })
+    }
+}
+
+impl fmt::Display for StrategyKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for StrategyKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        StrategyKind::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| {
+            format!(
+                "unknown strategy '{s}' (accepted: sequential, threads, thread_per_job, async, async_offload, rayon)"
+            )
+        })
+    }
+}
+
+/// A rayon pool of exactly `workers` threads: never the global pool, which criterion uses for its analysis.
+fn rayon_pool(workers: usize, name: &'static str) -> io::Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(workers)
+        .thread_name(move |i| format!("{name}-{i}"))
+        .build()
+        .map_err(io::Error::other)
+}
+
+/// A tokio multi-thread runtime with exactly `workers` workers and a timer.
+fn tokio_runtime(workers: usize, name: &'static str) -> io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .thread_name(name)
+        .enable_time()
+        .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip() {
+        for k in StrategyKind::ALL {
+            assert_eq!(k.as_str().parse::<StrategyKind>(), Ok(k));
+        }
+        assert!("tokio".parse::<StrategyKind>().unwrap_err().contains("accepted"));
+    }
+
+    #[test]
+    fn fixed_strategies_ignore_the_sweep() {
+        assert_eq!(StrategyKind::Sequential.worker_counts(&[2, 4], 9), vec![1]);
+        assert_eq!(StrategyKind::ThreadPerJob.worker_counts(&[2, 4], 9), vec![9]);
+        assert_eq!(StrategyKind::Rayon.worker_counts(&[2, 4], 9), vec![2, 4]);
+    }
+}

@@ -1,0 +1,238 @@
+//! Jobs and workloads: a wait (simulated network round trip), then a SHA-256 chain; nothing here knows threads.
+//!
+//! A job's digest is `h(R)` where `h0 = SHA-256(seed as 8 bytes little-endian)` and
+//! `h(k+1) = SHA-256(h(k))`. A workload's digest is the XOR of its jobs' digests, so it does not depend on
+//! the order in which a strategy finishes jobs. The two wait functions are the only place that knows a
+//! wait is a sleep: a real request would replace their bodies and nothing else.
+
+use std::fmt;
+use std::ops::{BitXor, BitXorAssign};
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+
+/// A 32-byte SHA-256 digest. XOR-combinable, printed as lowercase hex.
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Digest(pub [u8; 32]);
+
+impl Digest {
+    /// Lowercase hex, as `sha256sum` prints it.
+    pub fn to_hex(&self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+impl fmt::Display for Digest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
+impl fmt::Debug for Digest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Digest({})", self.to_hex())
+    }
+}
+
+impl BitXor for Digest {
+    type Output = Digest;
+    fn bitxor(mut self, rhs: Digest) -> Digest {
+        self ^= rhs;
+        self
+    }
+}
+
+impl BitXorAssign for Digest {
+    fn bitxor_assign(&mut self, rhs: Digest) {
+        for (a, b) in self.0.iter_mut().zip(rhs.0) {
+            *a ^= b;
+        }
+    }
+}
+
+impl FromIterator<Digest> for Digest {
+    fn from_iter<I: IntoIterator<Item = Digest>>(iter: I) -> Digest {
+        iter.into_iter().fold(Digest::default(), BitXor::bitxor)
+    }
+}
+
+/// The SHA-256 chain of one job: `h(rounds)` starting from `SHA-256(seed.to_le_bytes())`.
+///
+/// Never inlined, so every strategy runs the very same machine code for a job: otherwise the compiler may
+/// lay the loop out differently inside each strategy, and a per-job speed difference would pass for scaling.
+#[inline(never)]
+pub fn chain(seed: u64, rounds: u32) -> Digest {
+    let mut h: [u8; 32] = Sha256::digest(seed.to_le_bytes()).into();
+    for _ in 0..rounds {
+        h = Sha256::digest(h).into();
+    }
+    Digest(h)
+}
+
+/// Waits `d` on the calling OS thread, blocking it (the wait of `sequential`, `threads`,
+/// `thread_per_job` and `rayon`). A zero wait returns at once without a system call.
+pub fn wait_blocking(d: Duration) {
+    if !d.is_zero() {
+        std::thread::sleep(d);
+    }
+}
+
+/// Waits `d` without blocking the thread: the task yields to its runtime (the wait of `async` and
+/// `async_offload`). tokio's timer has millisecond granularity, so a wait ends up to 1 ms late.
+pub async fn wait_async(d: Duration) {
+    if !d.is_zero() {
+        tokio::time::sleep(d).await;
+    }
+}
+
+/// The three workloads. The id strings are the criterion group names, CSV and JSON values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WorkloadKind {
+    /// Hashing only: bound by cores.
+    CpuBound,
+    /// Waiting only (one hash per job): bound by how many waits are in flight.
+    IoBound,
+    /// A wait, then the hash chain: bound by both.
+    Mixed,
+}
+
+impl WorkloadKind {
+    /// Every workload, in report order.
+    pub const ALL: [WorkloadKind; 3] = [WorkloadKind::CpuBound, WorkloadKind::IoBound, WorkloadKind::Mixed];
+
+    /// The id: `cpu_bound`, `io_bound` or `mixed`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkloadKind::CpuBound => "cpu_bound",
+            WorkloadKind::IoBound => "io_bound",
+            WorkloadKind::Mixed => "mixed",
+        }
+    }
+}
+
+impl fmt::Display for WorkloadKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for WorkloadKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        WorkloadKind::ALL
+            .into_iter()
+            .find(|w| w.as_str() == s)
+            .ok_or_else(|| format!("unknown workload '{s}' (accepted: cpu_bound, io_bound, mixed)"))
+    }
+}
+
+/// One independent request: wait, then hash.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Job {
+    /// Seed of the hash chain; a workload's jobs have seeds `0..jobs`.
+    pub seed: u64,
+    /// The simulated network round trip.
+    pub wait: Duration,
+    /// Rounds of the hash chain after the first hash.
+    pub rounds: u32,
+}
+
+impl Job {
+    /// Runs the job on the calling thread: a blocking wait, then the chain.
+    pub fn run_blocking(&self) -> Digest {
+        wait_blocking(self.wait);
+        chain(self.seed, self.rounds)
+    }
+}
+
+/// `jobs` jobs of one kind. Build it with [`Workload::new`], which applies the kind's rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Workload {
+    /// Which workload this is.
+    pub kind: WorkloadKind,
+    /// Number of jobs (seeds `0..jobs`).
+    pub jobs: usize,
+    /// Wait per job (zero for `cpu_bound`).
+    pub wait: Duration,
+    /// Hash rounds per job (zero for `io_bound`).
+    pub rounds: u32,
+}
+
+impl Workload {
+    /// The workload `kind` with `jobs` jobs: `cpu_bound` drops the wait, `io_bound` drops the rounds.
+    pub fn new(kind: WorkloadKind, jobs: usize, wait: Duration, rounds: u32) -> Workload {
+        let (wait, rounds) = match kind {
+            WorkloadKind::CpuBound => (Duration::ZERO, rounds),
+            WorkloadKind::IoBound => (wait, 0),
+            WorkloadKind::Mixed => (wait, rounds),
+        };
+        Workload { kind, jobs, wait, rounds }
+    }
+
+    /// Job number `i` (its seed is `i`).
+    pub fn job(&self, i: usize) -> Job {
+        Job { seed: i as u64, wait: self.wait, rounds: self.rounds }
+    }
+
+    /// All jobs in seed order.
+    pub fn jobs(&self) -> impl Iterator<Item = Job> + '_ {
+        (0..self.jobs).map(|i| self.job(i))
+    }
+
+    /// The expected digest, computed by the plainest loop there is, without any wait.
+    /// Every strategy's answer is checked against this before it is timed.
+    pub fn expected_digest(&self) -> Digest {
+        self.jobs().map(|j| chain(j.seed, j.rounds)).collect()
+    }
+
+    /// Total time the jobs spend waiting, `jobs x wait`: the numerator of Little's law.
+    pub fn total_wait(&self) -> Duration {
+        self.wait * self.jobs as u32
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chain_zero_rounds_is_sha256_of_the_seed_bytes() {
+        // printf '\x00\x00\x00\x00\x00\x00\x00\x00' | sha256sum
+        assert_eq!(chain(0, 0).to_hex(), "af5570f5a1810b7af78caf4bc70a660f0df51e42baf91d4de5b2328de0e83dfc");
+    }
+
+    #[test]
+    fn chain_one_round_hashes_the_raw_digest_not_its_hex() {
+        let h0 = Sha256::digest(7u64.to_le_bytes());
+        let h1: [u8; 32] = Sha256::digest(h0).into();
+        assert_eq!(chain(7, 1), Digest(h1));
+        assert_ne!(chain(7, 1), chain(7, 0));
+    }
+
+    #[test]
+    fn xor_is_order_independent_and_self_cancelling() {
+        let (a, b, c) = (chain(1, 3), chain(2, 3), chain(3, 3));
+        assert_eq!([a, b, c].into_iter().collect::<Digest>(), [c, a, b].into_iter().collect::<Digest>());
+        assert_eq!(a ^ a, Digest::default());
+    }
+
+    #[test]
+    fn workload_rules_drop_what_the_kind_does_not_use() {
+        let w = Duration::from_millis(10);
+        assert_eq!(Workload::new(WorkloadKind::CpuBound, 4, w, 9).wait, Duration::ZERO);
+        assert_eq!(Workload::new(WorkloadKind::IoBound, 4, w, 9).rounds, 0);
+        let m = Workload::new(WorkloadKind::Mixed, 4, w, 9);
+        assert_eq!((m.wait, m.rounds, m.total_wait()), (w, 9, w * 4));
+    }
+
+    #[test]
+    fn ids_round_trip() {
+        for k in WorkloadKind::ALL {
+            assert_eq!(k.as_str().parse::<WorkloadKind>(), Ok(k));
+        }
+        assert!("cpu".parse::<WorkloadKind>().unwrap_err().contains("accepted"));
+    }
+}
