@@ -171,7 +171,7 @@ impl Config {
         available: usize,
     ) -> Result<Config, ConfigError> {
         let threads = match lookup("CVP_THREADS") {
-            Some(v) => parse_threads(&v)?,
+            Some(v) => parse_threads("CVP_THREADS", &v)?,
             None => default_threads(available),
         };
         let jobs = match lookup("CVP_JOBS") {
@@ -252,16 +252,16 @@ fn parse_count(
     Ok(n)
 }
 
-/// `CVP_THREADS`: a comma-separated list of distinct worker counts, returned ascending.
-pub fn parse_threads(value: &str) -> Result<Vec<usize>, ConfigError> {
+/// `CVP_THREADS` (or `--threads`): a comma-separated list of distinct worker counts, returned ascending.
+pub fn parse_threads(var: &'static str, value: &str) -> Result<Vec<usize>, ConfigError> {
     let accepted =
         format!("a comma-separated list of distinct worker counts from 1 to {MAX_WORKERS}, e.g. 1,2,4");
     let mut counts = Vec::new();
     for item in value.split(',') {
-        let n = parse_count("CVP_THREADS", value, item, MAX_WORKERS as u64, &accepted)? as usize;
+        let n = parse_count(var, value, item, MAX_WORKERS as u64, &accepted)? as usize;
         if counts.contains(&n) {
             return Err(ConfigError {
-                var: "CVP_THREADS",
+                var,
                 value: value.to_string(),
                 problem: format!("{n} is listed twice"),
                 accepted,

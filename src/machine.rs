@@ -11,8 +11,10 @@ use serde::{Deserialize, Serialize};
 pub struct Machine {
     /// CPU model name (from /proc/cpuinfo), or "unknown".
     pub cpu_model: String,
-    /// Logical CPUs (`num_cpus::get`).
+    /// Logical CPUs (`num_cpus::get`; on Linux it already honours the affinity mask).
     pub logical_cpus: usize,
+    /// CPUs online in the whole machine, whatever this process may use.
+    pub online_cpus: Option<usize>,
     /// Physical cores (`num_cpus::get_physical`).
     pub physical_cpus: usize,
     /// `std::thread::available_parallelism`: honours affinity and cgroup quota.
@@ -43,6 +45,7 @@ impl Machine {
         Machine {
             cpu_model: cpu_model().unwrap_or_else(|| "unknown".into()),
             logical_cpus: num_cpus::get(),
+            online_cpus: online_cpus(),
             physical_cpus: num_cpus::get_physical(),
             available_parallelism: std::thread::available_parallelism().map_or(1, |n| n.get()),
             affinity_cpus: affinity_cpus(),
@@ -82,10 +85,11 @@ impl Machine {
     pub fn notes(&self) -> Vec<String> {
         let mut notes = Vec::new();
         let usable = self.usable_cores();
-        if let Some(aff) = self.affinity_cpus.filter(|&a| a < self.logical_cpus) {
+        let online = self.online_cpus.unwrap_or(self.logical_cpus);
+        if let Some(aff) = self.affinity_cpus.filter(|&a| a < online) {
             notes.push(format!(
-                "the affinity mask allows {aff} of {} logical CPUs (taskset or a container pins this process)",
-                self.logical_cpus
+                "the affinity mask allows {aff} of {online} online CPUs (taskset or a container pins this process); \
+                 physical_cpus ignores it"
             ));
         }
         if let Some(q) = self.cgroup_cpu_quota.filter(|&q| q < self.logical_cpus as f64) {
@@ -133,6 +137,7 @@ impl Machine {
         let mut s = format!(
             "cpu model              {}\n\
              logical cpus           {}\n\
+             online cpus            {}\n\
              physical cpus          {}\n\
              available parallelism  {}\n\
              affinity cpus          {}\n\
@@ -145,6 +150,7 @@ impl Machine {
              TOKIO_WORKER_THREADS   {}\n",
             self.cpu_model,
             self.logical_cpus,
+            self.online_cpus.map_or("unknown".into(), |n| n.to_string()),
             self.physical_cpus,
             self.available_parallelism,
             self.affinity_cpus.map_or("unknown".into(), |a| a.to_string()),
@@ -178,6 +184,12 @@ fn cpu_model() -> Option<String> {
         .and_then(|l| l.split_once(':'))
         .map(|(_, v)| v.split_whitespace().collect::<Vec<_>>().join(" "))
         .filter(|v| !v.is_empty())
+}
+
+fn online_cpus() -> Option<usize> {
+    // SAFETY: sysconf has no preconditions; a negative result means unknown.
+    let n = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) };
+    usize::try_from(n).ok().filter(|&n| n > 0)
 }
 
 #[cfg(target_os = "linux")]
@@ -241,6 +253,7 @@ mod tests {
         Machine {
             cpu_model: "AMD EPYC 7B13 64-Core Processor".into(),
             logical_cpus: logical,
+            online_cpus: Some(logical),
             physical_cpus: physical,
             available_parallelism: available,
             affinity_cpus: Some(available),

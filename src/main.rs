@@ -1,9 +1,302 @@
-//! The `cvp` command: hash, machine, run (for now).
-fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let seed: u64 = args[1].parse().unwrap();
-    let rounds: u32 = args[2].parse().unwrap();
-    let t = std::time::Instant::now();
-    let d = cvp::workload::chain(seed, rounds);
-    println!("{d} {:?}", t.elapsed());
+//! The `cvp` command: `hash`, `machine`, `run`, `report` and `compare` over the `cvp` library.
+//!
+//! Exit status: 0 on success, 2 on bad input (a `CVP_*` variable, a flag, missing criterion data, an existing
+//! output folder), 1 when something that should work did not (a wrong digest, a failed write), 130 on Ctrl-C.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+use cvp::analysis::{self, Point};
+use cvp::config::{self, Config};
+use cvp::machine::Machine;
+use cvp::report::{self, ReportError, RunFile};
+use cvp::sweep::{self, Plan};
+use cvp::{StrategyKind, WorkloadKind};
+
+#[derive(Parser)]
+#[command(name = "cvp", version, about = "Concurrency is structure, parallelism is execution: measure both.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print the SHA-256 chain digest h(R) of one job, as lowercase hex.
+    Hash {
+        /// The job's seed; h0 = SHA-256(seed as 8 bytes little-endian).
+        #[arg(long)]
+        seed: u64,
+        /// Rounds after the first hash: h(k+1) = SHA-256(h(k)).
+        #[arg(long)]
+        rounds: u32,
+    },
+    /// Show what this machine offers: cores counted four ways, CPU, OS, toolchain.
+    Machine {
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sweep workloads x strategies x worker counts, measuring wall and CPU time, and judge claims C1..C6.
+    #[command(long_about = RUN_HELP)]
+    Run(RunArgs),
+    /// Turn criterion's output (and a `cvp run` JSON) into tables, fits, plots and verdicts in a folder.
+    Report(ReportArgs),
+    /// Compare two criterion baselines (by name) or two results folders, benchmark by benchmark.
+    Compare(CompareArgs),
+}
+
+const RUN_HELP: &str = "\
+Sweep workloads x strategies x worker counts. Every configuration is built (pools, runtimes), run once
+untimed as a warm-up whose digest is checked against the expected one, then repeated; the median run by
+wall time is kept with its process CPU time. Two numbers per row tell concurrency from parallelism:
+  cores busy = CPU time / wall time            (parallelism achieved)
+  in flight  = jobs x wait / wall time         (concurrency achieved, Little's law)
+Flags override the CVP_* variables of the same meaning.
+
+Verdicts (cores = available parallelism; each is 'shown', 'not shown' or 'cannot be shown here'):
+  C1 concurrency works without multiple cores: io_bound async on 1 worker takes <= 1.5 waits for all jobs.
+  C2 parallelism needs cores: cpu_bound best of threads/rayon reaches >= 0.75 x min(workers, cores) up to
+     the cores and stays <= 1.15 x cores beyond them (needs 2+ cores and a worker count above them).
+  C3 concurrent programs are often not parallel: io_bound async on 1 worker keeps >= 0.5 x jobs in flight
+     with <= 0.25 cores busy.
+  C4 more threads do not speed up an I/O-bound event loop: io_bound async at its best worker count is
+     <= 1.25x faster than on 1 worker.
+  C5 parallelism helps only CPU-bound, splittable work: io_bound threads/rayon above the cores speed up
+     > 1.25 x cores with <= 0.25 cores busy (blocked threads: concurrency), while cpu_bound never beats
+     1.15 x cores.
+  C6 concurrency is not speed: cpu_bound async on 1 worker is <= 1.10x sequential.";
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// Workloads, comma-separated [default: all]
+    #[arg(long, value_delimiter = ',', value_parser = parse_id::<WorkloadKind>)]
+    workloads: Option<Vec<WorkloadKind>>,
+    /// Strategies, comma-separated; sequential always runs as the baseline [default: all]
+    #[arg(long, value_delimiter = ',', value_parser = parse_id::<StrategyKind>)]
+    strategies: Option<Vec<StrategyKind>>,
+    /// Worker counts, comma-separated, distinct, 1..=1024 [default: CVP_THREADS, else 1, 2, 4 .. 2 x cores]
+    #[arg(long, value_parser = |v: &str| config::parse_threads("--threads", v).map(Threads).map_err(|e| e.to_string()))]
+    threads: Option<Threads>,
+    /// Jobs per workload, 1..=4096 [default: CVP_JOBS, else 128 cpu_bound, 32 io_bound and mixed]
+    #[arg(long, value_parser = |v: &str| config::parse_jobs("--jobs", v).map_err(|e| e.to_string()))]
+    jobs: Option<usize>,
+    /// Hash rounds per job, 1..=1000000 [default: CVP_ROUNDS, else 20000]
+    #[arg(long, value_parser = |v: &str| config::parse_rounds("--rounds", v).map_err(|e| e.to_string()))]
+    rounds: Option<u32>,
+    /// Milliseconds per wait, 1..=1000 [default: CVP_WAIT_MS, else 10]
+    #[arg(long, value_parser = |v: &str| config::parse_wait_ms("--wait-ms", v).map_err(|e| e.to_string()))]
+    wait_ms: Option<std::time::Duration>,
+    /// Timed repeats per configuration, 1..=100 [default: by CVP_PROFILE: quick 1, standard 3, thorough 9]
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=100))]
+    repeat: Option<u16>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+    /// Write the output to this file (atomically, when complete) instead of standard output.
+    #[arg(long)]
+    output: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct ReportArgs {
+    /// criterion's output folder [default: $CRITERION_HOME, else $CARGO_TARGET_DIR/criterion, else target/criterion]
+    #[arg(long)]
+    criterion_dir: Option<PathBuf>,
+    /// The criterion baseline to read.
+    #[arg(long, default_value = "new")]
+    baseline: String,
+    /// A `cvp run --format json` file: adds CPU time, cores busy and in flight.
+    #[arg(long)]
+    run: Option<PathBuf>,
+    /// Output folder [default: results/<machine>/<YYYY-MM-DD>]
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Replace the files of an existing output folder.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(clap::Args)]
+struct CompareArgs {
+    /// Baseline name (in the criterion folder) or results folder: the reference.
+    a: String,
+    /// Baseline name or results folder: the candidate.
+    b: String,
+    /// criterion's output folder, for baseline names [default: as for `report`]
+    #[arg(long)]
+    criterion_dir: Option<PathBuf>,
+}
+
+/// A parsed `--threads` list (one value to clap, not many).
+#[derive(Clone)]
+struct Threads(Vec<usize>);
+
+fn parse_id<T: std::str::FromStr<Err = String>>(s: &str) -> Result<T, String> {
+    s.trim().parse()
+}
+
+/// A failure and the exit status it deserves.
+enum Failure {
+    /// Bad input: exit 2.
+    Input(anyhow::Error),
+    /// Something that should have worked: exit 1.
+    Internal(anyhow::Error),
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Failure {
+        Failure::Internal(e)
+    }
+}
+
+impl From<ReportError> for Failure {
+    fn from(e: ReportError) -> Failure {
+        if e.is_input() { Failure::Input(e.into()) } else { Failure::Internal(e.into()) }
+    }
+}
+
+/// Set while a finished output is being written: Ctrl-C then waits for the write to end.
+static WRITING: AtomicBool = AtomicBool::new(false);
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // Ctrl-C: stop at once with a short message; nothing half-written is left, since files are written to a
+    // temporary name and renamed only when complete.
+    let _ = ctrlc::set_handler(|| {
+        INTERRUPTED.store(true, Ordering::SeqCst);
+        if !WRITING.load(Ordering::SeqCst) {
+            eprintln!("\ncvp: interrupted; nothing was written");
+            std::process::exit(130);
+        }
+    });
+    let result = match cli.command {
+        Command::Hash { seed, rounds } => {
+            println!("{}", cvp::workload::chain(seed, rounds));
+            Ok(())
+        }
+        Command::Machine { json } => machine(json),
+        Command::Run(args) => run(args),
+        Command::Report(args) => report_cmd(args),
+        Command::Compare(args) => compare(args),
+    };
+    if INTERRUPTED.load(Ordering::SeqCst) {
+        eprintln!("cvp: interrupted after the output was complete");
+        return ExitCode::from(130);
+    }
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Input(e)) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Internal(e)) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn machine(json: bool) -> Result<(), Failure> {
+    let m = Machine::detect();
+    if json {
+        println!("{}", serde_json::to_string_pretty(&m).context("encoding machine JSON")?);
+    } else {
+        print!("{}", m.to_text());
+    }
+    Ok(())
+}
+
+fn run(args: RunArgs) -> Result<(), Failure> {
+    let machine = Machine::detect();
+    let env = Config::from_env(machine.usable_cores()).map_err(|e| Failure::Input(e.into()))?;
+    let plan = Plan {
+        workloads: args.workloads.unwrap_or_else(|| WorkloadKind::ALL.to_vec()),
+        strategies: args.strategies.unwrap_or_else(|| StrategyKind::ALL.to_vec()),
+        threads: args.threads.map_or(env.threads, |t| t.0),
+        jobs: args.jobs.or(env.jobs),
+        rounds: args.rounds.unwrap_or(env.rounds),
+        wait_ms: args.wait_ms.unwrap_or(env.wait).as_millis() as u64,
+        repeat: args.repeat.map_or(env.profile.repeats(), usize::from),
+    };
+    if let Some(warning) = machine.oversubscription_warning(&plan.threads) {
+        eprintln!("note: {warning}");
+    }
+    let configurations = plan.configurations();
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(configurations.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {msg}")
+                .expect("a valid progress template"),
+        );
+        bar
+    });
+    let runs = sweep::run(&plan, |label| {
+        if let Some(bar) = &bar {
+            if bar.position() > 0 || !bar.message().is_empty() {
+                bar.inc(1);
+            }
+            bar.set_message(label.to_string());
+        }
+    })
+    .map_err(|e| Failure::Internal(anyhow::Error::new(e).context("a strategy computed the wrong answer")))?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let points: Vec<Point> = runs.iter().map(|r| r.point()).collect();
+    let verdicts = analysis::verdicts(&points, machine.usable_cores());
+    let file = RunFile { machine, config: plan, runs, verdicts };
+    let text = match args.format {
+        Format::Table => report::run_table(&file),
+        Format::Json => serde_json::to_string_pretty(&file).context("encoding run JSON")? + "\n",
+        Format::Csv => report::run_csv(&file.runs),
+    };
+    emit(&text, args.output.as_deref())
+}
+
+/// Prints `text`, or writes it to `path` atomically.
+fn emit(text: &str, path: Option<&Path>) -> Result<(), Failure> {
+    WRITING.store(true, Ordering::SeqCst);
+    let result = match path {
+        Some(path) => report::write_atomic(path, text.as_bytes()).map_err(Failure::from),
+        None => std::io::stdout()
+            .write_all(text.as_bytes())
+            .context("writing to standard output")
+            .map_err(Failure::from),
+    };
+    WRITING.store(false, Ordering::SeqCst);
+    result
+}
+
+fn report_cmd(args: ReportArgs) -> Result<(), Failure> {
+    let criterion_dir = args.criterion_dir.unwrap_or_else(report::criterion_home);
+    let run = args.run.as_deref().map(report::read_run_file).transpose()?;
+    let command = std::env::args().collect::<Vec<_>>().join(" ");
+    let built = report::build(&criterion_dir, &args.baseline, run, &command)?;
+    let out = args.out.unwrap_or_else(|| built.default_out());
+    WRITING.store(true, Ordering::SeqCst);
+    let written = built.write(&out, args.force);
+    WRITING.store(false, Ordering::SeqCst);
+    written?;
+    println!("wrote {}", out.display());
+    Ok(())
+}
+
+fn compare(args: CompareArgs) -> Result<(), Failure> {
+    let criterion_dir = args.criterion_dir.unwrap_or_else(report::criterion_home);
+    let text = report::compare(&criterion_dir, &args.a, &args.b)?;
+    print!("{text}");
+    Ok(())
 }

@@ -34,6 +34,11 @@ pub fn bench_workload(c: &mut Criterion, config: &Config, kind: WorkloadKind) {
     let workload = config.workload(kind);
     let expected = workload.expected_digest();
     let profile = config.profile;
+    // criterion records times, not workload sizes: leave the size beside its data for `cvp report`.
+    let home = cvp::report::criterion_home();
+    if let Err(e) = cvp::report::WorkloadSize::record(&home, &workload) {
+        eprintln!("warning: cannot record the workload size under {}: {e}", home.display());
+    }
     let mut group = c.benchmark_group(kind.as_str());
     // Iterations take milliseconds: flat sampling; no Throughput, so criterion draws the line chart.
     group

@@ -1,0 +1,145 @@
+//! SVG plots (plotters): speedup vs workers per workload, and time vs workers for `io_bound`.
+//!
+//! Both axes are logarithmic: worker counts are powers of two, and ideal scaling is then a straight line.
+
+use plotters::prelude::*;
+
+use super::{ReportError, Row};
+use crate::strategy::StrategyKind;
+use crate::workload::WorkloadKind;
+
+const SIZE: (u32, u32) = (860, 540);
+const COLORS: [RGBColor; 6] = [
+    RGBColor(0x44, 0x44, 0x44),
+    RGBColor(0x1f, 0x77, 0xb4),
+    RGBColor(0xff, 0x7f, 0x0e),
+    RGBColor(0x2c, 0xa0, 0x2c),
+    RGBColor(0xd6, 0x27, 0x28),
+    RGBColor(0x94, 0x67, 0xbd),
+];
+
+fn color(s: StrategyKind) -> RGBColor {
+    COLORS[StrategyKind::ALL.iter().position(|&k| k == s).unwrap_or(0)]
+}
+
+fn err(what: &str) -> impl Fn(Box<dyn std::error::Error + '_>) -> ReportError + '_ {
+    move |e| ReportError::Plot(format!("{what}: {e}"))
+}
+
+/// One series per strategy: (workers, y) pairs sorted by workers.
+fn series(
+    rows: &[Row],
+    workload: WorkloadKind,
+    y: impl Fn(&Row) -> Option<f64>,
+) -> Vec<(StrategyKind, Vec<(f64, f64)>)> {
+    StrategyKind::ALL
+        .into_iter()
+        .filter_map(|s| {
+            let pts: Vec<(f64, f64)> = rows
+                .iter()
+                .filter(|r| r.point.workload == workload && r.point.strategy == s)
+                .filter_map(|r| y(r).filter(|v| *v > 0.0).map(|v| (r.point.workers as f64, v)))
+                .collect();
+            (!pts.is_empty()).then_some((s, pts))
+        })
+        .collect()
+}
+
+fn draw(
+    title: &str,
+    y_desc: &str,
+    lines: &[(StrategyKind, Vec<(f64, f64)>)],
+    cores: usize,
+    ideal: bool,
+) -> Result<String, ReportError> {
+    let mut svg = String::new();
+    {
+        let all = lines.iter().flat_map(|(_, p)| p.iter());
+        let (mut x_max, mut y_min, mut y_max) = (cores as f64 * 2.0, f64::INFINITY, 0.0f64);
+        for &(x, y) in all {
+            x_max = x_max.max(x);
+            y_min = y_min.min(y);
+            y_max = y_max.max(y);
+        }
+        if ideal {
+            y_min = y_min.min(1.0);
+            y_max = y_max.max(x_max);
+        }
+        if !y_min.is_finite() {
+            (y_min, y_max) = (1.0, 2.0);
+        }
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        let e = err(title);
+        root.fill(&WHITE).map_err(|x| e(Box::new(x)))?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 22))
+            .margin(16)
+            .x_label_area_size(44)
+            .y_label_area_size(70)
+            .build_cartesian_2d((0.8..x_max * 1.25).log_scale(), (y_min / 1.5..y_max * 1.5).log_scale())
+            .map_err(|x| e(Box::new(x)))?;
+        chart
+            .configure_mesh()
+            .x_desc("workers (log scale)")
+            .y_desc(y_desc)
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .draw()
+            .map_err(|x| e(Box::new(x)))?;
+        if ideal {
+            let grey = RGBColor(0x99, 0x99, 0x99);
+            chart
+                .draw_series(DashedLineSeries::new(
+                    vec![(1.0, 1.0), (x_max, x_max)],
+                    6,
+                    4,
+                    grey.stroke_width(1),
+                ))
+                .map_err(|x| e(Box::new(x)))?
+                .label("ideal: speedup = workers")
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], grey));
+        }
+        let black = RGBColor(0, 0, 0);
+        chart
+            .draw_series(DashedLineSeries::new(
+                vec![(cores as f64, y_min / 1.5), (cores as f64, y_max * 1.5)],
+                3,
+                3,
+                black.stroke_width(1),
+            ))
+            .map_err(|x| e(Box::new(x)))?
+            .label(format!("{cores} cores"))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], black));
+        for (strategy, pts) in lines {
+            let c = color(*strategy);
+            chart
+                .draw_series(LineSeries::new(pts.clone(), c.stroke_width(2)))
+                .map_err(|x| e(Box::new(x)))?
+                .label(strategy.as_str())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+            chart
+                .draw_series(pts.iter().map(|&p| Circle::new(p, 4, c.filled())))
+                .map_err(|x| e(Box::new(x)))?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(0xcc, 0xcc, 0xcc))
+            .draw()
+            .map_err(|x| e(Box::new(x)))?;
+        root.present().map_err(|x| e(Box::new(x)))?;
+    }
+    Ok(svg)
+}
+
+/// Speedup over sequential vs workers, one line per strategy, the ideal line and the core count.
+pub fn speedup(rows: &[Row], workload: WorkloadKind, cores: usize) -> Result<String, ReportError> {
+    let lines = series(rows, workload, |r| r.speedup);
+    draw(&format!("{workload}: speedup over sequential"), "speedup (log scale)", &lines, cores, true)
+}
+
+/// Median time vs workers, one line per strategy (ms).
+pub fn time(rows: &[Row], workload: WorkloadKind, cores: usize) -> Result<String, ReportError> {
+    let lines = series(rows, workload, |r| Some(r.median_ns / 1e6));
+    draw(&format!("{workload}: time per run"), "median time, ms (log scale)", &lines, cores, false)
+}

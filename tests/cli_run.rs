@@ -1,0 +1,162 @@
+//! `cvp hash`, `cvp machine` and `cvp run` end to end, with tiny settings: the JSON schema, agreeing
+//! digests, and verdicts that follow the machine (one core under `taskset -c 0`).
+
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn cvp(args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cvp"));
+    for var in ["CVP_THREADS", "CVP_JOBS", "CVP_ROUNDS", "CVP_WAIT_MS", "CVP_PROFILE"] {
+        cmd.env_remove(var);
+    }
+    cmd.args(args).output().expect("cvp runs")
+}
+
+fn ok(out: &Output) -> String {
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+const TINY: [&str; 10] =
+    ["--jobs", "6", "--rounds", "50", "--wait-ms", "20", "--threads", "1,2", "--repeat", "1"];
+
+#[test]
+fn hash_prints_the_chain_digest() {
+    let out = ok(&cvp(&["hash", "--seed", "7", "--rounds", "1000"]));
+    assert_eq!(out.trim(), "467faa000914398109914d301b10374c1150e40f4f17639e9dc0985db600414b");
+}
+
+#[test]
+fn machine_json_has_the_documented_keys() {
+    let m: Value = serde_json::from_str(&ok(&cvp(&["machine", "--json"]))).unwrap();
+    for key in [
+        "cpu_model",
+        "logical_cpus",
+        "physical_cpus",
+        "available_parallelism",
+        "affinity_cpus",
+        "cgroup_cpu_quota",
+        "os",
+        "kernel",
+        "rustc",
+        "cvp_version",
+        "git_commit",
+        "rayon_num_threads",
+        "tokio_worker_threads",
+    ] {
+        assert!(m.get(key).is_some(), "missing {key}");
+    }
+    assert!(m["available_parallelism"].as_u64().unwrap() >= 1);
+}
+
+#[test]
+fn run_json_has_the_schema_and_every_digest_agrees() {
+    let mut args = vec!["run", "--format", "json"];
+    args.extend(TINY);
+    let v: Value = serde_json::from_str(&ok(&cvp(&args))).unwrap();
+    assert!(v["machine"]["cpu_model"].is_string());
+    assert_eq!(v["config"]["threads"], serde_json::json!([1, 2]));
+    let runs = v["runs"].as_array().unwrap();
+    // 3 workloads x (sequential + thread_per_job + 4 strategies x 2 worker counts).
+    assert_eq!(runs.len(), 3 * 10);
+    for run in runs {
+        for key in [
+            "workload",
+            "strategy",
+            "workers",
+            "jobs",
+            "wait_ms",
+            "rounds",
+            "wall_s",
+            "cpu_s",
+            "speedup",
+            "cores_busy",
+            "in_flight",
+            "digest",
+        ] {
+            assert!(run.get(key).is_some(), "missing {key} in {run}");
+        }
+        assert!(run["wall_s"].as_f64().unwrap() > 0.0);
+        let same_workload_seq =
+            runs.iter().find(|r| r["workload"] == run["workload"] && r["strategy"] == "sequential").unwrap();
+        assert_eq!(run["digest"], same_workload_seq["digest"], "{run}");
+        assert_eq!(run["digest"].as_str().unwrap().len(), 64);
+    }
+    let io_seq = runs.iter().find(|r| r["workload"] == "io_bound" && r["strategy"] == "sequential").unwrap();
+    assert_eq!(
+        (io_seq["jobs"].as_u64(), io_seq["wait_ms"].as_u64(), io_seq["rounds"].as_u64()),
+        (Some(6), Some(20), Some(0))
+    );
+    let verdicts = v["verdicts"].as_array().unwrap();
+    let claims: Vec<&str> = verdicts.iter().map(|v| v["claim"].as_str().unwrap()).collect();
+    assert_eq!(claims, ["C1", "C2", "C3", "C4", "C5", "C6"]);
+    for verdict in verdicts {
+        let word = verdict["verdict"].as_str().unwrap();
+        assert!(["shown", "not shown", "cannot be shown here"].contains(&word), "{word}");
+        assert!(!verdict["evidence"].as_str().unwrap().is_empty());
+    }
+}
+
+#[test]
+fn run_csv_and_table_formats() {
+    let mut args = vec!["run", "--format", "csv", "--workloads", "io_bound", "--strategies", "async"];
+    args.extend(TINY);
+    let csv = ok(&cvp(&args));
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some(
+            "workload,strategy,workers,jobs,wait_ms,rounds,wall_s,cpu_s,speedup,cores_busy,in_flight,digest"
+        )
+    );
+    // sequential (always, as the baseline) + async at 1 and 2 workers.
+    assert_eq!(lines.count(), 3);
+    args[2] = "table";
+    let table = ok(&cvp(&args));
+    assert!(table.contains("cores busy") && table.contains("in flight") && table.contains("C6"), "{table}");
+}
+
+#[test]
+fn output_file_is_written_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("run.json");
+    let mut args =
+        vec!["run", "--format", "json", "--workloads", "cpu_bound", "--output", path.to_str().unwrap()];
+    args.extend(TINY);
+    assert!(ok(&cvp(&args)).is_empty(), "nothing on stdout when --output is given");
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert!(v["runs"].as_array().is_some_and(|r| !r.is_empty()));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left");
+}
+
+/// Under `taskset -c 0` one core is usable: C2 cannot be shown, while C1 and C3 still are.
+#[test]
+fn one_core_changes_the_verdicts_that_need_cores() {
+    if Command::new("taskset").arg("--version").output().is_err() {
+        eprintln!("skipped: taskset is not installed");
+        return;
+    }
+    let out = Command::new("taskset")
+        .args([
+            "-c",
+            "0",
+            env!("CARGO_BIN_EXE_cvp"),
+            "run",
+            "--format",
+            "json",
+            "--jobs",
+            "16",
+            "--wait-ms",
+            "20",
+        ])
+        .args(["--rounds", "200", "--threads", "1,2,4", "--repeat", "3"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_str(&ok(&out)).unwrap();
+    assert_eq!(v["machine"]["available_parallelism"], 1);
+    let verdict = |c: usize| v["verdicts"][c]["verdict"].as_str().unwrap().to_string();
+    assert_eq!(verdict(1), "cannot be shown here", "C2: {}", v["verdicts"][1]);
+    assert_eq!(verdict(0), "shown", "C1: {}", v["verdicts"][0]);
+    assert_eq!(verdict(2), "shown", "C3: {}", v["verdicts"][2]);
+}
