@@ -1,6 +1,8 @@
 //! SVG plots (plotters): speedup vs workers per workload, and time vs workers for `io_bound`.
 //!
 //! Both axes are logarithmic: worker counts are powers of two, and ideal scaling is then a straight line.
+//! `thread_per_job` always runs one thread per job, so it is drawn as a horizontal reference level, not at
+//! x = jobs (which would squeeze every other line into a corner).
 
 use plotters::prelude::*;
 
@@ -53,11 +55,17 @@ fn draw(
     ideal: bool,
 ) -> Result<String, ReportError> {
     let mut svg = String::new();
+    let level = lines.iter().find(|(s, _)| *s == StrategyKind::ThreadPerJob).and_then(|(_, p)| p.first().copied());
+    let lines: Vec<&(StrategyKind, Vec<(f64, f64)>)> =
+        lines.iter().filter(|(s, _)| *s != StrategyKind::ThreadPerJob).collect();
     {
-        let all = lines.iter().flat_map(|(_, p)| p.iter());
-        let (mut x_max, mut y_min, mut y_max) = (cores as f64 * 2.0, f64::INFINITY, 0.0f64);
-        for &(x, y) in all {
+        let (mut x_max, mut y_min, mut y_max) = (cores as f64, f64::INFINITY, 0.0f64);
+        for &(x, y) in lines.iter().flat_map(|(_, p)| p.iter()) {
             x_max = x_max.max(x);
+            y_min = y_min.min(y);
+            y_max = y_max.max(y);
+        }
+        if let Some((_, y)) = level {
             y_min = y_min.min(y);
             y_max = y_max.max(y);
         }
@@ -65,6 +73,7 @@ fn draw(
             y_min = y_min.min(1.0);
             y_max = y_max.max(x_max);
         }
+        // Headroom above the highest point keeps the legend (upper left) off the lines.
         if !y_min.is_finite() {
             (y_min, y_max) = (1.0, 2.0);
         }
@@ -76,12 +85,13 @@ fn draw(
             .margin(16)
             .x_label_area_size(44)
             .y_label_area_size(70)
-            .build_cartesian_2d((0.8..x_max * 1.25).log_scale(), (y_min / 1.5..y_max * 1.5).log_scale())
+            .build_cartesian_2d((0.8..x_max * 1.25).log_scale(), (y_min / 1.5..y_max * 6.0).log_scale())
             .map_err(|x| e(Box::new(x)))?;
         chart
             .configure_mesh()
             .x_desc("workers (log scale)")
             .y_desc(y_desc)
+            .light_line_style(WHITE)
             .x_label_formatter(&|x| format!("{x:.0}"))
             .draw()
             .map_err(|x| e(Box::new(x)))?;
@@ -101,7 +111,7 @@ fn draw(
         let black = RGBColor(0, 0, 0);
         chart
             .draw_series(DashedLineSeries::new(
-                vec![(cores as f64, y_min / 1.5), (cores as f64, y_max * 1.5)],
+                vec![(cores as f64, y_min / 1.5), (cores as f64, y_max * 6.0)],
                 3,
                 3,
                 black.stroke_width(1),
@@ -109,6 +119,14 @@ fn draw(
             .map_err(|x| e(Box::new(x)))?
             .label(format!("{cores} cores"))
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], black));
+        if let Some((jobs, y)) = level {
+            let c = color(StrategyKind::ThreadPerJob);
+            chart
+                .draw_series(DashedLineSeries::new(vec![(0.8, y), (x_max * 1.25, y)], 8, 4, c.stroke_width(2)))
+                .map_err(|x| e(Box::new(x)))?
+                .label(format!("thread_per_job ({jobs:.0} threads, one per job)"))
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+        }
         for (strategy, pts) in lines {
             let c = color(*strategy);
             chart

@@ -191,8 +191,8 @@ pub fn readme(report: &Report, ctx: &ReadmeContext) -> String {
     for (w, src) in ctx.sizes {
         let (size, from) = match src {
             SizeSource::Recorded(x) => (x, "recorded by the bench"),
-            SizeSource::RunFile(x) => (x, "taken from the run file (the bench recorded none)"),
-            SizeSource::Assumed(x) => (x, "ASSUMED to be the default (nothing recorded)"),
+            SizeSource::RunFile(x) => (x, "from the run file: the bench recorded none"),
+            SizeSource::Assumed(x) => (x, "ASSUMED: the default, since nothing was recorded"),
         };
         let _ = writeln!(
             s,
