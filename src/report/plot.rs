@@ -55,7 +55,8 @@ fn draw(
     ideal: bool,
 ) -> Result<String, ReportError> {
     let mut svg = String::new();
-    let level = lines.iter().find(|(s, _)| *s == StrategyKind::ThreadPerJob).and_then(|(_, p)| p.first().copied());
+    let level =
+        lines.iter().find(|(s, _)| *s == StrategyKind::ThreadPerJob).and_then(|(_, p)| p.first().copied());
     let lines: Vec<&(StrategyKind, Vec<(f64, f64)>)> =
         lines.iter().filter(|(s, _)| *s != StrategyKind::ThreadPerJob).collect();
     {
@@ -122,7 +123,12 @@ fn draw(
         if let Some((jobs, y)) = level {
             let c = color(StrategyKind::ThreadPerJob);
             chart
-                .draw_series(DashedLineSeries::new(vec![(0.8, y), (x_max * 1.25, y)], 8, 4, c.stroke_width(2)))
+                .draw_series(DashedLineSeries::new(
+                    vec![(0.8, y), (x_max * 1.25, y)],
+                    8,
+                    4,
+                    c.stroke_width(2),
+                ))
                 .map_err(|x| e(Box::new(x)))?
                 .label(format!("thread_per_job ({jobs:.0} threads, one per job)"))
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));

@@ -199,6 +199,17 @@ pub fn readme(report: &Report, ctx: &ReadmeContext) -> String {
             "- `{w}`: {} jobs, wait {} ms, {} rounds ({from}).",
             size.jobs, size.wait_ms, size.rounds
         );
+        if let Some(run) = ctx.run.filter(|r| r.config.workloads.contains(w)) {
+            let theirs = super::WorkloadSize::of(&run.config.workload(*w));
+            if theirs != *size {
+                let _ = writeln!(
+                    s,
+                    "  WARNING: the `cvp run` file ran `{w}` with {} jobs, wait {} ms, {} rounds: its cores busy \
+                     and in flight describe another size than criterion's times.",
+                    theirs.jobs, theirs.wait_ms, theirs.rounds
+                );
+            }
+        }
     }
     s += "\n## Machine\n\n| | |\n|---|---|\n";
     let rows = [
