@@ -234,7 +234,8 @@ fn parse_count(
     };
     let s = item.trim();
     if s.is_empty() {
-        return Err(err("it is empty".into()));
+        let problem = if value.trim().is_empty() { "it is empty" } else { "the list has an empty item" };
+        return Err(err(problem.into()));
     }
     if s.starts_with('-') && s[1..].chars().all(|c| c.is_ascii_digit()) && s.len() > 1 {
         return Err(err(format!("{s} is negative")));
@@ -350,8 +351,8 @@ mod tests {
     fn every_bad_value_names_the_variable_the_value_and_what_is_accepted() {
         let cases: &[(&str, &str, &str)] = &[
             ("CVP_THREADS", "", "empty"),
-            ("CVP_THREADS", "1,,2", "empty"),
-            ("CVP_THREADS", "1,2,", "empty"),
+            ("CVP_THREADS", "1,,2", "empty item"),
+            ("CVP_THREADS", "1,2,", "empty item"),
             ("CVP_THREADS", "0", "0 is not allowed"),
             ("CVP_THREADS", "-2", "negative"),
             ("CVP_THREADS", "1.5", "not a whole number"),
