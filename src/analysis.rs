@@ -312,7 +312,7 @@ fn c2(points: &[Point], cores: usize) -> Judged {
         let expect = n.min(cores) as f64;
         let fine = if n <= cores { x >= FOLLOWS * expect } else { x <= CAP * cores as f64 };
         ok &= fine;
-        parts.push(format!("{n} workers {x:.2}x ({s})"));
+        parts.push(format!("N={n} {x:.2}x ({s})"));
     }
     judge(
         ok,
@@ -354,7 +354,7 @@ fn c4(points: &[Point]) -> Judged {
     let walls: Vec<String> = ns
         .iter()
         .filter_map(|&n| find(points, io, StrategyKind::Async, n))
-        .map(|p| format!("{} workers {}", p.workers, ms(p.wall_s)))
+        .map(|p| format!("N={} {}", p.workers, ms(p.wall_s)))
         .collect();
     let best = points
         .iter()
@@ -396,9 +396,9 @@ fn c5(points: &[Point], cores: usize) -> Judged {
     judge(
         io_ok && cpu_ok,
         format!(
-            "io_bound {s} at {n} workers: {io_x:.2}x with {busy:.3} cores busy (gain from blocked threads: \
-             criterion > {PAST_CORES} x {cores} cores, <= {IDLE_CORES} busy); cpu_bound best {cpu_x:.2}x at {m} \
-             workers (criterion: <= {CAP} x {cores} cores)"
+            "io_bound {s} at N={n}: {io_x:.2}x with {busy:.3} cores busy (gain from blocked threads: \
+             criterion > {PAST_CORES} x {cores} cores, <= {IDLE_CORES} busy); cpu_bound best {cpu_x:.2}x at N={m} \
+             (criterion: <= {CAP} x {cores} cores)"
         ),
     )
 }

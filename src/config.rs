@@ -59,7 +59,7 @@ impl Profile {
     /// criterion's warm-up time.
     pub fn warm_up(self) -> Duration {
         match self {
-            Profile::Quick => Duration::from_millis(200),
+            Profile::Quick => Duration::from_millis(100),
             Profile::Standard => Duration::from_millis(500),
             Profile::Thorough => Duration::from_secs(2),
         }
@@ -68,7 +68,7 @@ impl Profile {
     /// criterion's measurement time (stretched per benchmark, see [`Profile::stretch`]).
     pub fn measurement(self) -> Duration {
         match self {
-            Profile::Quick => Duration::from_millis(500),
+            Profile::Quick => Duration::from_millis(400),
             Profile::Standard => Duration::from_secs(2),
             Profile::Thorough => Duration::from_secs(8),
         }

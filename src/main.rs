@@ -282,9 +282,8 @@ fn emit(text: &str, path: Option<&Path>) -> Result<(), Failure> {
 
 fn report_cmd(args: ReportArgs) -> Result<(), Failure> {
     let criterion_dir = args.criterion_dir.unwrap_or_else(report::criterion_home);
-    let run = args.run.as_deref().map(report::read_run_file).transpose()?;
     let command = std::env::args().collect::<Vec<_>>().join(" ");
-    let built = report::build(&criterion_dir, &args.baseline, run, &command)?;
+    let built = report::build(&criterion_dir, &args.baseline, args.run.as_deref(), &command)?;
     let out = args.out.unwrap_or_else(|| built.default_out());
     WRITING.store(true, Ordering::SeqCst);
     let written = built.write(&out, args.force);

@@ -5,9 +5,11 @@
 //! and the check of the digest against the expected one happen before criterion starts timing.
 
 use std::process::exit;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use criterion::{AxisScale, BenchmarkId, Criterion, PlotConfiguration, SamplingMode};
+use criterion::measurement::WallTime;
+use criterion::{AxisScale, BenchmarkGroup, BenchmarkId, Criterion, PlotConfiguration, SamplingMode};
+use cvp::config::Profile;
 use cvp::{Config, StrategyKind, WorkloadKind};
 
 /// The config from `CVP_*`; a bad value ends the process with status 2 and one line, before anything runs.
@@ -33,7 +35,6 @@ pub fn criterion(config: &Config) -> Criterion {
 pub fn bench_workload(c: &mut Criterion, config: &Config, kind: WorkloadKind) {
     let workload = config.workload(kind);
     let expected = workload.expected_digest();
-    let profile = config.profile;
     // criterion records times, not workload sizes: leave the size beside its data for `cvp report`.
     let home = cvp::report::criterion_home();
     if let Err(e) = cvp::report::WorkloadSize::record(&home, &workload) {
@@ -59,11 +60,7 @@ pub fn bench_workload(c: &mut Criterion, config: &Config, kind: WorkloadKind) {
                 );
                 exit(1);
             }
-            // criterion's flat sampling warns unless a sample holds two or more runs: make room for two.
-            if profile.stretch() {
-                let needed = once.mul_f64(1.1 * profile.sample_size() as f64);
-                group.measurement_time(profile.measurement().max(needed));
-            }
+            fit_measurement(&mut group, config.profile, once);
             group.bench_with_input(BenchmarkId::new(strategy.as_str(), workers), &workload, |b, w| {
                 b.iter(|| built.run(w))
             });
@@ -72,12 +69,24 @@ pub fn bench_workload(c: &mut Criterion, config: &Config, kind: WorkloadKind) {
     group.finish();
 }
 
+/// criterion's flat sampling warns unless a sample holds two or more runs: unless the profile is `quick`,
+/// stretch the measurement time to fit two runs of `once` per sample.
+fn fit_measurement(group: &mut BenchmarkGroup<'_, WallTime>, profile: Profile, once: Duration) {
+    if profile.stretch() {
+        let needed = once.mul_f64(1.1 * profile.sample_size() as f64);
+        group.measurement_time(profile.measurement().max(needed));
+    }
+}
+
 /// `reference/bare_loop/cpu_bound`: the cpu_bound jobs hashed by a plain loop, without any strategy.
 #[allow(dead_code)] // used by the cpu_bound bench only
 pub fn bench_bare_loop(c: &mut Criterion, config: &Config) {
     let workload = config.workload(WorkloadKind::CpuBound);
     let mut group = c.benchmark_group("reference");
     group.sampling_mode(SamplingMode::Flat);
+    let start = Instant::now();
+    std::hint::black_box(workload.expected_digest());
+    fit_measurement(&mut group, config.profile, start.elapsed());
     group.bench_function(BenchmarkId::new("bare_loop", WorkloadKind::CpuBound.as_str()), |b| {
         b.iter(|| std::hint::black_box(&workload).expected_digest())
     });

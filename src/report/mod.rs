@@ -167,14 +167,15 @@ fn civil_date(days: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
-/// Reads criterion's `baseline` under `criterion_dir` (and optionally a `cvp run` file) and computes the
+/// Reads criterion's `baseline` under `criterion_dir` (and optionally the `cvp run` file at `run_path`) and computes the
 /// whole results folder in memory. `command` is recorded in the generated README.
 pub fn build(
     criterion_dir: &Path,
     baseline: &str,
-    run: Option<RunFile>,
+    run_path: Option<&Path>,
     command: &str,
 ) -> Result<Report, ReportError> {
+    let run = run_path.map(read_run_file).transpose()?;
     let measured = criterion::read(criterion_dir, baseline)?;
     let machine = run.as_ref().map_or_else(Machine::detect, |r| r.machine.clone());
     let cores = machine.usable_cores();
@@ -240,6 +241,7 @@ pub fn build(
         criterion_dir,
         baseline,
         run: run.as_ref(),
+        run_path,
         sizes: &sizes,
         bare_loop_ns: bare_loop,
     };

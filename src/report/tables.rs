@@ -163,8 +163,10 @@ pub struct ReadmeContext<'a> {
     pub criterion_dir: &'a Path,
     /// The baseline read.
     pub baseline: &'a str,
-    /// The `cvp run` file, if one was given.
+    /// The `cvp run` file, if one was given, and its path.
     pub run: Option<&'a RunFile>,
+    /// Where the run file was read from.
+    pub run_path: Option<&'a Path>,
     /// Where each workload's size came from.
     pub sizes: &'a [(WorkloadKind, SizeSource)],
     /// `reference/bare_loop/cpu_bound`, if measured.
@@ -183,8 +185,12 @@ pub fn readme(report: &Report, ctx: &ReadmeContext) -> String {
           distrust any difference smaller than the confidence intervals.\n\n";
     s += "## How these numbers were made\n\n```sh\ncargo bench";
     let _ = writeln!(s, "                      # criterion data, baseline `{}`", ctx.baseline);
-    if ctx.run.is_some() {
-        s += "cvp run --format json --output <file> # CPU time, cores busy, in flight\n";
+    if let Some(path) = ctx.run_path {
+        let _ = writeln!(
+            s,
+            "cvp run --format json --output {} # CPU time, cores busy, in flight",
+            path.display()
+        );
     }
     let _ = writeln!(s, "{}\n```\n", ctx.command);
     let _ = writeln!(s, "criterion folder: `{}`.", ctx.criterion_dir.display());

@@ -8,7 +8,7 @@ use rayon::ThreadPool;
 use tokio::runtime::Runtime;
 use tokio::sync::oneshot;
 
-use super::{Strategy, rayon_pool, tokio_runtime};
+use super::{Strategy, rayon_pool, tokio_runtime, xor_tasks};
 use crate::workload::{Digest, Workload, chain, wait_async};
 
 /// Waits on a one-worker runtime, hashes on a rayon pool.
@@ -45,11 +45,7 @@ impl Strategy for AsyncOffload {
                     })
                 })
                 .collect();
-            let mut digest = Digest::default();
-            for task in tasks {
-                digest ^= task.await.expect("an `async_offload` task panicked");
-            }
-            digest
+            xor_tasks(tasks, "async_offload").await
         })
     }
 }

@@ -7,7 +7,7 @@ use std::io;
 
 use tokio::runtime::Runtime;
 
-use super::{Strategy, tokio_runtime};
+use super::{Strategy, tokio_runtime, xor_tasks};
 use crate::workload::{Digest, Workload, chain, wait_async};
 
 /// One task per job on a runtime of N workers.
@@ -34,11 +34,7 @@ impl Strategy for Async {
                     })
                 })
                 .collect();
-            let mut digest = Digest::default();
-            for task in tasks {
-                digest ^= task.await.expect("an `async` task panicked");
-            }
-            digest
+            xor_tasks(tasks, "async").await
         })
     }
 }

@@ -114,6 +114,15 @@ fn rayon_pool(workers: usize, name: &'static str) -> io::Result<rayon::ThreadPoo
         .map_err(io::Error::other)
 }
 
+/// Awaits every task and XORs their digests (the tail of both async strategies).
+async fn xor_tasks(tasks: Vec<tokio::task::JoinHandle<Digest>>, strategy: &str) -> Digest {
+    let mut digest = Digest::default();
+    for task in tasks {
+        digest ^= task.await.unwrap_or_else(|e| panic!("an `{strategy}` task failed: {e}"));
+    }
+    digest
+}
+
 /// A tokio multi-thread runtime with exactly `workers` workers and a timer.
 fn tokio_runtime(workers: usize, name: &'static str) -> io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
