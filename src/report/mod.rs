@@ -304,14 +304,10 @@ fn workload_size(dir: &Path, kind: WorkloadKind, run: Option<&RunFile>) -> SizeS
     if let Some(r) = run {
         return SizeSource::RunFile(WorkloadSize::of(&r.config.workload(kind)));
     }
-    let defaults = crate::config::Config {
-        threads: vec![1],
-        jobs: None,
-        rounds: crate::config::DEFAULT_ROUNDS,
-        wait: std::time::Duration::from_millis(crate::config::DEFAULT_WAIT_MS),
-        profile: crate::config::Profile::Standard,
-    };
-    SizeSource::Assumed(WorkloadSize::of(&defaults.workload(kind)))
+    let wait = std::time::Duration::from_millis(crate::config::DEFAULT_WAIT_MS);
+    let defaults =
+        crate::Workload::new(kind, crate::config::default_jobs(kind), wait, crate::config::DEFAULT_ROUNDS);
+    SizeSource::Assumed(WorkloadSize::of(&defaults))
 }
 
 impl Report {
