@@ -10,9 +10,10 @@ use cvp::WorkloadKind;
 fn main() {
     let config = common::config();
     let mut c = common::criterion(&config);
+    let recorder = common::Recorder::new(&config);
     // The bare loop runs first, right before `cpu_bound/sequential/1`: measured minutes apart, the two
     // would differ by the machine's drift rather than by the strategy's cost.
-    common::bench_bare_loop(&mut c, &config);
-    common::bench_workload(&mut c, &config, WorkloadKind::CpuBound);
+    common::bench_bare_loop(&mut c, &config, &recorder);
+    common::bench_workload(&mut c, &config, &recorder, WorkloadKind::CpuBound);
     c.final_summary();
 }

@@ -24,16 +24,20 @@ pub const DEFAULT_ROUNDS: u32 = 20_000;
 /// Default wait per job: 10 ms, well above tokio's 1 ms timer granularity.
 pub const DEFAULT_WAIT_MS: u64 = 10;
 
-/// Default job count of a workload when `CVP_JOBS` is unset.
+/// Default job count of a workload when `CVP_JOBS` is unset, given the worker counts of the sweep.
 ///
-/// `cpu_bound` has 128 jobs: 4 per worker at 32 workers, the largest default count on a 16-core machine,
-/// so the speedup can approach the core count. The waiting workloads have 32 jobs: a sequential pass costs
-/// jobs x wait (320 ms), which bounds the suite's time, and 32 waits are still far more than 2 cores.
-pub fn default_jobs(kind: WorkloadKind) -> usize {
-    match kind {
-        WorkloadKind::CpuBound => 128,
-        WorkloadKind::IoBound | WorkloadKind::Mixed => 32,
-    }
+/// `cpu_bound` has 128 jobs, or 4 per worker at the largest worker count if that is more: on 16 cores
+/// (largest default count 32) the speedup can approach the core count. The waiting workloads have 32 jobs,
+/// or 2 per worker at the largest worker count if that is more (64 on 16 cores, 256 on 64), so `threads`
+/// at the largest count can reach a speedup of that count and the claims on I/O stay decidable on any
+/// machine; a sequential pass costs jobs x wait, which bounds the suite's time.
+pub fn default_jobs(kind: WorkloadKind, threads: &[usize]) -> usize {
+    let most = threads.iter().copied().max().unwrap_or(1);
+    let jobs = match kind {
+        WorkloadKind::CpuBound => 128.max(4 * most),
+        WorkloadKind::IoBound | WorkloadKind::Mixed => 32.max(2 * most),
+    };
+    jobs.min(MAX_JOBS)
 }
 
 /// How long criterion measures, and how many timed repeats `cvp run` takes (`CVP_PROFILE`).
@@ -130,7 +134,7 @@ pub struct ConfigError {
 pub struct Config {
     /// Worker counts to sweep, ascending, distinct.
     pub threads: Vec<usize>,
-    /// Jobs per workload; `None` means each workload's [`default_jobs`].
+    /// Jobs per workload; `None` means each workload's [`default_jobs`] for this sweep.
     pub jobs: Option<usize>,
     /// Hash rounds per job (`cpu_bound`, `mixed`).
     pub rounds: u32,
@@ -196,7 +200,12 @@ impl Config {
 
     /// The workload `kind` as this config sizes it.
     pub fn workload(&self, kind: WorkloadKind) -> Workload {
-        Workload::new(kind, self.jobs.unwrap_or_else(|| default_jobs(kind)), self.wait, self.rounds)
+        Workload::new(
+            kind,
+            self.jobs.unwrap_or_else(|| default_jobs(kind, &self.threads)),
+            self.wait,
+            self.rounds,
+        )
     }
 }
 
@@ -212,11 +221,11 @@ pub fn default_threads(available: usize) -> Vec<usize> {
     sweep
 }
 
+/// Every variable the suite reads.
+pub const VARIABLES: [&str; 5] = ["CVP_THREADS", "CVP_JOBS", "CVP_ROUNDS", "CVP_WAIT_MS", "CVP_PROFILE"];
+
 fn var_name(var: &str) -> &'static str {
-    ["CVP_THREADS", "CVP_JOBS", "CVP_ROUNDS", "CVP_WAIT_MS", "CVP_PROFILE"]
-        .into_iter()
-        .find(|v| *v == var)
-        .unwrap_or("CVP_*")
+    VARIABLES.into_iter().find(|v| *v == var).unwrap_or("CVP_*")
 }
 
 /// Parses a whole number in `1..=max`, explaining exactly what is wrong otherwise.
@@ -346,6 +355,19 @@ mod tests {
         assert_eq!(c.threads, vec![1, 2, 8]);
         assert_eq!(c.workload(WorkloadKind::Mixed).jobs, 7);
         assert_eq!((c.rounds, c.wait, c.profile), (3, Duration::from_millis(5), Profile::Quick));
+    }
+
+    #[test]
+    fn default_jobs_scale_with_the_sweep() {
+        for cores in [1, 2, 16, 64, 512] {
+            let threads = default_threads(cores);
+            let most = *threads.iter().max().unwrap();
+            let io = default_jobs(WorkloadKind::IoBound, &threads);
+            assert!(io >= 2 * most && io >= 32, "{cores} cores: {io} jobs for {most} workers");
+            assert!(default_jobs(WorkloadKind::CpuBound, &threads) >= 4 * most.min(MAX_JOBS / 4));
+        }
+        assert_eq!(default_jobs(WorkloadKind::IoBound, &[1, 2, 4]), 32);
+        assert_eq!(default_jobs(WorkloadKind::IoBound, &default_threads(64)), 256);
     }
 
     #[test]

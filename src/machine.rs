@@ -66,6 +66,30 @@ impl Machine {
         self.available_parallelism.max(1)
     }
 
+    /// Whether `other` describes the same hardware as far as the results are concerned: the same CPU and
+    /// the same cores, counted every way (the toolchain, commit and environment may differ).
+    pub fn same_hardware(&self, other: &Machine) -> bool {
+        self.cpu_model == other.cpu_model
+            && self.logical_cpus == other.logical_cpus
+            && self.online_cpus == other.online_cpus
+            && self.physical_cpus == other.physical_cpus
+            && self.available_parallelism == other.available_parallelism
+            && self.affinity_cpus == other.affinity_cpus
+            && self.cgroup_cpu_quota == other.cgroup_cpu_quota
+            && self.os == other.os
+    }
+
+    /// One line: CPU model and core counts.
+    pub fn summary(&self) -> String {
+        format!(
+            "{}, {} usable core(s) (available parallelism; {} logical, {} physical)",
+            self.cpu_model,
+            self.usable_cores(),
+            self.logical_cpus,
+            self.physical_cpus
+        )
+    }
+
     /// A readable folder name: CPU model and usable core count, e.g. `amd-epyc-2c`.
     pub fn slug(&self) -> String {
         let mut slug = String::new();
@@ -289,5 +313,14 @@ mod tests {
         assert!(notes.contains("RAYON_NUM_THREADS=3"), "{notes}");
         assert!(m.oversubscription_warning(&[1, 2, 4]).unwrap().contains("2, 4"));
         assert_eq!(m.oversubscription_warning(&[1]), None);
+    }
+
+    #[test]
+    fn same_hardware_ignores_the_toolchain_but_not_the_cores() {
+        let a = machine(2, 2, 2);
+        let b = Machine { rustc: "other".into(), git_commit: Some("x".into()), ..a.clone() };
+        assert!(a.same_hardware(&b));
+        assert!(!a.same_hardware(&machine(1, 2, 2)), "taskset -c 0 is another machine for the results");
+        assert!(!a.same_hardware(&Machine { cpu_model: "Other".into(), ..a.clone() }));
     }
 }

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
-use cvp::analysis::{self, Point};
+use cvp::analysis;
 use cvp::config::{self, Config};
 use cvp::machine::Machine;
 use cvp::report::{self, ReportError, RunFile};
@@ -51,25 +51,27 @@ enum Command {
 }
 
 const RUN_HELP: &str = "\
-Sweep workloads x strategies x worker counts. Every configuration is built (pools, runtimes), run once
-untimed as a warm-up whose digest is checked against the expected one, then repeated; the median run by
-wall time is kept with its process CPU time. Two numbers per row tell concurrency from parallelism:
-  cores busy = CPU time / wall time            (parallelism achieved)
-  in flight  = jobs x wait / wall time         (concurrency achieved, Little's law)
+Sweep workloads x strategies x worker counts. Every pool and runtime is built once; every configuration
+runs once untimed as a warm-up whose digest is checked against the expected one; then come --repeat
+rounds, each timing every configuration once in a freshly shuffled order (so drift spreads evenly and
+sequential, the baseline, is measured among the others). The median round is kept with its CPU time,
+and the fastest and slowest beside it. One job's wait is also measured alone, blocking and async: the
+floor that Little's law and the verdicts use instead of the nominal wait. Two numbers per row:
+  cores busy = CPU time / wall time                   (parallelism achieved)
+  in flight  = jobs x one measured wait / wall time   (concurrency achieved, Little's law)
 Flags override the CVP_* variables of the same meaning.
 
-Verdicts (cores = available parallelism; each is 'shown', 'not shown' or 'cannot be shown here'):
-  C1 concurrency works without multiple cores: io_bound async on 1 worker takes <= 1.5 waits for all jobs.
-  C2 parallelism needs cores: cpu_bound best of threads/rayon reaches >= 0.75 x min(workers, cores) up to
-     the cores and stays <= 1.15 x cores beyond them (needs 2+ cores and a worker count above them).
-  C3 concurrent programs are often not parallel: io_bound async on 1 worker keeps >= 0.5 x jobs in flight
-     with <= 0.25 cores busy.
-  C4 more threads do not speed up an I/O-bound event loop: io_bound async at its best worker count is
-     <= 1.25x faster than on 1 worker.
-  C5 parallelism helps only CPU-bound, splittable work: io_bound threads/rayon above the cores speed up
-     > 1.25 x cores with <= 0.25 cores busy (blocked threads: concurrency), while cpu_bound never beats
-     1.15 x cores.
-  C6 concurrency is not speed: cpu_bound async on 1 worker is <= 1.10x sequential.";
+Verdicts (cores = available parallelism; each is 'shown', 'not shown' or 'cannot be shown here'; one wait
+= one job's wait measured alone on the same kind of wait):
+  C1 io_bound async on 1 worker finishes all jobs in <= 1.5 x one wait.
+  C2 cpu_bound best of threads/rayon reaches >= 0.75 x min(workers, cores) up to the cores and stays
+     <= 1.15 x cores beyond (needs 2+ cores and a worker count above them).
+  C3 io_bound async on its most workers keeps >= 0.5 x jobs in flight with <= 0.25 cores busy.
+  C4 io_bound async: more workers cut the 1-worker loop's own time (wall - one wait) by <= 1.25x;
+     decidable only when that own time is >= 0.05 x one wait (otherwise nothing is left to cut).
+  C5 io_bound threads/rayon above the cores speed up > 1.25 x cores with <= 0.25 cores busy: a gain
+     past the cores that is not parallelism (decidable when the jobs allow such a speedup).
+  C6 cpu_bound async on 1 worker is <= 1.10x sequential.";
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
@@ -104,7 +106,8 @@ struct RunArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
-    /// Write the output to this file (atomically, when complete) instead of standard output.
+    /// Write the output to this file (atomically, when complete) instead of standard output; checked
+    /// before anything is measured.
     #[arg(long)]
     output: Option<PathBuf>,
 }
@@ -123,9 +126,14 @@ struct ReportArgs {
     /// Output folder [default: results/<machine>/<YYYY-MM-DD>]
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Replace the files of an existing output folder.
+    /// Replace the files of an existing output folder (the whole folder is swapped in at once; files of
+    /// your own in it are kept).
     #[arg(long)]
     force: bool,
+    /// Take benchmarks that carry no valid record (of their size and machine) as measured on this machine
+    /// at the current CVP_* sizes. The generated README says so.
+    #[arg(long)]
+    assume_this_machine: bool,
 }
 
 #[derive(clap::Args)]
@@ -137,6 +145,16 @@ struct CompareArgs {
     /// criterion's output folder, for baseline names [default: as for `report`]
     #[arg(long)]
     criterion_dir: Option<PathBuf>,
+    /// Smallest relative change called faster or slower, as criterion's own (0.01 = 1%).
+    #[arg(long, default_value_t = 0.01, value_parser = parse_threshold)]
+    noise_threshold: f64,
+}
+
+fn parse_threshold(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(x) if (0.0..1.0).contains(&x) => Ok(x),
+        _ => Err("accepted: a fraction from 0 to below 1, e.g. 0.01 for 1%".into()),
+    }
 }
 
 /// A parsed `--threads` list (one value to clap, not many).
@@ -222,6 +240,9 @@ fn machine(json: bool) -> Result<(), Failure> {
 fn run(args: RunArgs) -> Result<(), Failure> {
     let machine = Machine::detect();
     let env = Config::from_env(machine.usable_cores()).map_err(|e| Failure::Input(e.into()))?;
+    if let Some(path) = &args.output {
+        report::check_writable(path).map_err(|e| Failure::Input(anyhow::anyhow!("--output: {e}")))?;
+    }
     let plan = Plan {
         workloads: args.workloads.unwrap_or_else(|| WorkloadKind::ALL.to_vec()),
         strategies: args.strategies.unwrap_or_else(|| StrategyKind::ALL.to_vec()),
@@ -234,16 +255,15 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     if let Some(warning) = machine.oversubscription_warning(&plan.threads) {
         eprintln!("note: {warning}");
     }
-    let configurations = plan.configurations();
     let bar = std::io::stderr().is_terminal().then(|| {
-        let bar = indicatif::ProgressBar::new(configurations.len() as u64);
+        let bar = indicatif::ProgressBar::new(plan.total_runs() as u64);
         bar.set_style(
             indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {msg}")
                 .expect("a valid progress template"),
         );
         bar
     });
-    let runs = sweep::run(&plan, |label| {
+    let sweep = sweep::run(&plan, |label| {
         if let Some(bar) = &bar {
             if bar.position() > 0 || !bar.message().is_empty() {
                 bar.inc(1);
@@ -251,13 +271,19 @@ fn run(args: RunArgs) -> Result<(), Failure> {
             bar.set_message(label.to_string());
         }
     })
-    .map_err(|e| Failure::Internal(anyhow::Error::new(e).context("a strategy computed the wrong answer")))?;
+    .map_err(|e| Failure::Internal(anyhow::Error::new(e)))?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    let points: Vec<Point> = runs.iter().map(|r| r.point()).collect();
-    let verdicts = analysis::verdicts(&points, machine.usable_cores());
-    let file = RunFile { machine, config: plan, runs, verdicts };
+    let mut file = RunFile {
+        command: std::env::args().collect(),
+        machine,
+        config: plan,
+        runs: sweep.runs,
+        one_wait: sweep.one_wait,
+        verdicts: Vec::new(),
+    };
+    file.verdicts = analysis::verdicts(&file.points(), file.machine.usable_cores());
     let text = match args.format {
         Format::Table => report::run_table(&file),
         Format::Json => serde_json::to_string_pretty(&file).context("encoding run JSON")? + "\n",
@@ -283,7 +309,13 @@ fn emit(text: &str, path: Option<&Path>) -> Result<(), Failure> {
 fn report_cmd(args: ReportArgs) -> Result<(), Failure> {
     let criterion_dir = args.criterion_dir.unwrap_or_else(report::criterion_home);
     let command = std::env::args().collect::<Vec<_>>().join(" ");
-    let built = report::build(&criterion_dir, &args.baseline, args.run.as_deref(), &command)?;
+    let built = report::build(&report::Options {
+        criterion_dir: &criterion_dir,
+        baseline: &args.baseline,
+        run_path: args.run.as_deref(),
+        command: &command,
+        assume_this_machine: args.assume_this_machine,
+    })?;
     let out = args.out.unwrap_or_else(|| built.default_out());
     WRITING.store(true, Ordering::SeqCst);
     let written = built.write(&out, args.force);
@@ -295,7 +327,9 @@ fn report_cmd(args: ReportArgs) -> Result<(), Failure> {
 
 fn compare(args: CompareArgs) -> Result<(), Failure> {
     let criterion_dir = args.criterion_dir.unwrap_or_else(report::criterion_home);
-    let text = report::compare(&criterion_dir, &args.a, &args.b)?;
+    let opts =
+        report::CompareOptions { criterion_dir: &criterion_dir, noise_threshold: args.noise_threshold };
+    let text = report::compare(&opts, &args.a, &args.b)?;
     print!("{text}");
     Ok(())
 }

@@ -87,6 +87,36 @@ pub async fn wait_async(d: Duration) {
     }
 }
 
+/// How a strategy waits: blocking its OS thread, or yielding to an async runtime. Each kind has its own
+/// measured floor (one job's wait alone), since tokio's timer rounds a sleep up and a thread sleep does not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaitKind {
+    /// [`wait_blocking`]: `std::thread::sleep`.
+    Blocking,
+    /// [`wait_async`]: `tokio::time::sleep`.
+    Async,
+}
+
+impl WaitKind {
+    /// Both kinds.
+    pub const ALL: [WaitKind; 2] = [WaitKind::Blocking, WaitKind::Async];
+
+    /// The id: `blocking` or `async`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WaitKind::Blocking => "blocking",
+            WaitKind::Async => "async",
+        }
+    }
+}
+
+impl fmt::Display for WaitKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The three workloads. The id strings are the criterion group names, CSV and JSON values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -188,9 +218,12 @@ impl Workload {
         self.jobs().map(|j| chain(j.seed, j.rounds)).collect()
     }
 
-    /// Total time the jobs spend waiting, `jobs x wait`: the numerator of Little's law.
+    /// Total time the jobs spend waiting, `jobs x wait` (nominal): the numerator of Little's law.
+    /// Computed in 128-bit nanoseconds, so no job count is truncated; saturates at `Duration::MAX`.
     pub fn total_wait(&self) -> Duration {
-        self.wait * self.jobs as u32
+        let nanos = self.wait.as_nanos().saturating_mul(self.jobs as u128);
+        let secs = u64::try_from(nanos / 1_000_000_000).unwrap_or(u64::MAX);
+        Duration::new(secs, (nanos % 1_000_000_000) as u32)
     }
 }
 
@@ -226,6 +259,12 @@ mod tests {
         assert_eq!(Workload::new(WorkloadKind::IoBound, 4, w, 9).rounds, 0);
         let m = Workload::new(WorkloadKind::Mixed, 4, w, 9);
         assert_eq!((m.wait, m.rounds, m.total_wait()), (w, 9, w * 4));
+    }
+
+    #[test]
+    fn total_wait_does_not_truncate_the_job_count() {
+        let w = Workload::new(WorkloadKind::IoBound, (1usize << 32) + 1, Duration::from_millis(1), 0);
+        assert_eq!(w.total_wait(), Duration::from_millis((1u64 << 32) + 1));
     }
 
     #[test]

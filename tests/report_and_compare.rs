@@ -1,61 +1,101 @@
-//! `cvp report` and `cvp compare` on small criterion folders written here in criterion's own format:
-//! the expected CSV rows, the generated files, and every error path (exit 2, nothing written).
+//! `cvp report` and `cvp compare` on small criterion folders written here in criterion's own format, each
+//! benchmark with the record the benches leave beside it: the expected rows, the measuring machine's cores
+//! (never the test host's), and every refusal (exit 2, nothing written): a missing record, a stale one, a
+//! baseline that mixes machines or sizes, a run file from elsewhere.
 
 use std::path::Path;
 use std::process::{Command, Output};
 
-const HEADER: &str = "workload,strategy,workers,median_ns,ci_low_ns,ci_high_ns,speedup,efficiency,karp_flatt";
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 
-/// Writes one benchmark of `baseline` as criterion 0.8 does (benchmark.json + estimates.json).
-fn bench(dir: &Path, baseline: &str, group: &str, function: &str, value: &str, median_ns: f64) {
-    let id = format!("{group}/{function}/{value}");
-    let d = dir.join(group).join(function).join(value).join(baseline);
-    std::fs::create_dir_all(&d).unwrap();
-    let b = format!(
-        r#"{{"group_id":"{group}","function_id":"{function}","value_str":"{value}","throughput":null,"full_id":"{id}","directory_name":"{id}","title":"{id}"}}"#
-    );
-    std::fs::write(d.join("benchmark.json"), b).unwrap();
-    let est = |p: f64| {
-        format!(
-            r#"{{"confidence_interval":{{"confidence_level":0.95,"lower_bound":{},"upper_bound":{}}},"point_estimate":{p},"standard_error":1.0}}"#,
-            p * 0.99,
-            p * 1.01
-        )
-    };
-    let e = format!(
-        r#"{{"mean":{},"median":{},"median_abs_dev":{},"slope":null,"std_dev":{}}}"#,
-        est(median_ns),
-        est(median_ns),
-        est(1.0),
-        est(1.0)
-    );
-    std::fs::write(d.join("estimates.json"), e).unwrap();
+const HEADER: &str = "workload,strategy,workers,median_ns,ci_low_ns,ci_high_ns,speedup,efficiency,karp_flatt,jobs,wait_ms,rounds";
+
+fn machine(cpu: &str, cores: usize) -> Value {
+    json!({
+        "cpu_model": cpu, "logical_cpus": cores, "online_cpus": cores, "physical_cpus": cores,
+        "available_parallelism": cores, "affinity_cpus": cores, "cgroup_cpu_quota": null,
+        "os": "linux x86_64", "kernel": "6.0", "rustc": "rustc 1.95.0", "cvp_version": "0.1.0",
+        "git_commit": null, "rayon_num_threads": null, "tokio_worker_threads": null
+    })
 }
 
-/// A 2-core-like criterion folder: cpu_bound scales to 2, io_bound threads scale with workers.
-fn fixture(dir: &Path, baseline: &str, scale: f64) {
+fn sha256(path: &Path) -> String {
+    Sha256::digest(std::fs::read(path).unwrap()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Writes the record the benches would write beside `dir/<id>/<baseline>`.
+fn record(dir: &Path, baseline: &str, id: &str, size: (usize, u64, u32), m: &Value) {
+    let d = dir.join(id).join(baseline);
+    let r = json!({
+        "id": id, "bench": id.split('/').next().unwrap(), "estimates_sha256": sha256(&d.join("estimates.json")),
+        "size": {"jobs": size.0, "wait_ms": size.1, "rounds": size.2}, "machine": m, "profile": "quick",
+        "env": {"CVP_PROFILE": "quick"}, "args": ["--bench"]
+    });
+    std::fs::write(d.join("cvp-record.json"), r.to_string()).unwrap();
+}
+
+/// Writes one benchmark of `baseline` as criterion 0.8 does (benchmark.json + estimates.json) and its record.
+fn bench(dir: &Path, baseline: &str, id: &str, median_ns: f64, size: (usize, u64, u32), m: &Value) {
+    let parts: Vec<&str> = id.split('/').collect();
+    let d = dir.join(id).join(baseline);
+    std::fs::create_dir_all(&d).unwrap();
+    let b = json!({"group_id": parts[0], "function_id": parts[1], "value_str": parts[2], "throughput": null,
+        "full_id": id, "directory_name": id, "title": id});
+    std::fs::write(d.join("benchmark.json"), b.to_string()).unwrap();
+    let est = |p: f64| {
+        json!({"confidence_interval": {"confidence_level": 0.95, "lower_bound": p * 0.99, "upper_bound": p * 1.01},
+            "point_estimate": p, "standard_error": 1.0})
+    };
+    let e = json!({"mean": est(median_ns), "median": est(median_ns), "median_abs_dev": est(1.0),
+        "slope": null, "std_dev": est(1.0)});
+    std::fs::write(d.join("estimates.json"), e.to_string()).unwrap();
+    record(dir, baseline, id, size, m);
+}
+
+const CPU: (usize, u64, u32) = (128, 0, 20000);
+const IO: (usize, u64, u32) = (32, 10, 0);
+
+/// A 2-core machine's criterion folder: cpu_bound scales to 2, io_bound threads scale with workers, async
+/// finishes all waits in one wait.
+fn fixture_on(dir: &Path, baseline: &str, scale: f64, m: &Value) {
     let ms = 1e6 * scale;
-    bench(dir, baseline, "cpu_bound", "sequential", "1", 160.0 * ms);
+    bench(dir, baseline, "cpu_bound/sequential/1", 160.0 * ms, CPU, m);
     for (n, t) in [(1, 160.0), (2, 80.0), (4, 80.0)] {
-        bench(dir, baseline, "cpu_bound", "threads", &n.to_string(), t * ms);
-        bench(dir, baseline, "cpu_bound", "async", &n.to_string(), t * ms);
+        bench(dir, baseline, &format!("cpu_bound/threads/{n}"), t * ms, CPU, m);
+        bench(dir, baseline, &format!("cpu_bound/async/{n}"), t * ms, CPU, m);
     }
-    bench(dir, baseline, "io_bound", "sequential", "1", 320.0 * ms);
+    bench(dir, baseline, "io_bound/sequential/1", 320.0 * ms, IO, m);
     for (n, t) in [(1, 320.0), (2, 160.0), (4, 80.0)] {
-        bench(dir, baseline, "io_bound", "threads", &n.to_string(), t * ms);
-        bench(dir, baseline, "io_bound", "async", &n.to_string(), 11.0 * ms);
+        bench(dir, baseline, &format!("io_bound/threads/{n}"), t * ms, IO, m);
+        bench(dir, baseline, &format!("io_bound/async/{n}"), 11.0 * ms, IO, m);
     }
-    bench(dir, baseline, "reference", "bare_loop", "cpu_bound", 159.0 * ms);
-    std::fs::write(dir.join("io_bound").join("cvp-workload.json"), r#"{"jobs":32,"wait_ms":10,"rounds":0}"#)
-        .unwrap();
+    bench(dir, baseline, "reference/bare_loop/cpu_bound", 159.0 * ms, CPU, m);
+    bench(dir, baseline, "reference/one_wait/blocking-10ms", 10.05 * ms, (1, 10, 0), m);
+    bench(dir, baseline, "reference/one_wait/async-10ms", 10.95 * ms, (1, 10, 0), m);
+}
+
+fn fixture(dir: &Path, baseline: &str, scale: f64) {
+    fixture_on(dir, baseline, scale, &machine("Test CPU 2000", 2));
 }
 
 fn cvp(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cvp")).args(args).output().expect("cvp runs")
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cvp"));
+    for var in ["CVP_THREADS", "CVP_JOBS", "CVP_ROUNDS", "CVP_WAIT_MS", "CVP_PROFILE"] {
+        cmd.env_remove(var);
+    }
+    cmd.args(args).output().expect("cvp runs")
 }
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
+}
+
+fn refused(o: &Output, needle: &str) {
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains(needle), "expected {needle:?} in: {err}");
+    assert!(!err.contains("panicked"), "{err}");
 }
 
 #[test]
@@ -68,34 +108,167 @@ fn report_writes_the_expected_rows_and_files() {
     let csv = std::fs::read_to_string(out.join("scaling.csv")).unwrap();
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines[0], HEADER);
-    // Speedup = sequential / time; efficiency = speedup / min(workers, cores); Karp-Flatt undefined at p = 1.
-    let cores = std::thread::available_parallelism().unwrap().get();
-    assert!(lines.contains(&"cpu_bound,sequential,1,160000000,158400000,161600000,1.0000,1.0000,"), "{csv}");
-    assert!(lines.contains(&"cpu_bound,threads,1,160000000,158400000,161600000,1.0000,1.0000,"), "{csv}");
-    let io4 = lines.iter().find(|l| l.starts_with("io_bound,threads,4,")).unwrap();
-    let eff = 4.0 / 4usize.min(cores) as f64;
+    // Speedup = sequential / time; efficiency = speedup / min(workers, 2 cores of the measuring machine).
     assert!(
-        io4.starts_with(&format!("io_bound,threads,4,80000000,79200000,80800000,4.0000,{eff:.4},")),
-        "{io4}"
+        lines.contains(&"cpu_bound,sequential,1,160000000,158400000,161600000,1.0000,1.0000,,128,0,20000"),
+        "{csv}"
     );
-    assert_eq!(lines.len(), 1 + 2 * (1 + 3 + 3), "the reference benchmark is not a scaling row");
+    assert!(
+        lines.contains(&"io_bound,threads,4,80000000,79200000,80800000,4.0000,2.0000,-0.5000,32,10,0"),
+        "{csv}"
+    );
+    assert_eq!(lines.len(), 1 + 2 * (1 + 3 + 3), "reference benchmarks are not scaling rows");
     let readme = std::fs::read_to_string(out.join("README.md")).unwrap();
     assert!(readme.lines().next().unwrap().contains("Generated by `cvp report`"));
     assert!(
         readme.contains("| threads | 2 |") && readme.contains("1.00x") && readme.contains("C6"),
         "{readme}"
     );
-    assert!(readme.contains("bare loop"), "the sequential overhead is reported");
-    assert!(readme.contains("io_bound`: 32 jobs, wait 10 ms, 0 rounds (recorded by the bench)"), "{readme}");
+    assert!(readme.contains("bare_loop"), "the sequential overhead is reported");
+    assert!(
+        readme.contains("`io_bound`: 32 jobs, wait 10 ms, 0 rounds (recorded beside every benchmark"),
+        "{readme}"
+    );
+    assert!(readme.contains("CVP_PROFILE=quick cargo bench"), "the recorded command: {readme}");
+    // 2 cores: one worker count above 1 within the cores; no fit is printed, and the table says why.
+    assert!(readme.contains("too few points: 1 (needs 4)") && readme.contains("too few points: 1 (needs 3)"));
+    assert!(!readme.contains("peak at 2.8"), "{readme}");
+    // In flight uses the measured wait: 32 x 10.95 ms / 11 ms.
+    assert!(readme.contains("| async | 1 | 11.0 ms |") && readme.contains("| 31.9 |"), "{readme}");
     for svg in ["speedup_cpu_bound.svg", "speedup_io_bound.svg", "time_io_bound.svg"] {
         let text = std::fs::read_to_string(out.join(svg)).unwrap();
         assert!(text.starts_with("<svg") && text.contains("threads"), "{svg}");
     }
-    let machine: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("machine.json")).unwrap()).unwrap();
-    assert!(machine["available_parallelism"].as_u64().is_some());
+    let m: Value = serde_json::from_str(&std::fs::read_to_string(out.join("machine.json")).unwrap()).unwrap();
+    assert_eq!(m["cpu_model"], "Test CPU 2000", "machine.json is the measuring machine's");
     let leftovers: Vec<_> = std::fs::read_dir(out.parent().unwrap()).unwrap().collect();
     assert_eq!(leftovers.len(), 1, "no temporary folder left beside the output");
+}
+
+#[test]
+fn a_foreign_machine_is_reported_with_its_own_cores_and_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let crit = tmp.path().join("criterion");
+    fixture_on(&crit, "new", 1.0, &machine("Big CPU 9000", 16));
+    let o = Command::new(env!("CARGO_BIN_EXE_cvp"))
+        .args(["report", "--criterion-dir", s(&crit)])
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let folders: Vec<_> =
+        std::fs::read_dir(tmp.path().join("results")).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(folders, vec!["big-9000-16c"], "named for the machine that measured");
+    let out =
+        std::fs::read_dir(tmp.path().join("results/big-9000-16c")).unwrap().next().unwrap().unwrap().path();
+    let csv = std::fs::read_to_string(out.join("scaling.csv")).unwrap();
+    // 4 threads on 16 cores: efficiency 4 / 4 = 1, not 4 / 2.
+    assert!(csv.contains("io_bound,threads,4,80000000,79200000,80800000,4.0000,1.0000,"), "{csv}");
+    let readme = std::fs::read_to_string(out.join("README.md")).unwrap();
+    assert!(readme.contains("# Results: Big CPU 9000, 16 usable cores"), "{readme}");
+    assert!(readme.contains("Reported on:") && readme.contains("another machine"), "{readme}");
+    // C2 needs worker counts above the 16 cores: it cannot be shown, whatever this host has.
+    assert!(readme.contains("| C2 parallelism needs cores | **cannot be shown here** |"), "{readme}");
+}
+
+#[test]
+fn data_without_a_matching_record_is_refused_unless_assumed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (crit, out) = (tmp.path().join("criterion"), tmp.path().join("out"));
+    // Recorded on this very machine, so that assuming it for one benchmark is consistent with the rest.
+    let here: Value = serde_json::from_slice(&cvp(&["machine", "--json"]).stdout).unwrap();
+    fixture_on(&crit, "new", 1.0, &here);
+    // A benchmark re-measured (new estimates) without a new record: the smoke pass after a real run, or an
+    // interrupted bench.
+    let est = crit.join("io_bound/async/1/new/estimates.json");
+    let text = std::fs::read_to_string(&est).unwrap().replace("11000000", "11500000");
+    std::fs::write(&est, text).unwrap();
+    let o = cvp(&["report", "--criterion-dir", s(&crit), "--out", s(&out)]);
+    refused(&o, "io_bound/async/1/new/cvp-record.json describes other data");
+    assert!(!out.exists());
+    // No record at all.
+    std::fs::remove_file(crit.join("io_bound/async/1/new/cvp-record.json")).unwrap();
+    let o = cvp(&["report", "--criterion-dir", s(&crit), "--out", s(&out)]);
+    refused(&o, "io_bound/async/1/new has no cvp-record.json");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--assume-this-machine"));
+    assert!(!out.exists(), "nothing written");
+    // The explicit escape works, and says so. (It takes the sizes from CVP_*: pin them to the fixture's, so
+    // that the default job count of a host with more cores does not differ.)
+    let o = Command::new(env!("CARGO_BIN_EXE_cvp"))
+        .args(["report", "--criterion-dir", s(&crit), "--out", s(&out), "--assume-this-machine"])
+        .env("CVP_JOBS", "32")
+        .env("CVP_WAIT_MS", "10")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let readme = std::fs::read_to_string(out.join("README.md")).unwrap();
+    assert!(
+        readme.contains("WARNING: `--assume-this-machine` was used") && readme.contains("`io_bound/async/1`")
+    );
+    // Assuming this machine for data recorded on another is still refused.
+    fixture(&crit, "new", 1.0);
+    std::fs::remove_file(crit.join("io_bound/async/1/new/cvp-record.json")).unwrap();
+    let o = cvp(&[
+        "report",
+        "--criterion-dir",
+        s(&crit),
+        "--out",
+        s(&tmp.path().join("o2")),
+        "--assume-this-machine",
+    ]);
+    refused(&o, "mixes machines");
+}
+
+#[test]
+fn a_baseline_that_mixes_machines_or_sizes_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (crit, out) = (tmp.path().join("criterion"), tmp.path().join("out"));
+    fixture(&crit, "new", 1.0);
+    // `taskset -c 0 cargo bench --bench io_bound`: the io_bound records say 1 core.
+    record(&crit, "new", "io_bound/threads/2", IO, &machine("Test CPU 2000", 1));
+    let o = cvp(&["report", "--criterion-dir", s(&crit), "--out", s(&out)]);
+    refused(&o, "mixes machines");
+    fixture(&crit, "new", 1.0);
+    // `CVP_JOBS=8 cargo bench -- io_bound/async/1`: one benchmark at another size.
+    record(&crit, "new", "io_bound/async/1", (8, 10, 0), &machine("Test CPU 2000", 2));
+    let o = cvp(&["report", "--criterion-dir", s(&crit), "--out", s(&out)]);
+    refused(&o, "io_bound benchmarks of different sizes");
+    assert!(!out.exists());
+}
+
+/// A `cvp run` file (one configuration) from `m` at the io size `io`.
+fn run_file(path: &Path, m: &Value, io_jobs: usize) {
+    let run = json!({
+        "command": ["cvp", "run"], "machine": m,
+        "config": {"workloads": ["io_bound"], "strategies": ["async"], "threads": [1, 2, 4], "jobs": io_jobs,
+            "rounds": 20000, "wait_ms": 10, "repeat": 1},
+        "runs": [{"workload": "io_bound", "strategy": "async", "workers": 4, "jobs": io_jobs, "wait_ms": 10,
+            "rounds": 0, "wall_s": 0.011, "wall_min_s": 0.011, "wall_max_s": 0.011, "cpu_s": 0.0002,
+            "speedup": 29.0, "cores_busy": 0.02, "in_flight": 31.0, "digest": "00"}],
+        "one_wait": [], "verdicts": []
+    });
+    std::fs::write(path, run.to_string()).unwrap();
+}
+
+#[test]
+fn a_run_file_must_match_the_machine_and_sizes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (crit, out) = (tmp.path().join("criterion"), tmp.path().join("out"));
+    fixture(&crit, "new", 1.0);
+    let run = tmp.path().join("run.json");
+    run_file(&run, &machine("Other CPU", 2), 32);
+    let o = cvp(&["report", "--criterion-dir", s(&crit), "--run", s(&run), "--out", s(&out)]);
+    refused(&o, "run.json was measured on Other CPU");
+    run_file(&run, &machine("Test CPU 2000", 2), 8);
+    let o = cvp(&["report", "--criterion-dir", s(&crit), "--run", s(&run), "--out", s(&out)]);
+    refused(&o, "run.json ran io_bound with 8 jobs");
+    assert!(!out.exists());
+    run_file(&run, &machine("Test CPU 2000", 2), 32);
+    let o = cvp(&["report", "--criterion-dir", s(&crit), "--run", s(&run), "--out", s(&out)]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let readme = std::fs::read_to_string(out.join("README.md")).unwrap();
+    // C3 now has CPU time: async on its most workers, 31.9 in flight with 0.02 cores busy.
+    assert!(readme.contains("| C3 concurrent programs are often not parallel | **shown** |"), "{readme}");
 }
 
 #[test]
@@ -106,13 +279,13 @@ fn report_refuses_to_overwrite_without_force() {
     std::fs::create_dir(&out).unwrap();
     std::fs::write(out.join("notes.txt"), "mine").unwrap();
     let o = cvp(&["report", "--criterion-dir", s(&crit), "--out", s(&out)]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("--force"));
+    refused(&o, "--force");
     assert_eq!(std::fs::read_dir(&out).unwrap().count(), 1, "nothing written");
     let o = cvp(&["report", "--criterion-dir", s(&crit), "--out", s(&out), "--force"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(out.join("scaling.csv").is_file());
     assert_eq!(std::fs::read_to_string(out.join("notes.txt")).unwrap(), "mine", "a user's file is kept");
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 2, "no temporary folder left");
 }
 
 #[test]
@@ -120,73 +293,87 @@ fn report_errors_name_what_is_missing_and_write_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
     let crit = tmp.path().join("criterion");
-    // No criterion folder at all.
     let o = cvp(&["report", "--criterion-dir", s(&crit), "--out", s(&out)]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains(s(&crit)));
-    // A baseline that does not exist: the ones found are listed.
+    refused(&o, s(&crit));
     fixture(&crit, "new", 1.0);
     let o = cvp(&["report", "--criterion-dir", s(&crit), "--baseline", "before", "--out", s(&out)]);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(err.contains("'before'") && err.contains("found: new"), "{err}");
-    // A benchmark whose estimates are missing (an interrupted bench).
+    refused(&o, "found: new");
     std::fs::remove_file(crit.join("io_bound/async/2/new/estimates.json")).unwrap();
     let o = cvp(&["report", "--criterion-dir", s(&crit), "--out", s(&out)]);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(err.contains("io_bound/async/2") && err.contains("estimates.json"), "{err}");
-    // A run file that is not one.
+    refused(&o, "estimates.json");
     fixture(&crit, "new", 1.0);
     let bogus = tmp.path().join("run.json");
     std::fs::write(&bogus, "{}").unwrap();
     let o = cvp(&["report", "--criterion-dir", s(&crit), "--run", s(&bogus), "--out", s(&out)]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("run.json"));
+    refused(&o, "run.json");
     assert!(!out.exists(), "nothing written on any error");
     assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 2, "no temporary folder either");
 }
 
 #[test]
-fn compare_baselines_reports_ratios_and_changes() {
+fn compare_baselines_says_faster_slower_or_inconclusive_with_the_effect() {
     let tmp = tempfile::tempdir().unwrap();
     let crit = tmp.path().join("criterion");
     fixture(&crit, "before", 1.0);
     fixture(&crit, "after", 0.5);
-    let o = cvp(&["compare", "before", "after", "--criterion-dir", s(&crit)]);
-    let text = String::from_utf8_lossy(&o.stdout);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let row = text.lines().find(|l| l.starts_with("cpu_bound/threads/2 ")).unwrap();
-    assert!(row.contains("0.500") && row.ends_with("faster"), "{row}");
-    let o = cvp(&["compare", "after", "before", "--criterion-dir", s(&crit)]);
-    let text = String::from_utf8_lossy(&o.stdout);
-    assert!(text.lines().find(|l| l.starts_with("io_bound/async/1 ")).unwrap().ends_with("slower"));
+    fixture(&crit, "same", 1.005);
+    let compare = |a: &str, b: &str| {
+        let o = cvp(&["compare", a, b, "--criterion-dir", s(&crit)]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).to_string()
+    };
+    let row =
+        |text: &str, id: &str| text.lines().find(|l| l.starts_with(&format!("{id} "))).unwrap().to_string();
+    let text = compare("before", "after");
+    assert!(
+        row(&text, "cpu_bound/threads/2").contains("0.500")
+            && row(&text, "cpu_bound/threads/2").ends_with("faster (-50.0%)"),
+        "{text}"
+    );
+    assert!(row(&compare("after", "before"), "io_bound/async/1").ends_with("slower (+100.0%)"));
+    // +0.5%: inside the intervals and below the 1% threshold.
+    let text = compare("before", "same");
+    assert!(row(&text, "io_bound/threads/4").ends_with("inconclusive (+0.5%)"), "{text}");
+    assert!(text.contains("about 1 in 20"), "the multiple-comparisons note: {text}");
+    assert!(!text.contains("WARNING") && !text.contains("unknown"), "both sides carry their machine: {text}");
     let o = cvp(&["compare", "before", "nope", "--criterion-dir", s(&crit)]);
     assert_eq!(o.status.code(), Some(2));
 }
 
 #[test]
-fn compare_folders_flags_different_machines_first() {
+fn compare_folders_flags_different_machines_and_sizes_first() {
     let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
     let crit = tmp.path().join("criterion");
     fixture(&crit, "new", 1.0);
-    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
-    for out in [&a, &b] {
-        assert!(cvp(&["report", "--criterion-dir", s(&crit), "--out", s(out)]).status.success());
+    assert!(cvp(&["report", "--criterion-dir", s(&crit), "--out", s(&a)]).status.success());
+    // B: a 16-core machine, io_bound at 64 jobs.
+    let crit16 = tmp.path().join("criterion16");
+    fixture_on(&crit16, "new", 1.0, &machine("Other CPU 9000", 16));
+    for n in ["1", "2", "4"] {
+        for strategy in ["threads", "async"] {
+            record(
+                &crit16,
+                "new",
+                &format!("io_bound/{strategy}/{n}"),
+                (64, 10, 0),
+                &machine("Other CPU 9000", 16),
+            );
+        }
     }
-    let o = cvp(&["compare", s(&a), s(&b)]);
+    record(&crit16, "new", "io_bound/sequential/1", (64, 10, 0), &machine("Other CPU 9000", 16));
+    assert!(cvp(&["report", "--criterion-dir", s(&crit16), "--out", s(&b)]).status.success());
+    let o = cvp(&["compare", s(&a), s(&a)]);
     let text = String::from_utf8_lossy(&o.stdout).to_string();
     assert!(!text.contains("WARNING"), "{text}");
     assert!(
-        text.lines().find(|l| l.starts_with("io_bound/threads/4 ")).unwrap().ends_with("no change"),
-        "{text}"
+        text.lines()
+            .find(|l| l.starts_with("io_bound/threads/4 "))
+            .unwrap()
+            .ends_with("inconclusive (+0.0%)")
     );
-    let machine = std::fs::read_to_string(b.join("machine.json")).unwrap();
-    let mut m: serde_json::Value = serde_json::from_str(&machine).unwrap();
-    m["cpu_model"] = "Other CPU 9000".into();
-    m["available_parallelism"] = 16.into();
-    std::fs::write(b.join("machine.json"), m.to_string()).unwrap();
     let o = cvp(&["compare", s(&a), s(&b)]);
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.starts_with("WARNING: different machines"), "{text}");
+    assert!(text.contains("WARNING: io_bound ran at different sizes: A 32 jobs"), "{text}");
 }

@@ -34,7 +34,7 @@ fn all_strategies_agree_for_many_jobs_and_workers() {
                 // Twice: pools and runtimes are reused between runs.
                 for _ in 0..2 {
                     assert_eq!(
-                        built.run(&workload),
+                        built.run(&workload).expect("the run finishes"),
                         expected,
                         "{kind}/{strategy}/{workers} with {jobs} jobs"
                     );

@@ -1,16 +1,25 @@
-//! Shared setup of the three benches: `CVP_*` -> config, `CVP_PROFILE` -> criterion settings, and one
-//! criterion group per workload with one line per strategy across worker counts.
+//! Shared setup of the benches: `CVP_*` -> config, `CVP_PROFILE` -> criterion settings, one criterion group
+//! per workload with one line per strategy across worker counts, the reference benchmarks, and the record
+//! left beside every baseline criterion writes.
 //!
 //! What is timed: `Strategy::run` on an already-built strategy, nothing else. Building pools and runtimes
-//! and the check of the digest against the expected one happen before criterion starts timing.
+//! and the check of the digest against the expected one happen before criterion starts timing. After each
+//! benchmark, `cvp-record.json` (size, machine, profile, `CVP_*`, arguments, and the hash of the estimates it
+//! describes) is written into each baseline folder that benchmark's run wrote; `cvp report` refuses data
+//! without a matching record.
 
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::process::exit;
 use std::time::{Duration, Instant};
 
 use criterion::measurement::WallTime;
 use criterion::{AxisScale, BenchmarkGroup, BenchmarkId, Criterion, PlotConfiguration, SamplingMode};
 use cvp::config::Profile;
-use cvp::{Config, StrategyKind, WorkloadKind};
+use cvp::machine::Machine;
+use cvp::report::{self, BenchRecord, WorkloadSize};
+use cvp::workload::WaitKind;
+use cvp::{Config, StrategyKind, Workload, WorkloadKind};
 
 /// The config from `CVP_*`; a bad value ends the process with status 2 and one line, before anything runs.
 pub fn config() -> Config {
@@ -31,15 +40,107 @@ pub fn criterion(config: &Config) -> Criterion {
         .configure_from_args()
 }
 
-/// Benchmarks every strategy at every worker count on the workload `kind`: ids `<workload>/<strategy>/<workers>`.
-pub fn bench_workload(c: &mut Criterion, config: &Config, kind: WorkloadKind) {
-    let workload = config.workload(kind);
-    let expected = workload.expected_digest();
-    // criterion records times, not workload sizes: leave the size beside its data for `cvp report`.
-    let home = cvp::report::criterion_home();
-    if let Err(e) = cvp::report::WorkloadSize::record(&home, &workload) {
-        eprintln!("warning: cannot record the workload size under {}: {e}", home.display());
+/// Writes the records: where criterion writes, and what every record of this process shares.
+pub struct Recorder {
+    home: PathBuf,
+    bench: String,
+    machine: Machine,
+    profile: String,
+    env: BTreeMap<String, String>,
+    args: Vec<String>,
+    /// `--load-baseline` re-analyses old samples: nothing is measured, so nothing is recorded.
+    enabled: bool,
+}
+
+impl Recorder {
+    /// Reads the machine, the `CVP_*` values and the arguments once.
+    pub fn new(config: &Config) -> Recorder {
+        let mut argv = std::env::args();
+        // cargo names the executable `<target>-<hash>`.
+        let exe = argv.next().unwrap_or_default();
+        let stem = std::path::Path::new(&exe)
+            .file_stem()
+            .map_or(String::new(), |s| s.to_string_lossy().into_owned());
+        let bench = stem
+            .rsplit_once('-')
+            .filter(|(_, h)| h.chars().all(|c| c.is_ascii_hexdigit()))
+            .map_or(stem.clone(), |(t, _)| t.to_string());
+        let args: Vec<String> = argv.collect();
+        Recorder {
+            home: report::criterion_home(),
+            bench,
+            machine: Machine::detect(),
+            profile: config.profile.as_str().into(),
+            env: cvp::config::VARIABLES
+                .iter()
+                .filter_map(|&k| std::env::var(k).ok().map(|v| (k.to_string(), v)))
+                .collect(),
+            enabled: !args.iter().any(|a| a.starts_with("--load-baseline")),
+            args,
+        }
     }
+
+    /// Runs `bench` (the benchmark `id`, timing `workload`) and records it beside what criterion wrote.
+    fn around(&self, id: &str, workload: &Workload, bench: impl FnOnce()) {
+        if !self.enabled {
+            return bench();
+        }
+        let template = BenchRecord {
+            id: id.into(),
+            bench: self.bench.clone(),
+            estimates_sha256: String::new(),
+            size: WorkloadSize::of(workload),
+            machine: self.machine.clone(),
+            profile: self.profile.clone(),
+            env: self.env.clone(),
+            args: self.args.clone(),
+        };
+        if let Err(e) = report::record_around(&self.home, &template, bench) {
+            eprintln!(
+                "warning: cannot record the size and machine of {id} under {}: {e}; `cvp report` will refuse it",
+                self.home.display()
+            );
+        }
+    }
+}
+
+/// Builds `strategy` and checks its digest on `workload` before anything is timed; a wrong answer, or a
+/// strategy that cannot be built or run, ends the process (status 1) with a message naming it.
+fn checked(
+    strategy: StrategyKind,
+    workers: usize,
+    workload: &Workload,
+    label: &str,
+) -> (Box<dyn cvp::Strategy>, Duration) {
+    let built = strategy.build(workers).unwrap_or_else(|e| {
+        eprintln!("error: building {label}: {e}");
+        exit(1)
+    });
+    let start = Instant::now();
+    let got = built.run(workload).unwrap_or_else(|e| {
+        eprintln!("error: running {label}: {e}");
+        exit(1)
+    });
+    let once = start.elapsed();
+    let expected = workload.expected_digest();
+    if got != expected {
+        eprintln!("error: {label} computed digest {got}, expected {expected}: a wrong answer is not timed");
+        exit(1);
+    }
+    (built, once)
+}
+
+/// The timed closure: a failure inside criterion's loop ends the process rather than timing an error.
+fn run_or_exit(s: &dyn cvp::Strategy, w: &Workload) -> cvp::Digest {
+    s.run(w).unwrap_or_else(|e| {
+        eprintln!("error: {e}");
+        exit(1)
+    })
+}
+
+/// Benchmarks every strategy at every worker count on the workload `kind`: ids `<workload>/<strategy>/<workers>`.
+pub fn bench_workload(c: &mut Criterion, config: &Config, recorder: &Recorder, kind: WorkloadKind) {
+    let workload = config.workload(kind);
     let mut group = c.benchmark_group(kind.as_str());
     // Iterations take milliseconds: flat sampling; no Throughput, so criterion draws the line chart.
     group
@@ -47,24 +148,43 @@ pub fn bench_workload(c: &mut Criterion, config: &Config, kind: WorkloadKind) {
         .plot_config(PlotConfiguration::default().summary_scale(AxisScale::Logarithmic));
     for strategy in StrategyKind::ALL {
         for workers in strategy.worker_counts(&config.threads, workload.jobs) {
-            let built = strategy.build(workers).unwrap_or_else(|e| {
-                eprintln!("error: building {kind}/{strategy}/{workers}: {e}");
-                exit(1)
-            });
-            let start = Instant::now();
-            let got = built.run(&workload);
-            let once = start.elapsed();
-            if got != expected {
-                eprintln!(
-                    "error: {kind}/{strategy}/{workers} computed digest {got}, expected {expected}: a wrong answer is not timed"
-                );
-                exit(1);
-            }
+            let id = format!("{kind}/{strategy}/{workers}");
+            let (built, once) = checked(strategy, workers, &workload, &id);
             fit_measurement(&mut group, config.profile, once);
-            group.bench_with_input(BenchmarkId::new(strategy.as_str(), workers), &workload, |b, w| {
-                b.iter(|| built.run(w))
+            recorder.around(&id, &workload, || {
+                group.bench_with_input(BenchmarkId::new(strategy.as_str(), workers), &workload, |b, w| {
+                    b.iter(|| run_or_exit(built.as_ref(), w))
+                });
             });
         }
+    }
+    group.finish();
+}
+
+#[allow(dead_code)] // used by the waiting benches only
+/// `reference/one_wait/<kind>-<W>ms`: one job's wait alone, blocking (`sequential`) and async (`async` on 1
+/// worker). It is the floor under every wait of that kind: Little's law and claims C1, C3 and C4 are
+/// measured against it rather than against the nominal wait, which tokio's timer rounds up.
+pub fn bench_one_waits(c: &mut Criterion, config: &Config, recorder: &Recorder) {
+    let one = Workload::new(WorkloadKind::IoBound, 1, config.wait, 0);
+    let wait_ms = config.wait.as_millis() as u64;
+    let mut group = c.benchmark_group("reference");
+    group.sampling_mode(SamplingMode::Flat);
+    for kind in WaitKind::ALL {
+        let strategy = match kind {
+            WaitKind::Blocking => StrategyKind::Sequential,
+            WaitKind::Async => StrategyKind::Async,
+        };
+        let id = report::one_wait_id(kind, wait_ms);
+        let (built, once) = checked(strategy, 1, &one, &id);
+        fit_measurement(&mut group, config.profile, once);
+        recorder.around(&id, &one, || {
+            group.bench_with_input(
+                BenchmarkId::new("one_wait", format!("{kind}-{wait_ms}ms")),
+                &one,
+                |b, w| b.iter(|| run_or_exit(built.as_ref(), w)),
+            );
+        });
     }
     group.finish();
 }
@@ -80,15 +200,17 @@ fn fit_measurement(group: &mut BenchmarkGroup<'_, WallTime>, profile: Profile, o
 
 /// `reference/bare_loop/cpu_bound`: the cpu_bound jobs hashed by a plain loop, without any strategy.
 #[allow(dead_code)] // used by the cpu_bound bench only
-pub fn bench_bare_loop(c: &mut Criterion, config: &Config) {
+pub fn bench_bare_loop(c: &mut Criterion, config: &Config, recorder: &Recorder) {
     let workload = config.workload(WorkloadKind::CpuBound);
     let mut group = c.benchmark_group("reference");
     group.sampling_mode(SamplingMode::Flat);
     let start = Instant::now();
     std::hint::black_box(workload.expected_digest());
     fit_measurement(&mut group, config.profile, start.elapsed());
-    group.bench_function(BenchmarkId::new("bare_loop", WorkloadKind::CpuBound.as_str()), |b| {
-        b.iter(|| std::hint::black_box(&workload).expected_digest())
+    recorder.around(report::BARE_LOOP_ID, &workload, || {
+        group.bench_function(BenchmarkId::new("bare_loop", WorkloadKind::CpuBound.as_str()), |b| {
+            b.iter(|| std::hint::black_box(&workload).expected_digest())
+        });
     });
     group.finish();
 }

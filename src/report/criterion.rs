@@ -1,15 +1,160 @@
-//! Reading criterion's output folder: `<dir>/<group>/<function>/<value>/<baseline>/{benchmark,estimates}.json`.
+//! criterion's output folder: where it is, reading `<dir>/<group>/<function>/<value>/<baseline>/
+//! {benchmark,estimates}.json`, and the record this suite leaves beside each baseline's data.
 //!
-//! Only the median and its confidence interval are read; criterion's raw samples are left alone. The
-//! benches also leave `<dir>/<workload>/cvp-workload.json` with the workload's size, since criterion does
-//! not record how many jobs a benchmark ran.
+//! criterion records times, not what was timed. So after each benchmark the benches write
+//! `<baseline>/cvp-record.json` into every baseline folder criterion just wrote: the workload's size, the
+//! machine that measured, the profile, the `CVP_*` values and the bench's arguments, and the SHA-256 of the
+//! `estimates.json` it describes. A report trusts a benchmark only when its record is there and that hash
+//! matches: a record left from an earlier run, or data written without one, is refused, never assumed.
+//! Only the median and its confidence interval are read; criterion's raw samples are left alone.
 
+use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
 
 use super::ReportError;
-use crate::workload::{Workload, WorkloadKind};
+use crate::machine::Machine;
+use crate::workload::Workload;
+
+/// The record's file name, inside each baseline folder of each benchmark.
+pub const RECORD_FILE: &str = "cvp-record.json";
+
+/// criterion's output folder, found exactly as criterion 0.8 finds it: `$CRITERION_HOME`, else
+/// `$CARGO_TARGET_DIR/criterion`, else the target directory `cargo metadata` reports (when run under cargo,
+/// which sets `$CARGO`), else `target/criterion`.
+pub fn criterion_home() -> PathBuf {
+    criterion_home_from(std::env::var_os("CRITERION_HOME"), std::env::var_os("CARGO_TARGET_DIR"), || {
+        let cargo = std::env::var_os("CARGO")?;
+        let out =
+            std::process::Command::new(cargo).args(["metadata", "--format-version", "1"]).output().ok()?;
+        #[derive(Deserialize)]
+        struct Metadata {
+            target_directory: PathBuf,
+        }
+        serde_json::from_slice::<Metadata>(&out.stdout).ok().map(|m| m.target_directory)
+    })
+}
+
+/// [`criterion_home`] as a pure function of its inputs.
+pub fn criterion_home_from(
+    criterion_home: Option<OsString>,
+    cargo_target_dir: Option<OsString>,
+    cargo_metadata: impl FnOnce() -> Option<PathBuf>,
+) -> PathBuf {
+    if let Some(home) = criterion_home {
+        PathBuf::from(home)
+    } else if let Some(target) = cargo_target_dir.map(PathBuf::from).or_else(cargo_metadata) {
+        target.join("criterion")
+    } else {
+        PathBuf::from("target/criterion")
+    }
+}
+
+/// The size of a workload as it was run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkloadSize {
+    /// Jobs.
+    pub jobs: usize,
+    /// Wait per job, ms.
+    pub wait_ms: u64,
+    /// Hash rounds per job.
+    pub rounds: u32,
+}
+
+impl WorkloadSize {
+    /// The size of `w`.
+    pub fn of(w: &Workload) -> WorkloadSize {
+        WorkloadSize { jobs: w.jobs, wait_ms: w.wait.as_millis() as u64, rounds: w.rounds }
+    }
+}
+
+impl std::fmt::Display for WorkloadSize {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} jobs, wait {} ms, {} rounds", self.jobs, self.wait_ms, self.rounds)
+    }
+}
+
+/// What the benches record beside each baseline's data of one benchmark.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BenchRecord {
+    /// criterion's id, e.g. `io_bound/async/1`.
+    pub id: String,
+    /// The bench target that measured it, e.g. `io_bound`.
+    pub bench: String,
+    /// SHA-256 (hex) of the `estimates.json` this record describes.
+    pub estimates_sha256: String,
+    /// The workload as it was timed.
+    pub size: WorkloadSize,
+    /// The machine that measured.
+    pub machine: Machine,
+    /// `CVP_PROFILE` as used.
+    pub profile: String,
+    /// Every `CVP_*` variable that was set, as set.
+    pub env: BTreeMap<String, String>,
+    /// The bench executable's arguments (criterion's flags), without the executable.
+    pub args: Vec<String>,
+}
+
+fn sha256_file(path: &Path) -> Option<String> {
+    let bytes = std::fs::read(path).ok()?;
+    Some(Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The SHA-256 of every `<baseline>/estimates.json` of the benchmark folder `bench_dir`, by baseline name.
+fn estimates_hashes(bench_dir: &Path) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let Ok(entries) = std::fs::read_dir(bench_dir) else { return out };
+    for e in entries.flatten() {
+        if e.file_type().is_ok_and(|t| t.is_dir())
+            && let Some(hash) = sha256_file(&e.path().join("estimates.json"))
+        {
+            out.insert(e.file_name().to_string_lossy().into_owned(), hash);
+        }
+    }
+    out
+}
+
+/// Runs `bench` (one criterion benchmark with id `template.id`) and then writes `template`, with the right
+/// hash, into every baseline folder of that benchmark whose `estimates.json` it changed. Under `--test`,
+/// `--list`, `--profile-time` or a filter that skips the benchmark, criterion writes no estimates, and so
+/// nothing is recorded. Returns the baselines recorded.
+pub fn record_around(
+    home: &Path,
+    template: &BenchRecord,
+    bench: impl FnOnce(),
+) -> std::io::Result<Vec<String>> {
+    let dir = home.join(&template.id);
+    let before = estimates_hashes(&dir);
+    bench();
+    let mut recorded = Vec::new();
+    for (baseline, hash) in estimates_hashes(&dir) {
+        if before.get(&baseline) == Some(&hash) {
+            continue;
+        }
+        let record = BenchRecord { estimates_sha256: hash, ..template.clone() };
+        let mut json = serde_json::to_vec_pretty(&record).map_err(std::io::Error::other)?;
+        json.push(b'\n');
+        super::write_atomic(&dir.join(&baseline).join(RECORD_FILE), &json).map_err(std::io::Error::other)?;
+        recorded.push(baseline);
+    }
+    Ok(recorded)
+}
+
+/// Whether a benchmark's data carries a record that describes it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Provenance {
+    /// The record is there and its hash matches `estimates.json`.
+    Recorded(Box<BenchRecord>),
+    /// No record (data from before records existed, or from another tool).
+    Missing,
+    /// A record that describes other data (left from an earlier run).
+    Stale,
+    /// A record that cannot be parsed.
+    Unreadable(String),
+}
 
 /// One benchmark's median from one baseline.
 #[derive(Clone, Debug, PartialEq)]
@@ -28,6 +173,10 @@ pub struct Measured {
     pub ci_low_ns: f64,
     /// Upper bound, ns.
     pub ci_high_ns: f64,
+    /// The baseline folder the numbers came from.
+    pub dir: PathBuf,
+    /// Its record.
+    pub provenance: Provenance,
 }
 
 #[derive(Deserialize)]
@@ -55,42 +204,6 @@ struct IntervalJson {
     upper_bound: f64,
 }
 
-/// The size of a workload as the benches ran it (`<criterion dir>/<workload>/cvp-workload.json`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WorkloadSize {
-    /// Jobs.
-    pub jobs: usize,
-    /// Wait per job, ms.
-    pub wait_ms: u64,
-    /// Hash rounds per job.
-    pub rounds: u32,
-}
-
-impl WorkloadSize {
-    /// The size of `w`.
-    pub fn of(w: &Workload) -> WorkloadSize {
-        WorkloadSize { jobs: w.jobs, wait_ms: w.wait.as_millis() as u64, rounds: w.rounds }
-    }
-
-    fn path(dir: &Path, kind: WorkloadKind) -> PathBuf {
-        dir.join(kind.as_str()).join("cvp-workload.json")
-    }
-
-    /// Records `w`'s size beside criterion's data for that workload.
-    pub fn record(dir: &Path, w: &Workload) -> std::io::Result<()> {
-        let path = WorkloadSize::path(dir, w.kind);
-        std::fs::create_dir_all(dir.join(w.kind.as_str()))?;
-        let json = serde_json::to_vec_pretty(&WorkloadSize::of(w)).map_err(std::io::Error::other)?;
-        super::write_atomic(&path, &json).map_err(std::io::Error::other)
-    }
-
-    /// Reads the recorded size of `kind`, if the benches left one.
-    pub fn read(dir: &Path, kind: WorkloadKind) -> Option<WorkloadSize> {
-        let text = std::fs::read_to_string(WorkloadSize::path(dir, kind)).ok()?;
-        serde_json::from_str(&text).ok()
-    }
-}
-
 fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, ReportError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| ReportError::Unreadable { path: path.to_path_buf(), why: e.to_string() })?;
@@ -98,12 +211,16 @@ fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, ReportError
         .map_err(|e| ReportError::Unreadable { path: path.to_path_buf(), why: e.to_string() })
 }
 
-/// Every benchmark folder under `dir` (those holding `<baseline>/benchmark.json` for some baseline).
+/// Every baseline folder under `dir` (those holding `benchmark.json`). Symbolic links are not followed, so
+/// a link loop cannot make the walk endless.
 fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), ReportError> {
     let entries = std::fs::read_dir(dir)
         .map_err(|e| ReportError::Unreadable { path: dir.to_path_buf(), why: e.to_string() })?;
-    let mut subdirs: Vec<PathBuf> =
-        entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    let mut subdirs: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.path())
+        .collect();
     subdirs.sort();
     for sub in subdirs {
         if sub.join("benchmark.json").is_file() {
@@ -115,7 +232,21 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), ReportError> {
     Ok(())
 }
 
-/// Reads the median of every benchmark of `baseline` under `dir`, sorted by id.
+fn provenance(bdir: &Path) -> Provenance {
+    let path = bdir.join(RECORD_FILE);
+    let Ok(text) = std::fs::read_to_string(&path) else { return Provenance::Missing };
+    let record: BenchRecord = match serde_json::from_str(&text) {
+        Ok(r) => r,
+        Err(e) => return Provenance::Unreadable(e.to_string()),
+    };
+    if sha256_file(&bdir.join("estimates.json")).as_deref() == Some(record.estimates_sha256.as_str()) {
+        Provenance::Recorded(Box::new(record))
+    } else {
+        Provenance::Stale
+    }
+}
+
+/// Reads the median of every benchmark of `baseline` under `dir`, with its record, sorted by id.
 pub fn read(dir: &Path, baseline: &str) -> Result<Vec<Measured>, ReportError> {
     if !dir.is_dir() {
         return Err(ReportError::Missing(format!(
@@ -145,6 +276,8 @@ pub fn read(dir: &Path, baseline: &str) -> Result<Vec<Measured>, ReportError> {
             median_ns: est.median.point_estimate,
             ci_low_ns: est.median.confidence_interval.lower_bound,
             ci_high_ns: est.median.confidence_interval.upper_bound,
+            dir: bdir.clone(),
+            provenance: provenance(bdir),
         });
     }
     if out.is_empty() {
@@ -163,4 +296,31 @@ pub fn read(dir: &Path, baseline: &str) -> Result<Vec<Measured>, ReportError> {
     }
     out.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn criterion_home_is_found_as_criterion_finds_it() {
+        let none = || -> Option<PathBuf> { None };
+        assert_eq!(criterion_home_from(Some("/h".into()), Some("/t".into()), none), PathBuf::from("/h"));
+        assert_eq!(criterion_home_from(None, Some("/t".into()), none), PathBuf::from("/t/criterion"));
+        let meta = || Some(PathBuf::from("/ws/target"));
+        assert_eq!(criterion_home_from(None, None, meta), PathBuf::from("/ws/target/criterion"));
+        assert_eq!(criterion_home_from(None, None, none), PathBuf::from("target/criterion"));
+    }
+
+    #[test]
+    fn the_walk_does_not_follow_a_symlink_loop() {
+        let dir = tempfile::tempdir().unwrap();
+        let b = dir.path().join("g/f/1/new");
+        std::fs::create_dir_all(&b).unwrap();
+        std::fs::write(b.join("benchmark.json"), "{}").unwrap();
+        std::os::unix::fs::symlink(dir.path(), dir.path().join("g/loop")).unwrap();
+        let mut found = Vec::new();
+        walk(dir.path(), &mut found).unwrap();
+        assert_eq!(found, vec![b]);
+    }
 }

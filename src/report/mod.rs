@@ -14,15 +14,30 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::{self, LineFit, Point, Verdict};
+use crate::analysis::{self, LineFit, OneWait, Point, Verdict};
+use crate::config::Config;
 use crate::machine::Machine;
 use crate::strategy::StrategyKind;
 use crate::sweep::{Plan, Run};
-use crate::workload::WorkloadKind;
+use crate::workload::{WaitKind, Workload, WorkloadKind};
 
-pub use compare::compare;
-pub use criterion::WorkloadSize;
+pub use compare::{CompareOptions, compare};
+pub use criterion::{BenchRecord, Provenance, WorkloadSize, criterion_home, record_around};
 pub use tables::{run_csv, run_table};
+
+/// criterion id of the plain loop over the cpu_bound jobs.
+pub const BARE_LOOP_ID: &str = "reference/bare_loop/cpu_bound";
+
+/// criterion id of one job's wait alone: `reference/one_wait/<kind>-<W>ms`.
+pub fn one_wait_id(kind: WaitKind, wait_ms: u64) -> String {
+    format!("reference/one_wait/{kind}-{wait_ms}ms")
+}
+
+fn parse_one_wait(value: &str) -> Option<(WaitKind, u64)> {
+    let (kind, ms) = value.strip_suffix("ms")?.split_once('-')?;
+    let kind = WaitKind::ALL.into_iter().find(|k| k.as_str() == kind)?;
+    Some((kind, ms.parse().ok()?))
+}
 
 /// Why a report could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -38,16 +53,19 @@ pub enum ReportError {
         /// The cause.
         why: String,
     },
+    /// Data whose size or machine is unknown, or does not match the data beside it.
+    #[error("{0}")]
+    Untrusted(String),
     /// The output folder exists and `--force` was not given.
     #[error("{} already exists; pass --force to replace its files", .0.display())]
     Exists(PathBuf),
     /// Writing failed.
-    #[error("writing {}: {source}", path.display())]
+    #[error("writing {}: {cause}", path.display())]
     Write {
         /// What was being written.
         path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
+        /// The cause (shown in the message, so not also a `source`).
+        cause: std::io::Error,
     },
     /// A plot could not be drawn.
     #[error("drawing {0}")]
@@ -57,49 +75,69 @@ pub enum ReportError {
 impl ReportError {
     /// Whether this is the user's input (exit status 2) rather than a failure of the program.
     pub fn is_input(&self) -> bool {
-        matches!(self, ReportError::Missing(_) | ReportError::Unreadable { .. } | ReportError::Exists(_))
+        matches!(
+            self,
+            ReportError::Missing(_)
+                | ReportError::Unreadable { .. }
+                | ReportError::Exists(_)
+                | ReportError::Untrusted(_)
+        )
     }
 }
 
 /// What `cvp run --format json` prints, and `cvp report --run` reads.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunFile {
+    /// The command line that made this file.
+    #[serde(default)]
+    pub command: Vec<String>,
     /// The machine the sweep ran on.
     pub machine: Machine,
     /// What was swept.
     pub config: Plan,
     /// One entry per configuration.
     pub runs: Vec<Run>,
+    /// One job's wait measured alone, per kind of wait: the floor Little's law and C1, C3, C4 use.
+    #[serde(default)]
+    pub one_wait: Vec<OneWait>,
     /// C1..C6.
     pub verdicts: Vec<Verdict>,
 }
 
-/// criterion's output folder, found as criterion finds it: `$CRITERION_HOME`, else
-/// `$CARGO_TARGET_DIR/criterion`, else `target/criterion`.
-pub fn criterion_home() -> PathBuf {
-    if let Some(home) = std::env::var_os("CRITERION_HOME") {
-        PathBuf::from(home)
-    } else if let Some(target) = std::env::var_os("CARGO_TARGET_DIR") {
-        PathBuf::from(target).join("criterion")
-    } else {
-        PathBuf::from("target/criterion")
+impl RunFile {
+    /// The analysis view of the runs.
+    pub fn points(&self) -> Vec<Point> {
+        self.runs.iter().map(|r| r.point(&self.one_wait)).collect()
     }
 }
 
 /// A hidden sibling name for the temporary form of `path`.
-fn temp_sibling(path: &Path) -> PathBuf {
+fn temp_sibling(path: &Path, what: &str) -> PathBuf {
     let name = path.file_name().map_or("out".into(), |n| n.to_string_lossy().into_owned());
-    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
+    path.with_file_name(format!(".{name}.{what}-{}", std::process::id()))
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same folder and a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
-    let tmp = temp_sibling(path);
+    let tmp = temp_sibling(path, "tmp");
     let result = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
-    result.map_err(|source| ReportError::Write { path: path.to_path_buf(), source })
+    result.map_err(|source| ReportError::Write { path: path.to_path_buf(), cause: source })
+}
+
+/// Checks, before anything is measured, that `path` can be written: its folder exists and takes a file.
+pub fn check_writable(path: &Path) -> Result<(), ReportError> {
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if path.is_dir() {
+        return Err(ReportError::Missing(format!("{} is a folder, not a file", path.display())));
+    }
+    let probe = temp_sibling(path, "probe");
+    std::fs::write(&probe, b"")
+        .map_err(|source| ReportError::Write { path: parent.to_path_buf(), cause: source })?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
 }
 
 /// Reads a `cvp run --format json` file.
@@ -117,6 +155,8 @@ pub fn read_run_file(path: &Path) -> Result<RunFile, ReportError> {
 pub struct Row {
     /// The measurement (wall = criterion's median).
     pub point: Point,
+    /// The size it ran at.
+    pub size: WorkloadSize,
     /// Median, ns.
     pub median_ns: f64,
     /// Confidence interval of the median, ns.
@@ -131,16 +171,38 @@ pub struct Row {
     pub karp_flatt: Option<f64>,
 }
 
+/// Where a workload's size and machine came from.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum SizeSource {
+    /// The benches' records, checked against the data they describe.
+    Recorded(WorkloadSize),
+    /// Nothing valid was recorded; `--assume-this-machine` took the current `CVP_*` sizes.
+    Assumed(WorkloadSize),
+}
+
+impl SizeSource {
+    /// The size, wherever it came from.
+    pub fn size(self) -> WorkloadSize {
+        match self {
+            SizeSource::Recorded(s) | SizeSource::Assumed(s) => s,
+        }
+    }
+}
+
 /// A results folder, computed in memory and not yet written.
 pub struct Report {
-    /// The machine the numbers describe.
+    /// The machine that measured: every core count in the report is its.
     pub machine: Machine,
+    /// The machine that made the report.
+    pub reporter: Machine,
     /// The date, `YYYY-MM-DD` (UTC).
     pub date: String,
     /// Rows, in workload, strategy, worker order.
     pub rows: Vec<Row>,
-    /// Fits of lines with 3+ worker counts.
+    /// One line per strategy that takes a worker count.
     pub fits: Vec<LineFit>,
+    /// The one-wait floors criterion measured.
+    pub one_wait: Vec<OneWait>,
     /// C1..C6.
     pub verdicts: Vec<Verdict>,
     /// File name -> contents.
@@ -167,33 +229,235 @@ fn civil_date(days: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
-/// Reads criterion's `baseline` under `criterion_dir` (and optionally the `cvp run` file at `run_path`) and computes the
-/// whole results folder in memory. `command` is recorded in the generated README.
-pub fn build(
-    criterion_dir: &Path,
-    baseline: &str,
-    run_path: Option<&Path>,
-    command: &str,
-) -> Result<Report, ReportError> {
-    let run = run_path.map(read_run_file).transpose()?;
-    let measured = criterion::read(criterion_dir, baseline)?;
-    let machine = run.as_ref().map_or_else(Machine::detect, |r| r.machine.clone());
+/// What `cvp report` reads.
+pub struct Options<'a> {
+    /// criterion's folder.
+    pub criterion_dir: &'a Path,
+    /// The baseline to read.
+    pub baseline: &'a str,
+    /// A `cvp run --format json` file.
+    pub run_path: Option<&'a Path>,
+    /// The `cvp report` command line, recorded in the README.
+    pub command: &'a str,
+    /// Take benchmarks without a valid record as measured on this machine at the current `CVP_*` sizes.
+    pub assume_this_machine: bool,
+}
+
+/// What a criterion benchmark is to the report.
+enum Bench {
+    Scaling(WorkloadKind, StrategyKind, usize),
+    BareLoop,
+    OneWait(WaitKind, u64),
+}
+
+fn classify(m: &criterion::Measured) -> Option<Bench> {
+    if m.id == BARE_LOOP_ID {
+        return Some(Bench::BareLoop);
+    }
+    if m.group == "reference" && m.function.as_deref() == Some("one_wait") {
+        let (kind, ms) = parse_one_wait(m.value.as_deref()?)?;
+        return Some(Bench::OneWait(kind, ms));
+    }
+    let workload = m.group.parse::<WorkloadKind>().ok()?;
+    let strategy = m.function.as_deref()?.parse::<StrategyKind>().ok()?;
+    let workers = m.value.as_deref()?.parse::<usize>().ok()?;
+    Some(Bench::Scaling(workload, strategy, workers))
+}
+
+/// A benchmark with its size and machine established.
+struct Trusted {
+    m: criterion::Measured,
+    bench: Bench,
+    size: WorkloadSize,
+    machine: Machine,
+    record: Option<BenchRecord>,
+}
+
+/// One recorded `cargo bench` invocation: the bench targets that ran with the same settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Invocation {
+    /// Bench targets, e.g. `cpu_bound`.
+    pub benches: Vec<String>,
+    /// `CVP_PROFILE` as used.
+    pub profile: String,
+    /// `CVP_*` variables as set.
+    pub env: Vec<(String, String)>,
+    /// criterion's arguments.
+    pub args: Vec<String>,
+}
+
+/// What the README says about where its numbers came from.
+pub struct Provenances {
+    /// Each workload's size and where it came from.
+    pub sizes: Vec<(WorkloadKind, SizeSource)>,
+    /// Distinct bench invocations as recorded.
+    pub benches: Vec<Invocation>,
+    /// Benchmarks taken under `--assume-this-machine`.
+    pub assumed: Vec<String>,
+}
+
+fn untrusted_list(items: &[String]) -> String {
+    let shown: Vec<&str> = items.iter().take(4).map(String::as_str).collect();
+    let more = items.len().saturating_sub(shown.len());
+    format!("{}{}", shown.join("; "), if more > 0 { format!("; and {more} more") } else { String::new() })
+}
+
+/// Reads criterion's `baseline` (and optionally a `cvp run` file) and computes the whole results folder in
+/// memory. Every benchmark must carry a record that matches its data (or `--assume-this-machine` is given);
+/// all of them, and the run file, must come from one machine and agree on each workload's size.
+pub fn build(opts: &Options) -> Result<Report, ReportError> {
+    let run = opts.run_path.map(read_run_file).transpose()?;
+    let measured = criterion::read(opts.criterion_dir, opts.baseline)?;
+    let reporter = Machine::detect();
+    let assumed_config = if opts.assume_this_machine {
+        Some(Config::from_env(reporter.usable_cores()).map_err(|e| {
+            ReportError::Untrusted(format!("--assume-this-machine takes its sizes from CVP_*: {e}"))
+        })?)
+    } else {
+        None
+    };
+    let mut trusted = Vec::new();
+    let mut problems = Vec::new();
+    let mut assumed = Vec::new();
+    for m in measured {
+        let Some(bench) = classify(&m) else { continue };
+        let record = match &m.provenance {
+            Provenance::Recorded(r) => Some((**r).clone()),
+            other => {
+                let why = match other {
+                    Provenance::Missing => format!("{} has no {}", m.dir.display(), criterion::RECORD_FILE),
+                    Provenance::Stale => format!(
+                        "{} describes other data than the estimates.json beside it (left from an earlier run)",
+                        m.dir.join(criterion::RECORD_FILE).display()
+                    ),
+                    Provenance::Unreadable(e) => {
+                        format!("{} cannot be read: {e}", m.dir.join(criterion::RECORD_FILE).display())
+                    }
+                    Provenance::Recorded(_) => unreachable!(),
+                };
+                if assumed_config.is_none() {
+                    problems.push(why);
+                    continue;
+                }
+                None
+            }
+        };
+        let (size, machine) = match (&record, &assumed_config) {
+            (Some(r), _) => (r.size, r.machine.clone()),
+            (None, Some(config)) => {
+                assumed.push(m.id.clone());
+                let workload = match bench {
+                    Bench::Scaling(w, _, _) => config.workload(w),
+                    Bench::BareLoop => config.workload(WorkloadKind::CpuBound),
+                    Bench::OneWait(_, ms) => {
+                        Workload::new(WorkloadKind::IoBound, 1, std::time::Duration::from_millis(ms), 0)
+                    }
+                };
+                (WorkloadSize::of(&workload), reporter.clone())
+            }
+            (None, None) => unreachable!(),
+        };
+        trusted.push(Trusted { m, bench, size, machine, record });
+    }
+    if !problems.is_empty() {
+        return Err(ReportError::Untrusted(format!(
+            "{} benchmark(s) of baseline '{}' cannot be tied to a workload size and a machine: {}. \
+             Rerun `cargo bench` (it records both beside every baseline it writes), or pass \
+             --assume-this-machine to take them as measured here at the current CVP_* sizes (the README will \
+             say so)",
+            problems.len(),
+            opts.baseline,
+            untrusted_list(&problems)
+        )));
+    }
+    if !trusted.iter().any(|t| matches!(t.bench, Bench::Scaling(..))) {
+        return Err(ReportError::Missing(format!(
+            "baseline '{}' under {} has no <workload>/<strategy>/<workers> benchmark (run `cargo bench`)",
+            opts.baseline,
+            opts.criterion_dir.display()
+        )));
+    }
+    let machine = trusted[0].machine.clone();
+    let foreign: Vec<String> = trusted
+        .iter()
+        .filter(|t| !t.machine.same_hardware(&machine))
+        .map(|t| format!("{} on {}", t.m.id, t.machine.summary()))
+        .collect();
+    if !foreign.is_empty() {
+        return Err(ReportError::Untrusted(format!(
+            "baseline '{}' mixes machines: {} on {}, but {}. Report one machine's data at a time (another \
+             baseline, or rerun the benches)",
+            opts.baseline,
+            trusted[0].m.id,
+            machine.summary(),
+            untrusted_list(&foreign)
+        )));
+    }
+    let mut sizes: Vec<(WorkloadKind, SizeSource)> = Vec::new();
+    for t in &trusted {
+        let Bench::Scaling(w, _, _) = t.bench else { continue };
+        match sizes.iter().find(|(k, _)| *k == w) {
+            None => sizes.push((
+                w,
+                if t.record.is_some() { SizeSource::Recorded(t.size) } else { SizeSource::Assumed(t.size) },
+            )),
+            Some((_, src)) if src.size() != t.size => {
+                return Err(ReportError::Untrusted(format!(
+                    "baseline '{}' has {w} benchmarks of different sizes: {} ({}) and {} ({}); speedups \
+                     between them would mean nothing. Rerun `cargo bench --bench {w}`",
+                    opts.baseline,
+                    trusted
+                        .iter()
+                        .find(|x| matches!(x.bench, Bench::Scaling(k, _, _) if k == w))
+                        .unwrap()
+                        .m
+                        .id,
+                    src.size(),
+                    t.m.id,
+                    t.size
+                )));
+            }
+            Some(_) => {}
+        }
+    }
+    sizes.sort_by_key(|(w, _)| *w);
+    if let (Some(run), Some(path)) = (&run, opts.run_path) {
+        if !run.machine.same_hardware(&machine) {
+            return Err(ReportError::Untrusted(format!(
+                "{} was measured on {}, the criterion data on {}: its CPU time cannot go with these times",
+                path.display(),
+                run.machine.summary(),
+                machine.summary()
+            )));
+        }
+        for (w, src) in &sizes {
+            if run.config.workloads.contains(w) {
+                let theirs = WorkloadSize::of(&run.config.workload(*w));
+                if theirs != src.size() {
+                    return Err(ReportError::Untrusted(format!(
+                        "{} ran {w} with {theirs}, criterion with {}: its cores busy and in flight would \
+                         describe another size. Rerun `cvp run` with the benches' sizes (--jobs, --wait-ms, \
+                         --rounds, --threads)",
+                        path.display(),
+                        src.size()
+                    )));
+                }
+            }
+        }
+    }
+    let one_wait: Vec<OneWait> = trusted
+        .iter()
+        .filter_map(|t| match t.bench {
+            Bench::OneWait(kind, ms) => {
+                Some(OneWait { wait_ms: ms, wait: kind, wall_s: t.m.median_ns / 1e9 })
+            }
+            _ => None,
+        })
+        .collect();
     let cores = machine.usable_cores();
     let mut rows = Vec::new();
-    let mut sizes = Vec::new();
-    for m in &measured {
-        let (Ok(workload), Some(Ok(strategy)), Some(Ok(workers))) = (
-            m.group.parse::<WorkloadKind>(),
-            m.function.as_deref().map(str::parse::<StrategyKind>),
-            m.value.as_deref().map(str::parse::<usize>),
-        ) else {
-            continue;
-        };
-        let size = workload_size(criterion_dir, workload, run.as_ref());
-        if !sizes.iter().any(|(w, _): &(WorkloadKind, SizeSource)| *w == workload) {
-            sizes.push((workload, size));
-        }
-        let size = size.size();
+    for t in &trusted {
+        let Bench::Scaling(workload, strategy, workers) = t.bench else { continue };
         let cores_busy = run.as_ref().and_then(|r| {
             r.runs
                 .iter()
@@ -204,26 +468,23 @@ pub fn build(
             workload,
             strategy,
             workers,
-            jobs: size.jobs,
-            wait_s: size.wait_ms as f64 / 1e3,
-            wall_s: m.median_ns / 1e9,
+            jobs: t.size.jobs,
+            wait_s: t.size.wait_ms as f64 / 1e3,
+            wall_s: t.m.median_ns / 1e9,
             cores_busy,
-        };
+            one_wait_s: None,
+        }
+        .with_one_wait(&one_wait);
         rows.push(Row {
             point,
-            median_ns: m.median_ns,
-            ci_low_ns: m.ci_low_ns,
-            ci_high_ns: m.ci_high_ns,
+            size: t.size,
+            median_ns: t.m.median_ns,
+            ci_low_ns: t.m.ci_low_ns,
+            ci_high_ns: t.m.ci_high_ns,
             speedup: None,
             efficiency: None,
             karp_flatt: None,
         });
-    }
-    if rows.is_empty() {
-        return Err(ReportError::Missing(format!(
-            "baseline '{baseline}' under {} has no <workload>/<strategy>/<workers> benchmark (run `cargo bench`)",
-            criterion_dir.display()
-        )));
     }
     rows.sort_by_key(|r| (r.point.workload, r.point.strategy, r.point.workers));
     let points: Vec<Point> = rows.iter().map(|r| r.point.clone()).collect();
@@ -234,16 +495,32 @@ pub fn build(
     }
     let fits = analysis::fit_lines(&points, cores);
     let verdicts = analysis::verdicts(&points, cores);
-    let bare_loop = measured.iter().find(|m| m.id == "reference/bare_loop/cpu_bound").map(|m| m.median_ns);
-    let mut report = Report { machine, date: today(), rows, fits, verdicts, files: Vec::new() };
+    let bare_loop = trusted.iter().find(|t| matches!(t.bench, Bench::BareLoop)).map(|t| &t.m);
+    let mut benches: Vec<Invocation> = Vec::new();
+    for r in trusted.iter().filter_map(|t| t.record.as_ref()) {
+        let env: Vec<(String, String)> = r.env.clone().into_iter().collect();
+        match benches.iter_mut().find(|i| i.profile == r.profile && i.env == env && i.args == r.args) {
+            Some(i) if !i.benches.contains(&r.bench) => i.benches.push(r.bench.clone()),
+            Some(_) => {}
+            None => benches.push(Invocation {
+                benches: vec![r.bench.clone()],
+                profile: r.profile.clone(),
+                env,
+                args: r.args.clone(),
+            }),
+        }
+    }
+    let provenance = Provenances { sizes, benches, assumed };
+    let mut report =
+        Report { machine, reporter, date: today(), rows, fits, one_wait, verdicts, files: Vec::new() };
     let context = tables::ReadmeContext {
-        command,
-        criterion_dir,
-        baseline,
+        command: opts.command,
+        criterion_dir: opts.criterion_dir,
+        baseline: opts.baseline,
         run: run.as_ref(),
-        run_path,
-        sizes: &sizes,
-        bare_loop_ns: bare_loop,
+        run_path: opts.run_path,
+        provenance: &provenance,
+        bare_loop: bare_loop.map(|m| (m.median_ns, m.ci_low_ns, m.ci_high_ns)),
     };
     let mut files = vec![
         ("README.md".to_string(), tables::readme(&report, &context).into_bytes()),
@@ -277,78 +554,94 @@ fn to_json<T: Serialize>(value: &T) -> Result<Vec<u8>, ReportError> {
     Ok(bytes)
 }
 
-/// Where a workload's size came from: criterion's folder, the run file, or the defaults.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum SizeSource {
-    /// `cvp-workload.json`, left by the benches.
-    Recorded(WorkloadSize),
-    /// The `cvp run` file's configuration.
-    RunFile(WorkloadSize),
-    /// Nothing recorded: the default size was assumed.
-    Assumed(WorkloadSize),
-}
-
-impl SizeSource {
-    /// The size, wherever it came from.
-    pub fn size(self) -> WorkloadSize {
-        match self {
-            SizeSource::Recorded(s) | SizeSource::RunFile(s) | SizeSource::Assumed(s) => s,
-        }
-    }
-}
-
-fn workload_size(dir: &Path, kind: WorkloadKind, run: Option<&RunFile>) -> SizeSource {
-    if let Some(s) = WorkloadSize::read(dir, kind) {
-        return SizeSource::Recorded(s);
-    }
-    if let Some(r) = run {
-        return SizeSource::RunFile(WorkloadSize::of(&r.config.workload(kind)));
-    }
-    let wait = std::time::Duration::from_millis(crate::config::DEFAULT_WAIT_MS);
-    let defaults =
-        crate::Workload::new(kind, crate::config::default_jobs(kind), wait, crate::config::DEFAULT_ROUNDS);
-    SizeSource::Assumed(WorkloadSize::of(&defaults))
-}
-
 impl Report {
-    /// `results/<machine slug>/<date>`.
+    /// `results/<machine slug>/<date>`, named for the machine that measured.
     pub fn default_out(&self) -> PathBuf {
         Path::new("results").join(self.machine.slug()).join(&self.date)
     }
 
-    /// Writes the folder `out`: assembled under a temporary name and renamed into place when new; with
-    /// `force`, each file of an existing folder is replaced atomically and other files are left alone.
+    /// Writes the folder `out` whole or not at all ([`write_folder`]).
     pub fn write(&self, out: &Path, force: bool) -> Result<(), ReportError> {
-        if out.exists() {
-            if !force {
-                return Err(ReportError::Exists(out.to_path_buf()));
-            }
-            if !out.is_dir() {
-                return Err(ReportError::Missing(format!("{} exists and is not a folder", out.display())));
-            }
-            for (name, bytes) in &self.files {
-                write_atomic(&out.join(name), bytes)?;
-            }
-            return Ok(());
-        }
-        let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        std::fs::create_dir_all(parent)
-            .map_err(|source| ReportError::Write { path: parent.to_path_buf(), source })?;
-        let tmp = temp_sibling(out);
-        let result = (|| {
-            std::fs::create_dir(&tmp).map_err(|source| ReportError::Write { path: tmp.clone(), source })?;
-            for (name, bytes) in &self.files {
-                let path = tmp.join(name);
-                std::fs::write(&path, bytes).map_err(|source| ReportError::Write { path, source })?;
-            }
-            std::fs::rename(&tmp, out)
-                .map_err(|source| ReportError::Write { path: out.to_path_buf(), source })
-        })();
-        if result.is_err() {
-            let _ = std::fs::remove_dir_all(&tmp);
-        }
-        result
+        write_folder(out, &self.files, force)
     }
+}
+
+/// Copies `from` (a file, a link or a folder) to `to`, not following links.
+fn copy_entry(from: &Path, to: &Path) -> std::io::Result<()> {
+    let kind = std::fs::symlink_metadata(from)?.file_type();
+    if kind.is_symlink() {
+        std::os::unix::fs::symlink(std::fs::read_link(from)?, to)
+    } else if kind.is_dir() {
+        std::fs::create_dir(to)?;
+        for e in std::fs::read_dir(from)? {
+            let e = e?;
+            copy_entry(&e.path(), &to.join(e.file_name()))?;
+        }
+        Ok(())
+    } else {
+        std::fs::copy(from, to).map(|_| ())
+    }
+}
+
+/// Writes the folder `out` with `files`, whole or not at all. The new folder is assembled under a temporary
+/// name beside `out` and renamed into place. With `force`, an existing `out` is replaced the same way: the
+/// user's own files in it (any name not in `files`) are copied into the new folder first, then the two
+/// folders are swapped; if anything fails before the swap, `out` is left exactly as it was.
+pub fn write_folder(out: &Path, files: &[(String, Vec<u8>)], force: bool) -> Result<(), ReportError> {
+    let exists = std::fs::symlink_metadata(out).is_ok();
+    if exists && !force {
+        return Err(ReportError::Exists(out.to_path_buf()));
+    }
+    if exists && !out.is_dir() {
+        return Err(ReportError::Missing(format!("{} exists and is not a folder", out.display())));
+    }
+    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent)
+        .map_err(|source| ReportError::Write { path: parent.to_path_buf(), cause: source })?;
+    let tmp = temp_sibling(out, "tmp");
+    let err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |cause| ReportError::Write { path, cause }
+    };
+    let assemble = || -> Result<(), ReportError> {
+        std::fs::create_dir(&tmp).map_err(err(&tmp))?;
+        for (name, bytes) in files {
+            let path = tmp.join(name);
+            std::fs::write(&path, bytes).map_err(err(&path))?;
+        }
+        if exists {
+            for e in std::fs::read_dir(out).map_err(err(out))? {
+                let e = e.map_err(err(out))?;
+                let name = e.file_name();
+                if !files.iter().any(|(n, _)| std::ffi::OsStr::new(n) == name) {
+                    copy_entry(&e.path(), &tmp.join(&name)).map_err(err(&e.path()))?;
+                }
+            }
+        }
+        Ok(())
+    };
+    if let Err(e) = assemble() {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(e);
+    }
+    if !exists {
+        return std::fs::rename(&tmp, out).map_err(|source| {
+            let _ = std::fs::remove_dir_all(&tmp);
+            ReportError::Write { path: out.to_path_buf(), cause: source }
+        });
+    }
+    let old = temp_sibling(out, "old");
+    if let Err(source) = std::fs::rename(out, &old) {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(ReportError::Write { path: out.to_path_buf(), cause: source });
+    }
+    if let Err(source) = std::fs::rename(&tmp, out) {
+        let _ = std::fs::rename(&old, out);
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(ReportError::Write { path: out.to_path_buf(), cause: source });
+    }
+    let _ = std::fs::remove_dir_all(&old);
+    Ok(())
 }
 
 #[cfg(test)]
@@ -360,6 +653,37 @@ mod tests {
         assert_eq!(civil_date(0), "1970-01-01");
         assert_eq!(civil_date(11_016), "2000-02-29");
         assert_eq!(civil_date(20_418), "2025-11-26");
+    }
+
+    #[test]
+    fn a_failed_forced_write_leaves_the_old_folder_exactly_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("r");
+        let one = |s: &str| vec![("a.txt".to_string(), s.as_bytes().to_vec())];
+        write_folder(&out, &one("old"), false).unwrap();
+        std::fs::write(out.join("notes.txt"), "mine").unwrap();
+        // The second file cannot be written (its folder does not exist): the first must not land either.
+        let mut files = one("new");
+        files.push(("missing/b.txt".to_string(), b"x".to_vec()));
+        assert!(write_folder(&out, &files, true).is_err());
+        assert_eq!(std::fs::read_to_string(out.join("a.txt")).unwrap(), "old");
+        assert_eq!(std::fs::read_to_string(out.join("notes.txt")).unwrap(), "mine");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary folder left");
+        // A forced write that succeeds replaces ours and keeps the user's file.
+        write_folder(&out, &one("new"), true).unwrap();
+        assert_eq!(std::fs::read_to_string(out.join("a.txt")).unwrap(), "new");
+        assert_eq!(std::fs::read_to_string(out.join("notes.txt")).unwrap(), "mine");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        assert!(matches!(write_folder(&out, &one("x"), false), Err(ReportError::Exists(_))));
+    }
+
+    #[test]
+    fn one_wait_ids_round_trip() {
+        let id = one_wait_id(WaitKind::Async, 10);
+        assert_eq!(id, "reference/one_wait/async-10ms");
+        assert_eq!(parse_one_wait("async-10ms"), Some((WaitKind::Async, 10)));
+        assert_eq!(parse_one_wait("blocking-7ms"), Some((WaitKind::Blocking, 7)));
+        assert_eq!(parse_one_wait("fast-7ms"), None);
     }
 
     #[test]

@@ -3,11 +3,11 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::{Report, Row, RunFile, SizeSource};
-use crate::analysis::Verdict;
+use super::{Invocation, Provenances, Report, Row, RunFile, SizeSource};
+use crate::analysis::{self, OneWait, Verdict};
 use crate::machine::Machine;
 use crate::sweep::Run;
-use crate::workload::WorkloadKind;
+use crate::workload::{WaitKind, WorkloadKind};
 
 /// A duration in seconds, in a unit that keeps 3-4 significant digits.
 pub fn human_time(s: f64) -> String {
@@ -47,13 +47,16 @@ fn aligned(header: &[&str], rows: &[Vec<String>], text_cols: usize) -> String {
 }
 
 fn machine_line(m: &Machine) -> String {
-    format!(
-        "{}, {} usable core(s) (available parallelism; {} logical, {} physical)",
-        m.cpu_model,
-        m.usable_cores(),
-        m.logical_cpus,
-        m.physical_cpus
-    )
+    m.summary()
+}
+
+fn one_wait_line(floors: &[OneWait]) -> Option<String> {
+    let parts: Vec<String> = WaitKind::ALL
+        .iter()
+        .filter_map(|&k| floors.iter().find(|f| f.wait == k))
+        .map(|f| format!("{} {} ({} ms nominal)", f.wait, human_time(f.wall_s), f.wait_ms))
+        .collect();
+    (!parts.is_empty()).then(|| format!("one wait measured alone: {}", parts.join(", ")))
 }
 
 fn verdict_lines(verdicts: &[Verdict], cores: usize) -> String {
@@ -71,13 +74,18 @@ pub fn run_table(file: &RunFile) -> String {
     let sizes: Vec<String> =
         plan.workloads.iter().map(|&w| format!("{w} {}", plan.workload(w).jobs)).collect();
     let mut out = format!(
-        "machine: {}\njobs: {}; rounds {}; wait {} ms; median of {} run(s) each\n\n",
+        "machine: {}\njobs: {}; rounds {}; wait {} ms; median of {} round(s), configurations in shuffled order\n",
         machine_line(&file.machine),
         sizes.join(", "),
         plan.rounds,
         plan.wait_ms,
         plan.repeat
     );
+    if let Some(line) = one_wait_line(&file.one_wait) {
+        out += &line;
+        out += "\n";
+    }
+    out += "\n";
     let rows: Vec<Vec<String>> = file
         .runs
         .iter()
@@ -87,6 +95,7 @@ pub fn run_table(file: &RunFile) -> String {
                 r.strategy.to_string(),
                 r.workers.to_string(),
                 human_time(r.wall_s),
+                format!("{} – {}", human_time(r.wall_min_s), human_time(r.wall_max_s)),
                 format!("{:.2}x", r.speedup),
                 format!("{:.2}", r.cores_busy),
                 if r.wait_ms == 0 { "-".into() } else { format!("{:.1}", r.in_flight) },
@@ -94,11 +103,12 @@ pub fn run_table(file: &RunFile) -> String {
         })
         .collect();
     out += &aligned(
-        &["workload", "strategy", "workers", "wall", "speedup", "cores busy", "in flight"],
+        &["workload", "strategy", "workers", "wall", "min – max", "speedup", "cores busy", "in flight"],
         &rows,
         2,
     );
-    out += "\nspeedup: over sequential; cores busy: CPU time / wall (parallelism); in flight: jobs x wait / wall (concurrency)\n\n";
+    out += "\nwall: median of the rounds, min – max beside it; speedup: over sequential; cores busy: CPU time / wall \
+            (parallelism); in flight: jobs x one measured wait / wall (concurrency)\n\n";
     out += &verdict_lines(&file.verdicts, file.machine.usable_cores());
     out
 }
@@ -106,12 +116,12 @@ pub fn run_table(file: &RunFile) -> String {
 /// `cvp run --format csv`: one header line, one line per run.
 pub fn run_csv(runs: &[Run]) -> String {
     let mut out = String::from(
-        "workload,strategy,workers,jobs,wait_ms,rounds,wall_s,cpu_s,speedup,cores_busy,in_flight,digest\n",
+        "workload,strategy,workers,jobs,wait_ms,rounds,wall_s,cpu_s,speedup,cores_busy,in_flight,digest,wall_min_s,wall_max_s\n",
     );
     for r in runs {
         let _ = writeln!(
             out,
-            "{},{},{},{},{},{},{:.6},{:.6},{:.4},{:.4},{:.4},{}",
+            "{},{},{},{},{},{},{:.6},{:.6},{:.4},{:.4},{:.4},{},{:.6},{:.6}",
             r.workload,
             r.strategy,
             r.workers,
@@ -123,14 +133,19 @@ pub fn run_csv(runs: &[Run]) -> String {
             r.speedup,
             r.cores_busy,
             r.in_flight,
-            r.digest
+            r.digest,
+            r.wall_min_s,
+            r.wall_max_s
         );
     }
     out
 }
 
 /// The header of `scaling.csv`.
-pub const SCALING_HEADER: &str =
+pub const SCALING_HEADER: &str = "workload,strategy,workers,median_ns,ci_low_ns,ci_high_ns,speedup,efficiency,karp_flatt,jobs,wait_ms,rounds";
+
+/// The header `cvp report` wrote before the size columns existed (still read by `cvp compare`).
+pub const SCALING_HEADER_V1: &str =
     "workload,strategy,workers,median_ns,ci_low_ns,ci_high_ns,speedup,efficiency,karp_flatt";
 
 /// `scaling.csv`: one line per benchmark; an empty cell where a value is undefined.
@@ -140,7 +155,7 @@ pub fn scaling_csv(rows: &[Row]) -> String {
     for r in rows {
         let _ = writeln!(
             out,
-            "{},{},{},{:.0},{:.0},{:.0},{},{},{}",
+            "{},{},{},{:.0},{:.0},{:.0},{},{},{},{},{},{}",
             r.point.workload,
             r.point.strategy,
             r.point.workers,
@@ -149,7 +164,10 @@ pub fn scaling_csv(rows: &[Row]) -> String {
             r.ci_high_ns,
             num(r.speedup),
             num(r.efficiency),
-            num(r.karp_flatt)
+            num(r.karp_flatt),
+            r.size.jobs,
+            r.size.wait_ms,
+            r.size.rounds
         );
     }
     out
@@ -167,10 +185,41 @@ pub struct ReadmeContext<'a> {
     pub run: Option<&'a RunFile>,
     /// Where the run file was read from.
     pub run_path: Option<&'a Path>,
-    /// Where each workload's size came from.
-    pub sizes: &'a [(WorkloadKind, SizeSource)],
-    /// `reference/bare_loop/cpu_bound`, if measured.
-    pub bare_loop_ns: Option<f64>,
+    /// Sizes, bench invocations and assumptions.
+    pub provenance: &'a Provenances,
+    /// `reference/bare_loop/cpu_bound` (median, CI low, CI high), if measured.
+    pub bare_loop: Option<(f64, f64, f64)>,
+}
+
+/// A shell word, quoted when it needs to be.
+fn shell_word(w: &str) -> String {
+    if !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=,:@".contains(c)) {
+        w.to_string()
+    } else {
+        format!("'{}'", w.replace('\'', "'\\''"))
+    }
+}
+
+/// The `cargo bench` command the records describe: `CVP_*` values, bench targets, criterion's arguments.
+fn bench_command(i: &Invocation) -> String {
+    let mut words: Vec<String> = i.env.iter().map(|(k, v)| format!("{k}={}", shell_word(v))).collect();
+    words.push("cargo bench".into());
+    let all = ["cpu_bound", "io_bound", "mixed"].iter().all(|b| i.benches.iter().any(|x| x == b));
+    if !all {
+        for b in &i.benches {
+            words.push(format!("--bench {}", shell_word(b)));
+        }
+    }
+    let args: Vec<&String> = i.args.iter().filter(|a| *a != "--bench").collect();
+    if !args.is_empty() {
+        words.push("--".into());
+        words.extend(args.iter().map(|a| shell_word(a)));
+    }
+    format!("{}   # profile {}", words.join(" "), i.profile)
+}
+
+fn fit_cell(points_above_one: usize, need: usize) -> String {
+    format!("too few points: {points_above_one} (needs {need})")
 }
 
 /// The generated `README.md` of a results folder.
@@ -183,41 +232,59 @@ pub fn readme(report: &Report, ctx: &ReadmeContext) -> String {
     let _ = writeln!(s, "# Results: {}, {} usable cores, {}\n", m.cpu_model, cores, report.date);
     s += "One run on one machine. A benchmark run is never enough: rerun it, compare (`cvp compare`), and \
           distrust any difference smaller than the confidence intervals.\n\n";
-    s += "## How these numbers were made\n\n```sh\ncargo bench";
-    let _ = writeln!(s, "                      # criterion data, baseline `{}`", ctx.baseline);
-    if let Some(path) = ctx.run_path {
+    s += "## How these numbers were made\n\n";
+    let _ = writeln!(s, "Measured on: {} (from the records beside criterion's data).", m.summary());
+    if report.reporter.same_hardware(m) {
+        s += "Reported on: the same machine.\n\n";
+    } else {
         let _ = writeln!(
             s,
-            "cvp run --format json --output {} # CPU time, cores busy, in flight",
-            path.display()
+            "Reported on: {}, another machine; every core count here is the measuring machine's.\n",
+            report.reporter.summary()
         );
     }
-    let _ = writeln!(s, "{}\n```\n", ctx.command);
-    let _ = writeln!(s, "criterion folder: `{}`.", ctx.criterion_dir.display());
-    for (w, src) in ctx.sizes {
-        let (size, from) = match src {
-            SizeSource::Recorded(x) => (x, "recorded by the bench"),
-            SizeSource::RunFile(x) => (x, "from the run file: the bench recorded none"),
-            SizeSource::Assumed(x) => (x, "ASSUMED: the default, since nothing was recorded"),
-        };
-        let _ = writeln!(
-            s,
-            "- `{w}`: {} jobs, wait {} ms, {} rounds ({from}).",
-            size.jobs, size.wait_ms, size.rounds
-        );
-        if let Some(run) = ctx.run.filter(|r| r.config.workloads.contains(w)) {
-            let theirs = super::WorkloadSize::of(&run.config.workload(*w));
-            if theirs != *size {
-                let _ = writeln!(
-                    s,
-                    "  WARNING: the `cvp run` file ran `{w}` with {} jobs, wait {} ms, {} rounds: its cores busy \
-                     and in flight describe another size than criterion's times.",
-                    theirs.jobs, theirs.wait_ms, theirs.rounds
-                );
-            }
+    s += "The commands, as the benches and `cvp run` recorded them:\n\n```sh\n";
+    for i in &ctx.provenance.benches {
+        let _ = writeln!(s, "{}", bench_command(i));
+    }
+    if ctx.provenance.benches.is_empty() {
+        s += "cargo bench   # not recorded: see the warning below\n";
+    }
+    if let Some(run) = ctx.run {
+        if run.command.is_empty() {
+            let _ = writeln!(
+                s,
+                "# {}: made by a `cvp run` that did not record its command",
+                ctx.run_path.map_or("run file".into(), |p| p.display().to_string())
+            );
+        } else {
+            let words: Vec<String> = run.command.iter().map(|w| shell_word(w)).collect();
+            let _ = writeln!(s, "{}", words.join(" "));
         }
     }
-    s += "\n## Machine\n\n| | |\n|---|---|\n";
+    let _ = writeln!(s, "{}\n```\n", ctx.command);
+    let _ = writeln!(s, "criterion folder: `{}`, baseline `{}`.", ctx.criterion_dir.display(), ctx.baseline);
+    for (w, src) in &ctx.provenance.sizes {
+        let (size, from) = match src {
+            SizeSource::Recorded(x) => (x, "recorded beside every benchmark, checked against its data"),
+            SizeSource::Assumed(x) => (x, "ASSUMED from the current CVP_* values (--assume-this-machine)"),
+        };
+        let _ = writeln!(s, "- `{w}`: {size} ({from}).");
+    }
+    if let Some(line) = one_wait_line(&report.one_wait) {
+        let _ = writeln!(s, "- {line}: the wait Little's law and claims C1, C3, C4 use.");
+    }
+    if !ctx.provenance.assumed.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n**WARNING: `--assume-this-machine` was used.** {} benchmark(s) carried no record that matches their \
+             data and were taken as measured on the reporting machine at the current `CVP_*` sizes: {}. Nothing \
+             proves that; trust these numbers only if you know how they were made.",
+            ctx.provenance.assumed.len(),
+            ctx.provenance.assumed.iter().map(|id| format!("`{id}`")).collect::<Vec<_>>().join(", ")
+        );
+    }
+    s += "\n## Machine that measured\n\n| | |\n|---|---|\n";
     let rows = [
         ("cpu model", m.cpu_model.clone()),
         ("logical / physical cpus", format!("{} / {}", m.logical_cpus, m.physical_cpus)),
@@ -234,9 +301,10 @@ pub fn readme(report: &Report, ctx: &ReadmeContext) -> String {
     s += "\n## Scaling\n\nmedian: criterion's median time per run, with its 95% confidence interval. relative: time over \
           the fastest row of the workload (`1.00x` = fastest). speedup: sequential time / time. efficiency: speedup / \
           min(workers, cores). Karp-Flatt: experimentally determined serial fraction (negative: faster than the cores \
-          can explain, i.e. the gain is concurrency, not parallelism).";
+          can explain, i.e. the gain is concurrency, not parallelism). in flight: jobs x one wait measured alone / \
+          time (Little's law).";
     if ctx.run.is_some() {
-        s += " cores busy and in flight come from the `cvp run` file (criterion measures no CPU time).";
+        s += " cores busy comes from the `cvp run` file (criterion measures no CPU time).";
     }
     s += "\n";
     for w in WorkloadKind::ALL {
@@ -250,6 +318,13 @@ pub fn readme(report: &Report, ctx: &ReadmeContext) -> String {
         s += "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n";
         for r in rows {
             let p = &r.point;
+            let flight = if p.wait_s == 0.0 {
+                "-".to_string()
+            } else if p.one_wait_s.is_some() {
+                format!("{:.1}", p.in_flight())
+            } else {
+                format!("{:.1} (nominal wait)", p.in_flight())
+            };
             let _ = writeln!(
                 s,
                 "| {} | {} | {} | {} – {} | {:.2}x | {} | {} | {} | {} | {} |",
@@ -263,71 +338,111 @@ pub fn readme(report: &Report, ctx: &ReadmeContext) -> String {
                 opt(r.efficiency, |x| format!("{x:.2}")),
                 opt(r.karp_flatt, |x| format!("{x:.3}")),
                 opt(p.cores_busy, |x| format!("{x:.2}")),
-                if p.wait_s == 0.0 { "-".into() } else { format!("{:.1}", p.in_flight()) },
+                flight,
             );
         }
         if w == WorkloadKind::IoBound {
             s += "\n![time of io_bound](time_io_bound.svg)\n";
         }
     }
-    if let (Some(bare), Some(seq)) = (
-        ctx.bare_loop_ns,
+    if let (Some((bare, bare_lo, bare_hi)), Some(seq)) = (
+        ctx.bare_loop,
         report.rows.iter().find(|r| {
             r.point.workload == WorkloadKind::CpuBound && r.point.strategy == crate::StrategyKind::Sequential
         }),
     ) {
+        let apart = seq.ci_low_ns > bare_hi || seq.ci_high_ns < bare_lo;
         let _ = writeln!(
             s,
-            "\nThe `sequential` strategy costs {:+.1}% over a bare loop over the same jobs \
-             (`reference/bare_loop/cpu_bound`: {}).",
-            (seq.median_ns / bare - 1.0) * 100.0,
-            human_time(bare / 1e9)
+            "\n`cpu_bound/sequential/1` / `{}` = {:.3} ({} vs {}, 95% CIs {} – {} and {} – {}). {}",
+            super::BARE_LOOP_ID,
+            seq.median_ns / bare,
+            human_time(seq.median_ns / 1e9),
+            human_time(bare / 1e9),
+            human_time(seq.ci_low_ns / 1e9),
+            human_time(seq.ci_high_ns / 1e9),
+            human_time(bare_lo / 1e9),
+            human_time(bare_hi / 1e9),
+            if apart {
+                "The intervals are apart, but the two were timed one after the other, so the machine's drift is \
+                 part of the ratio: read it as an upper bound on what the strategy's machinery costs, not as its price."
+            } else {
+                "The intervals overlap: the strategy's machinery costs nothing measurable here."
+            }
         );
     }
-    s += "\n## Fits\n\nLeast squares; see `src/analysis.rs`. Amdahl uses p = min(workers, cores); the USL uses \
-          N = workers and each strategy's own 1-worker time. A negative serial fraction or sigma means the line \
-          scales better than cores allow: the work overlaps waits rather than computing in parallel.\n\n";
-    s += "| workload | strategy | workers | Amdahl serial fraction | USL sigma | USL kappa | USL peak at |\n";
-    s += "|---|---|---|--:|--:|--:|--:|\n";
+    let _ = writeln!(
+        s,
+        "\n## Fits\n\nLeast squares on each strategy's own scaling (its 1-worker time / its N-worker time), only on \
+         worker counts up to the {cores} cores of the machine that measured: past them a worker adds no processor, \
+         and a fit would read waiting or oversubscription as a property of the code. A fit needs 2 degrees of \
+         freedom left: Amdahl (one parameter: the serial fraction s, 0 <= s <= 1) needs {} worker counts above 1, \
+         the Universal Scalability Law (two: contention sigma >= 0 and coherency kappa >= 0) needs {}. \
+         R-squared is on the speedups. With fewer points the table says so instead of printing numbers that \
+         would fit any data; on 2 cores (1 and 2 workers) nothing is fitted.\n",
+        analysis::AMDAHL_MIN_POINTS,
+        analysis::USL_MIN_POINTS
+    );
+    s += "| workload | strategy | workers fitted | left out (above cores) | Amdahl s | R² | USL sigma | USL kappa | USL peak at | R² |\n";
+    s += "|---|---|---|---|--:|--:|--:|--:|--:|--:|\n";
+    let r2 = |r: Option<f64>| r.map_or("-".into(), |x| format!("{x:.3}"));
     for f in &report.fits {
-        let counts: Vec<String> = f.worker_counts.iter().map(|n| n.to_string()).collect();
+        let list = |v: &[usize]| {
+            if v.is_empty() {
+                "-".into()
+            } else {
+                v.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(", ")
+            }
+        };
+        let k = f.points_above_one();
+        let (amdahl, amdahl_r2) = match f.amdahl {
+            Some(a) => (format!("{:.3}", a.serial_fraction), r2(a.r_squared)),
+            None => (fit_cell(k, analysis::AMDAHL_MIN_POINTS), "-".into()),
+        };
+        let (sigma, kappa, peak, usl_r2) = match f.usl {
+            Some(u) => (
+                format!("{:.4}", u.sigma),
+                format!("{:.5}", u.kappa),
+                u.peak_workers.map_or("no peak".into(), |x| format!("{x:.1} workers")),
+                r2(u.r_squared),
+            ),
+            None => (fit_cell(k, analysis::USL_MIN_POINTS), "-".into(), "-".into(), "-".into()),
+        };
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {amdahl} | {amdahl_r2} | {sigma} | {kappa} | {peak} | {usl_r2} |",
             f.workload,
             f.strategy,
-            counts.join(", "),
-            opt(f.amdahl_serial_fraction, |x| format!("{x:.3}")),
-            opt(f.usl.map(|u| u.sigma), |x| format!("{x:.4}")),
-            opt(f.usl.map(|u| u.kappa), |x| format!("{x:.5}")),
-            f.usl.and_then(|u| u.peak_workers).map_or("no peak".into(), |x| format!("{x:.1} workers")),
+            list(&f.worker_counts),
+            list(&f.above_cores),
         );
     }
-    s += "\n## Verdicts on the claims\n\nThe criteria are in `cvp run --help` and the top-level README; \
-          every verdict follows from the numbers above.\n\n| claim | verdict | evidence |\n|---|---|---|\n";
+    s += "\n## Verdicts on the claims\n\nEach claim is judged from its own measurement, with the thresholds of the \
+          table in the top-level README (\"How the claims are judged\"); every verdict follows from the numbers above.\n\n\
+          | claim | verdict | evidence |\n|---|---|---|\n";
     for v in &report.verdicts {
         let _ = writeln!(s, "| {} {} | **{}** | {} |", v.claim, v.statement, v.verdict, v.evidence);
     }
     if let Some(run) = ctx.run {
-        let agree: Vec<&str> = run
+        let differ: Vec<&str> = run
             .verdicts
             .iter()
             .zip(&report.verdicts)
             .filter(|(a, b)| a.verdict != b.verdict)
             .map(|(a, _)| a.claim.as_str())
             .collect();
-        if !agree.is_empty() {
+        if !differ.is_empty() {
             let _ = writeln!(
                 s,
-                "\n`cvp run`'s own verdicts differ on {} (its walls are medians of a few runs, not criterion's).",
-                agree.join(", ")
+                "\n`cvp run`'s own verdicts differ on {} (its walls are medians of a few rounds, not criterion's).",
+                differ.join(", ")
             );
         }
     }
     let _ = writeln!(
         s,
-        "\nFiles: `scaling.csv` (the tables above, machine-readable), `machine.json` (`cvp machine --json`), \
-         `speedup_<workload>.svg`, `time_io_bound.svg`{}. Cores used throughout: {cores}.",
+        "\nFiles: `scaling.csv` (the tables above, machine-readable), `machine.json` (`cvp machine --json` of the \
+         machine that measured), `speedup_<workload>.svg`, `time_io_bound.svg`{}. Cores used throughout: {cores}.",
         if ctx.run.is_some() { ", `run.json` (the `cvp run` file)" } else { "" }
     );
     s

@@ -8,7 +8,7 @@ use rayon::ThreadPool;
 use tokio::runtime::Runtime;
 use tokio::sync::oneshot;
 
-use super::{Strategy, rayon_pool, tokio_runtime, xor_tasks};
+use super::{RunError, Strategy, StrategyKind, rayon_pool, tokio_runtime, xor_tasks};
 use crate::workload::{Digest, Workload, chain, wait_async};
 
 /// Waits on a one-worker runtime, hashes on a rayon pool.
@@ -28,7 +28,7 @@ impl AsyncOffload {
 }
 
 impl Strategy for AsyncOffload {
-    fn run(&self, workload: &Workload) -> Digest {
+    fn run(&self, workload: &Workload) -> Result<Digest, RunError> {
         self.runtime.block_on(async {
             let tasks: Vec<_> = workload
                 .jobs()
@@ -45,7 +45,7 @@ impl Strategy for AsyncOffload {
                     })
                 })
                 .collect();
-            xor_tasks(tasks, "async_offload").await
+            xor_tasks(tasks, StrategyKind::AsyncOffload).await
         })
     }
 }

@@ -7,7 +7,7 @@ use std::io;
 
 use tokio::runtime::Runtime;
 
-use super::{Strategy, tokio_runtime, xor_tasks};
+use super::{RunError, Strategy, StrategyKind, tokio_runtime, xor_tasks};
 use crate::workload::{Digest, Workload, chain, wait_async};
 
 /// One task per job on a runtime of N workers.
@@ -23,7 +23,7 @@ impl Async {
 }
 
 impl Strategy for Async {
-    fn run(&self, workload: &Workload) -> Digest {
+    fn run(&self, workload: &Workload) -> Result<Digest, RunError> {
         self.runtime.block_on(async {
             let tasks: Vec<_> = workload
                 .jobs()
@@ -34,7 +34,7 @@ impl Strategy for Async {
                     })
                 })
                 .collect();
-            xor_tasks(tasks, "async").await
+            xor_tasks(tasks, StrategyKind::Async).await
         })
     }
 }

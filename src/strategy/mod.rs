@@ -16,12 +16,40 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::workload::{Digest, Workload};
+use crate::workload::{Digest, WaitKind, Workload};
 
 /// Runs every job of a workload and returns the workload digest.
 pub trait Strategy: Send + Sync {
     /// Runs all jobs of `workload`; the result is the XOR of the job digests.
-    fn run(&self, workload: &Workload) -> Digest;
+    fn run(&self, workload: &Workload) -> Result<Digest, RunError>;
+}
+
+/// Why a run could not finish: the OS refused a thread, or a job's thread or task died.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The OS refused to create a thread (a limit on tasks, threads or address space).
+    #[error(
+        "{strategy}: cannot create thread {index} of {of}: {cause} (a limit on threads or memory: \
+         `ulimit -u`, systemd TasksMax, `ulimit -v`; lower the job or worker count)"
+    )]
+    Spawn {
+        /// The strategy.
+        strategy: StrategyKind,
+        /// Which thread (1-based) could not be created.
+        index: usize,
+        /// How many the run needed.
+        of: usize,
+        /// The OS error (shown in the message, so not also a `source`).
+        cause: io::Error,
+    },
+    /// A job's thread or task panicked or was cancelled.
+    #[error("{strategy}: a job failed: {why}")]
+    Job {
+        /// The strategy.
+        strategy: StrategyKind,
+        /// What happened.
+        why: String,
+    },
 }
 
 /// The six strategies. The id strings are criterion function ids, CSV and JSON values.
@@ -75,6 +103,14 @@ impl StrategyKind {
         }
     }
 
+    /// How this strategy's jobs wait: the blocking strategies sleep their thread, the async ones yield.
+    pub fn wait_kind(self) -> WaitKind {
+        match self {
+            StrategyKind::Async | StrategyKind::AsyncOffload => WaitKind::Async,
+            _ => WaitKind::Blocking,
+        }
+    }
+
     /// Builds the strategy with `workers` workers: pools and runtimes are created here, once.
     pub fn build(self, workers: usize) -> io::Result<Box<dyn Strategy>> {
         Ok(match self {
@@ -115,12 +151,41 @@ fn rayon_pool(workers: usize, name: &'static str) -> io::Result<rayon::ThreadPoo
 }
 
 /// Awaits every task and XORs their digests (the tail of both async strategies).
-async fn xor_tasks(tasks: Vec<tokio::task::JoinHandle<Digest>>, strategy: &str) -> Digest {
+async fn xor_tasks(
+    tasks: Vec<tokio::task::JoinHandle<Digest>>,
+    strategy: StrategyKind,
+) -> Result<Digest, RunError> {
     let mut digest = Digest::default();
+    let mut failed = None;
     for task in tasks {
-        digest ^= task.await.unwrap_or_else(|e| panic!("an `{strategy}` task failed: {e}"));
+        match task.await {
+            Ok(d) => digest ^= d,
+            Err(e) => failed = failed.or(Some(e.to_string())),
+        }
     }
-    digest
+    match failed {
+        None => Ok(digest),
+        Some(why) => Err(RunError::Job { strategy, why }),
+    }
+}
+
+/// Joins every thread (all of them, even after a failure) and XORs their digests.
+fn join_all(
+    handles: Vec<std::thread::JoinHandle<Digest>>,
+    strategy: StrategyKind,
+) -> Result<Digest, RunError> {
+    let mut digest = Digest::default();
+    let mut failed = false;
+    for h in handles {
+        match h.join() {
+            Ok(d) => digest ^= d,
+            Err(_) => failed = true,
+        }
+    }
+    if failed {
+        return Err(RunError::Job { strategy, why: "a thread panicked".into() });
+    }
+    Ok(digest)
 }
 
 /// A tokio multi-thread runtime with exactly `workers` workers and a timer.

@@ -7,7 +7,7 @@ use std::ops::BitXor;
 use rayon::ThreadPool;
 use rayon::prelude::*;
 
-use super::{Strategy, rayon_pool};
+use super::{RunError, Strategy, rayon_pool};
 use crate::workload::{Digest, Workload};
 
 /// `par_iter` inside a pool of N.
@@ -23,12 +23,12 @@ impl Rayon {
 }
 
 impl Strategy for Rayon {
-    fn run(&self, workload: &Workload) -> Digest {
-        self.pool.install(|| {
+    fn run(&self, workload: &Workload) -> Result<Digest, RunError> {
+        Ok(self.pool.install(|| {
             (0..workload.jobs)
                 .into_par_iter()
                 .map(|i| workload.job(i).run_blocking())
                 .reduce(Digest::default, BitXor::bitxor)
-        })
+        }))
     }
 }
