@@ -12,7 +12,12 @@
 //!   strategy must return the same digest; the benches and `cvp run` check it before timing anything.
 //!
 //! Two numbers per run ([`measure`]) tell concurrency from parallelism:
-//! **cores busy** = CPU time / wall time, and **in flight** = (J x W) / wall time (Little's law).
+//! **cores busy** = CPU time / wall time, and **in flight** = (J x W) / wall time (Little's law), with W the
+//! wait of one job measured alone on the same kind of wait ([`analysis::OneWait`]), not the nominal one.
+//!
+//! Results travel with their provenance: every criterion baseline the benches write carries a record of the
+//! workload size and the measuring machine, hashed to the data it describes ([`report::criterion`]), and a
+//! report uses the measuring machine's cores, refusing data it cannot tie to a size and a machine.
 //!
 //! # Modules
 //! - [`workload`]: jobs, workloads, the digest, the SHA-256 chain and the two wait functions.
@@ -20,15 +25,16 @@
 //! - [`config`]: the `CVP_*` environment variables, parsed once into a [`config::Config`].
 //! - [`machine`]: what this machine offers (cores four ways, CPU, OS, toolchain).
 //! - [`measure`]: wall and CPU time of one run.
-//! - [`sweep`]: `cvp run`'s sweep: every configuration warmed up, checked, repeated, its median kept.
-//! - [`analysis`]: speedup, efficiency, Karp-Flatt, Amdahl and USL fits, and the verdicts on claims C1..C6.
-//! - [`report`]: reading criterion's output, writing CSV, Markdown and SVG, comparing runs.
+//! - [`sweep`]: `cvp run`'s sweep: every configuration warmed up and checked, then timed in shuffled rounds.
+//! - [`analysis`]: speedup, efficiency, Karp-Flatt, Amdahl and USL fits (only with enough points), and the
+//!   verdicts on claims C1..C6, each from its own measurement.
+//! - [`report`]: criterion's folder and the records beside it, CSV, Markdown and SVG, comparing runs.
 //!
 //! # Environment variables
 //! | variable | default | accepted |
 //! |---|---|---|
 //! | `CVP_THREADS` | 1, 2, 4, ... up to 2 x available parallelism (+ the parallelism itself) | distinct counts 1..=1024 |
-//! | `CVP_JOBS` | 128 for `cpu_bound`, 32 for `io_bound` and `mixed` | 1..=4096 |
+//! | `CVP_JOBS` | `cpu_bound` 128, `io_bound`/`mixed` 32, or 4 resp. 2 per worker at the largest count if more | 1..=4096 |
 //! | `CVP_ROUNDS` | 20000 | 1..=1000000 |
 //! | `CVP_WAIT_MS` | 10 | 1..=1000 |
 //! | `CVP_PROFILE` | `standard` | `quick`, `standard`, `thorough` |

@@ -1,9 +1,13 @@
 //! Reports: `cvp run`'s table and CSV, `cvp report`'s results folder (README, CSV, machine JSON, SVG plots)
 //! from criterion's output, and `cvp compare`.
 //!
+//! Every number comes from data that is provably what it claims to be: a benchmark is used only when the
+//! record beside it (size, machine, hash of its estimates) matches, all of a report's data come from one
+//! machine at one size per workload, and every core count is the measuring machine's.
+//!
 //! Every file is written atomically: a results folder is assembled under a temporary name and renamed into
-//! place, and a single file is written to a temporary name and renamed. Nothing is written when an input
-//! is missing or unreadable.
+//! place (with `--force`, swapped with the old one), and a single file is written to a temporary name and
+//! renamed. Nothing is written when an input is missing, unreadable or untrusted.
 
 mod compare;
 pub mod criterion;
