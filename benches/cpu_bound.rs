@@ -9,8 +9,8 @@ use cvp::WorkloadKind;
 
 fn main() {
     let config = common::config();
-    let mut c = common::criterion(&config);
     let recorder = common::Recorder::new(&config);
+    let mut c = common::criterion(&config);
     // The bare loop runs first, right before `cpu_bound/sequential/1`: measured minutes apart, the two
     // would differ by the machine's drift rather than by the strategy's cost.
     common::bench_bare_loop(&mut c, &config, &recorder);

@@ -6,8 +6,8 @@ use cvp::WorkloadKind;
 
 fn main() {
     let config = common::config();
-    let mut c = common::criterion(&config);
     let recorder = common::Recorder::new(&config);
+    let mut c = common::criterion(&config);
     // The one-wait floors first, then the workload: both are measured against the same waits.
     common::bench_one_waits(&mut c, &config, &recorder);
     common::bench_workload(&mut c, &config, &recorder, WorkloadKind::Mixed);

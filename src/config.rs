@@ -144,12 +144,27 @@ pub struct Config {
     pub profile: Profile,
 }
 
+impl ConfigError {
+    /// The problem and what is accepted, without the variable and value: for a flag, whose name and value
+    /// the argument parser already prints.
+    pub fn short(&self) -> String {
+        format!("{}; accepted: {}", self.problem, self.accepted)
+    }
+}
+
 impl Config {
     /// Reads the process environment. `available` is the parallelism the default sweep is built from.
     pub fn from_env(available: usize) -> Result<Config, ConfigError> {
+        Config::from_env_except(available, &[])
+    }
+
+    /// Reads the process environment, ignoring the variables in `overridden` (a flag gave their value, so a
+    /// bad value there must not stop the run).
+    pub fn from_env_except(available: usize, overridden: &[&str]) -> Result<Config, ConfigError> {
         let mut bad_unicode = None;
         let config = Config::from_lookup(
             |var| match std::env::var(var) {
+                _ if overridden.contains(&var) => None,
                 Ok(v) => Some(v),
                 Err(std::env::VarError::NotPresent) => None,
                 Err(std::env::VarError::NotUnicode(raw)) => {

@@ -23,7 +23,7 @@
 //! - [`workload`]: jobs, workloads, the digest, the SHA-256 chain and the two wait functions.
 //! - [`strategy`]: one file per strategy; pools and runtimes are built once per worker count.
 //! - [`config`]: the `CVP_*` environment variables, parsed once into a [`config::Config`].
-//! - [`machine`]: what this machine offers (cores four ways, CPU, OS, toolchain).
+//! - [`machine`]: what this machine offers (cores six ways, CPU, OS, toolchain).
 //! - [`measure`]: wall and CPU time of one run.
 //! - [`sweep`]: `cvp run`'s sweep: every configuration warmed up and checked, then timed in shuffled rounds.
 //! - [`analysis`]: speedup, efficiency, Karp-Flatt, Amdahl and USL fits (only with enough points), and the

@@ -1,4 +1,4 @@
-//! What this machine offers the sweep: core counts seen four ways, the CPU, the OS and the toolchain.
+//! What this machine offers the sweep: core counts seen six ways, the CPU, the OS and the toolchain.
 //!
 //! The counts disagree on purpose: `physical_cpus` and `logical_cpus` ignore affinity masks and cgroup
 //! quotas, `available_parallelism` (std) honours both. The sweep and every "cores" in the analysis use
@@ -160,9 +160,9 @@ impl Machine {
         let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "unset".into());
         let mut s = format!(
             "cpu model              {}\n\
-             logical cpus           {}\n\
-             online cpus            {}\n\
-             physical cpus          {}\n\
+             logical cpus           {}  (this process may use; honours taskset)\n\
+             online cpus            {}  (the whole machine)\n\
+             physical cores         {}  (the whole machine)\n\
              available parallelism  {}\n\
              affinity cpus          {}\n\
              cgroup cpu quota       {}\n\

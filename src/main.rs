@@ -35,7 +35,8 @@ enum Command {
         #[arg(long)]
         rounds: u32,
     },
-    /// Show what this machine offers: cores counted four ways, CPU, OS, toolchain.
+    /// Show what this machine offers: core counts (logical, online, physical, available parallelism,
+    /// affinity, cgroup quota), CPU, OS, toolchain.
     Machine {
         /// Print one JSON object instead of text.
         #[arg(long)]
@@ -88,17 +89,19 @@ struct RunArgs {
     /// Strategies, comma-separated; sequential always runs as the baseline [default: all]
     #[arg(long, value_delimiter = ',', value_parser = parse_id::<StrategyKind>)]
     strategies: Option<Vec<StrategyKind>>,
-    /// Worker counts, comma-separated, distinct, 1..=1024 [default: CVP_THREADS, else 1, 2, 4 .. 2 x cores]
-    #[arg(long, value_parser = |v: &str| config::parse_threads("--threads", v).map(Threads).map_err(|e| e.to_string()))]
+    /// Worker counts, comma-separated, distinct, 1..=1024 [default: CVP_THREADS, else 1, 2, 4 .. up to
+    /// 2 x cores, plus the core count when it is not a power of two]
+    #[arg(long, value_parser = |v: &str| config::parse_threads("--threads", v).map(Threads).map_err(|e| e.short()))]
     threads: Option<Threads>,
-    /// Jobs per workload, 1..=4096 [default: CVP_JOBS, else 128 cpu_bound, 32 io_bound and mixed]
-    #[arg(long, value_parser = |v: &str| config::parse_jobs("--jobs", v).map_err(|e| e.to_string()))]
+    /// Jobs per workload, 1..=4096 [default: CVP_JOBS, else cpu_bound 128 and io_bound, mixed 32, or 4
+    /// resp. 2 per worker at the largest worker count if more]
+    #[arg(long, value_parser = |v: &str| config::parse_jobs("--jobs", v).map_err(|e| e.short()))]
     jobs: Option<usize>,
     /// Hash rounds per job, 1..=1000000 [default: CVP_ROUNDS, else 20000]
-    #[arg(long, value_parser = |v: &str| config::parse_rounds("--rounds", v).map_err(|e| e.to_string()))]
+    #[arg(long, value_parser = |v: &str| config::parse_rounds("--rounds", v).map_err(|e| e.short()))]
     rounds: Option<u32>,
     /// Milliseconds per wait, 1..=1000 [default: CVP_WAIT_MS, else 10]
-    #[arg(long, value_parser = |v: &str| config::parse_wait_ms("--wait-ms", v).map_err(|e| e.to_string()))]
+    #[arg(long, value_parser = |v: &str| config::parse_wait_ms("--wait-ms", v).map_err(|e| e.short()))]
     wait_ms: Option<std::time::Duration>,
     /// Timed repeats per configuration, 1..=100 [default: by CVP_PROFILE: quick 1, standard 3, thorough 9]
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=100))]
@@ -163,6 +166,11 @@ struct Threads(Vec<usize>);
 
 fn parse_id<T: std::str::FromStr<Err = String>>(s: &str) -> Result<T, String> {
     s.trim().parse()
+}
+
+/// The first id listed twice, if any.
+fn repeated<T: PartialEq + std::fmt::Display>(ids: &[T]) -> Option<String> {
+    ids.iter().enumerate().find(|(i, id)| ids[..*i].contains(id)).map(|(_, id)| id.to_string())
 }
 
 /// A failure and the exit status it deserves.
@@ -239,7 +247,29 @@ fn machine(json: bool) -> Result<(), Failure> {
 
 fn run(args: RunArgs) -> Result<(), Failure> {
     let machine = Machine::detect();
-    let env = Config::from_env(machine.usable_cores()).map_err(|e| Failure::Input(e.into()))?;
+    let mut overridden = Vec::new();
+    for (given, var) in [
+        (args.threads.is_some(), "CVP_THREADS"),
+        (args.jobs.is_some(), "CVP_JOBS"),
+        (args.rounds.is_some(), "CVP_ROUNDS"),
+        (args.wait_ms.is_some(), "CVP_WAIT_MS"),
+    ] {
+        if given {
+            overridden.push(var);
+        }
+    }
+    let env =
+        Config::from_env_except(machine.usable_cores(), &overridden).map_err(|e| Failure::Input(e.into()))?;
+    for (flag, twice) in [
+        ("--workloads", repeated(args.workloads.as_deref().unwrap_or_default())),
+        ("--strategies", repeated(args.strategies.as_deref().unwrap_or_default())),
+    ] {
+        if let Some(id) = twice {
+            return Err(Failure::Input(anyhow::anyhow!(
+                "invalid {flag}: {id} is listed twice; accepted: distinct ids, comma-separated"
+            )));
+        }
+    }
     if let Some(path) = &args.output {
         report::check_writable(path).map_err(|e| Failure::Input(anyhow::anyhow!("--output: {e}")))?;
     }
@@ -252,7 +282,8 @@ fn run(args: RunArgs) -> Result<(), Failure> {
         wait_ms: args.wait_ms.unwrap_or(env.wait).as_millis() as u64,
         repeat: args.repeat.map_or(env.profile.repeats(), usize::from),
     };
-    if let Some(warning) = machine.oversubscription_warning(&plan.threads) {
+    let hashes = plan.workloads.iter().any(|&w| plan.workload(w).rounds > 0);
+    if let Some(warning) = machine.oversubscription_warning(&plan.threads).filter(|_| hashes) {
         eprintln!("note: {warning}");
     }
     let bar = std::io::stderr().is_terminal().then(|| {

@@ -8,6 +8,8 @@
 //! describes) is written into each baseline folder that benchmark's run wrote; `cvp report` refuses data
 //! without a matching record.
 
+mod args;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::exit;
@@ -40,8 +42,11 @@ pub fn criterion(config: &Config) -> Criterion {
         .configure_from_args()
 }
 
-/// Writes the records: where criterion writes, and what every record of this process shares.
+/// What every benchmark of this process shares: the criterion arguments the benches honour themselves (the
+/// filter, `--sample-size`, `--measurement-time`), and what the records need: where criterion writes, the
+/// machine, the profile, the `CVP_*` values and the arguments.
 pub struct Recorder {
+    criterion_args: args::BenchArgs,
     home: PathBuf,
     bench: String,
     machine: Machine,
@@ -53,7 +58,8 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    /// Reads the machine, the `CVP_*` values and the arguments once.
+    /// Reads the machine, the `CVP_*` values and the arguments once. Call it before [`criterion`]: a bad
+    /// filter or `--sample-size` then ends the process with status 2 and one line, not criterion's panic.
     pub fn new(config: &Config) -> Recorder {
         let mut argv = std::env::args();
         // cargo names the executable `<target>-<hash>`.
@@ -66,7 +72,12 @@ impl Recorder {
             .filter(|(_, h)| h.chars().all(|c| c.is_ascii_hexdigit()))
             .map_or(stem.clone(), |(t, _)| t.to_string());
         let args: Vec<String> = argv.collect();
+        let parsed = args::BenchArgs::parse(&args).unwrap_or_else(|e| {
+            eprintln!("error: {e}");
+            exit(2)
+        });
         Recorder {
+            criterion_args: parsed,
             home: report::criterion_home(),
             bench,
             machine: Machine::detect(),
@@ -77,6 +88,22 @@ impl Recorder {
                 .collect(),
             enabled: !args.iter().any(|a| a.starts_with("--load-baseline")),
             args,
+        }
+    }
+
+    /// Whether criterion will run the benchmark `id`: the digest check and the setup are skipped otherwise.
+    fn selects(&self, id: &str) -> bool {
+        self.criterion_args.selects(id)
+    }
+
+    /// criterion's flat sampling warns unless a sample holds two or more runs: unless the profile is `quick`
+    /// or `--measurement-time` was given, stretch the measurement time to fit two runs of `once` in each of
+    /// the samples criterion will take (`--sample-size`, else the profile's).
+    fn fit_measurement(&self, group: &mut BenchmarkGroup<'_, WallTime>, profile: Profile, once: Duration) {
+        if profile.stretch() && !self.criterion_args.measurement_time {
+            let samples = self.criterion_args.sample_size.unwrap_or(profile.sample_size());
+            let needed = once.mul_f64(1.1 * samples as f64);
+            group.measurement_time(profile.measurement().max(needed));
         }
     }
 
@@ -149,8 +176,11 @@ pub fn bench_workload(c: &mut Criterion, config: &Config, recorder: &Recorder, k
     for strategy in StrategyKind::ALL {
         for workers in strategy.worker_counts(&config.threads, workload.jobs) {
             let id = format!("{kind}/{strategy}/{workers}");
+            if !recorder.selects(&id) {
+                continue;
+            }
             let (built, once) = checked(strategy, workers, &workload, &id);
-            fit_measurement(&mut group, config.profile, once);
+            recorder.fit_measurement(&mut group, config.profile, once);
             recorder.around(&id, &workload, || {
                 group.bench_with_input(BenchmarkId::new(strategy.as_str(), workers), &workload, |b, w| {
                     b.iter(|| run_or_exit(built.as_ref(), w))
@@ -176,8 +206,11 @@ pub fn bench_one_waits(c: &mut Criterion, config: &Config, recorder: &Recorder) 
             WaitKind::Async => StrategyKind::Async,
         };
         let id = report::one_wait_id(kind, wait_ms);
+        if !recorder.selects(&id) {
+            continue;
+        }
         let (built, once) = checked(strategy, 1, &one, &id);
-        fit_measurement(&mut group, config.profile, once);
+        recorder.fit_measurement(&mut group, config.profile, once);
         recorder.around(&id, &one, || {
             group.bench_with_input(
                 BenchmarkId::new("one_wait", format!("{kind}-{wait_ms}ms")),
@@ -189,24 +222,18 @@ pub fn bench_one_waits(c: &mut Criterion, config: &Config, recorder: &Recorder) 
     group.finish();
 }
 
-/// criterion's flat sampling warns unless a sample holds two or more runs: unless the profile is `quick`,
-/// stretch the measurement time to fit two runs of `once` per sample.
-fn fit_measurement(group: &mut BenchmarkGroup<'_, WallTime>, profile: Profile, once: Duration) {
-    if profile.stretch() {
-        let needed = once.mul_f64(1.1 * profile.sample_size() as f64);
-        group.measurement_time(profile.measurement().max(needed));
-    }
-}
-
 /// `reference/bare_loop/cpu_bound`: the cpu_bound jobs hashed by a plain loop, without any strategy.
 #[allow(dead_code)] // used by the cpu_bound bench only
 pub fn bench_bare_loop(c: &mut Criterion, config: &Config, recorder: &Recorder) {
     let workload = config.workload(WorkloadKind::CpuBound);
+    if !recorder.selects(report::BARE_LOOP_ID) {
+        return;
+    }
     let mut group = c.benchmark_group("reference");
     group.sampling_mode(SamplingMode::Flat);
     let start = Instant::now();
     std::hint::black_box(workload.expected_digest());
-    fit_measurement(&mut group, config.profile, start.elapsed());
+    recorder.fit_measurement(&mut group, config.profile, start.elapsed());
     recorder.around(report::BARE_LOOP_ID, &workload, || {
         group.bench_function(BenchmarkId::new("bare_loop", WorkloadKind::CpuBound.as_str()), |b| {
             b.iter(|| std::hint::black_box(&workload).expected_digest())

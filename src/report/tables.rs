@@ -73,12 +73,16 @@ pub fn run_table(file: &RunFile) -> String {
     let plan = &file.config;
     let sizes: Vec<String> =
         plan.workloads.iter().map(|&w| format!("{w} {}", plan.workload(w).jobs)).collect();
+    let mut size = format!("jobs: {}", sizes.join(", "));
+    if plan.workloads.iter().any(|&w| plan.workload(w).rounds > 0) {
+        size += &format!("; rounds {}", plan.rounds);
+    }
+    if plan.workloads.iter().any(|&w| !plan.workload(w).wait.is_zero()) {
+        size += &format!("; wait {} ms", plan.wait_ms);
+    }
     let mut out = format!(
-        "machine: {}\njobs: {}; rounds {}; wait {} ms; median of {} round(s), configurations in shuffled order\n",
+        "machine: {}\n{size}; median of {} round(s), configurations in shuffled order\n",
         machine_line(&file.machine),
-        sizes.join(", "),
-        plan.rounds,
-        plan.wait_ms,
         plan.repeat
     );
     if let Some(line) = one_wait_line(&file.one_wait) {
