@@ -87,3 +87,37 @@ fn ctrl_c_stops_promptly_and_leaves_no_file() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted"));
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no output and no temporary file");
 }
+
+#[test]
+fn a_flag_error_says_the_problem_once() {
+    let out = cvp(&["run", "--threads", "0"], &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(err.matches("--threads").count(), 1, "{err}");
+    assert!(err.contains("0 is not allowed") && err.contains("accepted"), "{err}");
+}
+
+#[test]
+fn a_flag_overrides_a_bad_variable_of_the_same_meaning() {
+    let tiny = ["--workloads", "io_bound", "--strategies", "async", "--wait-ms", "1", "--repeat", "1"];
+    let mut args = vec!["run", "--format", "csv", "--threads", "1", "--jobs", "2"];
+    args.extend(tiny);
+    let out = cvp(&args, &[("CVP_THREADS", "bad"), ("CVP_JOBS", "0")]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // Without the flag, the same bad variable stops the run.
+    let mut args = vec!["run", "--format", "csv", "--jobs", "2"];
+    args.extend(tiny);
+    let out = cvp(&args, &[("CVP_THREADS", "bad")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("CVP_THREADS"));
+}
+
+#[test]
+fn an_id_listed_twice_is_refused_like_a_worker_count_listed_twice() {
+    for (flag, value) in [("--workloads", "io_bound,io_bound"), ("--strategies", "async,rayon,async")] {
+        let out = cvp(&["run", flag, value], &[]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains(flag) && err.contains("listed twice"), "{err}");
+    }
+}
