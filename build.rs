@@ -1,4 +1,5 @@
-//! Records the compiler version and git commit the `cvp` binary was built from, for result provenance.
+//! Records the compiler version and git commit (`-dirty` with uncommitted changes) the `cvp` library was
+//! built from, for result provenance.
 
 use std::process::Command;
 
@@ -12,8 +13,18 @@ fn main() {
     let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
     let version = output(&rustc, &["--version"]).unwrap_or_else(|| "unknown".into());
     println!("cargo:rustc-env=CVP_RUSTC_VERSION={version}");
-    let commit = output("git", &["rev-parse", "HEAD"]).unwrap_or_default();
+    // The commit, marked `-dirty` when tracked files differ from it: results from uncommitted code must not
+    // pass for the commit's.
+    let mut commit = output("git", &["rev-parse", "HEAD"]).unwrap_or_default();
+    let dirty = std::process::Command::new("git")
+        .args(["status", "--porcelain", "--untracked-files=no"])
+        .output()
+        .is_ok_and(|o| o.status.success() && !o.stdout.is_empty());
+    if dirty && !commit.is_empty() {
+        commit.push_str("-dirty");
+    }
     println!("cargo:rustc-env=CVP_GIT_COMMIT={commit}");
-    println!("cargo:rerun-if-changed=.git/HEAD");
-    println!("cargo:rerun-if-changed=.git/refs/heads");
+    for path in [".git/HEAD", ".git/refs/heads", ".git/index", "src", "benches", "Cargo.toml", "Cargo.lock"] {
+        println!("cargo:rerun-if-changed={path}");
+    }
 }

@@ -27,15 +27,16 @@ pub const DEFAULT_WAIT_MS: u64 = 10;
 /// Default job count of a workload when `CVP_JOBS` is unset, given the worker counts of the sweep.
 ///
 /// `cpu_bound` has 128 jobs, or 4 per worker at the largest worker count if that is more: on 16 cores
-/// (largest default count 32) the speedup can approach the core count. The waiting workloads have 32 jobs,
-/// or 2 per worker at the largest worker count if that is more (64 on 16 cores, 256 on 64), so `threads`
-/// at the largest count can reach a speedup of that count and the claims on I/O stay decidable on any
-/// machine; a sequential pass costs jobs x wait, which bounds the suite's time.
+/// (largest default count 32) the speedup can approach the core count. The waiting workloads have the
+/// smallest multiple of the largest worker count that is at least 32 and at least 2 per worker (32 on 2
+/// cores, 64 on 16, 42 on 7, 256 on 64): `threads` at the largest count then waits the same number of times
+/// on every thread, can reach a speedup of exactly that count, and the claims on I/O stay decidable on any
+/// machine. A sequential pass costs jobs x wait, which bounds the suite's time.
 pub fn default_jobs(kind: WorkloadKind, threads: &[usize]) -> usize {
-    let most = threads.iter().copied().max().unwrap_or(1);
+    let most = threads.iter().copied().max().unwrap_or(1).max(1);
     let jobs = match kind {
         WorkloadKind::CpuBound => 128.max(4 * most),
-        WorkloadKind::IoBound | WorkloadKind::Mixed => 32.max(2 * most),
+        WorkloadKind::IoBound | WorkloadKind::Mixed => most * 2.max(32usize.div_ceil(most)),
     };
     jobs.min(MAX_JOBS)
 }
@@ -224,15 +225,18 @@ impl Config {
     }
 }
 
-/// The default sweep: 1, 2, 4, ... up to twice `available`, plus `available` itself when it is not a
-/// power of two. On 2 cores: 1, 2, 4. On 16: 1, 2, 4, 8, 16, 32. On 12: 1, 2, 4, 8, 12, 16.
+/// The default sweep: 1, 2, 4, ... up to twice `available`, plus `available` itself and twice it when they
+/// are not powers of two, so the sweep always ends at 2 x the cores. On 2 cores: 1, 2, 4. On 16: 1, 2, 4, 8,
+/// 16, 32. On 12: 1, 2, 4, 8, 12, 16, 24. On 7: 1, 2, 4, 7, 8, 14.
 pub fn default_threads(available: usize) -> Vec<usize> {
     let available = available.clamp(1, MAX_WORKERS / 2);
     let mut sweep: Vec<usize> = (0..).map(|k| 1usize << k).take_while(|&n| n <= 2 * available).collect();
-    if !available.is_power_of_two() {
-        sweep.push(available);
-        sweep.sort_unstable();
+    for n in [available, 2 * available] {
+        if !sweep.contains(&n) {
+            sweep.push(n);
+        }
     }
+    sweep.sort_unstable();
     sweep
 }
 
@@ -348,7 +352,8 @@ mod tests {
     fn defaults_follow_the_available_parallelism() {
         assert_eq!(default_threads(1), vec![1, 2]);
         assert_eq!(default_threads(2), vec![1, 2, 4]);
-        assert_eq!(default_threads(12), vec![1, 2, 4, 8, 12, 16]);
+        assert_eq!(default_threads(12), vec![1, 2, 4, 8, 12, 16, 24]);
+        assert_eq!(default_threads(7), vec![1, 2, 4, 7, 8, 14]);
         assert_eq!(default_threads(16), vec![1, 2, 4, 8, 16, 32]);
         let c = with(&[]).unwrap();
         assert_eq!(

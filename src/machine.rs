@@ -66,6 +66,11 @@ impl Machine {
         self.available_parallelism.max(1)
     }
 
+    /// The cores the analysis counts on: usable (available parallelism) and physical.
+    pub fn cores(&self) -> crate::analysis::Cores {
+        crate::analysis::Cores::new(self.usable_cores(), self.physical_cpus)
+    }
+
     /// Whether `other` describes the same hardware as far as the results are concerned: the same CPU and
     /// the same cores, counted every way (the toolchain, commit and environment may differ).
     pub fn same_hardware(&self, other: &Machine) -> bool {

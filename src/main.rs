@@ -63,13 +63,14 @@ floor that Little's law and the verdicts use instead of the nominal wait. Two nu
 Flags override the CVP_* variables of the same meaning.
 
 Verdicts (cores = available parallelism; each is 'shown', 'not shown' or 'cannot be shown here'; one wait
-= one job's wait measured alone on the same kind of wait):
+= one job's wait measured alone on the same kind of wait; every value is tested with its min - max, and a
+threshold inside it gives 'cannot be shown here (too noisy)'):
   C1 io_bound async on 1 worker finishes all jobs in <= 1.5 x one wait.
-  C2 cpu_bound best of threads/rayon reaches >= 0.75 x min(workers, cores) up to the cores and stays
-     <= 1.15 x cores beyond (needs 2+ cores and a worker count above them).
+  C2 cpu_bound best of threads/rayon reaches >= 0.75 x workers up to the physical cores and stays
+     <= 1.15 x cores beyond the cores (needs 2+ cores and a worker count above them).
   C3 io_bound async on its most workers keeps >= 0.5 x jobs in flight with <= 0.25 cores busy.
   C4 io_bound async: more workers cut the 1-worker loop's own time (wall - one wait) by <= 1.25x;
-     decidable only when that own time is >= 0.05 x one wait (otherwise nothing is left to cut).
+     decidable only when that own time is clearly >= 0.25 x one wait (otherwise nothing is left to cut).
   C5 io_bound threads/rayon above the cores speed up > 1.25 x cores with <= 0.25 cores busy: a gain
      past the cores that is not parallelism (decidable when the jobs allow such a speedup).
   C6 cpu_bound async on 1 worker is <= 1.10x sequential.";
@@ -314,7 +315,7 @@ fn run(args: RunArgs) -> Result<(), Failure> {
         one_wait: sweep.one_wait,
         verdicts: Vec::new(),
     };
-    file.verdicts = analysis::verdicts(&file.points(), file.machine.usable_cores());
+    file.verdicts = analysis::verdicts(&file.points(), file.machine.cores());
     let text = match args.format {
         Format::Table => report::run_table(&file),
         Format::Json => serde_json::to_string_pretty(&file).context("encoding run JSON")? + "\n",
@@ -339,7 +340,7 @@ fn emit(text: &str, path: Option<&Path>) -> Result<(), Failure> {
 
 fn report_cmd(args: ReportArgs) -> Result<(), Failure> {
     let criterion_dir = args.criterion_dir.unwrap_or_else(report::criterion_home);
-    let command = std::env::args().collect::<Vec<_>>().join(" ");
+    let command = std::env::args().map(|a| report::shell_word(&a)).collect::<Vec<_>>().join(" ");
     let built = report::build(&report::Options {
         criterion_dir: &criterion_dir,
         baseline: &args.baseline,

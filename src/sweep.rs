@@ -102,7 +102,7 @@ pub struct Run {
     pub cpu_s: f64,
     /// `sequential` wall / this wall.
     pub speedup: f64,
-    /// CPU time / wall time.
+    /// CPU time / wall time, the median over the rounds of each round's own ratio.
     pub cores_busy: f64,
     /// jobs x measured one-job wait / wall time (Little's law); 0 for `cpu_bound`.
     pub in_flight: f64,
@@ -120,8 +120,10 @@ impl Run {
             jobs: self.jobs,
             wait_s: self.wait_ms as f64 / 1e3,
             wall_s: self.wall_s,
+            wall_range_s: Some((self.wall_min_s, self.wall_max_s)),
             cores_busy: Some(self.cores_busy),
             one_wait_s: None,
+            one_wait_range_s: None,
         }
         .with_one_wait(floors)
     }
@@ -191,6 +193,11 @@ pub fn median(values: &[f64]) -> f64 {
     } else {
         (v[n / 2 - 1] + v[n / 2]) / 2.0
     }
+}
+
+/// The smallest and largest value.
+fn min_max(values: &[f64]) -> (f64, f64) {
+    (values.iter().copied().fold(f64::INFINITY, f64::min), values.iter().copied().fold(0.0, f64::max))
 }
 
 /// A small xorshift generator for the round order (no need for cryptographic quality).
@@ -282,10 +289,14 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(&str)) -> Result<Sweep, SweepEr
     let configurations = plan.configurations().len();
     let one_wait: Vec<OneWait> = items[configurations..]
         .iter()
-        .map(|item| OneWait {
-            wait_ms: plan.wait_ms,
-            wait: item.strategy.wait_kind(),
-            wall_s: median(&walls(item)),
+        .map(|item| {
+            let w = walls(item);
+            OneWait {
+                wait_ms: plan.wait_ms,
+                wait: item.strategy.wait_kind(),
+                wall_s: median(&w),
+                wall_range_s: Some(min_max(&w)),
+            }
         })
         .collect();
     let mut runs: Vec<Run> = items[..configurations]
@@ -294,6 +305,9 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(&str)) -> Result<Sweep, SweepEr
             let w = walls(item);
             let wall_s = median(&w);
             let cpu_s = median(&item.samples.iter().map(|s| s.cpu.as_secs_f64()).collect::<Vec<_>>());
+            // Cores busy of each round, then their median: CPU and wall of the same round go together.
+            let busy = median(&item.samples.iter().map(Sample::cores_busy).collect::<Vec<_>>());
+            let (wall_min_s, wall_max_s) = min_max(&w);
             Run {
                 workload: item.workload.kind,
                 strategy: item.strategy,
@@ -302,14 +316,11 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(&str)) -> Result<Sweep, SweepEr
                 wait_ms: item.workload.wait.as_millis() as u64,
                 rounds: item.workload.rounds,
                 wall_s,
-                wall_min_s: w.iter().copied().fold(f64::INFINITY, f64::min),
-                wall_max_s: w.iter().copied().fold(0.0, f64::max),
+                wall_min_s,
+                wall_max_s,
                 cpu_s,
                 speedup: 0.0,
-                cores_busy: measure::cores_busy(
-                    Duration::from_secs_f64(cpu_s),
-                    Duration::from_secs_f64(wall_s),
-                ),
+                cores_busy: busy,
                 in_flight: 0.0,
                 digest: item.expected.to_hex(),
             }

@@ -192,43 +192,46 @@ fn a_refused_thread_is_a_clear_error_not_a_panic_or_a_hang() {
     assert_eq!(err.matches("cannot create thread").count(), 1, "said once: {err}");
 }
 
-/// Under `taskset -c 0` one core is usable: C2 cannot be shown, whatever the load (that follows from the
-/// core count alone), while C1 and C3 are shown. Those two are timings, so a loaded machine may spoil one
-/// attempt: up to 3 attempts, each reason printed.
+/// Pinned to one CPU (as `taskset -c 0` does, with sched_setaffinity on the child itself, so the test needs
+/// no tool) one core is usable: C2 cannot be shown, whatever the load (that follows from the core count
+/// alone), while C1 and C3 are shown. Those two are timings, so a loaded machine may spoil one attempt: up to
+/// 3 attempts, each reason printed.
 #[test]
 fn one_core_changes_the_verdicts_that_need_cores() {
-    if Command::new("taskset").arg("--version").output().is_err() {
-        eprintln!("skipped: taskset is not installed");
-        return;
-    }
+    use std::os::unix::process::CommandExt;
     let mut reasons = Vec::new();
     for attempt in 1..=3 {
-        let out = Command::new("taskset")
-            .args([
-                "-c",
-                "0",
-                env!("CARGO_BIN_EXE_cvp"),
-                "run",
-                "--format",
-                "json",
-                "--workloads",
-                "cpu_bound,io_bound",
-            ])
-            .args([
-                "--jobs",
-                "8",
-                "--wait-ms",
-                "50",
-                "--rounds",
-                "200",
-                "--threads",
-                "1,2,4",
-                "--repeat",
-                "3",
-            ])
-            .output()
-            .unwrap();
-        let v: Value = serde_json::from_str(&ok(&out)).unwrap();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_cvp"));
+        cmd.args(["run", "--format", "json", "--workloads", "cpu_bound,io_bound"]).args([
+            "--jobs",
+            "8",
+            "--wait-ms",
+            "50",
+            "--rounds",
+            "200",
+            "--threads",
+            "1,2,4",
+            "--repeat",
+            "3",
+        ]);
+        // SAFETY: sched_getaffinity/sched_setaffinity are async-signal-safe and touch only the child.
+        unsafe {
+            cmd.pre_exec(|| {
+                let mut set: libc::cpu_set_t = std::mem::zeroed();
+                let size = std::mem::size_of::<libc::cpu_set_t>();
+                if libc::sched_getaffinity(0, size, &mut set) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                let first = (0..libc::CPU_SETSIZE as usize).find(|&c| libc::CPU_ISSET(c, &set)).unwrap_or(0);
+                let mut one: libc::cpu_set_t = std::mem::zeroed();
+                libc::CPU_SET(first, &mut one);
+                if libc::sched_setaffinity(0, size, &one) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let v: Value = serde_json::from_str(&ok(&cmd.output().unwrap())).unwrap();
         assert_eq!(v["machine"]["available_parallelism"], 1);
         let verdict = |c: usize| v["verdicts"][c]["verdict"].as_str().unwrap().to_string();
         assert_eq!(verdict(1), "cannot be shown here", "C2: {}", v["verdicts"][1]);

@@ -26,9 +26,15 @@ fn sha256(path: &Path) -> String {
 
 /// Writes the record the benches would write beside `dir/<id>/<baseline>`.
 fn record(dir: &Path, baseline: &str, id: &str, size: (usize, u64, u32), m: &Value) {
+    record_run(dir, baseline, id, size, m, "run-1");
+}
+
+/// The same, as measured by the bench run `invocation`.
+fn record_run(dir: &Path, baseline: &str, id: &str, size: (usize, u64, u32), m: &Value, invocation: &str) {
     let d = dir.join(id).join(baseline);
     let r = json!({
-        "id": id, "bench": id.split('/').next().unwrap(), "estimates_sha256": sha256(&d.join("estimates.json")),
+        "id": id, "bench": id.split('/').next().unwrap(), "invocation": invocation, "started_unix_s": 1_796_000_000u64,
+        "estimates_sha256": sha256(&d.join("estimates.json")),
         "size": {"jobs": size.0, "wait_ms": size.1, "rounds": size.2}, "machine": m, "profile": "quick",
         "env": {"CVP_PROFILE": "quick"}, "args": ["--bench"]
     });
@@ -77,6 +83,20 @@ fn fixture_on(dir: &Path, baseline: &str, scale: f64, m: &Value) {
 
 fn fixture(dir: &Path, baseline: &str, scale: f64) {
     fixture_on(dir, baseline, scale, &machine("Test CPU 2000", 2));
+}
+
+/// Every record under `dir`.
+fn walk_records(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk_records(&p));
+        } else if p.file_name().is_some_and(|n| n == "cvp-record.json") {
+            out.push(p);
+        }
+    }
+    out
 }
 
 fn cvp(args: &[&str]) -> Output {
@@ -202,9 +222,28 @@ fn data_without_a_matching_record_is_refused_unless_assumed() {
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let readme = std::fs::read_to_string(out.join("README.md")).unwrap();
+    // The one row without a record cannot be tied to the bench run of its `sequential`: left out, named.
+    assert!(
+        readme.contains("`io_bound/async/1` (another bench run than `io_bound/sequential/1`)"),
+        "{readme}"
+    );
+    // Data from before records existed (no record at all): all of it assumed, and said so.
+    for e in walk_records(&crit) {
+        std::fs::remove_file(e).unwrap();
+    }
+    let out2 = tmp.path().join("out2");
+    let o = Command::new(env!("CARGO_BIN_EXE_cvp"))
+        .args(["report", "--criterion-dir", s(&crit), "--out", s(&out2), "--assume-this-machine"])
+        .env("CVP_JOBS", "32")
+        .env("CVP_WAIT_MS", "10")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let readme = std::fs::read_to_string(out2.join("README.md")).unwrap();
     assert!(
         readme.contains("WARNING: `--assume-this-machine` was used") && readme.contains("`io_bound/async/1`")
     );
+    assert!(readme.contains("Measured on: ASSUMED"), "{readme}");
     // Assuming this machine for data recorded on another is still refused.
     fixture(&crit, "new", 1.0);
     std::fs::remove_file(crit.join("io_bound/async/1/new/cvp-record.json")).unwrap();
@@ -234,6 +273,57 @@ fn a_baseline_that_mixes_machines_or_sizes_is_refused() {
     let o = cvp(&["report", "--criterion-dir", s(&crit), "--out", s(&out)]);
     refused(&o, "io_bound benchmarks of different sizes");
     assert!(!out.exists());
+}
+
+#[test]
+fn a_baseline_that_mixes_builds_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (crit, out) = (tmp.path().join("criterion"), tmp.path().join("out"));
+    fixture(&crit, "new", 1.0);
+    let mut other = machine("Test CPU 2000", 2);
+    other["git_commit"] = "bbbb".into();
+    record(&crit, "new", "cpu_bound/threads/2", CPU, &other);
+    let o = cvp(&["report", "--criterion-dir", s(&crit), "--out", s(&out)]);
+    refused(&o, "mixes builds");
+    assert!(!out.exists());
+}
+
+#[test]
+fn rows_from_another_bench_run_are_left_out_and_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (crit, out) = (tmp.path().join("criterion"), tmp.path().join("out"));
+    fixture(&crit, "new", 1.0);
+    // An earlier sweep left io_bound/threads/8 behind, and cpu_bound's bare loop ran at another size.
+    bench(&crit, "new", "io_bound/threads/8", 40e6, IO, &machine("Test CPU 2000", 2));
+    record_run(&crit, "new", "io_bound/threads/8", IO, &machine("Test CPU 2000", 2), "run-0");
+    record(&crit, "new", "reference/bare_loop/cpu_bound", (128, 0, 2000), &machine("Test CPU 2000", 2));
+    let o = cvp(&["report", "--criterion-dir", s(&crit), "--out", s(&out)]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv = std::fs::read_to_string(out.join("scaling.csv")).unwrap();
+    assert!(!csv.contains("io_bound,threads,8,"), "{csv}");
+    let readme = std::fs::read_to_string(out.join("README.md")).unwrap();
+    assert!(
+        readme.contains("`io_bound/threads/8` (another bench run than `io_bound/sequential/1`)"),
+        "{readme}"
+    );
+    assert!(readme.contains("`reference/bare_loop/cpu_bound` (measured at another size"), "{readme}");
+    assert!(!readme.contains("cpu_bound/sequential/1` / `reference/bare_loop"), "no ratio of unequal work");
+}
+
+#[test]
+fn compare_marks_rows_without_a_matching_record() {
+    let tmp = tempfile::tempdir().unwrap();
+    let crit = tmp.path().join("criterion");
+    fixture(&crit, "before", 1.0);
+    fixture(&crit, "after", 0.5);
+    std::fs::remove_file(crit.join("io_bound/async/1/after/cvp-record.json")).unwrap();
+    record(&crit, "after", "io_bound/async/2", IO, &machine("Other CPU", 64));
+    let o = cvp(&["compare", "before", "after", "--criterion-dir", s(&crit)]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success());
+    let row = text.lines().find(|l| l.starts_with("io_bound/async/1 ")).unwrap();
+    assert!(row.ends_with("unverified (B has no matching record)"), "{text}");
+    assert!(text.contains("WARNING: B is not one run: io_bound/async/2 was measured on Other CPU"), "{text}");
 }
 
 /// A `cvp run` file (one configuration) from `m` at the io size `io`.
@@ -334,7 +424,7 @@ fn compare_baselines_says_faster_slower_or_inconclusive_with_the_effect() {
     // +0.5%: inside the intervals and below the 1% threshold.
     let text = compare("before", "same");
     assert!(row(&text, "io_bound/threads/4").ends_with("inconclusive (+0.5%)"), "{text}");
-    assert!(text.contains("about 1 in 20"), "the multiple-comparisons note: {text}");
+    assert!(text.contains("once in 180"), "the multiple-comparisons note: {text}");
     assert!(!text.contains("WARNING") && !text.contains("unknown"), "both sides carry their machine: {text}");
     let o = cvp(&["compare", "before", "nope", "--criterion-dir", s(&crit)]);
     assert_eq!(o.status.code(), Some(2));

@@ -47,6 +47,8 @@ pub fn criterion(config: &Config) -> Criterion {
 /// machine, the profile, the `CVP_*` values and the arguments.
 pub struct Recorder {
     criterion_args: args::BenchArgs,
+    invocation: String,
+    started_unix_s: u64,
     home: PathBuf,
     bench: String,
     machine: Machine,
@@ -76,8 +78,11 @@ impl Recorder {
             eprintln!("error: {e}");
             exit(2)
         });
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
         Recorder {
             criterion_args: parsed,
+            invocation: format!("{}-{}", std::process::id(), now.as_nanos()),
+            started_unix_s: now.as_secs(),
             home: report::criterion_home(),
             bench,
             machine: Machine::detect(),
@@ -115,6 +120,8 @@ impl Recorder {
         let template = BenchRecord {
             id: id.into(),
             bench: self.bench.clone(),
+            invocation: self.invocation.clone(),
+            started_unix_s: self.started_unix_s,
             estimates_sha256: String::new(),
             size: WorkloadSize::of(workload),
             machine: self.machine.clone(),

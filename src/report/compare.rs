@@ -27,6 +27,10 @@ pub struct CompareOptions<'a> {
 struct Side {
     label: String,
     machine: Option<Machine>,
+    /// Ids whose data carries no record that matches it (baselines only).
+    unverified: Vec<String>,
+    /// What is inconsistent inside this side (machines or sizes that differ between its rows).
+    mixed: Vec<String>,
     /// Size per group (workload), when known.
     sizes: BTreeMap<String, WorkloadSize>,
     medians: BTreeMap<String, Interval>,
@@ -65,7 +69,14 @@ fn load_folder(folder: &Path) -> Result<Side, ReportError> {
     }
     let machine_path = folder.join("machine.json");
     let machine = std::fs::read_to_string(&machine_path).ok().and_then(|t| serde_json::from_str(&t).ok());
-    Ok(Side { label: format!("folder {}", folder.display()), machine, sizes, medians })
+    Ok(Side {
+        label: format!("folder {}", folder.display()),
+        machine,
+        unverified: Vec::new(),
+        mixed: Vec::new(),
+        sizes,
+        medians,
+    })
 }
 
 fn load(criterion_dir: &Path, name: &str) -> Result<Side, ReportError> {
@@ -74,19 +85,41 @@ fn load(criterion_dir: &Path, name: &str) -> Result<Side, ReportError> {
         return load_folder(folder);
     }
     let measured = criterion::read(criterion_dir, name)?;
-    let mut machine = None;
-    let mut sizes = BTreeMap::new();
+    let mut machine: Option<Machine> = None;
+    let mut sizes: BTreeMap<String, WorkloadSize> = BTreeMap::new();
+    let (mut unverified, mut mixed) = (Vec::new(), Vec::new());
     for m in &measured {
-        if let Provenance::Recorded(r) = &m.provenance {
-            machine.get_or_insert_with(|| r.machine.clone());
-            if m.group != "reference" {
-                sizes.entry(m.group.clone()).or_insert(r.size);
+        let Provenance::Recorded(r) = &m.provenance else {
+            unverified.push(m.id.clone());
+            continue;
+        };
+        match &machine {
+            None => machine = Some(r.machine.clone()),
+            Some(first) if !first.same_hardware(&r.machine) => mixed.push(format!(
+                "{} was measured on {}, not {}",
+                m.id,
+                r.machine.summary(),
+                first.summary()
+            )),
+            Some(_) => {}
+        }
+        if m.group != "reference" {
+            match sizes.get(&m.group) {
+                None => {
+                    sizes.insert(m.group.clone(), r.size);
+                }
+                Some(first) if *first != r.size => {
+                    mixed.push(format!("{} ran at {}, other {} rows at {first}", m.id, r.size, m.group))
+                }
+                Some(_) => {}
             }
         }
     }
     Ok(Side {
         label: format!("baseline '{name}' in {}", criterion_dir.display()),
         machine,
+        unverified,
+        mixed,
         sizes,
         medians: measured.into_iter().map(|m| (m.id, (m.median_ns, m.ci_low_ns, m.ci_high_ns))).collect(),
     })
@@ -129,6 +162,22 @@ pub fn compare(opts: &CompareOptions, a: &str, b: &str) -> Result<String, Report
             );
         }
     }
+    for (side, x) in [("A", &a), ("B", &b)] {
+        for problem in &x.mixed {
+            let _ = writeln!(out, "WARNING: {side} is not one run: {problem}.");
+        }
+        if !x.unverified.is_empty() {
+            let _ = writeln!(
+                out,
+                "WARNING: {} benchmark(s) of {side} carry no record that matches their data (left from an earlier \
+                 run, or measured before records existed); they are marked `unverified`, not compared.",
+                x.unverified.len()
+            );
+        }
+    }
+    if [&a, &b].iter().any(|x| !x.mixed.is_empty() || !x.unverified.is_empty()) {
+        out.push('\n');
+    }
     for (group, sa) in &a.sizes {
         if let Some(sb) = b.sizes.get(group).filter(|sb| *sb != sa) {
             let _ = writeln!(
@@ -146,7 +195,16 @@ pub fn compare(opts: &CompareOptions, a: &str, b: &str) -> Result<String, Report
     for id in ids {
         let (ra, rb) = (a.medians.get(id), b.medians.get(id));
         let t = |r: Option<&Interval>| r.map_or("-".into(), |r| human_time(r.0 / 1e9));
+        let unverified: Vec<&str> = [("A", &a), ("B", &b)]
+            .iter()
+            .filter(|(_, x)| x.unverified.contains(id))
+            .map(|(n, _)| *n)
+            .collect();
         let (ratio, verdict) = match (ra, rb) {
+            (Some(&x), Some(&y)) if !unverified.is_empty() => (
+                format!("{:.3}", y.0 / x.0),
+                format!("unverified ({} has no matching record)", unverified.join(", ")),
+            ),
             (Some(&x), Some(&y)) => {
                 compared += 1;
                 let r = y.0 / x.0;
@@ -187,8 +245,9 @@ pub fn compare(opts: &CompareOptions, a: &str, b: &str) -> Result<String, Report
         out,
         "\nfaster / slower: the 95% confidence intervals are apart and the medians differ by more than {:.1}% \
          (--noise-threshold); inconclusive: they do not, which is not evidence of no change. {compared} \
-         benchmarks were compared: even with no real change, about 1 in 20 can show apart intervals by chance, so \
-         rerun before believing a single change.",
+         benchmarks were compared: with no real change, two independent 95% intervals still miss each other \
+         about once in 180 comparisons, and a machine that drifts between runs does it more often, so rerun \
+         before believing a single change.",
         opts.noise_threshold * 100.0
     );
     Ok(out)

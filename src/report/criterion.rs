@@ -84,6 +84,10 @@ pub struct BenchRecord {
     pub id: String,
     /// The bench target that measured it, e.g. `io_bound`.
     pub bench: String,
+    /// The bench process that measured it (`<pid>-<start in ns>`): benchmarks of one invocation share it.
+    pub invocation: String,
+    /// When that process started, seconds since 1970 (UTC).
+    pub started_unix_s: u64,
     /// SHA-256 (hex) of the `estimates.json` this record describes.
     pub estimates_sha256: String,
     /// The workload as it was timed.
@@ -104,11 +108,14 @@ fn sha256_file(path: &Path) -> Option<String> {
 }
 
 /// The SHA-256 of every `<baseline>/estimates.json` of the benchmark folder `bench_dir`, by baseline name.
+/// Only baseline folders count (those holding `benchmark.json`): criterion's `change/` folder holds
+/// estimates of the relative change between two runs, which no record describes.
 fn estimates_hashes(bench_dir: &Path) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     let Ok(entries) = std::fs::read_dir(bench_dir) else { return out };
     for e in entries.flatten() {
         if e.file_type().is_ok_and(|t| t.is_dir())
+            && e.path().join("benchmark.json").is_file()
             && let Some(hash) = sha256_file(&e.path().join("estimates.json"))
         {
             out.insert(e.file_name().to_string_lossy().into_owned(), hash);
@@ -232,18 +239,17 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), ReportError> {
     Ok(())
 }
 
-fn provenance(bdir: &Path) -> Provenance {
+fn provenance(bdir: &Path, full_id: &str) -> Provenance {
     let path = bdir.join(RECORD_FILE);
     let Ok(text) = std::fs::read_to_string(&path) else { return Provenance::Missing };
     let record: BenchRecord = match serde_json::from_str(&text) {
         Ok(r) => r,
         Err(e) => return Provenance::Unreadable(e.to_string()),
     };
-    if sha256_file(&bdir.join("estimates.json")).as_deref() == Some(record.estimates_sha256.as_str()) {
-        Provenance::Recorded(Box::new(record))
-    } else {
-        Provenance::Stale
-    }
+    let same_data =
+        sha256_file(&bdir.join("estimates.json")).as_deref() == Some(record.estimates_sha256.as_str());
+    // A record copied or moved with its folder to another benchmark's place describes that other one.
+    if same_data && record.id == full_id { Provenance::Recorded(Box::new(record)) } else { Provenance::Stale }
 }
 
 /// Reads the median of every benchmark of `baseline` under `dir`, with its record, sorted by id.
@@ -268,6 +274,7 @@ pub fn read(dir: &Path, baseline: &str) -> Result<Vec<Measured>, ReportError> {
             )));
         }
         let est: EstimatesJson = read_json(&estimates_path)?;
+        let provenance = provenance(bdir, &bench.full_id);
         out.push(Measured {
             id: bench.full_id,
             group: bench.group_id,
@@ -277,7 +284,7 @@ pub fn read(dir: &Path, baseline: &str) -> Result<Vec<Measured>, ReportError> {
             ci_low_ns: est.median.confidence_interval.lower_bound,
             ci_high_ns: est.median.confidence_interval.upper_bound,
             dir: bdir.clone(),
-            provenance: provenance(bdir),
+            provenance,
         });
     }
     if out.is_empty() {
@@ -310,6 +317,56 @@ mod tests {
         let meta = || Some(PathBuf::from("/ws/target"));
         assert_eq!(criterion_home_from(None, None, meta), PathBuf::from("/ws/target/criterion"));
         assert_eq!(criterion_home_from(None, None, none), PathBuf::from("target/criterion"));
+    }
+
+    fn template(id: &str) -> BenchRecord {
+        BenchRecord {
+            id: id.into(),
+            bench: "io_bound".into(),
+            invocation: "1-2".into(),
+            started_unix_s: 0,
+            estimates_sha256: String::new(),
+            size: WorkloadSize { jobs: 4, wait_ms: 2, rounds: 0 },
+            machine: Machine::detect(),
+            profile: "quick".into(),
+            env: BTreeMap::new(),
+            args: vec![],
+        }
+    }
+
+    /// Writes a baseline folder as criterion does: benchmark.json and estimates.json.
+    fn write_baseline(dir: &Path, id: &str, baseline: &str, estimate: &str) {
+        let d = dir.join(id).join(baseline);
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join("benchmark.json"), format!(r#"{{"full_id":"{id}"}}"#)).unwrap();
+        std::fs::write(d.join("estimates.json"), estimate).unwrap();
+    }
+
+    #[test]
+    fn records_follow_exactly_the_baselines_a_benchmark_wrote() {
+        let dir = tempfile::tempdir().unwrap();
+        let id = "io_bound/async/1";
+        write_baseline(dir.path(), id, "before", "old");
+        // criterion writes `new`, copies it to `base`, and writes `change` (no benchmark.json there).
+        let recorded = record_around(dir.path(), &template(id), || {
+            write_baseline(dir.path(), id, "new", "e1");
+            write_baseline(dir.path(), id, "base", "e1");
+            let change = dir.path().join(id).join("change");
+            std::fs::create_dir_all(&change).unwrap();
+            std::fs::write(change.join("estimates.json"), "relative").unwrap();
+        })
+        .unwrap();
+        assert_eq!(recorded, vec!["base".to_string(), "new".to_string()]);
+        assert!(!dir.path().join(id).join("before").join(RECORD_FILE).exists(), "untouched baseline");
+        assert!(!dir.path().join(id).join("change").join(RECORD_FILE).exists());
+        assert!(matches!(provenance(&dir.path().join(id).join("new"), id), Provenance::Recorded(_)));
+        // `--test`, `--list` or a filter: criterion writes nothing, so nothing is recorded.
+        assert!(record_around(dir.path(), &template(id), || {}).unwrap().is_empty());
+        // Data re-measured without a record: stale. A record read for another id: stale too.
+        write_baseline(dir.path(), id, "new", "e2");
+        assert_eq!(provenance(&dir.path().join(id).join("new"), id), Provenance::Stale);
+        assert_eq!(provenance(&dir.path().join(id).join("base"), "io_bound/async/2"), Provenance::Stale);
+        assert_eq!(provenance(&dir.path().join(id).join("before"), id), Provenance::Missing);
     }
 
     #[test]

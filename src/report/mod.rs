@@ -27,7 +27,7 @@ use crate::workload::{WaitKind, Workload, WorkloadKind};
 
 pub use compare::{CompareOptions, compare};
 pub use criterion::{BenchRecord, Provenance, WorkloadSize, criterion_home, record_around};
-pub use tables::{run_csv, run_table};
+pub use tables::{run_csv, run_table, shell_word};
 
 /// criterion id of the plain loop over the cpu_bound jobs.
 pub const BARE_LOOP_ID: &str = "reference/bare_loop/cpu_bound";
@@ -220,7 +220,7 @@ pub fn today() -> String {
 }
 
 /// Days since 1970-01-01 -> `YYYY-MM-DD` (Howard Hinnant's civil_from_days).
-fn civil_date(days: i64) -> String {
+pub(crate) fn civil_date(days: i64) -> String {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
@@ -288,6 +288,8 @@ pub struct Invocation {
     pub env: Vec<(String, String)>,
     /// criterion's arguments.
     pub args: Vec<String>,
+    /// When the first of them started, seconds since 1970 (UTC).
+    pub started_unix_s: u64,
 }
 
 /// What the README says about where its numbers came from.
@@ -298,6 +300,8 @@ pub struct Provenances {
     pub benches: Vec<Invocation>,
     /// Benchmarks taken under `--assume-this-machine`.
     pub assumed: Vec<String>,
+    /// Benchmarks left out, and why.
+    pub left_out: Vec<String>,
 }
 
 fn untrusted_list(items: &[String]) -> String {
@@ -322,7 +326,6 @@ pub fn build(opts: &Options) -> Result<Report, ReportError> {
     };
     let mut trusted = Vec::new();
     let mut problems = Vec::new();
-    let mut assumed = Vec::new();
     for m in measured {
         let Some(bench) = classify(&m) else { continue };
         let record = match &m.provenance {
@@ -349,7 +352,6 @@ pub fn build(opts: &Options) -> Result<Report, ReportError> {
         let (size, machine) = match (&record, &assumed_config) {
             (Some(r), _) => (r.size, r.machine.clone()),
             (None, Some(config)) => {
-                assumed.push(m.id.clone());
                 let workload = match bench {
                     Bench::Scaling(w, _, _) => config.workload(w),
                     Bench::BareLoop => config.workload(WorkloadKind::CpuBound),
@@ -397,6 +399,67 @@ pub fn build(opts: &Options) -> Result<Report, ReportError> {
             untrusted_list(&foreign)
         )));
     }
+    let build = |m: &Machine| (m.git_commit.clone(), m.rustc.clone(), m.cvp_version.clone());
+    let other_builds: Vec<String> = trusted
+        .iter()
+        .filter(|t| build(&t.machine) != build(&machine))
+        .map(|t| {
+            format!(
+                "{} by {} ({})",
+                t.m.id,
+                t.machine.git_commit.as_deref().unwrap_or("commit unknown"),
+                t.machine.rustc
+            )
+        })
+        .collect();
+    if !other_builds.is_empty() {
+        return Err(ReportError::Untrusted(format!(
+            "baseline '{}' mixes builds: {} was measured by {} ({}), but {}. Different code measured different \
+             rows; rerun `cargo bench`",
+            opts.baseline,
+            trusted[0].m.id,
+            machine.git_commit.as_deref().unwrap_or("commit unknown"),
+            machine.rustc,
+            untrusted_list(&other_builds)
+        )));
+    }
+    // A workload's rows are compared with its `sequential`: keep only those measured by the same bench run
+    // (the same process), so no speedup mixes two runs and the machine's drift between them. The bare loop
+    // goes with `cpu_bound/sequential/1`, measured right after it.
+    let invocation = |t: &Trusted| t.record.as_ref().map_or("assumed".to_string(), |r| r.invocation.clone());
+    let mut left_out = Vec::new();
+    let baselines: Vec<(WorkloadKind, String, String)> = trusted
+        .iter()
+        .filter_map(|t| match t.bench {
+            Bench::Scaling(w, StrategyKind::Sequential, _) => Some((w, invocation(t), t.m.id.clone())),
+            _ => None,
+        })
+        .collect();
+    trusted.retain(|t| {
+        let workload = match t.bench {
+            Bench::Scaling(w, _, _) => w,
+            Bench::BareLoop => WorkloadKind::CpuBound,
+            Bench::OneWait(..) => return true,
+        };
+        match baselines.iter().find(|(w, _, _)| *w == workload) {
+            Some((_, inv, seq)) if *inv != invocation(t) => {
+                left_out.push(format!("`{}` (another bench run than `{seq}`)", t.m.id));
+                false
+            }
+            None => {
+                left_out.push(format!("`{}` (no `{workload}/sequential/1` to compare it with)", t.m.id));
+                false
+            }
+            _ => true,
+        }
+    });
+    if !trusted.iter().any(|t| matches!(t.bench, Bench::Scaling(..))) {
+        return Err(ReportError::Missing(format!(
+            "baseline '{}' has no workload with a `sequential` benchmark to compare with: {}",
+            opts.baseline,
+            left_out.join(", ")
+        )));
+    }
     let mut sizes: Vec<(WorkloadKind, SizeSource)> = Vec::new();
     for t in &trusted {
         let Bench::Scaling(w, _, _) = t.bench else { continue };
@@ -420,6 +483,12 @@ pub fn build(opts: &Options) -> Result<Report, ReportError> {
                     t.m.id,
                     t.size
                 )));
+            }
+            Some((_, SizeSource::Recorded(size))) if t.record.is_none() => {
+                let size = *size;
+                if let Some(entry) = sizes.iter_mut().find(|(k, _)| *k == w) {
+                    entry.1 = SizeSource::Assumed(size);
+                }
             }
             Some(_) => {}
         }
@@ -452,9 +521,12 @@ pub fn build(opts: &Options) -> Result<Report, ReportError> {
     let one_wait: Vec<OneWait> = trusted
         .iter()
         .filter_map(|t| match t.bench {
-            Bench::OneWait(kind, ms) => {
-                Some(OneWait { wait_ms: ms, wait: kind, wall_s: t.m.median_ns / 1e9 })
-            }
+            Bench::OneWait(kind, ms) => Some(OneWait {
+                wait_ms: ms,
+                wait: kind,
+                wall_s: t.m.median_ns / 1e9,
+                wall_range_s: Some((t.m.ci_low_ns / 1e9, t.m.ci_high_ns / 1e9)),
+            }),
             _ => None,
         })
         .collect();
@@ -475,8 +547,10 @@ pub fn build(opts: &Options) -> Result<Report, ReportError> {
             jobs: t.size.jobs,
             wait_s: t.size.wait_ms as f64 / 1e3,
             wall_s: t.m.median_ns / 1e9,
+            wall_range_s: Some((t.m.ci_low_ns / 1e9, t.m.ci_high_ns / 1e9)),
             cores_busy,
             one_wait_s: None,
+            one_wait_range_s: None,
         }
         .with_one_wait(&one_wait);
         rows.push(Row {
@@ -497,9 +571,17 @@ pub fn build(opts: &Options) -> Result<Report, ReportError> {
         row.efficiency = row.speedup.map(|s| analysis::efficiency(s, row.point.workers, cores));
         row.karp_flatt = row.speedup.and_then(|s| analysis::karp_flatt(s, row.point.workers, cores));
     }
-    let fits = analysis::fit_lines(&points, cores);
-    let verdicts = analysis::verdicts(&points, cores);
-    let bare_loop = trusted.iter().find(|t| matches!(t.bench, Bench::BareLoop)).map(|t| &t.m);
+    let fits = analysis::fit_lines(&points, machine.cores());
+    let verdicts = analysis::verdicts(&points, machine.cores());
+    let cpu_size = sizes.iter().find(|(w, _)| *w == WorkloadKind::CpuBound).map(|(_, src)| src.size());
+    let bare_loop = trusted.iter().find(|t| matches!(t.bench, Bench::BareLoop)).filter(|t| {
+        let same = Some(t.size) == cpu_size;
+        if !same {
+            left_out.push(format!("`{}` (measured at another size than cpu_bound)", t.m.id));
+        }
+        same
+    });
+    let bare_loop = bare_loop.map(|t| &t.m);
     let mut benches: Vec<Invocation> = Vec::new();
     for r in trusted.iter().filter_map(|t| t.record.as_ref()) {
         let env: Vec<(String, String)> = r.env.clone().into_iter().collect();
@@ -511,10 +593,13 @@ pub fn build(opts: &Options) -> Result<Report, ReportError> {
                 profile: r.profile.clone(),
                 env,
                 args: r.args.clone(),
+                started_unix_s: r.started_unix_s,
             }),
         }
     }
-    let provenance = Provenances { sizes, benches, assumed };
+    let assumed: Vec<String> =
+        trusted.iter().filter(|t| t.record.is_none()).map(|t| t.m.id.clone()).collect();
+    let provenance = Provenances { sizes, benches, assumed, left_out };
     let mut report =
         Report { machine, reporter, date: today(), rows, fits, one_wait, verdicts, files: Vec::new() };
     let context = tables::ReadmeContext {

@@ -196,7 +196,7 @@ pub struct ReadmeContext<'a> {
 }
 
 /// A shell word, quoted when it needs to be.
-fn shell_word(w: &str) -> String {
+pub fn shell_word(w: &str) -> String {
     if !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=,:@".contains(c)) {
         w.to_string()
     } else {
@@ -219,7 +219,14 @@ fn bench_command(i: &Invocation) -> String {
         words.push("--".into());
         words.extend(args.iter().map(|a| shell_word(a)));
     }
-    format!("{}   # profile {}", words.join(" "), i.profile)
+    let secs = i.started_unix_s;
+    let time = format!(
+        "{} {:02}:{:02} UTC",
+        super::civil_date((secs / 86_400) as i64),
+        secs % 86_400 / 3600,
+        secs % 3600 / 60
+    );
+    format!("{}   # profile {}, started {time}", words.join(" "), i.profile)
 }
 
 fn fit_cell(points_above_one: usize, need: usize) -> String {
@@ -237,7 +244,15 @@ pub fn readme(report: &Report, ctx: &ReadmeContext) -> String {
     s += "One run on one machine. A benchmark run is never enough: rerun it, compare (`cvp compare`), and \
           distrust any difference smaller than the confidence intervals.\n\n";
     s += "## How these numbers were made\n\n";
-    let _ = writeln!(s, "Measured on: {} (from the records beside criterion's data).", m.summary());
+    if ctx.provenance.benches.is_empty() {
+        let _ = writeln!(
+            s,
+            "Measured on: ASSUMED to be {} (--assume-this-machine; nothing recorded it).",
+            m.summary()
+        );
+    } else {
+        let _ = writeln!(s, "Measured on: {} (from the records beside criterion's data).", m.summary());
+    }
     if report.reporter.same_hardware(m) {
         s += "Reported on: the same machine.\n\n";
     } else {
@@ -277,6 +292,14 @@ pub fn readme(report: &Report, ctx: &ReadmeContext) -> String {
     }
     if let Some(line) = one_wait_line(&report.one_wait) {
         let _ = writeln!(s, "- {line}: the wait Little's law and claims C1, C3, C4 use.");
+    }
+    if !ctx.provenance.left_out.is_empty() {
+        let _ = writeln!(
+            s,
+            "\nLeft out, so that no speedup mixes two bench runs or sizes: {}. Rerun the whole workload \
+             (`cargo bench --bench <workload>`) to include them.",
+            ctx.provenance.left_out.join(", ")
+        );
     }
     if !ctx.provenance.assumed.is_empty() {
         let _ = writeln!(
@@ -377,15 +400,17 @@ pub fn readme(report: &Report, ctx: &ReadmeContext) -> String {
     }
     let _ = writeln!(
         s,
-        "\n## Fits\n\nLeast squares on each strategy's own scaling (its 1-worker time / its N-worker time), only on \
-         worker counts up to the {cores} cores of the machine that measured: past them a worker adds no processor, \
-         and a fit would read waiting or oversubscription as a property of the code. A fit needs 2 degrees of \
-         freedom left: Amdahl (one parameter: the serial fraction s, 0 <= s <= 1) needs {} worker counts above 1, \
-         the Universal Scalability Law (two: contention sigma >= 0 and coherency kappa >= 0) needs {}. \
-         R-squared is on the speedups. With fewer points the table says so instead of printing numbers that \
-         would fit any data; on 2 cores (1 and 2 workers) nothing is fitted.\n",
+        "\n## Fits\n\nLeast squares on each `cpu_bound` strategy's own scaling (its 1-worker time / its N-worker \
+         time), only on worker counts up to the {phys} physical core(s) of the machine that measured: past them a \
+         worker adds no processor. The waiting workloads are not fitted: they gain from overlapped waits, which \
+         no processor model describes. A fit needs 2 degrees of freedom left: Amdahl (one parameter: the serial \
+         fraction s, 0 <= s <= 1) needs {} worker counts above 1, the Universal Scalability Law (two: contention \
+         sigma >= 0 and coherency kappa >= 0) needs {}. R-squared is on the measured speedups above 1 worker. \
+         With fewer points the table says so instead of printing numbers that would fit any data; on 2 cores \
+         (1 and 2 workers) nothing is fitted.\n",
         analysis::AMDAHL_MIN_POINTS,
-        analysis::USL_MIN_POINTS
+        analysis::USL_MIN_POINTS,
+        phys = m.cores().parallel()
     );
     s += "| workload | strategy | workers fitted | left out (above cores) | Amdahl s | R² | USL sigma | USL kappa | USL peak at | R² |\n";
     s += "|---|---|---|---|--:|--:|--:|--:|--:|--:|\n";

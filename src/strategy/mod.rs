@@ -58,7 +58,7 @@ pub enum RunError {
 pub enum StrategyKind {
     /// The calling thread, one job after another.
     Sequential,
-    /// N scoped OS threads pulling jobs from a shared counter.
+    /// N OS threads, spawned per run, pulling jobs from a shared counter.
     Threads,
     /// One OS thread per job (thread-per-connection).
     ThreadPerJob,
