@@ -602,7 +602,7 @@ fn c2(points: &[Point], cores: Cores) -> Judged {
     }
     let mut tests = Vec::new();
     let mut parts = Vec::new();
-    for &n in &ns {
+    for &n in ns.iter().filter(|&&n| n >= 2) {
         let Some((s, x)) = best_parallel(points, cpu, n) else { continue };
         if (2..=phys).contains(&n) {
             tests.push(at_least(x, FOLLOWS * n as f64));

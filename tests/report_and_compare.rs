@@ -33,7 +33,7 @@ fn record(dir: &Path, baseline: &str, id: &str, size: (usize, u64, u32), m: &Val
 fn record_run(dir: &Path, baseline: &str, id: &str, size: (usize, u64, u32), m: &Value, invocation: &str) {
     let d = dir.join(id).join(baseline);
     let r = json!({
-        "id": id, "bench": id.split('/').next().unwrap(), "invocation": invocation, "started_unix_s": 1_796_000_000u64,
+        "id": id, "bench": id.split('/').next().unwrap(), "invocation": invocation, "started_unix_s": 1_796_000_000u64, "runner": "cargo",
         "estimates_sha256": sha256(&d.join("estimates.json")),
         "size": {"jobs": size.0, "wait_ms": size.1, "rounds": size.2}, "machine": m, "profile": "quick",
         "env": {"CVP_PROFILE": "quick"}, "args": ["--bench"]

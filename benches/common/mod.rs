@@ -122,6 +122,8 @@ impl Recorder {
             bench: self.bench.clone(),
             invocation: self.invocation.clone(),
             started_unix_s: self.started_unix_s,
+            // cargo sets $CARGO for what it runs; a kit's run.sh runs the executable directly.
+            runner: if std::env::var_os("CARGO").is_some() { "cargo" } else { "direct" }.into(),
             estimates_sha256: String::new(),
             size: WorkloadSize::of(workload),
             machine: self.machine.clone(),

@@ -88,6 +88,9 @@ pub struct BenchRecord {
     pub invocation: String,
     /// When that process started, seconds since 1970 (UTC).
     pub started_unix_s: u64,
+    /// How the bench ran: `cargo` (`cargo bench`), or `direct` (its executable, e.g. from a kit's run.sh).
+    #[serde(default)]
+    pub runner: String,
     /// SHA-256 (hex) of the `estimates.json` this record describes.
     pub estimates_sha256: String,
     /// The workload as it was timed.
@@ -325,6 +328,7 @@ mod tests {
             bench: "io_bound".into(),
             invocation: "1-2".into(),
             started_unix_s: 0,
+            runner: "cargo".into(),
             estimates_sha256: String::new(),
             size: WorkloadSize { jobs: 4, wait_ms: 2, rounds: 0 },
             machine: Machine::detect(),

@@ -199,7 +199,7 @@ pub struct Report {
     pub machine: Machine,
     /// The machine that made the report.
     pub reporter: Machine,
-    /// The date, `YYYY-MM-DD` (UTC).
+    /// The date the data was measured (its first bench run), `YYYY-MM-DD` (UTC); today when unrecorded.
     pub date: String,
     /// Rows, in workload, strategy, worker order.
     pub rows: Vec<Row>,
@@ -290,6 +290,8 @@ pub struct Invocation {
     pub args: Vec<String>,
     /// When the first of them started, seconds since 1970 (UTC).
     pub started_unix_s: u64,
+    /// `cargo`, or `direct` (the executables themselves, e.g. a kit's run.sh).
+    pub runner: String,
 }
 
 /// What the README says about where its numbers came from.
@@ -585,7 +587,10 @@ pub fn build(opts: &Options) -> Result<Report, ReportError> {
     let mut benches: Vec<Invocation> = Vec::new();
     for r in trusted.iter().filter_map(|t| t.record.as_ref()) {
         let env: Vec<(String, String)> = r.env.clone().into_iter().collect();
-        match benches.iter_mut().find(|i| i.profile == r.profile && i.env == env && i.args == r.args) {
+        let same = |i: &&mut Invocation| {
+            i.profile == r.profile && i.env == env && i.args == r.args && i.runner == r.runner
+        };
+        match benches.iter_mut().find(same) {
             Some(i) if !i.benches.contains(&r.bench) => i.benches.push(r.bench.clone()),
             Some(_) => {}
             None => benches.push(Invocation {
@@ -594,14 +599,20 @@ pub fn build(opts: &Options) -> Result<Report, ReportError> {
                 env,
                 args: r.args.clone(),
                 started_unix_s: r.started_unix_s,
+                runner: r.runner.clone(),
             }),
         }
     }
     let assumed: Vec<String> =
         trusted.iter().filter(|t| t.record.is_none()).map(|t| t.m.id.clone()).collect();
     let provenance = Provenances { sizes, benches, assumed, left_out };
-    let mut report =
-        Report { machine, reporter, date: today(), rows, fits, one_wait, verdicts, files: Vec::new() };
+    // The folder is dated when the data was measured (the first bench run), not when it is reported.
+    let date = trusted
+        .iter()
+        .filter_map(|t| t.record.as_ref().map(|r| r.started_unix_s))
+        .min()
+        .map_or_else(today, |secs| civil_date((secs / 86_400) as i64));
+    let mut report = Report { machine, reporter, date, rows, fits, one_wait, verdicts, files: Vec::new() };
     let context = tables::ReadmeContext {
         command: opts.command,
         criterion_dir: opts.criterion_dir,

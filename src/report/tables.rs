@@ -207,6 +207,30 @@ pub fn shell_word(w: &str) -> String {
 /// The `cargo bench` command the records describe: `CVP_*` values, bench targets, criterion's arguments.
 fn bench_command(i: &Invocation) -> String {
     let mut words: Vec<String> = i.env.iter().map(|(k, v)| format!("{k}={}", shell_word(v))).collect();
+    let args: Vec<&String> = i.args.iter().filter(|a| *a != "--bench").collect();
+    if i.runner == "direct" {
+        // The executables themselves (a kit's run.sh runs each with --bench).
+        let env = words.join(" ");
+        let lines: Vec<String> = i
+            .benches
+            .iter()
+            .map(|b| {
+                let mut w = vec![env.clone(), format!("benches/{}", shell_word(b)), "--bench".into()];
+                w.extend(args.iter().map(|a| shell_word(a)));
+                w.retain(|x| !x.is_empty());
+                w.join(" ")
+            })
+            .collect();
+        let secs = i.started_unix_s;
+        return format!(
+            "{}   # bench executables run directly (a kit's run.sh), profile {}, started {} {:02}:{:02} UTC",
+            lines.join(" && "),
+            i.profile,
+            super::civil_date((secs / 86_400) as i64),
+            secs % 86_400 / 3600,
+            secs % 3600 / 60
+        );
+    }
     words.push("cargo bench".into());
     let all = ["cpu_bound", "io_bound", "mixed"].iter().all(|b| i.benches.iter().any(|x| x == b));
     if !all {
@@ -214,7 +238,6 @@ fn bench_command(i: &Invocation) -> String {
             words.push(format!("--bench {}", shell_word(b)));
         }
     }
-    let args: Vec<&String> = i.args.iter().filter(|a| *a != "--bench").collect();
     if !args.is_empty() {
         words.push("--".into());
         words.extend(args.iter().map(|a| shell_word(a)));
