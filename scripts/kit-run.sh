@@ -8,24 +8,27 @@ set -eu
 kit=$(cd "$(dirname "$0")" && pwd)
 out="$kit/out"
 partial="$kit/out.partial"
+# fail MESSAGE [STATUS]: the step's own status (2 for bad input) goes through; 1 otherwise.
 fail() {
     printf 'run.sh: step failed: %s\n' "$1" >&2
-    exit 1
+    exit "${2:-1}"
 }
 [ ! -e "$out" ] || {
     printf 'run.sh: %s exists: move it away first (nothing was changed)\n' "$out" >&2
     exit 2
 }
+printf '== cvp config\n' >&2
+"$kit/cvp" config || fail "cvp config: a CVP_* value is bad (exit $?)" $?
 rm -rf "$partial"
 mkdir -p "$partial/criterion"
 trap 'rm -rf "$partial"' EXIT
 export CRITERION_HOME="$partial/criterion"
 for b in cpu_bound io_bound mixed; do
     printf '== bench %s (profile %s)\n' "$b" "${CVP_PROFILE:-standard}" >&2
-    "$kit/benches/$b" --bench || fail "bench $b (exit $?)"
+    "$kit/benches/$b" --bench || fail "bench $b (exit $?)" $?
 done
 printf '== cvp run\n' >&2
-"$kit/cvp" run --format json --output "$partial/run.json" || fail "cvp run (exit $?)"
+"$kit/cvp" run --format json --output "$partial/run.json" || fail "cvp run (exit $?)" $?
 mv "$partial" "$out"
 trap - EXIT
 printf 'wrote %s\n' "$out"

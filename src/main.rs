@@ -42,6 +42,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print the configuration the CVP_* variables give on this machine (what the benches will run), or
+    /// stop with status 2 and one line if a value is bad.
+    Config,
     /// Sweep workloads x strategies x worker counts, measuring wall and CPU time, and judge claims C1..C6.
     #[command(long_about = RUN_HELP)]
     Run(RunArgs),
@@ -215,6 +218,7 @@ fn main() -> ExitCode {
             Ok(())
         }
         Command::Machine { json } => machine(json),
+        Command::Config => show_config(),
         Command::Run(args) => run(args),
         Command::Report(args) => report_cmd(args),
         Command::Compare(args) => compare(args),
@@ -242,6 +246,24 @@ fn machine(json: bool) -> Result<(), Failure> {
         println!("{}", serde_json::to_string_pretty(&m).context("encoding machine JSON")?);
     } else {
         print!("{}", m.to_text());
+    }
+    Ok(())
+}
+
+fn show_config() -> Result<(), Failure> {
+    let cores = Machine::detect().usable_cores();
+    let c = Config::from_env(cores).map_err(|e| Failure::Input(e.into()))?;
+    let threads: Vec<String> = c.threads.iter().map(|n| n.to_string()).collect();
+    println!("profile   {}", c.profile);
+    println!("threads   {}  (worker counts; available parallelism {cores})", threads.join(","));
+    for w in WorkloadKind::ALL {
+        let wl = c.workload(w);
+        println!("{:<9} {} jobs, wait {} ms, {} rounds", w.as_str(), wl.jobs, wl.wait.as_millis(), wl.rounds);
+    }
+    for var in config::VARIABLES {
+        if let Ok(v) = std::env::var(var) {
+            println!("set       {var}={v}");
+        }
     }
     Ok(())
 }
