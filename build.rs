@@ -13,15 +13,20 @@ fn main() {
     let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
     let version = output(&rustc, &["--version"]).unwrap_or_else(|| "unknown".into());
     println!("cargo:rustc-env=CVP_RUSTC_VERSION={version}");
-    // The commit, marked `-dirty` when tracked files differ from it: results from uncommitted code must not
-    // pass for the commit's.
-    let mut commit = output("git", &["rev-parse", "HEAD"]).unwrap_or_default();
-    let dirty = std::process::Command::new("git")
-        .args(["status", "--porcelain", "--untracked-files=no"])
-        .output()
-        .is_ok_and(|o| o.status.success() && !o.stdout.is_empty());
-    if dirty && !commit.is_empty() {
-        commit.push_str("-dirty");
+    // The commit, marked `-dirty-<hash of the diff>` when the code (src, benches, build.rs, Cargo files)
+    // differs from it: results from uncommitted code must not pass for the commit's, and two different dirty
+    // trees must not pass for each other. Edits elsewhere (README, results) do not count. No optional locks,
+    // so `git` does not rewrite .git/index, which would trigger a rebuild of its own.
+    const CODE: [&str; 5] = ["src", "benches", "build.rs", "Cargo.toml", "Cargo.lock"];
+    let mut commit = output("git", &["--no-optional-locks", "rev-parse", "HEAD"]).unwrap_or_default();
+    let mut diff_args = vec!["--no-optional-locks", "diff", "HEAD", "--"];
+    diff_args.extend(CODE);
+    if let Some(diff) = output("git", &diff_args).filter(|_| !commit.is_empty()) {
+        // FNV-1a: a short, stable fingerprint of the diff (no dependency needed in a build script).
+        let hash = diff
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+        commit.push_str(&format!("-dirty-{:08x}", hash >> 32));
     }
     println!("cargo:rustc-env=CVP_GIT_COMMIT={commit}");
     for path in [".git/HEAD", ".git/refs/heads", ".git/index", "src", "benches", "Cargo.toml", "Cargo.lock"] {

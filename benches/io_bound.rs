@@ -8,8 +8,8 @@ fn main() {
     let config = common::config();
     let recorder = common::Recorder::new(&config);
     let mut c = common::criterion(&config);
-    // The one-wait floors first, then the workload: both are measured against the same waits.
-    common::bench_one_waits(&mut c, &config, &recorder);
+    // This workload's one-wait floors first, in the same run as the workload they are the floor of.
+    common::bench_one_waits(&mut c, &config, &recorder, WorkloadKind::IoBound);
     common::bench_workload(&mut c, &config, &recorder, WorkloadKind::IoBound);
     c.final_summary();
 }

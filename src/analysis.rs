@@ -44,13 +44,16 @@ pub struct Point {
     pub wall_range_s: Option<(f64, f64)>,
     /// CPU time / wall time, when CPU time was measured (criterion does not measure it).
     pub cores_busy: Option<f64>,
+    /// The interval around `cores_busy` (`cvp run`'s lowest and highest round), when known.
+    pub cores_busy_range: Option<(f64, f64)>,
     /// One job's wait measured alone with this strategy's kind of wait ([`OneWait`]), when measured.
     pub one_wait_s: Option<f64>,
     /// The interval around `one_wait_s`, when known.
     pub one_wait_range_s: Option<(f64, f64)>,
 }
 
-/// A measured value with its interval, `lo <= mid <= hi` (zero width when no interval is known).
+/// A measured value with its interval, `lo <= mid <= hi`. Without an interval (`known` false: a single
+/// `cvp run` round, or a run file from before intervals were kept) the width is zero and no verdict is drawn.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Range {
     /// Lower end.
@@ -59,13 +62,15 @@ pub struct Range {
     pub mid: f64,
     /// Upper end.
     pub hi: f64,
+    /// Whether the interval was measured.
+    pub known: bool,
 }
 
 /// The quotient of two positive ranges: every ratio their values allow.
 impl std::ops::Div for Range {
     type Output = Range;
     fn div(self, b: Range) -> Range {
-        Range { lo: self.lo / b.hi, mid: self.mid / b.mid, hi: self.hi / b.lo }
+        Range { lo: self.lo / b.hi, mid: self.mid / b.mid, hi: self.hi / b.lo, known: self.known && b.known }
     }
 }
 
@@ -73,7 +78,7 @@ impl std::ops::Div for Range {
 impl std::ops::Sub for Range {
     type Output = Range;
     fn sub(self, b: Range) -> Range {
-        Range { lo: self.lo - b.hi, mid: self.mid - b.mid, hi: self.hi - b.lo }
+        Range { lo: self.lo - b.hi, mid: self.mid - b.mid, hi: self.hi - b.lo, known: self.known && b.known }
     }
 }
 
@@ -81,12 +86,12 @@ impl Range {
     /// `mid` with the interval `range`, if any.
     pub fn of(mid: f64, range: Option<(f64, f64)>) -> Range {
         let (lo, hi) = range.unwrap_or((mid, mid));
-        Range { lo: lo.min(mid), mid, hi: hi.max(mid) }
+        Range { lo: lo.min(mid), mid, hi: hi.max(mid), known: range.is_some() }
     }
 
     /// Scaled by `k > 0`.
     pub fn scale(self, k: f64) -> Range {
-        Range { lo: self.lo * k, mid: self.mid * k, hi: self.hi * k }
+        Range { lo: self.lo * k, mid: self.mid * k, hi: self.hi * k, known: self.known }
     }
 
     fn show(self, f: impl Fn(f64) -> String) -> String {
@@ -113,7 +118,10 @@ impl Point {
     pub fn with_one_wait(mut self, floors: &[OneWait]) -> Point {
         let wait_ms = (self.wait_s * 1e3).round() as u64;
         let kind = self.strategy.wait_kind();
-        if let Some(f) = floors.iter().find(|f| wait_ms > 0 && f.wait_ms == wait_ms && f.wait == kind) {
+        let mine = |f: &&OneWait| f.workload.is_none_or(|w| w == self.workload);
+        if let Some(f) =
+            floors.iter().filter(mine).find(|f| wait_ms > 0 && f.wait_ms == wait_ms && f.wait == kind)
+        {
             self.one_wait_s = Some(f.wall_s);
             self.one_wait_range_s = f.wall_range_s;
         }
@@ -132,9 +140,13 @@ impl Point {
 }
 
 /// One job's wait measured alone: the floor under every wait of that kind (criterion id
-/// `reference/one_wait/<kind>-<W>ms`, or measured by `cvp run`).
+/// `reference/one_wait/<workload>-<kind>-<W>ms`, or measured by `cvp run`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OneWait {
+    /// The workload whose bench measured it (criterion: each waiting bench measures its own, in the same
+    /// run); `None` when it serves every workload (`cvp run` measures it once among all configurations).
+    #[serde(default)]
+    pub workload: Option<WorkloadKind>,
     /// The nominal wait, ms.
     pub wait_ms: u64,
     /// Blocking (`std::thread::sleep`) or async (`tokio::time::sleep` on a one-worker runtime).
@@ -404,6 +416,9 @@ pub struct Verdict {
     pub evidence: String,
 }
 
+/// Fewest `cvp run` rounds whose fastest and slowest make an interval the verdicts accept.
+pub const MIN_ROUNDS: usize = 3;
+
 /// C1: "all the waits in about one wait": at most this many measured one-job waits of wall time.
 pub const ONE_WAIT: f64 = 1.5;
 /// C3, C5: "almost no CPU busy": at most this many cores busy.
@@ -453,10 +468,14 @@ enum Test {
     Fails,
     /// The threshold lies inside the interval: the data cannot decide.
     Unsure,
+    /// No interval was measured: nothing rules noise out.
+    NoInterval,
 }
 
 fn at_most(x: Range, t: f64) -> Test {
-    if x.hi <= t {
+    if !x.known {
+        Test::NoInterval
+    } else if x.hi <= t {
         Test::Meets
     } else if x.lo > t {
         Test::Fails
@@ -466,7 +485,9 @@ fn at_most(x: Range, t: f64) -> Test {
 }
 
 fn at_least(x: Range, t: f64) -> Test {
-    if x.lo >= t {
+    if !x.known {
+        Test::NoInterval
+    } else if x.lo >= t {
         Test::Meets
     } else if x.hi < t {
         Test::Fails
@@ -476,7 +497,9 @@ fn at_least(x: Range, t: f64) -> Test {
 }
 
 fn above(x: Range, t: f64) -> Test {
-    if x.lo > t {
+    if !x.known {
+        Test::NoInterval
+    } else if x.lo > t {
         Test::Meets
     } else if x.hi <= t {
         Test::Fails
@@ -488,7 +511,15 @@ fn above(x: Range, t: f64) -> Test {
 /// Shown when every condition is met over its whole interval, not shown when one fails over its whole
 /// interval, and undecided (too noisy) otherwise.
 fn judge(tests: &[Test], evidence: String) -> Judged {
-    if tests.contains(&Test::Fails) {
+    if tests.contains(&Test::NoInterval) {
+        (
+            Outcome::CannotBeShown,
+            format!(
+                "no interval to test against (one round measures no noise: use at least {MIN_ROUNDS} rounds, e.g. \
+                 --repeat {MIN_ROUNDS}); {evidence}"
+            ),
+        )
+    } else if tests.contains(&Test::Fails) {
         (Outcome::NotShown, evidence)
     } else if tests.iter().all(|t| *t == Test::Meets) {
         (Outcome::Shown, evidence)
@@ -646,7 +677,10 @@ fn c3(points: &[Point]) -> Judged {
     };
     let flight = (floor / p.wall()).scale(p.jobs as f64);
     judge(
-        &[at_least(flight, MANY_IN_FLIGHT * p.jobs as f64), at_most(Range::of(busy, None), IDLE_CORES)],
+        &[
+            at_least(flight, MANY_IN_FLIGHT * p.jobs as f64),
+            at_most(Range::of(busy, p.cores_busy_range), IDLE_CORES),
+        ],
         format!(
             "io_bound async on {} worker(s): {} of {} jobs in flight (measured wait), {busy:.3} cores busy \
              (criterion: >= {MANY_IN_FLIGHT} x jobs in flight, <= {IDLE_CORES} cores busy)",
@@ -675,25 +709,37 @@ fn c4(points: &[Point]) -> Judged {
         return cannot("needs io_bound async at 1 worker and at more");
     };
     let own_one = one.wall() - floor;
-    if own_one.lo < LOOP_OWN * floor.mid {
+    if own_one.mid < LOOP_OWN * floor.mid {
         return cannot(format!(
             "io_bound async on 1 worker ran {} waits in {} against {} for one wait alone: the loop's own time, \
-             {}, is not clearly above {LOOP_OWN} x one wait, so nothing is left that more threads could take \
-             away and this run cannot test C4 apart from C1; load the loop to test it, e.g. `--workloads \
-             io_bound --strategies async --jobs 4096 --wait-ms 1`",
+             {}, is under {LOOP_OWN} x one wait, so nothing is left that more threads could take away and this \
+             run cannot test C4 apart from C1; load the loop to test it, e.g. `--workloads io_bound --strategies \
+             async --jobs 4096 --wait-ms 1 --repeat 9`",
             one.jobs,
             ms(one.wall_s),
             ms(floor.mid),
             own_one.show(ms)
         ));
     }
+    if own_one.known && own_one.lo < LOOP_OWN * floor.mid {
+        return cannot(format!(
+            "too noisy to decide: the 1-worker loop's own time, {}, may be under {LOOP_OWN} x one wait ({})",
+            own_one.show(ms),
+            ms(floor.mid)
+        ));
+    }
     let own_best = best.wall() - floor;
-    // The cut own(1) / own(best), over every value the intervals allow (own(best) floored at 1% of own(1)).
-    let tiny = 0.01 * own_one.lo;
+    // The cut own(1) / own(best) = (one - f) / (best - f) grows with the floor f (one > best), so its ends
+    // are at the floor's ends, each with the walls' extremes; own(best) is floored at 1% of own(1).
+    let cut_at = |one_wall: f64, best_wall: f64, f: f64| {
+        (one_wall - f) / (best_wall - f).max(0.01 * (one_wall - f).max(f64::MIN_POSITIVE))
+    };
+    let (w1, wb) = (one.wall(), best.wall());
     let cut = Range {
-        lo: own_one.lo / own_best.hi.max(tiny),
-        mid: own_one.mid / own_best.mid.max(tiny),
-        hi: own_one.hi / own_best.lo.max(tiny),
+        lo: cut_at(w1.lo, wb.hi, floor.lo),
+        mid: cut_at(w1.mid, wb.mid, floor.mid),
+        hi: cut_at(w1.hi, wb.lo, floor.hi),
+        known: w1.known && wb.known && floor.known,
     };
     judge(
         &[at_most(cut, FLAT)],
@@ -737,11 +783,13 @@ fn c5(points: &[Point], cores: Cores) -> Judged {
     let Some((s, io_x)) = best_parallel(points, io, n) else {
         return cannot("needs io_bound sequential");
     };
-    let Some(busy) = find(points, io, s, n).and_then(|p| p.cores_busy) else {
+    let Some((busy, busy_range)) =
+        find(points, io, s, n).and_then(|p| p.cores_busy.map(|b| (b, p.cores_busy_range)))
+    else {
         return cannot("needs CPU time, which criterion does not record (pass a `cvp run` JSON)");
     };
     judge(
-        &[above(io_x, need), at_most(Range::of(busy, None), IDLE_CORES)],
+        &[above(io_x, need), at_most(Range::of(busy, busy_range), IDLE_CORES)],
         format!(
             "io_bound {s} at N={n}: {}x over sequential with {busy:.3} cores busy: a gain past the cores from \
              blocked threads, not from parallelism (criterion: > {PAST_CORES} x {cores} cores, <= {IDLE_CORES} \
@@ -779,8 +827,20 @@ mod tests {
         let jobs = crate::config::default_jobs(workload, &[1, 2, 4]);
         let wait_s = if workload == CpuBound { 0.0 } else { WAIT };
         let floors = [
-            OneWait { wait_ms: 10, wait: WaitKind::Blocking, wall_s: FLOOR_BLOCKING, wall_range_s: None },
-            OneWait { wait_ms: 10, wait: WaitKind::Async, wall_s: FLOOR_ASYNC, wall_range_s: None },
+            OneWait {
+                workload: None,
+                wait_ms: 10,
+                wait: WaitKind::Blocking,
+                wall_s: FLOOR_BLOCKING,
+                wall_range_s: None,
+            },
+            OneWait {
+                workload: None,
+                wait_ms: 10,
+                wait: WaitKind::Async,
+                wall_s: FLOOR_ASYNC,
+                wall_range_s: None,
+            },
         ];
         Point {
             workload,
@@ -791,6 +851,7 @@ mod tests {
             wall_s,
             wall_range_s: None,
             cores_busy: Some(busy),
+            cores_busy_range: None,
             one_wait_s: None,
             one_wait_range_s: None,
         }
@@ -814,12 +875,30 @@ mod tests {
         v
     }
 
+    /// The points as if measured with tight intervals (+-0.1%), where a test gave none.
+    fn known(points: &[Point]) -> Vec<Point> {
+        let tight = |x: f64| Some((x * 0.999, x * 1.001));
+        points
+            .iter()
+            .map(|p| Point {
+                wall_range_s: p.wall_range_s.or(tight(p.wall_s)),
+                cores_busy_range: p.cores_busy_range.or(p.cores_busy.map(|b| (b, b))),
+                one_wait_range_s: p.one_wait_range_s.or(p.one_wait_s.and_then(tight)),
+                ..p.clone()
+            })
+            .collect()
+    }
+
+    fn judged(points: &[Point], cores: Cores) -> Vec<Verdict> {
+        verdicts(&known(points), cores)
+    }
+
     fn outcomes(points: &[Point], cores: usize) -> Vec<Outcome> {
-        verdicts(points, Cores::flat(cores)).into_iter().map(|v| v.verdict).collect()
+        judged(points, Cores::flat(cores)).into_iter().map(|v| v.verdict).collect()
     }
 
     fn evidence(points: &[Point], cores: usize, claim: usize) -> String {
-        verdicts(points, Cores::flat(cores))[claim].evidence.clone()
+        judged(points, Cores::flat(cores))[claim].evidence.clone()
     }
 
     fn set(points: &mut [Point], w: WorkloadKind, s: StrategyKind, n: usize, f: impl Fn(&mut Point)) {
@@ -883,7 +962,13 @@ mod tests {
     fn c1_counts_measured_waits_not_nominal_ones() {
         // 1 ms nominal waits that tokio stretches to 2.1 ms: 32 of them in 2.3 ms is about one real wait,
         // although it is 2.3 nominal waits.
-        let floors = [OneWait { wait_ms: 1, wait: WaitKind::Async, wall_s: 0.0021, wall_range_s: None }];
+        let floors = [OneWait {
+            workload: None,
+            wait_ms: 1,
+            wait: WaitKind::Async,
+            wall_s: 0.0021,
+            wall_range_s: None,
+        }];
         let p = |workers, wall_s| {
             Point {
                 workload: IoBound,
@@ -894,13 +979,14 @@ mod tests {
                 wall_s,
                 wall_range_s: None,
                 cores_busy: Some(0.02),
+                cores_busy_range: None,
                 one_wait_s: None,
                 one_wait_range_s: None,
             }
             .with_one_wait(&floors)
         };
         let points = [p(1, 0.0023), p(4, 0.0023)];
-        let v = verdicts(&points, Cores::flat(2));
+        let v = judged(&points, Cores::flat(2));
         assert_eq!(v[0].verdict, Outcome::Shown, "{}", v[0].evidence);
         assert_eq!(v[2].verdict, Outcome::Shown, "{}", v[2].evidence);
         assert!((points[1].in_flight() - 32.0 * 2.1 / 2.3).abs() < 1e-9);
@@ -911,7 +997,7 @@ mod tests {
     #[test]
     fn one_job_cannot_show_c1_or_c3() {
         let points: Vec<Point> = ideal(2).into_iter().map(|p| Point { jobs: 1, ..p }).collect();
-        let v = verdicts(&points, Cores::flat(2));
+        let v = judged(&points, Cores::flat(2));
         assert_eq!((v[0].verdict, v[2].verdict), (Outcome::CannotBeShown, Outcome::CannotBeShown));
         assert_eq!(v[0].evidence, v[2].evidence);
     }
@@ -932,16 +1018,69 @@ mod tests {
     #[test]
     fn c4_does_not_flip_on_timer_jitter() {
         // 1 worker 0.6 ms above one wait, 4 workers 0.2 ms below it (timer jitter): the loop's own time is
-        // not clearly above a quarter wait, so C4 is undecided rather than "not shown" by an infinite cut.
+        // under a quarter wait, so C4 is undecided rather than "not shown" by an infinite cut.
         let mut points = ideal(2);
         set(&mut points, IoBound, Async, 1, |p| p.wall_s = FLOOR_ASYNC + 0.0006);
         set(&mut points, IoBound, Async, 4, |p| p.wall_s = FLOOR_ASYNC - 0.0002);
         assert_eq!(outcomes(&points, 2)[3], Outcome::CannotBeShown, "{}", evidence(&points, 2, 3));
+        assert!(evidence(&points, 2, 3).contains("nothing is left"));
         // A loaded loop whose best time is at the floor: the cut is large but finite, and "not shown".
         set(&mut points, IoBound, Async, 1, |p| p.wall_s = 2.0 * FLOOR_ASYNC);
         let e = evidence(&points, 2, 3);
         assert_eq!(outcomes(&points, 2)[3], Outcome::NotShown, "{e}");
         assert!(!e.contains("inf"), "{e}");
+        // A loaded but noisy loop: 1.4 waits of its own by the median, maybe under a quarter wait: "too noisy",
+        // not "nothing left".
+        set(&mut points, IoBound, Async, 1, |p| {
+            p.wall_s = 2.4 * FLOOR_ASYNC;
+            p.wall_range_s = Some((0.9 * FLOOR_ASYNC, 3.0 * FLOOR_ASYNC))
+        });
+        assert!(evidence(&points, 2, 3).starts_with("too noisy"), "{}", evidence(&points, 2, 3));
+    }
+
+    #[test]
+    fn one_round_measures_no_interval_and_decides_nothing() {
+        // Tight medians, but no interval (a single `cvp run` round): no timing verdict.
+        let v = verdicts(&ideal(2), Cores::flat(2));
+        for i in [0, 2, 4, 5] {
+            assert_eq!(v[i].verdict, Outcome::CannotBeShown, "{}", v[i].evidence);
+            assert!(v[i].evidence.contains("no interval"), "{}", v[i].evidence);
+        }
+        // C2 on one core needs no timing at all: still decided.
+        assert!(verdicts(&ideal(1), Cores::flat(1))[1].evidence.contains("only 1 core"));
+    }
+
+    #[test]
+    fn each_claim_is_undecided_when_its_threshold_falls_inside_the_interval() {
+        let noisy = |points: &mut Vec<Point>, w, s, n, lo: f64, hi: f64| {
+            set(points, w, s, n, |p| p.wall_range_s = Some((p.wall_s * lo, p.wall_s * hi)))
+        };
+        // C1: 1.4 waits, but the wall may be 1.6.
+        let mut points = ideal(2);
+        set(&mut points, IoBound, Async, 1, |p| p.wall_s = 1.4 * FLOOR_ASYNC);
+        noisy(&mut points, IoBound, Async, 1, 0.9, 1.15);
+        assert!(evidence(&points, 2, 0).starts_with("too noisy"), "{}", evidence(&points, 2, 0));
+        // C2: 1.6x at 2 workers, the threshold 1.5x inside.
+        let mut points = ideal(2);
+        for s in [Threads, Rayon] {
+            set(&mut points, CpuBound, s, 2, |p| p.wall_s = 0.4 / 1.6);
+            noisy(&mut points, CpuBound, s, 2, 0.9, 1.2);
+        }
+        assert!(evidence(&points, 2, 1).starts_with("too noisy"), "{}", evidence(&points, 2, 1));
+        // C3: cores busy 0.2, but a round reached 0.3.
+        let mut points = ideal(2);
+        set(&mut points, IoBound, Async, 4, |p| {
+            p.cores_busy = Some(0.2);
+            p.cores_busy_range = Some((0.1, 0.3))
+        });
+        assert!(evidence(&points, 2, 2).starts_with("too noisy"), "{}", evidence(&points, 2, 2));
+        // C5: 3x on 2 cores, the threshold 2.5x inside.
+        let mut points = ideal(2);
+        for s in [Threads, Rayon] {
+            set(&mut points, IoBound, s, 4, |p| p.wall_s = 32.0 * FLOOR_BLOCKING / 3.0);
+            noisy(&mut points, IoBound, s, 4, 0.8, 1.3);
+        }
+        assert!(evidence(&points, 2, 4).starts_with("too noisy"), "{}", evidence(&points, 2, 4));
     }
 
     #[test]
@@ -954,7 +1093,7 @@ mod tests {
             p.wall_range_s = Some((0.151, 0.252));
         });
         set(&mut points, CpuBound, Async, 1, |p| p.wall_s = 0.160);
-        let v = verdicts(&points, Cores::flat(2));
+        let v = judged(&points, Cores::flat(2));
         assert_eq!(v[5].verdict, Outcome::CannotBeShown, "{}", v[5].evidence);
         assert!(v[5].evidence.contains("too noisy"), "{}", v[5].evidence);
         // The same medians with a tight interval: not shown.
@@ -971,11 +1110,13 @@ mod tests {
             let x = if n <= 8 { n as f64 } else { 8.0 + 2.0 * (n.min(16) as f64 - 8.0) / 8.0 };
             points.push(pt(CpuBound, Rayon, n, 1.6 / x, x));
         }
-        let v = verdicts(&points, Cores::new(16, 8));
+        let v = judged(&points, Cores::new(16, 8));
         assert_eq!(v[1].verdict, Outcome::Shown, "{}", v[1].evidence);
-        assert!(v[1].evidence.contains("N=16 10.00x (rayon, SMT: not judged)"), "{}", v[1].evidence);
+        assert!(
+            v[1].evidence.contains("N=16 10.00 [") && v[1].evidence.contains("x (rayon, SMT: not judged)")
+        );
         // Judged against 16 cores, 10x at 16 workers would fail.
-        assert_eq!(verdicts(&points, Cores::flat(16))[1].verdict, Outcome::NotShown);
+        assert_eq!(judged(&points, Cores::flat(16))[1].verdict, Outcome::NotShown);
     }
 
     #[test]
@@ -1002,6 +1143,7 @@ mod tests {
             wall_s,
             wall_range_s: None,
             cores_busy: Some(0.05),
+            cores_busy_range: None,
             one_wait_s: Some(FLOOR_BLOCKING),
             one_wait_range_s: None,
         };
@@ -1014,11 +1156,11 @@ mod tests {
     #[test]
     fn c5_is_decidable_on_every_core_count_with_the_defaults() {
         for cores in 1..=128 {
-            let v = verdicts(&ideal_io(cores, None), Cores::flat(cores));
+            let v = judged(&ideal_io(cores, None), Cores::flat(cores));
             assert_eq!(v[4].verdict, Outcome::Shown, "{cores} cores: {}", v[4].evidence);
         }
         // The old fixed 32 jobs cannot beat 1.25 x 64: undecidable, and said so.
-        let v = verdicts(&ideal_io(64, Some(32)), Cores::flat(64));
+        let v = judged(&ideal_io(64, Some(32)), Cores::flat(64));
         assert_eq!(v[4].verdict, Outcome::CannotBeShown, "{}", v[4].evidence);
         assert!(v[4].evidence.contains("best possible speedup"), "{}", v[4].evidence);
     }

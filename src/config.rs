@@ -106,10 +106,11 @@ impl Profile {
         self != Profile::Quick
     }
 
-    /// Timed repeats per configuration in `cvp run` (after one untimed warm-up run).
+    /// Timed repeats per configuration in `cvp run` (after one untimed warm-up run): at least 3 in every
+    /// profile, so that each verdict has an interval (fastest to slowest round) to be tested against.
     pub fn repeats(self) -> usize {
         match self {
-            Profile::Quick => 1,
+            Profile::Quick => 3,
             Profile::Standard => 3,
             Profile::Thorough => 9,
         }

@@ -104,6 +104,12 @@ pub struct Run {
     pub speedup: f64,
     /// CPU time / wall time, the median over the rounds of each round's own ratio.
     pub cores_busy: f64,
+    /// The lowest and highest round's cores busy.
+    #[serde(default)]
+    pub cores_busy_range: Option<(f64, f64)>,
+    /// Timed rounds behind the median (the interval counts from [`crate::analysis::MIN_ROUNDS`] on).
+    #[serde(default)]
+    pub repeats: usize,
     /// jobs x measured one-job wait / wall time (Little's law); 0 for `cpu_bound`.
     pub in_flight: f64,
     /// Workload digest, lowercase hex (checked against the expected digest before timing).
@@ -111,8 +117,10 @@ pub struct Run {
 }
 
 impl Run {
-    /// The analysis view of this run, with its one-wait floor from `floors`.
+    /// The analysis view of this run, with its one-wait floor from `floors`. Its intervals (fastest and
+    /// slowest round) count only from [`crate::analysis::MIN_ROUNDS`] rounds on.
     pub fn point(&self, floors: &[OneWait]) -> Point {
+        let enough = self.repeats >= crate::analysis::MIN_ROUNDS;
         Point {
             workload: self.workload,
             strategy: self.strategy,
@@ -120,8 +128,9 @@ impl Run {
             jobs: self.jobs,
             wait_s: self.wait_ms as f64 / 1e3,
             wall_s: self.wall_s,
-            wall_range_s: Some((self.wall_min_s, self.wall_max_s)),
+            wall_range_s: Some((self.wall_min_s, self.wall_max_s)).filter(|_| enough),
             cores_busy: Some(self.cores_busy),
+            cores_busy_range: self.cores_busy_range.filter(|_| enough),
             one_wait_s: None,
             one_wait_range_s: None,
         }
@@ -292,10 +301,11 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(&str)) -> Result<Sweep, SweepEr
         .map(|item| {
             let w = walls(item);
             OneWait {
+                workload: None,
                 wait_ms: plan.wait_ms,
                 wait: item.strategy.wait_kind(),
                 wall_s: median(&w),
-                wall_range_s: Some(min_max(&w)),
+                wall_range_s: Some(min_max(&w)).filter(|_| w.len() >= crate::analysis::MIN_ROUNDS),
             }
         })
         .collect();
@@ -306,7 +316,8 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(&str)) -> Result<Sweep, SweepEr
             let wall_s = median(&w);
             let cpu_s = median(&item.samples.iter().map(|s| s.cpu.as_secs_f64()).collect::<Vec<_>>());
             // Cores busy of each round, then their median: CPU and wall of the same round go together.
-            let busy = median(&item.samples.iter().map(Sample::cores_busy).collect::<Vec<_>>());
+            let busies: Vec<f64> = item.samples.iter().map(Sample::cores_busy).collect();
+            let busy = median(&busies);
             let (wall_min_s, wall_max_s) = min_max(&w);
             Run {
                 workload: item.workload.kind,
@@ -321,6 +332,8 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(&str)) -> Result<Sweep, SweepEr
                 cpu_s,
                 speedup: 0.0,
                 cores_busy: busy,
+                cores_busy_range: Some(min_max(&busies)),
+                repeats: item.samples.len(),
                 in_flight: 0.0,
                 digest: item.expected.to_hex(),
             }

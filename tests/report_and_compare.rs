@@ -25,15 +25,22 @@ fn sha256(path: &Path) -> String {
 }
 
 /// Writes the record the benches would write beside `dir/<id>/<baseline>`.
+/// As in a real `cargo bench`, each bench target is its own run: cpu_bound's (with the bare loop), io_bound's
+/// and mixed's (each with its own one-wait floors).
 fn record(dir: &Path, baseline: &str, id: &str, size: (usize, u64, u32), m: &Value) {
-    record_run(dir, baseline, id, size, m, "run-1");
+    let workload = match id.strip_prefix("reference/") {
+        Some(r) if r.starts_with("bare_loop") => "cpu_bound",
+        Some(r) => r.trim_start_matches("one_wait/").split('-').next().unwrap(),
+        None => id.split('/').next().unwrap(),
+    };
+    record_run(dir, baseline, id, size, m, &format!("run-{workload}"));
 }
 
 /// The same, as measured by the bench run `invocation`.
 fn record_run(dir: &Path, baseline: &str, id: &str, size: (usize, u64, u32), m: &Value, invocation: &str) {
     let d = dir.join(id).join(baseline);
     let r = json!({
-        "id": id, "bench": id.split('/').next().unwrap(), "invocation": invocation, "started_unix_s": 1_796_000_000u64, "runner": "cargo",
+        "id": id, "bench": invocation.trim_start_matches("run-"), "invocation": invocation, "started_unix_s": 1_796_000_000u64, "runner": "cargo",
         "estimates_sha256": sha256(&d.join("estimates.json")),
         "size": {"jobs": size.0, "wait_ms": size.1, "rounds": size.2}, "machine": m, "profile": "quick",
         "env": {"CVP_PROFILE": "quick"}, "args": ["--bench"]
@@ -77,8 +84,8 @@ fn fixture_on(dir: &Path, baseline: &str, scale: f64, m: &Value) {
         bench(dir, baseline, &format!("io_bound/async/{n}"), 11.0 * ms, IO, m);
     }
     bench(dir, baseline, "reference/bare_loop/cpu_bound", 159.0 * ms, CPU, m);
-    bench(dir, baseline, "reference/one_wait/blocking-10ms", 10.05 * ms, (1, 10, 0), m);
-    bench(dir, baseline, "reference/one_wait/async-10ms", 10.95 * ms, (1, 10, 0), m);
+    bench(dir, baseline, "reference/one_wait/io_bound-blocking-10ms", 10.05 * ms, (1, 10, 0), m);
+    bench(dir, baseline, "reference/one_wait/io_bound-async-10ms", 10.95 * ms, (1, 10, 0), m);
 }
 
 fn fixture(dir: &Path, baseline: &str, scale: f64) {
@@ -334,7 +341,8 @@ fn run_file(path: &Path, m: &Value, io_jobs: usize) {
             "rounds": 20000, "wait_ms": 10, "repeat": 1},
         "runs": [{"workload": "io_bound", "strategy": "async", "workers": 4, "jobs": io_jobs, "wait_ms": 10,
             "rounds": 0, "wall_s": 0.011, "wall_min_s": 0.011, "wall_max_s": 0.011, "cpu_s": 0.0002,
-            "speedup": 29.0, "cores_busy": 0.02, "in_flight": 31.0, "digest": "00"}],
+            "speedup": 29.0, "cores_busy": 0.02, "cores_busy_range": [0.01, 0.03], "repeats": 3,
+            "in_flight": 31.0, "digest": "00"}],
         "one_wait": [], "verdicts": []
     });
     std::fs::write(path, run.to_string()).unwrap();
@@ -425,7 +433,10 @@ fn compare_baselines_says_faster_slower_or_inconclusive_with_the_effect() {
     let text = compare("before", "same");
     assert!(row(&text, "io_bound/threads/4").ends_with("inconclusive (+0.5%)"), "{text}");
     assert!(text.contains("once in 180"), "the multiple-comparisons note: {text}");
-    assert!(!text.contains("WARNING") && !text.contains("unknown"), "both sides carry their machine: {text}");
+    assert!(
+        !text.contains("WARNING") && !text.contains("is unknown"),
+        "both sides carry their machine: {text}"
+    );
     let o = cvp(&["compare", "before", "nope", "--criterion-dir", s(&crit)]);
     assert_eq!(o.status.code(), Some(2));
 }

@@ -201,10 +201,11 @@ pub fn bench_workload(c: &mut Criterion, config: &Config, recorder: &Recorder, k
 }
 
 #[allow(dead_code)] // used by the waiting benches only
-/// `reference/one_wait/<kind>-<W>ms`: one job's wait alone, blocking (`sequential`) and async (`async` on 1
-/// worker). It is the floor under every wait of that kind: Little's law and claims C1, C3 and C4 are
-/// measured against it rather than against the nominal wait, which tokio's timer rounds up.
-pub fn bench_one_waits(c: &mut Criterion, config: &Config, recorder: &Recorder) {
+/// `reference/one_wait/<workload>-<kind>-<W>ms`: one job's wait alone, blocking (`sequential`) and async
+/// (`async` on 1 worker), measured by the bench of `workload` in the same run as its other benchmarks. It is
+/// the floor under every wait of that kind: Little's law and claims C1, C3 and C4 are measured against it
+/// rather than against the nominal wait, which tokio's timer rounds up.
+pub fn bench_one_waits(c: &mut Criterion, config: &Config, recorder: &Recorder, workload: WorkloadKind) {
     let one = Workload::new(WorkloadKind::IoBound, 1, config.wait, 0);
     let wait_ms = config.wait.as_millis() as u64;
     let mut group = c.benchmark_group("reference");
@@ -214,7 +215,7 @@ pub fn bench_one_waits(c: &mut Criterion, config: &Config, recorder: &Recorder) 
             WaitKind::Blocking => StrategyKind::Sequential,
             WaitKind::Async => StrategyKind::Async,
         };
-        let id = report::one_wait_id(kind, wait_ms);
+        let id = report::one_wait_id(workload, kind, wait_ms);
         if !recorder.selects(&id) {
             continue;
         }

@@ -88,11 +88,34 @@ fn load(criterion_dir: &Path, name: &str) -> Result<Side, ReportError> {
     let mut machine: Option<Machine> = None;
     let mut sizes: BTreeMap<String, WorkloadSize> = BTreeMap::new();
     let (mut unverified, mut mixed) = (Vec::new(), Vec::new());
+    let mut runs: BTreeMap<String, String> = BTreeMap::new();
     for m in &measured {
         let Provenance::Recorded(r) = &m.provenance else {
             unverified.push(m.id.clone());
             continue;
         };
+        if let Some(first) = &machine
+            && (first.git_commit != r.machine.git_commit || first.rustc != r.machine.rustc)
+        {
+            mixed.push(format!(
+                "{} was measured by {}, other rows by {}",
+                m.id,
+                r.machine.git_commit.as_deref().unwrap_or("an unknown commit"),
+                first.git_commit.as_deref().unwrap_or("an unknown commit")
+            ));
+        }
+        if m.group != "reference" {
+            match runs.get(&m.group) {
+                None => {
+                    runs.insert(m.group.clone(), r.invocation.clone());
+                }
+                Some(first) if *first != r.invocation => mixed.push(format!(
+                    "{} was measured by another bench run than the other {} rows",
+                    m.id, m.group
+                )),
+                Some(_) => {}
+            }
+        }
         match &machine {
             None => machine = Some(r.machine.clone()),
             Some(first) if !first.same_hardware(&r.machine) => mixed.push(format!(
@@ -186,7 +209,12 @@ pub fn compare(opts: &CompareOptions, a: &str, b: &str) -> Result<String, Report
             );
         }
     }
-    let _ = writeln!(out, "A = {}\nB = {}\n", a.label, b.label);
+    let build = |x: &Side| {
+        x.machine.as_ref().map_or(String::new(), |m| {
+            format!(" (commit {}, {})", m.git_commit.as_deref().unwrap_or("unknown"), m.rustc)
+        })
+    };
+    let _ = writeln!(out, "A = {}{}\nB = {}{}\n", a.label, build(&a), b.label, build(&b));
     let mut rows = Vec::new();
     let mut ids: Vec<&String> = a.medians.keys().chain(b.medians.keys()).collect();
     ids.sort();

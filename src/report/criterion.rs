@@ -85,8 +85,11 @@ pub struct BenchRecord {
     /// The bench target that measured it, e.g. `io_bound`.
     pub bench: String,
     /// The bench process that measured it (`<pid>-<start in ns>`): benchmarks of one invocation share it.
+    /// Empty in records written before it was kept: they count as one unknown run.
+    #[serde(default)]
     pub invocation: String,
-    /// When that process started, seconds since 1970 (UTC).
+    /// When that process started, seconds since 1970 (UTC); 0 when unknown.
+    #[serde(default)]
     pub started_unix_s: u64,
     /// How the bench ran: `cargo` (`cargo bench`), or `direct` (its executable, e.g. from a kit's run.sh).
     #[serde(default)]

@@ -32,15 +32,24 @@ pub use tables::{run_csv, run_table, shell_word};
 /// criterion id of the plain loop over the cpu_bound jobs.
 pub const BARE_LOOP_ID: &str = "reference/bare_loop/cpu_bound";
 
-/// criterion id of one job's wait alone: `reference/one_wait/<kind>-<W>ms`.
-pub fn one_wait_id(kind: WaitKind, wait_ms: u64) -> String {
-    format!("reference/one_wait/{kind}-{wait_ms}ms")
+/// criterion id of one job's wait alone, measured by the bench of `workload` beside it:
+/// `reference/one_wait/<workload>-<kind>-<W>ms`.
+pub fn one_wait_id(workload: WorkloadKind, kind: WaitKind, wait_ms: u64) -> String {
+    format!("reference/one_wait/{}", one_wait_value(workload, kind, wait_ms))
 }
 
-fn parse_one_wait(value: &str) -> Option<(WaitKind, u64)> {
-    let (kind, ms) = value.strip_suffix("ms")?.split_once('-')?;
+/// The parameter part of [`one_wait_id`].
+pub fn one_wait_value(workload: WorkloadKind, kind: WaitKind, wait_ms: u64) -> String {
+    format!("{workload}-{kind}-{wait_ms}ms")
+}
+
+fn parse_one_wait(value: &str) -> Option<(WorkloadKind, WaitKind, u64)> {
+    let mut parts = value.strip_suffix("ms")?.split('-');
+    let workload = parts.next()?.parse::<WorkloadKind>().ok()?;
+    let kind = parts.next()?;
     let kind = WaitKind::ALL.into_iter().find(|k| k.as_str() == kind)?;
-    Some((kind, ms.parse().ok()?))
+    let ms = parts.next()?.parse().ok()?;
+    parts.next().is_none().then_some((workload, kind, ms))
 }
 
 /// Why a report could not be made.
@@ -251,7 +260,7 @@ pub struct Options<'a> {
 enum Bench {
     Scaling(WorkloadKind, StrategyKind, usize),
     BareLoop,
-    OneWait(WaitKind, u64),
+    OneWait(WorkloadKind, WaitKind, u64),
 }
 
 fn classify(m: &criterion::Measured) -> Option<Bench> {
@@ -259,8 +268,8 @@ fn classify(m: &criterion::Measured) -> Option<Bench> {
         return Some(Bench::BareLoop);
     }
     if m.group == "reference" && m.function.as_deref() == Some("one_wait") {
-        let (kind, ms) = parse_one_wait(m.value.as_deref()?)?;
-        return Some(Bench::OneWait(kind, ms));
+        let (workload, kind, ms) = parse_one_wait(m.value.as_deref()?)?;
+        return Some(Bench::OneWait(workload, kind, ms));
     }
     let workload = m.group.parse::<WorkloadKind>().ok()?;
     let strategy = m.function.as_deref()?.parse::<StrategyKind>().ok()?;
@@ -357,7 +366,7 @@ pub fn build(opts: &Options) -> Result<Report, ReportError> {
                 let workload = match bench {
                     Bench::Scaling(w, _, _) => config.workload(w),
                     Bench::BareLoop => config.workload(WorkloadKind::CpuBound),
-                    Bench::OneWait(_, ms) => {
+                    Bench::OneWait(_, _, ms) => {
                         Workload::new(WorkloadKind::IoBound, 1, std::time::Duration::from_millis(ms), 0)
                     }
                 };
@@ -441,7 +450,7 @@ pub fn build(opts: &Options) -> Result<Report, ReportError> {
         let workload = match t.bench {
             Bench::Scaling(w, _, _) => w,
             Bench::BareLoop => WorkloadKind::CpuBound,
-            Bench::OneWait(..) => return true,
+            Bench::OneWait(w, _, _) => w,
         };
         match baselines.iter().find(|(w, _, _)| *w == workload) {
             Some((_, inv, seq)) if *inv != invocation(t) => {
@@ -523,7 +532,8 @@ pub fn build(opts: &Options) -> Result<Report, ReportError> {
     let one_wait: Vec<OneWait> = trusted
         .iter()
         .filter_map(|t| match t.bench {
-            Bench::OneWait(kind, ms) => Some(OneWait {
+            Bench::OneWait(workload, kind, ms) => Some(OneWait {
+                workload: Some(workload),
                 wait_ms: ms,
                 wait: kind,
                 wall_s: t.m.median_ns / 1e9,
@@ -536,12 +546,12 @@ pub fn build(opts: &Options) -> Result<Report, ReportError> {
     let mut rows = Vec::new();
     for t in &trusted {
         let Bench::Scaling(workload, strategy, workers) = t.bench else { continue };
-        let cores_busy = run.as_ref().and_then(|r| {
-            r.runs
-                .iter()
-                .find(|x| x.workload == workload && x.strategy == strategy && x.workers == workers)
-                .map(|x| x.cores_busy)
+        let from_run = run.as_ref().and_then(|r| {
+            r.runs.iter().find(|x| x.workload == workload && x.strategy == strategy && x.workers == workers)
         });
+        let cores_busy = from_run.map(|x| x.cores_busy);
+        let cores_busy_range =
+            from_run.filter(|x| x.repeats >= analysis::MIN_ROUNDS).and_then(|x| x.cores_busy_range);
         let point = Point {
             workload,
             strategy,
@@ -551,6 +561,7 @@ pub fn build(opts: &Options) -> Result<Report, ReportError> {
             wall_s: t.m.median_ns / 1e9,
             wall_range_s: Some((t.m.ci_low_ns / 1e9, t.m.ci_high_ns / 1e9)),
             cores_busy,
+            cores_busy_range,
             one_wait_s: None,
             one_wait_range_s: None,
         }
@@ -779,11 +790,12 @@ mod tests {
 
     #[test]
     fn one_wait_ids_round_trip() {
-        let id = one_wait_id(WaitKind::Async, 10);
-        assert_eq!(id, "reference/one_wait/async-10ms");
-        assert_eq!(parse_one_wait("async-10ms"), Some((WaitKind::Async, 10)));
-        assert_eq!(parse_one_wait("blocking-7ms"), Some((WaitKind::Blocking, 7)));
-        assert_eq!(parse_one_wait("fast-7ms"), None);
+        let id = one_wait_id(WorkloadKind::IoBound, WaitKind::Async, 10);
+        assert_eq!(id, "reference/one_wait/io_bound-async-10ms");
+        assert_eq!(parse_one_wait("io_bound-async-10ms"), Some((WorkloadKind::IoBound, WaitKind::Async, 10)));
+        assert_eq!(parse_one_wait("mixed-blocking-7ms"), Some((WorkloadKind::Mixed, WaitKind::Blocking, 7)));
+        assert_eq!(parse_one_wait("mixed-fast-7ms"), None);
+        assert_eq!(parse_one_wait("async-7ms"), None);
     }
 
     #[test]
