@@ -627,8 +627,9 @@ fn c2(points: &[Point], cores: Cores) -> Judged {
     let within: Vec<usize> = ns.iter().copied().filter(|&n| (2..=phys).contains(&n)).collect();
     let beyond: Vec<usize> = ns.iter().copied().filter(|&n| n > usable).collect();
     if within.is_empty() || beyond.is_empty() || sequential_wall(points, cpu).is_none() {
+        let up_to = if phys == 2 { "2 workers".to_string() } else { format!("2 to {phys} workers") };
         return cannot(format!(
-            "needs cpu_bound sequential, and threads or rayon at 2 to {phys} workers and at more than {usable}"
+            "needs cpu_bound sequential, and threads or rayon at {up_to} and at more than {usable}"
         ));
     }
     let mut tests = Vec::new();
