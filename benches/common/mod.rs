@@ -57,6 +57,9 @@ pub struct Recorder {
     args: Vec<String>,
     /// `--load-baseline` re-analyses old samples: nothing is measured, so nothing is recorded.
     enabled: bool,
+    /// Whether criterion will measure and save (not `--test`, `--list`, `--profile-time`,
+    /// `--discard-baseline`).
+    measuring: bool,
 }
 
 impl Recorder {
@@ -92,6 +95,11 @@ impl Recorder {
                 .filter_map(|&k| std::env::var(k).ok().map(|v| (k.to_string(), v)))
                 .collect(),
             enabled: !args.iter().any(|a| a.starts_with("--load-baseline")),
+            measuring: !args.iter().any(|a| {
+                ["--test", "--list", "--profile-time", "--discard-baseline"]
+                    .iter()
+                    .any(|m| a == m || a.starts_with(&format!("{m}=")))
+            }),
             args,
         }
     }
@@ -131,11 +139,17 @@ impl Recorder {
             env: self.env.clone(),
             args: self.args.clone(),
         };
-        if let Err(e) = report::record_around(&self.home, &template, bench) {
-            eprintln!(
+        match report::record_around(&self.home, &template, bench) {
+            Err(e) => eprintln!(
                 "warning: cannot record the size and machine of {id} under {}: {e}; `cvp report` will refuse it",
                 self.home.display()
-            );
+            ),
+            // A measuring run that selected this benchmark must have written its estimates under this id.
+            Ok(recorded) if recorded.is_empty() && self.measuring => eprintln!(
+                "warning: criterion wrote no estimates under {}/{id}: nothing was recorded for it",
+                self.home.display()
+            ),
+            Ok(_) => {}
         }
     }
 }
@@ -215,18 +229,19 @@ pub fn bench_one_waits(c: &mut Criterion, config: &Config, recorder: &Recorder, 
             WaitKind::Blocking => StrategyKind::Sequential,
             WaitKind::Async => StrategyKind::Async,
         };
-        let id = report::one_wait_id(workload, kind, wait_ms);
+        // One value names both criterion's benchmark and the record: they cannot drift apart.
+        let value = report::one_wait_value(workload, kind, wait_ms);
+        let id = format!("reference/one_wait/{value}");
+        debug_assert_eq!(id, report::one_wait_id(workload, kind, wait_ms));
         if !recorder.selects(&id) {
             continue;
         }
         let (built, once) = checked(strategy, 1, &one, &id);
         recorder.fit_measurement(&mut group, config.profile, once);
         recorder.around(&id, &one, || {
-            group.bench_with_input(
-                BenchmarkId::new("one_wait", format!("{kind}-{wait_ms}ms")),
-                &one,
-                |b, w| b.iter(|| run_or_exit(built.as_ref(), w)),
-            );
+            group.bench_with_input(BenchmarkId::new("one_wait", &value), &one, |b, w| {
+                b.iter(|| run_or_exit(built.as_ref(), w))
+            });
         });
     }
     group.finish();
