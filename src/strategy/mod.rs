@@ -169,6 +169,33 @@ async fn xor_tasks(
     }
 }
 
+/// Spawns `n` threads named `<name>-<i>`, thread `i` running `body(i)`, and joins them all for the XOR of
+/// their digests. If the OS refuses a thread, `refused` runs first (so the started threads can finish), they
+/// are joined, and the error names the thread: never a panic, never a hang.
+fn spawn_and_join<F>(
+    strategy: StrategyKind,
+    n: usize,
+    name: &str,
+    mut body: impl FnMut(usize) -> F,
+    refused: impl FnOnce(),
+) -> Result<Digest, RunError>
+where
+    F: FnOnce() -> Digest + Send + 'static,
+{
+    let mut handles = Vec::with_capacity(n);
+    for i in 0..n {
+        match std::thread::Builder::new().name(format!("{name}-{i}")).spawn(body(i)) {
+            Ok(h) => handles.push(h),
+            Err(cause) => {
+                refused();
+                let _ = join_all(handles, strategy);
+                return Err(RunError::Spawn { strategy, index: i + 1, of: n, cause });
+            }
+        }
+    }
+    join_all(handles, strategy)
+}
+
 /// Joins every thread (all of them, even after a failure) and XORs their digests.
 fn join_all(
     handles: Vec<std::thread::JoinHandle<Digest>>,

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::{RunError, Strategy, StrategyKind, join_all};
+use super::{RunError, Strategy, StrategyKind, spawn_and_join};
 use crate::workload::{Digest, Workload};
 
 /// N OS threads sharing a job counter.
@@ -23,11 +23,10 @@ impl Threads {
 
 impl Strategy for Threads {
     fn run(&self, workload: &Workload) -> Result<Digest, RunError> {
-        let next = Arc::new(AtomicUsize::new(0));
-        let mut handles = Vec::with_capacity(self.workers);
-        for i in 0..self.workers {
-            let (counter, workload) = (Arc::clone(&next), *workload);
-            let spawned = std::thread::Builder::new().name(format!("cvp-threads-{i}")).spawn(move || {
+        let (next, workload) = (Arc::new(AtomicUsize::new(0)), *workload);
+        let worker = |_| {
+            let counter = Arc::clone(&next);
+            move || {
                 let mut digest = Digest::default();
                 loop {
                     let k = counter.fetch_add(1, Ordering::Relaxed);
@@ -36,22 +35,10 @@ impl Strategy for Threads {
                     }
                     digest ^= workload.job(k).run_blocking();
                 }
-            });
-            match spawned {
-                Ok(h) => handles.push(h),
-                Err(cause) => {
-                    // Leave no job for the threads already running, then wait for them.
-                    next.store(usize::MAX / 2, Ordering::Relaxed);
-                    let _ = join_all(handles, StrategyKind::Threads);
-                    return Err(RunError::Spawn {
-                        strategy: StrategyKind::Threads,
-                        index: i + 1,
-                        of: self.workers,
-                        cause,
-                    });
-                }
             }
-        }
-        join_all(handles, StrategyKind::Threads)
+        };
+        // If a thread is refused, leave no job for the ones already running, so they finish at once.
+        let stop = || next.store(usize::MAX / 2, Ordering::Relaxed);
+        spawn_and_join(StrategyKind::Threads, self.workers, "cvp-threads", worker, stop)
     }
 }
