@@ -18,7 +18,7 @@ pub const MAX_ROUNDS: u32 = 1_000_000;
 /// Longest wait per job in milliseconds (`CVP_WAIT_MS`).
 pub const MAX_WAIT_MS: u64 = 1000;
 
-/// Default hash rounds per job: about 1.3 ms of hashing on the 2-core AMD EPYC (SHA extensions) of the
+/// Default hash rounds per job: about 1.2 ms of hashing on the 2-core AMD EPYC (SHA extensions) of the
 /// recorded results; slower on a CPU without SHA extensions.
 pub const DEFAULT_ROUNDS: u32 = 20_000;
 /// Default wait per job: 10 ms, well above tokio's 1 ms timer granularity.

@@ -132,7 +132,8 @@ impl Machine {
         }
         notes.push(format!(
             "the sweep and the analysis use available_parallelism = {usable}, the cores this process may \
-             really use (it honours affinity and quota; the raw logical and physical counts do not)"
+             really use (it honours affinity and the cgroup quota; the logical count honours affinity only, the \
+             online and physical counts neither)"
         ));
         for (var, value) in [
             ("RAYON_NUM_THREADS", &self.rayon_num_threads),

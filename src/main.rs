@@ -94,11 +94,12 @@ struct RunArgs {
     #[arg(long, value_delimiter = ',', value_parser = parse_id::<StrategyKind>)]
     strategies: Option<Vec<StrategyKind>>,
     /// Worker counts, comma-separated, distinct, 1..=1024 [default: CVP_THREADS, else 1, 2, 4 .. up to
-    /// 2 x cores, plus the core count when it is not a power of two]
+    /// 2 x cores, plus the core count and twice it when they are not powers of two]
     #[arg(long, value_parser = |v: &str| config::parse_threads("--threads", v).map(Threads).map_err(|e| e.short()))]
     threads: Option<Threads>,
-    /// Jobs per workload, 1..=4096 [default: CVP_JOBS, else cpu_bound 128 and io_bound, mixed 32, or 4
-    /// resp. 2 per worker at the largest worker count if more]
+    /// Jobs per workload, 1..=4096 [default: CVP_JOBS, else cpu_bound 128 (or 4 per worker at the largest
+    /// count), io_bound and mixed the smallest multiple of the largest count that is at least 32 and at
+    /// least 2 per worker; `cvp config` prints them]
     #[arg(long, value_parser = |v: &str| config::parse_jobs("--jobs", v).map_err(|e| e.short()))]
     jobs: Option<usize>,
     /// Hash rounds per job, 1..=1000000 [default: CVP_ROUNDS, else 20000]
@@ -107,7 +108,7 @@ struct RunArgs {
     /// Milliseconds per wait, 1..=1000 [default: CVP_WAIT_MS, else 10]
     #[arg(long, value_parser = |v: &str| config::parse_wait_ms("--wait-ms", v).map_err(|e| e.short()))]
     wait_ms: Option<std::time::Duration>,
-    /// Timed repeats per configuration, 1..=100 [default: by CVP_PROFILE: quick 1, standard 3, thorough 9]
+    /// Timed repeats per configuration, 1..=100 [default: by CVP_PROFILE: quick 3, standard 3, thorough 9; fewer than 3 give no interval, so no timing verdict]
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=100))]
     repeat: Option<u16>,
     /// Output format.

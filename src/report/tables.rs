@@ -7,7 +7,7 @@ use super::{Invocation, Provenances, Report, Row, RunFile, SizeSource};
 use crate::analysis::{self, OneWait, Verdict};
 use crate::machine::Machine;
 use crate::sweep::Run;
-use crate::workload::{WaitKind, WorkloadKind};
+use crate::workload::WorkloadKind;
 
 /// A duration in seconds, in a unit that keeps 3-4 significant digits.
 pub fn human_time(s: f64) -> String {
@@ -51,11 +51,14 @@ fn machine_line(m: &Machine) -> String {
 }
 
 fn one_wait_line(floors: &[OneWait]) -> Option<String> {
-    let parts: Vec<String> = WaitKind::ALL
-        .iter()
-        .filter_map(|&k| floors.iter().find(|f| f.wait == k))
-        .map(|f| format!("{} {} ({} ms nominal)", f.wait, human_time(f.wall_s), f.wait_ms))
-        .collect();
+    let mut parts = Vec::new();
+    for f in floors {
+        let range = f
+            .wall_range_s
+            .map_or(String::new(), |(lo, hi)| format!(" [{} to {}]", human_time(lo), human_time(hi)));
+        let whose = f.workload.map_or(String::new(), |w| format!("{w} "));
+        parts.push(format!("{whose}{} {}{range} ({} ms nominal)", f.wait, human_time(f.wall_s), f.wait_ms));
+    }
     (!parts.is_empty()).then(|| format!("one wait measured alone: {}", parts.join(", ")))
 }
 
