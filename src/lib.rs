@@ -11,7 +11,7 @@
 //!   `thread_per_job`, `async` (tokio), `async_offload` (tokio waits, rayon hashing) or `rayon`. Every
 //!   strategy must return the same digest; the benches and `cvp run` check it before timing anything.
 //!
-//! Two numbers per run ([`measure`]) tell concurrency from parallelism:
+//! Two numbers per run ([`measure`], [`analysis::Point::in_flight`]) tell concurrency from parallelism:
 //! **cores busy** = CPU time / wall time, and **in flight** = (J x W) / wall time (Little's law), with W the
 //! wait of one job measured alone on the same kind of wait ([`analysis::OneWait`]), not the nominal one.
 //!

@@ -1,7 +1,8 @@
-//! Wall time and process CPU time of one run, and the two numbers derived from them.
+//! Wall time and process CPU time of one run, and cores busy derived from them.
 //!
 //! CPU time is the whole process's user + system time (`CLOCK_PROCESS_CPUTIME_ID`): every thread counts,
-//! pool threads spinning before they sleep included. Nothing else is measured here.
+//! pool threads spinning before they sleep included. Nothing else is measured here. In flight, the other of
+//! the two numbers, needs the measured one-job wait and lives with it: [`crate::analysis::Point::in_flight`].
 
 use std::time::{Duration, Instant};
 
@@ -24,11 +25,6 @@ impl Sample {
 /// Cores busy = CPU time / wall time (0 for a zero wall time).
 pub fn cores_busy(cpu: Duration, wall: Duration) -> f64 {
     if wall.is_zero() { 0.0 } else { cpu.as_secs_f64() / wall.as_secs_f64() }
-}
-
-/// In flight = total wait / wall time (Little's law): the average number of waits in progress.
-pub fn in_flight(total_wait: Duration, wall: Duration) -> f64 {
-    if wall.is_zero() { 0.0 } else { total_wait.as_secs_f64() / wall.as_secs_f64() }
 }
 
 /// CPU time used so far by this process, all threads, user + system.
@@ -61,9 +57,6 @@ mod tests {
         let ms = Duration::from_millis;
         assert_eq!(cores_busy(ms(200), ms(100)), 2.0);
         assert_eq!(cores_busy(ms(1), Duration::ZERO), 0.0);
-        // 32 waits of 10 ms finished in 10 ms: 32 in flight on average.
-        assert_eq!(in_flight(ms(320), ms(10)), 32.0);
-        assert_eq!(in_flight(ms(320), ms(320)), 1.0);
     }
 
     #[test]
