@@ -25,7 +25,8 @@
 //! - [`config`]: the `CVP_*` environment variables, parsed once into a [`config::Config`].
 //! - [`machine`]: what this machine offers (cores six ways, CPU, OS, toolchain).
 //! - [`measure`]: wall and CPU time of one run.
-//! - [`sweep`]: `cvp run`'s sweep: every configuration warmed up and checked, then timed in shuffled rounds.
+//! - [`experiment`]: one file per view; [`experiment::sweep`] is `cvp run`: every configuration warmed up and
+//!   checked, then timed in shuffled rounds.
 //! - [`analysis`]: speedup, efficiency, Karp-Flatt, Amdahl and USL fits (only with enough points), and the
 //!   verdicts on claims C1..C6, each from its own measurement.
 //! - [`report`]: criterion's folder and the records beside it, CSV, Markdown and SVG, comparing runs.
@@ -45,11 +46,11 @@
 
 pub mod analysis;
 pub mod config;
+pub mod experiment;
 pub mod machine;
 pub mod measure;
 pub mod report;
 pub mod strategy;
-pub mod sweep;
 pub mod workload;
 
 pub use config::Config;

@@ -239,6 +239,52 @@ fn affinity_cpus() -> Option<usize> {
     None
 }
 
+/// Pins every thread of this process (those running now and, by inheritance, those it starts later) to
+/// one CPU: the first one its affinity mask allows. Returns that CPU's number. `cvp latency --cores 1` and
+/// `cvp trace --cores 1` call it first thing, so a one-core run needs no `taskset`.
+#[cfg(target_os = "linux")]
+pub fn pin_to_one_cpu() -> std::io::Result<usize> {
+    // SAFETY: every cpu_set_t is a zeroed value owned by this frame, and the sizes passed are theirs.
+    unsafe {
+        let mut allowed: libc::cpu_set_t = std::mem::zeroed();
+        if libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut allowed) != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        let cpu = (0..libc::CPU_SETSIZE as usize)
+            .find(|&c| libc::CPU_ISSET(c, &allowed))
+            .ok_or_else(|| std::io::Error::other("the affinity mask allows no CPU"))?;
+        let mut one: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(cpu, &mut one);
+        // sched_setaffinity(0) pins only the calling thread: pin every thread the process already has.
+        let tasks = std::fs::read_dir("/proc/self/task")?;
+        for task in tasks {
+            let tid: libc::pid_t = match task?.file_name().to_str().and_then(|t| t.parse().ok()) {
+                Some(tid) => tid,
+                None => continue,
+            };
+            if libc::sched_setaffinity(tid, std::mem::size_of::<libc::cpu_set_t>(), &one) != 0 {
+                let e = std::io::Error::last_os_error();
+                // A thread that ended since the listing is not an error.
+                if e.raw_os_error() != Some(libc::ESRCH) {
+                    return Err(e);
+                }
+            }
+        }
+        Ok(cpu)
+    }
+}
+
+/// Pinning needs Linux's sched_setaffinity.
+#[cfg(not(target_os = "linux"))]
+pub fn pin_to_one_cpu() -> std::io::Result<usize> {
+    Err(std::io::Error::new(std::io::ErrorKind::Unsupported, "pinning to one CPU needs Linux"))
+}
+
+/// How many CPUs this thread may run on now (its affinity mask), when the platform tells.
+pub fn cpus_allowed_now() -> Option<usize> {
+    affinity_cpus()
+}
+
 /// The cgroup v2 (`cpu.max`) or v1 (`cpu.cfs_quota_us`) quota of this process's cgroup, in cores.
 fn cgroup_cpu_quota() -> Option<f64> {
     let cgroup = std::fs::read_to_string("/proc/self/cgroup").ok()?;

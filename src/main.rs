@@ -12,9 +12,9 @@ use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use cvp::analysis;
 use cvp::config::{self, Config};
+use cvp::experiment::sweep::{self, Plan};
 use cvp::machine::Machine;
 use cvp::report::{self, ReportError, RunFile};
-use cvp::sweep::{self, Plan};
 use cvp::{StrategyKind, WorkloadKind};
 
 #[derive(Parser)]
@@ -370,6 +370,7 @@ fn report_cmd(args: ReportArgs) -> Result<(), Failure> {
         run_path: args.run.as_deref(),
         command: &command,
         assume_this_machine: args.assume_this_machine,
+        sections: Vec::new(),
     })?;
     let out = args.out.unwrap_or_else(|| built.default_out());
     WRITING.store(true, Ordering::SeqCst);

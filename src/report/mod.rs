@@ -12,6 +12,7 @@
 mod compare;
 pub mod criterion;
 mod plot;
+mod section;
 mod tables;
 
 use std::path::{Path, PathBuf};
@@ -20,13 +21,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::analysis::{self, LineFit, OneWait, Point, Verdict};
 use crate::config::Config;
+use crate::experiment::sweep::{Plan, Run};
 use crate::machine::Machine;
 use crate::strategy::StrategyKind;
-use crate::sweep::{Plan, Run};
 use crate::workload::{WaitKind, Workload, WorkloadKind};
 
 pub use compare::{CompareOptions, compare};
 pub use criterion::{BenchRecord, Provenance, WorkloadSize, criterion_home, record_around};
+pub use section::Section;
 pub use tables::{run_csv, run_table, shell_word};
 
 /// criterion id of the plain loop over the cpu_bound jobs.
@@ -254,6 +256,8 @@ pub struct Options<'a> {
     pub command: &'a str,
     /// Take benchmarks without a valid record as measured on this machine at the current `CVP_*` sizes.
     pub assume_this_machine: bool,
+    /// What other views (`cvp scale`, `cvp latency`, `cvp trace`) add, read from their files by the caller.
+    pub sections: Vec<Section>,
 }
 
 /// What a criterion benchmark is to the report.
@@ -633,8 +637,29 @@ pub fn build(opts: &Options) -> Result<Report, ReportError> {
         provenance: &provenance,
         bare_loop: bare_loop.map(|m| (m.median_ns, m.ci_low_ns, m.ci_high_ns)),
     };
+    for section in &opts.sections {
+        if !opts.assume_this_machine && !section.machine.same_hardware(&report.machine) {
+            return Err(ReportError::Untrusted(format!(
+                "{} was measured on {}, the criterion data on {}: one results folder describes one machine \
+                 (pass --assume-this-machine to take it anyway)",
+                section.source.display(),
+                section.machine.summary(),
+                report.machine.summary()
+            )));
+        }
+        report.verdicts.extend(section.verdicts.iter().cloned());
+    }
+    let mut readme = tables::readme(&report, &context);
+    for section in &opts.sections {
+        readme += &format!(
+            "\n## {}\n\nFrom `{}`.\n\n{}\n",
+            section.title,
+            section.source.display(),
+            section.markdown
+        );
+    }
     let mut files = vec![
-        ("README.md".to_string(), tables::readme(&report, &context).into_bytes()),
+        ("README.md".to_string(), readme.into_bytes()),
         ("scaling.csv".to_string(), tables::scaling_csv(&report.rows).into_bytes()),
         ("machine.json".to_string(), to_json(&report.machine)?),
     ];
@@ -654,6 +679,17 @@ pub fn build(opts: &Options) -> Result<Report, ReportError> {
     }
     if let Some(run) = &run {
         files.push(("run.json".into(), to_json(run)?));
+    }
+    for section in &opts.sections {
+        for (name, bytes) in &section.files {
+            if files.iter().any(|(n, _)| n == name) {
+                return Err(ReportError::Untrusted(format!(
+                    "{} would write {name}, which the report already has",
+                    section.source.display()
+                )));
+            }
+            files.push((name.clone(), bytes.clone()));
+        }
     }
     report.files = files;
     Ok(report)

@@ -5,8 +5,8 @@ use std::path::Path;
 
 use super::{Invocation, Provenances, Report, Row, RunFile, SizeSource};
 use crate::analysis::{self, OneWait, Verdict};
+use crate::experiment::sweep::Run;
 use crate::machine::Machine;
-use crate::sweep::Run;
 use crate::workload::WorkloadKind;
 
 /// A duration in seconds, in a unit that keeps 3-4 significant digits.
