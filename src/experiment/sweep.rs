@@ -112,6 +112,14 @@ pub struct Run {
     pub repeats: usize,
     /// jobs x measured one-job wait / wall time (Little's law); 0 for `cpu_bound`.
     pub in_flight: f64,
+    /// Voluntary context switches of the whole process in a round (median over the rounds): threads
+    /// blocking (a sleep, a lock, a join).
+    #[serde(default)]
+    pub voluntary_switches: u64,
+    /// Involuntary context switches in a round (median over the rounds): the kernel preempting a thread that
+    /// could have run on, the time slicing of more runnable threads than cores.
+    #[serde(default)]
+    pub involuntary_switches: u64,
     /// Workload digest, lowercase hex (checked against the expected digest before timing).
     pub digest: String,
 }
@@ -205,6 +213,13 @@ pub fn median(values: &[f64]) -> f64 {
 }
 
 /// The smallest and largest value.
+/// The median of counts (the lower middle one for an even number; 0 for none).
+fn median_u64(values: impl Iterator<Item = u64>) -> u64 {
+    let mut v: Vec<u64> = values.collect();
+    v.sort_unstable();
+    v.get(v.len().saturating_sub(1) / 2).copied().unwrap_or(0)
+}
+
 fn min_max(values: &[f64]) -> (f64, f64) {
     (values.iter().copied().fold(f64::INFINITY, f64::min), values.iter().copied().fold(0.0, f64::max))
 }
@@ -335,6 +350,8 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(&str)) -> Result<Sweep, SweepEr
                 cores_busy_range: Some(min_max(&busies)),
                 repeats: item.samples.len(),
                 in_flight: 0.0,
+                voluntary_switches: median_u64(item.samples.iter().map(|s| s.switches.voluntary)),
+                involuntary_switches: median_u64(item.samples.iter().map(|s| s.switches.involuntary)),
                 digest: item.expected.to_hex(),
             }
         })

@@ -106,16 +106,29 @@ pub fn run_table(file: &RunFile) -> String {
                 format!("{:.2}x", r.speedup),
                 format!("{:.2}", r.cores_busy),
                 if r.wait_ms == 0 { "-".into() } else { format!("{:.1}", r.in_flight) },
+                format!("{} / {}", r.voluntary_switches, r.involuntary_switches),
             ]
         })
         .collect();
     out += &aligned(
-        &["workload", "strategy", "workers", "wall", "min – max", "speedup", "cores busy", "in flight"],
+        &[
+            "workload",
+            "strategy",
+            "workers",
+            "wall",
+            "min – max",
+            "speedup",
+            "cores busy",
+            "in flight",
+            "switches vol / invol",
+        ],
         &rows,
         2,
     );
     out += "\nwall: median of the rounds, min – max beside it; speedup: over sequential; cores busy: CPU time / wall \
-            (parallelism); in flight: jobs x one measured wait / wall (concurrency)\n\n";
+            (parallelism); in flight: jobs x one measured wait / wall (concurrency)\n\
+            switches: context switches of the process in the median round; voluntary = a thread blocked (sleep, \
+            join), involuntary = the OS preempted a runnable thread (time slicing)\n\n";
     out += &verdict_lines(&file.verdicts, file.machine.usable_cores());
     out
 }
@@ -123,12 +136,12 @@ pub fn run_table(file: &RunFile) -> String {
 /// `cvp run --format csv`: one header line, one line per run.
 pub fn run_csv(runs: &[Run]) -> String {
     let mut out = String::from(
-        "workload,strategy,workers,jobs,wait_ms,rounds,wall_s,cpu_s,speedup,cores_busy,in_flight,digest,wall_min_s,wall_max_s\n",
+        "workload,strategy,workers,jobs,wait_ms,rounds,wall_s,cpu_s,speedup,cores_busy,in_flight,digest,wall_min_s,wall_max_s,voluntary_switches,involuntary_switches\n",
     );
     for r in runs {
         let _ = writeln!(
             out,
-            "{},{},{},{},{},{},{:.6},{:.6},{:.4},{:.4},{:.4},{},{:.6},{:.6}",
+            "{},{},{},{},{},{},{:.6},{:.6},{:.4},{:.4},{:.4},{},{:.6},{:.6},{},{}",
             r.workload,
             r.strategy,
             r.workers,
@@ -142,7 +155,9 @@ pub fn run_csv(runs: &[Run]) -> String {
             r.in_flight,
             r.digest,
             r.wall_min_s,
-            r.wall_max_s
+            r.wall_max_s,
+            r.voluntary_switches,
+            r.involuntary_switches
         );
     }
     out
