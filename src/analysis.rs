@@ -94,7 +94,7 @@ impl Range {
         Range { lo: self.lo * k, mid: self.mid * k, hi: self.hi * k, known: self.known }
     }
 
-    fn show(self, f: impl Fn(f64) -> String) -> String {
+    pub(crate) fn show(self, f: impl Fn(f64) -> String) -> String {
         if self.hi - self.lo > 1e-12 * self.mid.abs() {
             format!("{} [{} to {}]", f(self.mid), f(self.lo), f(self.hi))
         } else {
@@ -453,7 +453,7 @@ fn find(points: &[Point], w: WorkloadKind, s: StrategyKind, n: usize) -> Option<
     points.iter().find(|p| p.workload == w && p.strategy == s && p.workers == n)
 }
 
-type Judged = (Outcome, String);
+pub(crate) type Judged = (Outcome, String);
 
 fn cannot(why: impl Into<String>) -> Judged {
     (Outcome::CannotBeShown, why.into())
@@ -461,7 +461,7 @@ fn cannot(why: impl Into<String>) -> Judged {
 
 /// One condition of a claim, tested on a value with its interval.
 #[derive(Clone, Copy, Debug, PartialEq)]
-enum Test {
+pub(crate) enum Test {
     /// The whole interval meets the threshold.
     Meets,
     /// The whole interval misses it.
@@ -472,7 +472,7 @@ enum Test {
     NoInterval,
 }
 
-fn at_most(x: Range, t: f64) -> Test {
+pub(crate) fn at_most(x: Range, t: f64) -> Test {
     if !x.known {
         Test::NoInterval
     } else if x.hi <= t {
@@ -484,7 +484,7 @@ fn at_most(x: Range, t: f64) -> Test {
     }
 }
 
-fn at_least(x: Range, t: f64) -> Test {
+pub(crate) fn at_least(x: Range, t: f64) -> Test {
     if !x.known {
         Test::NoInterval
     } else if x.lo >= t {
@@ -510,7 +510,7 @@ fn above(x: Range, t: f64) -> Test {
 
 /// Shown when every condition is met over its whole interval, not shown when one fails over its whole
 /// interval, and undecided (too noisy) otherwise.
-fn judge(tests: &[Test], evidence: String) -> Judged {
+pub(crate) fn judge(tests: &[Test], evidence: String) -> Judged {
     if tests.contains(&Test::NoInterval) {
         (
             Outcome::CannotBeShown,

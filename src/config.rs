@@ -23,6 +23,11 @@ pub const MAX_WAIT_MS: u64 = 1000;
 pub const DEFAULT_ROUNDS: u32 = 20_000;
 /// Default wait per job: 10 ms, well above tokio's 1 ms timer granularity.
 pub const DEFAULT_WAIT_MS: u64 = 10;
+/// Most waits in flight `cvp scale` accepts (`CVP_SCALE_JOBS`, `--jobs`): a million tokio tasks fit in a few
+/// hundred MB; thread rows above this machine's limits are skipped, not attempted.
+pub const MAX_SCALE_JOBS: usize = 1_000_000;
+/// `cvp scale`'s default job counts: 1 (the one-wait reference of each structure) to 100,000 waits in flight.
+pub const DEFAULT_SCALE_JOBS: [usize; 6] = [1, 10, 100, 1_000, 10_000, 100_000];
 
 /// Default job count of a workload when `CVP_JOBS` is unset, given the worker counts of the sweep.
 ///
@@ -144,6 +149,8 @@ pub struct Config {
     pub wait: Duration,
     /// How long to measure.
     pub profile: Profile,
+    /// `cvp scale`'s job counts (waits in flight), ascending, distinct.
+    pub scale_jobs: Vec<usize>,
 }
 
 impl ConfigError {
@@ -212,7 +219,11 @@ impl Config {
             Some(v) => parse_profile(&v)?,
             None => Profile::Standard,
         };
-        Ok(Config { threads, jobs, rounds, wait, profile })
+        let scale_jobs = match lookup("CVP_SCALE_JOBS") {
+            Some(v) => parse_scale_jobs("CVP_SCALE_JOBS", &v)?,
+            None => DEFAULT_SCALE_JOBS.to_vec(),
+        };
+        Ok(Config { threads, jobs, rounds, wait, profile, scale_jobs })
     }
 
     /// The workload `kind` as this config sizes it.
@@ -242,7 +253,8 @@ pub fn default_threads(available: usize) -> Vec<usize> {
 }
 
 /// Every variable the suite reads.
-pub const VARIABLES: [&str; 5] = ["CVP_THREADS", "CVP_JOBS", "CVP_ROUNDS", "CVP_WAIT_MS", "CVP_PROFILE"];
+pub const VARIABLES: [&str; 6] =
+    ["CVP_THREADS", "CVP_JOBS", "CVP_ROUNDS", "CVP_WAIT_MS", "CVP_PROFILE", "CVP_SCALE_JOBS"];
 
 fn var_name(var: &str) -> &'static str {
     VARIABLES.into_iter().find(|v| *v == var).unwrap_or("CVP_*")
@@ -308,6 +320,28 @@ pub fn parse_threads(var: &'static str, value: &str) -> Result<Vec<usize>, Confi
 pub fn parse_jobs(var: &'static str, value: &str) -> Result<usize, ConfigError> {
     let accepted = format!("a whole number of jobs from 1 to {MAX_JOBS}");
     Ok(parse_count(var, value, value, MAX_JOBS as u64, &accepted)? as usize)
+}
+
+/// `CVP_SCALE_JOBS` (or `cvp scale --jobs`): a comma-separated list of distinct job counts (waits in
+/// flight), 1 to [`MAX_SCALE_JOBS`], returned ascending.
+pub fn parse_scale_jobs(var: &'static str, value: &str) -> Result<Vec<usize>, ConfigError> {
+    let accepted =
+        format!("a comma-separated list of distinct job counts from 1 to {MAX_SCALE_JOBS}, e.g. 1,100,10000");
+    let mut counts = Vec::new();
+    for item in value.split(',') {
+        let n = parse_count(var, value, item, MAX_SCALE_JOBS as u64, &accepted)? as usize;
+        if counts.contains(&n) {
+            return Err(ConfigError {
+                var,
+                value: value.to_string(),
+                problem: format!("{n} is listed twice"),
+                accepted,
+            });
+        }
+        counts.push(n);
+    }
+    counts.sort_unstable();
+    Ok(counts)
 }
 
 /// `CVP_ROUNDS` (or `--rounds`): hash rounds per job, 1 to [`MAX_ROUNDS`].
@@ -376,6 +410,8 @@ mod tests {
         assert_eq!(c.threads, vec![1, 2, 8]);
         assert_eq!(c.workload(WorkloadKind::Mixed).jobs, 7);
         assert_eq!((c.rounds, c.wait, c.profile), (3, Duration::from_millis(5), Profile::Quick));
+        assert_eq!(with(&[]).unwrap().scale_jobs, DEFAULT_SCALE_JOBS);
+        assert_eq!(with(&[("CVP_SCALE_JOBS", "1000000, 1,50")]).unwrap().scale_jobs, vec![1, 50, 1_000_000]);
     }
 
     #[test]
@@ -413,6 +449,12 @@ mod tests {
             ("CVP_WAIT_MS", "1001", "above the limit"),
             ("CVP_PROFILE", "fast", "not a profile name"),
             ("CVP_PROFILE", "", "not a profile name"),
+            ("CVP_SCALE_JOBS", "", "empty"),
+            ("CVP_SCALE_JOBS", "1,,10", "empty item"),
+            ("CVP_SCALE_JOBS", "0,10", "0 is not allowed"),
+            ("CVP_SCALE_JOBS", "10,1000001", "above the limit"),
+            ("CVP_SCALE_JOBS", "10,10", "listed twice"),
+            ("CVP_SCALE_JOBS", "1k", "not a whole number"),
         ];
         for &(var, value, problem) in cases {
             let err = with(&[(var, value)]).expect_err(value);

@@ -12,6 +12,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use cvp::analysis;
 use cvp::config::{self, Config};
+use cvp::experiment::scale;
 use cvp::experiment::sweep::{self, Plan};
 use cvp::machine::Machine;
 use cvp::report::{self, ReportError, RunFile};
@@ -52,6 +53,80 @@ enum Command {
     Report(ReportArgs),
     /// Compare two criterion baselines (by name) or two results folders, benchmark by benchmark.
     Compare(CompareArgs),
+    /// Keep 1 to 100,000 waits in flight per structure: time, memory, threads, context switches (claim C8).
+    #[command(long_about = SCALE_HELP)]
+    Scale(ScaleArgs),
+    /// One (structure, J) of `cvp scale`, measured in this process and printed as one JSON line.
+    #[command(hide = true)]
+    ScaleChild(ScaleChildArgs),
+}
+
+const SCALE_HELP: &str = "\
+Run the io_bound workload (J jobs, each one wait, no hashing) at every J in CVP_SCALE_JOBS (default
+1,10,100,1000,10000,100000) for each structure: reference (a current-thread tokio runtime, one sleep per
+job: the cheapest way to keep J waits in flight), thread_per_job (J threads), async on 1 worker and on
+all cores, async_offload, and the pool-bound threads and rayon at N = cores (J x W / N: run only when that
+fits --budget-s). Every (structure, J) runs in a fresh child process, so its peak memory, threads and
+context switches are its own; thread rows above half of a limit of this machine (RLIMIT_NPROC,
+kernel.threads-max, the cgroup's pids.max, vm.max_map_count, available memory) are skipped, never tried.
+
+Per row: wall, wall / one wait (the J = 1 row of the same structure), overhead per wait, in flight
+(Little's law), CPU time and cores busy, peak RSS above the child's idle baseline per wait, page tables
+(VmPTE), peak OS threads, voluntary / involuntary context switches, and a status.
+
+C8 'threads for waiting add overhead, not speed': shown when, at the largest J >= 1000 at which both ran,
+thread_per_job needs >= 5x the memory per wait of async on 1 worker and is not faster (its wall at most
+1.10x shorter), each tested over the runs' min - max.";
+
+#[derive(clap::Args)]
+struct ScaleArgs {
+    /// Job counts (waits in flight), comma-separated, distinct, 1..=1000000; 1 is always added (the
+    /// one-wait reference) [default: CVP_SCALE_JOBS, else 1,10,100,1000,10000,100000]
+    #[arg(long, value_parser = |v: &str| config::parse_scale_jobs("--jobs", v).map(Jobs).map_err(|e| e.short()))]
+    jobs: Option<Jobs>,
+    /// Strategies besides the reference, comma-separated [default: thread_per_job, async, async_offload,
+    /// threads, rayon; sequential only when named]
+    #[arg(long, value_delimiter = ',', value_parser = parse_id::<StrategyKind>)]
+    strategies: Option<Vec<StrategyKind>>,
+    /// Milliseconds per wait, 1..=1000 [default: CVP_WAIT_MS, else 10]
+    #[arg(long, value_parser = |v: &str| config::parse_wait_ms("--wait-ms", v).map_err(|e| e.short()))]
+    wait_ms: Option<std::time::Duration>,
+    /// Seconds a pool-bound row (threads, rayon, sequential) may be predicted to take (J x W / N), 0.01..=600
+    #[arg(long, default_value_t = 2.0, value_parser = parse_budget)]
+    budget_s: f64,
+    /// Child processes per (structure, J), 1..=20; the median is kept [default: by CVP_PROFILE: quick 1,
+    /// standard 3, thorough 5; fewer than 3 give no interval, so C8 cannot be decided]
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=20))]
+    repeat: Option<u16>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+    /// Write the output to this file (atomically, when complete) instead of standard output.
+    #[arg(long)]
+    output: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct ScaleChildArgs {
+    #[arg(long)]
+    strategy: String,
+    #[arg(long)]
+    workers: usize,
+    #[arg(long)]
+    jobs: usize,
+    #[arg(long)]
+    wait_ms: u64,
+}
+
+/// A parsed `--jobs` list for `cvp scale`.
+#[derive(Clone)]
+struct Jobs(Vec<usize>);
+
+fn parse_budget(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(x) if (0.01..=600.0).contains(&x) => Ok(x),
+        _ => Err("accepted: seconds from 0.01 to 600, e.g. 2".into()),
+    }
 }
 
 const RUN_HELP: &str = "\
@@ -142,6 +217,9 @@ struct ReportArgs {
     /// at the current CVP_* sizes. The generated README says so.
     #[arg(long)]
     assume_this_machine: bool,
+    /// A `cvp scale --format json` file: adds the scale section (table, scale.csv, two plots, C8).
+    #[arg(long)]
+    scale: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -223,6 +301,8 @@ fn main() -> ExitCode {
         Command::Run(args) => run(args),
         Command::Report(args) => report_cmd(args),
         Command::Compare(args) => compare(args),
+        Command::Scale(args) => scale(args),
+        Command::ScaleChild(args) => scale_child(args),
     };
     if INTERRUPTED.load(Ordering::SeqCst) {
         eprintln!("cvp: interrupted after the output was complete");
@@ -364,13 +444,17 @@ fn emit(text: &str, path: Option<&Path>) -> Result<(), Failure> {
 fn report_cmd(args: ReportArgs) -> Result<(), Failure> {
     let criterion_dir = args.criterion_dir.unwrap_or_else(report::criterion_home);
     let command = std::env::args().map(|a| report::shell_word(&a)).collect::<Vec<_>>().join(" ");
+    let mut sections = Vec::new();
+    if let Some(path) = &args.scale {
+        sections.push(scale::read_section(path)?);
+    }
     let built = report::build(&report::Options {
         criterion_dir: &criterion_dir,
         baseline: &args.baseline,
         run_path: args.run.as_deref(),
         command: &command,
         assume_this_machine: args.assume_this_machine,
-        sections: Vec::new(),
+        sections,
     })?;
     let out = args.out.unwrap_or_else(|| built.default_out());
     WRITING.store(true, Ordering::SeqCst);
@@ -387,5 +471,88 @@ fn compare(args: CompareArgs) -> Result<(), Failure> {
         report::CompareOptions { criterion_dir: &criterion_dir, noise_threshold: args.noise_threshold };
     let text = report::compare(&opts, &args.a, &args.b)?;
     print!("{text}");
+    Ok(())
+}
+
+fn scale(args: ScaleArgs) -> Result<(), Failure> {
+    let machine = Machine::detect();
+    let mut overridden = Vec::new();
+    if args.jobs.is_some() {
+        overridden.push("CVP_SCALE_JOBS");
+    }
+    if args.wait_ms.is_some() {
+        overridden.push("CVP_WAIT_MS");
+    }
+    let env =
+        Config::from_env_except(machine.usable_cores(), &overridden).map_err(|e| Failure::Input(e.into()))?;
+    let strategies = args.strategies.unwrap_or_else(|| scale::DEFAULT_STRATEGIES.to_vec());
+    if let Some(id) = repeated(&strategies) {
+        return Err(Failure::Input(anyhow::anyhow!(
+            "invalid --strategies: {id} is listed twice; accepted: distinct ids, comma-separated"
+        )));
+    }
+    if let Some(path) = &args.output {
+        report::check_writable(path).map_err(|e| Failure::Input(anyhow::anyhow!("--output: {e}")))?;
+    }
+    let mut jobs = args.jobs.map_or(env.scale_jobs, |j| j.0);
+    if !jobs.contains(&1) {
+        jobs.insert(0, 1);
+    }
+    let structures = scale::default_structures(machine.usable_cores(), &strategies);
+    let repeat = args.repeat.map_or(
+        match env.profile {
+            config::Profile::Quick => 1,
+            config::Profile::Standard => 3,
+            config::Profile::Thorough => 5,
+        },
+        usize::from,
+    );
+    let plan = scale::Plan {
+        jobs,
+        wait_ms: args.wait_ms.unwrap_or(env.wait).as_millis() as u64,
+        structures: structures.iter().map(|s| s.label()).collect(),
+        budget_s: args.budget_s,
+        repeat,
+    };
+    let exe = std::env::current_exe().context("finding the cvp executable to run its children")?;
+    let limits = scale::Limits::detect();
+    let total = structures.len() * plan.jobs.len() * repeat;
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(total as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {msg}")
+                .expect("a valid progress template"),
+        );
+        bar
+    });
+    let rows = scale::run(&exe, &structures, &plan, &limits, |label| {
+        if let Some(bar) = &bar {
+            bar.inc(1);
+            bar.set_message(label.to_string());
+        }
+    });
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let verdicts = vec![scale::c8(&rows)];
+    let file =
+        scale::ScaleFile { command: std::env::args().collect(), machine, limits, plan, rows, verdicts };
+    let text = match args.format {
+        Format::Table => scale::table(&file),
+        Format::Json => serde_json::to_string_pretty(&file).context("encoding scale JSON")? + "\n",
+        Format::Csv => scale::csv(&file.rows),
+    };
+    emit(&text, args.output.as_deref())
+}
+
+fn scale_child(args: ScaleChildArgs) -> Result<(), Failure> {
+    let structure = if args.strategy == "reference" {
+        scale::Structure::Reference
+    } else {
+        let s = args.strategy.parse::<StrategyKind>().map_err(|e| Failure::Input(anyhow::anyhow!(e)))?;
+        scale::Structure::Of(s, args.workers.max(1))
+    };
+    let report = scale::child(structure, args.jobs.max(1), args.wait_ms);
+    println!("{}", serde_json::to_string(&report).context("encoding the child's report")?);
     Ok(())
 }

@@ -76,6 +76,8 @@ fn run_json_has_the_schema_and_every_digest_agrees() {
             "digest",
             "wall_min_s",
             "wall_max_s",
+            "voluntary_switches",
+            "involuntary_switches",
         ] {
             assert!(run.get(key).is_some(), "missing {key} in {run}");
         }
@@ -90,6 +92,8 @@ fn run_json_has_the_schema_and_every_digest_agrees() {
         (io_seq["jobs"].as_u64(), io_seq["wait_ms"].as_u64(), io_seq["rounds"].as_u64()),
         (Some(6), Some(20), Some(0))
     );
+    // Each of sequential's 6 sleeps blocks its thread: at least one voluntary context switch apiece.
+    assert!(io_seq["voluntary_switches"].as_u64().unwrap() >= 6, "{io_seq}");
     let floors = v["one_wait"].as_array().unwrap();
     let kinds: Vec<&str> = floors.iter().map(|f| f["wait"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["blocking", "async"]);
@@ -116,7 +120,7 @@ fn run_csv_and_table_formats() {
     assert_eq!(
         lines.next(),
         Some(
-            "workload,strategy,workers,jobs,wait_ms,rounds,wall_s,cpu_s,speedup,cores_busy,in_flight,digest,wall_min_s,wall_max_s"
+            "workload,strategy,workers,jobs,wait_ms,rounds,wall_s,cpu_s,speedup,cores_busy,in_flight,digest,wall_min_s,wall_max_s,voluntary_switches,involuntary_switches"
         )
     );
     // sequential (always, as the baseline) + async at 1 and 2 workers.

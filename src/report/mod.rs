@@ -11,7 +11,7 @@
 
 mod compare;
 pub mod criterion;
-mod plot;
+pub mod plot;
 mod section;
 mod tables;
 
@@ -29,7 +29,7 @@ use crate::workload::{WaitKind, Workload, WorkloadKind};
 pub use compare::{CompareOptions, compare};
 pub use criterion::{BenchRecord, Provenance, WorkloadSize, criterion_home, record_around};
 pub use section::Section;
-pub use tables::{run_csv, run_table, shell_word};
+pub use tables::{aligned, human_time, run_csv, run_table, shell_word};
 
 /// criterion id of the plain loop over the cpu_bound jobs.
 pub const BARE_LOOP_ID: &str = "reference/bare_loop/cpu_bound";

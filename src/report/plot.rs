@@ -1,4 +1,5 @@
-//! SVG plots (plotters): speedup vs workers per workload, and time vs workers for `io_bound`.
+//! SVG plots (plotters): speedup vs workers per workload, time vs workers for `io_bound`, and a generic
+//! log-log line plot ([`log_log`]) the views use.
 //!
 //! Both axes are logarithmic: worker counts are powers of two, and ideal scaling is then a straight line.
 //! `thread_per_job` always runs one thread per job, so it is drawn as a horizontal reference level, not at
@@ -11,13 +12,16 @@ use crate::strategy::StrategyKind;
 use crate::workload::WorkloadKind;
 
 const SIZE: (u32, u32) = (860, 540);
-const COLORS: [RGBColor; 6] = [
+/// The palette: strategies take the first six in `StrategyKind::ALL` order; generic plots cycle through all.
+pub const COLORS: [RGBColor; 8] = [
     RGBColor(0x44, 0x44, 0x44),
     RGBColor(0x1f, 0x77, 0xb4),
     RGBColor(0xff, 0x7f, 0x0e),
     RGBColor(0x2c, 0xa0, 0x2c),
     RGBColor(0xd6, 0x27, 0x28),
     RGBColor(0x94, 0x67, 0xbd),
+    RGBColor(0x8c, 0x56, 0x4b),
+    RGBColor(0x17, 0xbe, 0xcf),
 ];
 
 fn color(s: StrategyKind) -> RGBColor {
@@ -166,4 +170,87 @@ pub fn speedup(rows: &[Row], workload: WorkloadKind, cores: usize) -> Result<Str
 pub fn time(rows: &[Row], workload: WorkloadKind, cores: usize) -> Result<String, ReportError> {
     let lines = series(rows, workload, |r| Some(r.median_ns / 1e6));
     draw(&format!("{workload}: time per run"), "median time, ms (log scale)", &lines, cores, false)
+}
+
+/// One line of a [`log_log`] plot.
+pub struct Line {
+    /// The legend label.
+    pub label: String,
+    /// Its colour.
+    pub color: RGBColor,
+    /// (x, y) points, both positive, in x order.
+    pub points: Vec<(f64, f64)>,
+    /// Drawn dashed (a reference rather than a measured structure).
+    pub dashed: bool,
+}
+
+/// A log-log line plot: one line per [`Line`] with its points marked, the legend in the upper left.
+/// `x_label` and `y_label` format tick values.
+pub fn log_log(
+    title: &str,
+    x_desc: &str,
+    y_desc: &str,
+    lines: &[Line],
+    x_label: &dyn Fn(&f64) -> String,
+    y_label: &dyn Fn(&f64) -> String,
+) -> Result<String, ReportError> {
+    let mut svg = String::new();
+    let pts = lines.iter().flat_map(|l| l.points.iter()).filter(|(x, y)| *x > 0.0 && *y > 0.0);
+    let (mut x_min, mut x_max, mut y_min, mut y_max) = (f64::INFINITY, 0.0f64, f64::INFINITY, 0.0f64);
+    for &(x, y) in pts {
+        (x_min, x_max, y_min, y_max) = (x_min.min(x), x_max.max(x), y_min.min(y), y_max.max(y));
+    }
+    if !x_min.is_finite() || !y_min.is_finite() {
+        (x_min, x_max, y_min, y_max) = (1.0, 10.0, 1.0, 10.0);
+    }
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        let e = err(title);
+        root.fill(&WHITE).map_err(|x| e(Box::new(x)))?;
+        // Headroom above the highest point keeps the legend (upper left) off the lines.
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 22))
+            .margin(16)
+            .x_label_area_size(44)
+            .y_label_area_size(80)
+            .build_cartesian_2d(
+                (x_min / 1.6..x_max * 1.6).log_scale(),
+                (y_min / 1.6..y_max * 12.0).log_scale(),
+            )
+            .map_err(|x| e(Box::new(x)))?;
+        chart
+            .configure_mesh()
+            .x_desc(x_desc)
+            .y_desc(y_desc)
+            .light_line_style(WHITE)
+            .x_label_formatter(x_label)
+            .y_label_formatter(y_label)
+            .draw()
+            .map_err(|x| e(Box::new(x)))?;
+        for line in lines {
+            let c = line.color;
+            let pts: Vec<(f64, f64)> =
+                line.points.iter().copied().filter(|(x, y)| *x > 0.0 && *y > 0.0).collect();
+            let anno = if line.dashed {
+                chart.draw_series(DashedLineSeries::new(pts.clone(), 8, 4, c.stroke_width(2)))
+            } else {
+                chart.draw_series(LineSeries::new(pts.clone(), c.stroke_width(2)))
+            };
+            anno.map_err(|x| e(Box::new(x)))?
+                .label(line.label.as_str())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+            chart
+                .draw_series(pts.iter().map(|&p| Circle::new(p, 4, c.filled())))
+                .map_err(|x| e(Box::new(x)))?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(0xcc, 0xcc, 0xcc))
+            .draw()
+            .map_err(|x| e(Box::new(x)))?;
+        root.present().map_err(|x| e(Box::new(x)))?;
+    }
+    Ok(svg)
 }

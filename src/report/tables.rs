@@ -25,7 +25,7 @@ fn opt(v: Option<f64>, f: impl Fn(f64) -> String) -> String {
 }
 
 /// Left-aligns text columns and right-aligns numeric ones (all but the first `text_cols`).
-fn aligned(header: &[&str], rows: &[Vec<String>], text_cols: usize) -> String {
+pub fn aligned(header: &[&str], rows: &[Vec<String>], text_cols: usize) -> String {
     let widths: Vec<usize> = (0..header.len())
         .map(|i| rows.iter().map(|r| r[i].chars().count()).chain([header[i].len()]).max().unwrap_or(0))
         .collect();

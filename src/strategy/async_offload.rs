@@ -34,12 +34,13 @@ impl Strategy for AsyncOffload {
                 .jobs()
                 .map(|job| {
                     let pool = Arc::clone(&self.pool);
+                    let (seed, rounds, wait) = (job.seed, job.rounds, job.wait);
                     tokio::spawn(async move {
-                        wait_async(job.wait).await;
+                        wait_async(wait).await;
                         let (tx, rx) = oneshot::channel();
                         pool.spawn(move || {
                             // The receiver only disappears if the task was cancelled; nothing to report then.
-                            let _ = tx.send(chain(job.seed, job.rounds));
+                            let _ = tx.send(chain(seed, rounds));
                         });
                         rx.await.expect("the rayon pool dropped a hashing job")
                     })
