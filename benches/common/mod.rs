@@ -113,8 +113,20 @@ impl Recorder {
     /// or `--measurement-time` was given, stretch the measurement time to fit two runs of `once` in each of
     /// the samples criterion will take (`--sample-size`, else the profile's).
     fn fit_measurement(&self, group: &mut BenchmarkGroup<'_, WallTime>, profile: Profile, once: Duration) {
+        self.fit_measurement_of(group, profile, once, profile.sample_size());
+    }
+
+    /// [`Recorder::fit_measurement`] for a group whose own sample size (unless `--sample-size` overrides it)
+    /// is `samples`.
+    fn fit_measurement_of(
+        &self,
+        group: &mut BenchmarkGroup<'_, WallTime>,
+        profile: Profile,
+        once: Duration,
+        samples: usize,
+    ) {
         if profile.stretch() && !self.criterion_args.measurement_time {
-            let samples = self.criterion_args.sample_size.unwrap_or(profile.sample_size());
+            let samples = self.criterion_args.sample_size.unwrap_or(samples);
             let needed = once.mul_f64(1.1 * samples as f64);
             group.measurement_time(profile.measurement().max(needed));
         }
@@ -188,6 +200,7 @@ fn run_or_exit(s: &dyn cvp::Strategy, w: &Workload) -> cvp::Digest {
     })
 }
 
+#[allow(dead_code)] // used by the workload benches only
 /// Benchmarks every strategy at every worker count on the workload `kind`: ids `<workload>/<strategy>/<workers>`.
 pub fn bench_workload(c: &mut Criterion, config: &Config, recorder: &Recorder, kind: WorkloadKind) {
     let workload = config.workload(kind);
@@ -266,3 +279,59 @@ pub fn bench_bare_loop(c: &mut Criterion, config: &Config, recorder: &Recorder) 
     });
     group.finish();
 }
+
+/// `io_scale/<structure>/<J>`: the io_bound workload at every J of `CVP_SCALE_JOBS` up to
+/// [`SCALE_BENCH_MAX_JOBS`], on `thread_per_job`, `async-1` (one event loop) and `async-<cores>`, so
+/// criterion draws one line per structure across J. Memory and threads are `cvp scale`'s: criterion times.
+#[allow(dead_code)] // used by the scale bench only
+pub fn bench_scale(c: &mut Criterion, config: &Config, recorder: &Recorder) {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let limits = cvp::experiment::scale::Limits::detect();
+    let mut structures = vec![(StrategyKind::ThreadPerJob, 0), (StrategyKind::Async, 1)];
+    if cores > 1 {
+        structures.push((StrategyKind::Async, cores));
+    }
+    // The default list starts at 1 for `cvp scale`'s one-wait rows; criterion's lines start at 10.
+    let scale_jobs: Vec<usize> = if config.scale_jobs == cvp::config::DEFAULT_SCALE_JOBS {
+        config.scale_jobs.iter().copied().filter(|&j| j >= 10).collect()
+    } else {
+        config.scale_jobs.clone()
+    };
+    let mut group = c.benchmark_group("io_scale");
+    // criterion's fewest samples: a thread per job at 10,000 takes about a second a run, and the spread
+    // between structures is tens of times, not percent.
+    let samples = 10;
+    if recorder.criterion_args.sample_size.is_none() {
+        group.sample_size(samples);
+    }
+    group
+        .sampling_mode(SamplingMode::Flat)
+        .plot_config(PlotConfiguration::default().summary_scale(AxisScale::Logarithmic));
+    for (strategy, n) in structures {
+        let name = if n == 0 { strategy.to_string() } else { format!("{strategy}-{n}") };
+        for &jobs in scale_jobs.iter().filter(|&&j| j <= SCALE_BENCH_MAX_JOBS) {
+            let id = format!("io_scale/{name}/{jobs}");
+            if !recorder.selects(&id) {
+                continue;
+            }
+            let workers = if n == 0 { jobs } else { n };
+            if let Some(why) = limits.refuse(jobs).filter(|_| strategy == StrategyKind::ThreadPerJob) {
+                eprintln!("skipping {id}: {why}");
+                continue;
+            }
+            let workload = Workload::new(WorkloadKind::IoBound, jobs, config.wait, 0);
+            let (built, once) = checked(strategy, workers, &workload, &id);
+            recorder.fit_measurement_of(&mut group, config.profile, once, samples);
+            recorder.around(&id, &workload, || {
+                group.bench_with_input(BenchmarkId::new(name.as_str(), jobs), &workload, |b, w| {
+                    b.iter(|| run_or_exit(built.as_ref(), w))
+                });
+            });
+        }
+    }
+    group.finish();
+}
+
+/// The largest J the scale bench times (criterion repeats each run many times; `cvp scale` goes further).
+#[allow(dead_code)] // used by the scale bench only
+pub const SCALE_BENCH_MAX_JOBS: usize = 10_000;
