@@ -1,6 +1,7 @@
 #!/bin/sh
 # A kit's run.sh: runs the suite from this folder's binaries, with no Rust toolchain, and leaves out/:
-# criterion's data (with the record of size and machine beside every baseline) and `cvp run`'s JSON.
+# criterion's data (with the record of size and machine beside every baseline), `cvp run`'s and `cvp scale`'s
+# JSON.
 # CVP_PROFILE and the other CVP_* variables pass through. Stops at the first step that fails, naming it;
 # out/ appears only when every step succeeded. Then, on a machine with this project's checkout:
 #   scripts/record --from-kit <this folder>
@@ -23,12 +24,14 @@ rm -rf "$partial"
 mkdir -p "$partial/criterion"
 trap 'rm -rf "$partial"' EXIT
 export CRITERION_HOME="$partial/criterion"
-for b in cpu_bound io_bound mixed; do
+for b in cpu_bound io_bound mixed scale; do
     printf '== bench %s (profile %s)\n' "$b" "${CVP_PROFILE:-standard}" >&2
     "$kit/benches/$b" --bench || fail "bench $b (exit $?)" $?
 done
 printf '== cvp run\n' >&2
 "$kit/cvp" run --format json --output "$partial/run.json" || fail "cvp run (exit $?)" $?
+printf '== cvp scale\n' >&2
+"$kit/cvp" scale --format json --output "$partial/scale.json" || fail "cvp scale (exit $?)" $?
 mv "$partial" "$out"
 trap - EXIT
 printf 'wrote %s\n' "$out"

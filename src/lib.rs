@@ -25,8 +25,10 @@
 //! - [`config`]: the `CVP_*` environment variables, parsed once into a [`config::Config`].
 //! - [`machine`]: what this machine offers (cores six ways, CPU, OS, toolchain).
 //! - [`measure`]: wall and CPU time of one run.
-//! - [`experiment`]: one file per view; [`experiment::sweep`] is `cvp run`: every configuration warmed up and
-//!   checked, then timed in shuffled rounds.
+//! - [`experiment`]: one file per view. [`experiment::sweep`] is `cvp run`: every configuration warmed up and
+//!   checked, then timed in shuffled rounds. [`experiment::scale`] is `cvp scale`: 1 to 100,000 waits in
+//!   flight per structure, each in a child process of its own, with memory, threads and context switches
+//!   (claim C8).
 //! - [`analysis`]: speedup, efficiency, Karp-Flatt, Amdahl and USL fits (only with enough points), and the
 //!   verdicts on claims C1..C6, each from its own measurement.
 //! - [`report`]: criterion's folder and the records beside it, CSV, Markdown and SVG, comparing runs.
@@ -39,6 +41,7 @@
 //! | `CVP_ROUNDS` | 20000 | 1..=1000000 |
 //! | `CVP_WAIT_MS` | 10 | 1..=1000 |
 //! | `CVP_PROFILE` | `standard` | `quick`, `standard`, `thorough` |
+//! | `CVP_SCALE_JOBS` | `1,10,100,1000,10000,100000` (`cvp scale`; the `scale` bench takes those up to 10,000) | distinct counts 1..=1000000 |
 //!
 //! A bad value stops the program with exit status 2 and one line naming the variable, before anything runs.
 

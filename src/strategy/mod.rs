@@ -62,7 +62,8 @@ pub enum StrategyKind {
     Threads,
     /// One OS thread per job (thread-per-connection).
     ThreadPerJob,
-    /// A tokio multi-thread runtime with N workers, one task per job, hashing inline.
+    /// tokio, one task per job, hashing inline: the current-thread runtime at N = 1 (one event loop), the
+    /// multi-thread runtime with N workers above.
     Async,
     /// A one-worker tokio runtime for the waits; hashing sent to a rayon pool of N.
     AsyncOffload,
