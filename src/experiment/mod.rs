@@ -3,5 +3,8 @@
 //! and its verdicts; the report only writes what the view hands it.
 //!
 //! - [`sweep`]: `cvp run`, time against workers for every workload and strategy (claims C1..C6).
+//! - [`latency`]: `cvp latency`, how late light requests are while a heavy batch computes, per structure,
+//!   on all cores and on one (claim C7, and the first evidence for C9: time slicing).
 
+pub mod latency;
 pub mod sweep;
