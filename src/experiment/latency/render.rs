@@ -271,12 +271,31 @@ pub fn plot(file: &LatencyFile, settings: &[Setting]) -> Result<String, ReportEr
     }
     let (y_lo, y_hi) = ((y_min / 2.0).max(1e-3), y_max * 3.0);
     let x_hi = x_max.ceil().max(x_max + 0.2);
-    let width = 620 * settings.len() as u32;
+    const LEGEND: u32 = 230;
+    let width = 600 * settings.len() as u32 + LEGEND;
+    let grey = RGBColor(0x88, 0x88, 0x88);
+    // Every line drawn, once for the shared legend: (label, colour, width, dashed).
+    let mut keys: Vec<(String, RGBColor, u32, bool)> = vec![
+        (format!("one heavy job ({job:.1} ms)"), grey, 1, true),
+        (format!("C7 bound: 1/4 job ({:.1} ms)", RESPONSIVE * job), grey, 1, true),
+    ];
+    let style_of = |r: &Row| {
+        let dashed = r.workers == 1 && r.structure != Structure::Sequential;
+        (color(r.structure), if r.workers == 1 { 1 } else { 3 }, dashed)
+    };
+    for r in file.rows.iter().filter(|r| settings.contains(&r.setting)) {
+        let label = format!("{}/{}", r.structure, r.workers);
+        if !keys.iter().any(|k| k.0 == label) {
+            let (c, w, d) = style_of(r);
+            keys.push((label, c, w, d));
+        }
+    }
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (width.max(760), 560)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (width, 560)).into_drawing_area();
         root.fill(&WHITE).map_err(|x| e(&x))?;
-        let panels = root.split_evenly((1, settings.len()));
+        let (plots, legend) = root.split_horizontally(width - LEGEND);
+        let panels = plots.split_evenly((1, settings.len()));
         for (area, &setting) in panels.iter().zip(settings) {
             let rows: Vec<&Row> = file.rows.iter().filter(|r| r.setting == setting).collect();
             let cores = rows.first().map_or(0, |r| r.cores);
@@ -303,44 +322,37 @@ pub fn plot(file: &LatencyFile, settings: &[Setting]) -> Result<String, ReportEr
                 .light_line_style(WHITE)
                 .draw()
                 .map_err(|x| e(&x))?;
-            let grey = RGBColor(0x88, 0x88, 0x88);
-            for (y, label) in [
-                (job, format!("one heavy job ({job:.1} ms)")),
-                (RESPONSIVE * job, format!("C7 bound: 1/4 job ({:.1} ms)", RESPONSIVE * job)),
-            ] {
+            for y in [job, RESPONSIVE * job] {
                 chart
                     .draw_series(DashedLineSeries::new(vec![(0.0, y), (x_hi, y)], 4, 4, grey.stroke_width(1)))
-                    .map_err(|x| e(&x))?
-                    .label(label)
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], grey));
+                    .map_err(|x| e(&x))?;
             }
             for r in rows {
-                let c = color(r.structure);
+                let (c, w, dashed) = style_of(r);
                 let pts: Vec<(f64, f64)> = r.curve.iter().copied().filter(|&(_, y)| y > 0.0).collect();
-                let style = c.stroke_width(if r.workers == 1 { 1 } else { 3 });
-                let label = format!("{}/{}", r.structure, r.workers);
-                if r.workers == 1 && r.structure != Structure::Sequential {
+                if dashed {
                     chart
-                        .draw_series(DashedLineSeries::new(pts, 5, 3, style))
-                        .map_err(|x| e(&x))?
-                        .label(label)
-                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+                        .draw_series(DashedLineSeries::new(pts, 5, 3, c.stroke_width(w)))
+                        .map_err(|x| e(&x))?;
                 } else {
-                    chart
-                        .draw_series(LineSeries::new(pts, style))
-                        .map_err(|x| e(&x))?
-                        .label(label)
-                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+                    chart.draw_series(LineSeries::new(pts, c.stroke_width(w))).map_err(|x| e(&x))?;
                 }
             }
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperLeft)
-                .background_style(WHITE.mix(0.85))
-                .border_style(RGBColor(0xcc, 0xcc, 0xcc))
-                .label_font(("sans-serif", 13))
-                .draw()
-                .map_err(|x| e(&x))?;
+        }
+        let font = ("sans-serif", 14).into_font();
+        legend
+            .draw(&Text::new("N = workers; dashed: N = 1", (8, 40), font.clone().color(&grey)))
+            .map_err(|x| e(&x))?;
+        for (i, (label, c, w, dashed)) in keys.iter().enumerate() {
+            let y = 70 + 22 * i as i32;
+            let segments: Vec<(i32, i32)> =
+                if *dashed { vec![(8, 14), (18, 24), (28, 34)] } else { vec![(8, 34)] };
+            for (a, b) in segments {
+                legend
+                    .draw(&PathElement::new(vec![(a, y), (b, y)], c.stroke_width(*w)))
+                    .map_err(|x| e(&x))?;
+            }
+            legend.draw(&Text::new(label.clone(), (42, y - 7), font.clone())).map_err(|x| e(&x))?;
         }
         root.present().map_err(|x| e(&x))?;
     }
