@@ -26,7 +26,8 @@
 //! - [`machine`]: what this machine offers (cores six ways, CPU, OS, toolchain).
 //! - [`measure`]: wall and CPU time of one run.
 //! - [`experiment`]: one file per view; [`experiment::sweep`] is `cvp run`: every configuration warmed up and
-//!   checked, then timed in shuffled rounds.
+//!   checked, then timed in shuffled rounds; [`experiment::latency`] is `cvp latency`: how late light requests
+//!   are while a heavy batch computes, per structure, on all cores and on one (claim C7).
 //! - [`analysis`]: speedup, efficiency, Karp-Flatt, Amdahl and USL fits (only with enough points), and the
 //!   verdicts on claims C1..C6, each from its own measurement.
 //! - [`report`]: criterion's folder and the records beside it, CSV, Markdown and SVG, comparing runs.

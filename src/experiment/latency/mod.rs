@@ -238,6 +238,9 @@ pub struct Row {
     /// A 95% interval for the p99 from order statistics (distribution-free, assuming independent requests;
     /// latencies after one stall are not, so read it as a lower bound on the uncertainty).
     pub p99_range_ms: (f64, f64),
+    /// 99th percentile counted from the instant the client really sent each request, ms: the server's
+    /// part of the tail, without the client's own lateness (the latency above includes it).
+    pub p99_after_send_ms: f64,
     /// 99.9th percentile, ms (with fewer than 1000 requests, close to the max).
     pub p999_ms: f64,
     /// Largest latency, ms.
@@ -487,6 +490,7 @@ fn row(s: Structure, n: usize, setting: Setting, m: &serve::Measured, alone: Opt
         p90_ms: quantile_ms(&h, 0.9),
         p99_ms: quantile_ms(&h, 0.99),
         p99_range_ms: (quantile_ms(&h, lo), quantile_ms(&h, hi)),
+        p99_after_send_ms: quantile_ms(&histogram(&m.since_sent_ns), 0.99),
         p999_ms: quantile_ms(&h, 0.999),
         max_ms: if h.is_empty() { 0.0 } else { h.max() as f64 / 1e6 },
         curve: curve(&h),

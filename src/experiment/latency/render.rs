@@ -23,6 +23,7 @@ fn rows_table(rows: &[Row], markdown: bool) -> String {
         "p50 ms",
         "p90 ms",
         "p99 ms",
+        "p99 after send",
         "p99.9 ms",
         "max ms",
         "batch s",
@@ -43,6 +44,7 @@ fn rows_table(rows: &[Row], markdown: bool) -> String {
                 format!("{:.3}", r.p50_ms),
                 format!("{:.3}", r.p90_ms),
                 format!("{:.3}", r.p99_ms),
+                format!("{:.3}", r.p99_after_send_ms),
                 format!("{:.3}", r.p999_ms),
                 format!("{:.3}", r.max_ms),
                 format!("{:.3}", r.batch_s),
@@ -127,7 +129,7 @@ pub fn table(file: &LatencyFile) -> String {
 /// CSV: one line per row, the floor rows with `kind` = `floor`.
 pub fn csv(file: &LatencyFile) -> String {
     let mut out = String::from(
-        "kind,setting,cores,structure,workers,sent,served,p50_ms,p90_ms,p99_ms,p99_lo_ms,p99_hi_ms,p999_ms,\
+        "kind,setting,cores,structure,workers,sent,served,p50_ms,p90_ms,p99_ms,p99_lo_ms,p99_hi_ms,p99_after_send_ms,p999_ms,\
          max_ms,batch_s,batch_alone_s,slowdown,involuntary_switches,voluntary_switches,client_late_ms,\
          client_behind\n",
     );
@@ -135,7 +137,7 @@ pub fn csv(file: &LatencyFile) -> String {
         for r in rows {
             let _ = writeln!(
                 out,
-                "{kind},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+                "{kind},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
                 r.setting.as_str(),
                 r.cores,
                 r.structure,
@@ -147,6 +149,7 @@ pub fn csv(file: &LatencyFile) -> String {
                 r.p99_ms,
                 r.p99_range_ms.0,
                 r.p99_range_ms.1,
+                r.p99_after_send_ms,
                 r.p999_ms,
                 r.max_ms,
                 r.batch_s,

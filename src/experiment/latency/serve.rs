@@ -29,26 +29,32 @@ pub struct Request {
     pub id: u64,
     /// When the schedule said it should be sent.
     pub due: Instant,
+    /// When the client really sent it (later than `due` when the client itself ran late).
+    pub sent: Instant,
 }
 
-/// Where handlers record latencies: finish instant - due instant, in nanoseconds. Cheap to clone, one per
-/// handler thread or task.
+/// Where handlers record latencies, in nanoseconds: (finish - due, finish - sent). The first is the
+/// latency; the second leaves out the client's own lateness, to tell whose the tail is. Cheap to clone,
+/// one per handler thread or task.
 #[derive(Clone)]
-pub struct Recorder(mpsc::Sender<u64>);
+pub struct Recorder(mpsc::Sender<(u64, u64)>);
 
 impl Recorder {
     /// A recorder and the receiving end that collects what every clone recorded.
-    pub fn new() -> (Recorder, mpsc::Receiver<u64>) {
+    pub fn new() -> (Recorder, mpsc::Receiver<(u64, u64)>) {
         let (tx, rx) = mpsc::channel();
         (Recorder(tx), rx)
     }
 
     /// Records that `req` is finished now.
     pub fn done(&self, req: &Request) {
-        let ns = Instant::now().saturating_duration_since(req.due).as_nanos();
+        let now = Instant::now();
+        let ns = |since: Instant| {
+            u64::try_from(now.saturating_duration_since(since).as_nanos()).unwrap_or(u64::MAX)
+        };
         // The receiver lives until the run is collected; a send can only fail after that, when nothing
         // would read the value anyway.
-        let _ = self.0.send(u64::try_from(ns).unwrap_or(u64::MAX));
+        let _ = self.0.send((ns(req.due), ns(req.sent)));
     }
 }
 
@@ -115,7 +121,7 @@ pub fn client(
         if late > interval {
             stats.behind += 1;
         }
-        if !send(Request { id, due }) {
+        if !send(Request { id, due, sent: Instant::now() }) {
             break;
         }
         stats.sent += 1;
@@ -153,8 +159,10 @@ pub struct Load {
 /// What one run of a structure measured.
 #[derive(Clone, Debug)]
 pub struct Measured {
-    /// Latency of every served request, ns.
+    /// Latency of every served request (finish - due), ns.
     pub latencies_ns: Vec<u64>,
+    /// The same requests from the instant the client really sent them (finish - sent), ns.
+    pub since_sent_ns: Vec<u64>,
     /// The client's own account (all zero without a load).
     pub client: ClientStats,
     /// From the start of the schedule to the last heavy job's end.
@@ -265,8 +273,10 @@ pub fn run(
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     };
+    let (latencies_ns, since_sent_ns) = latencies.try_iter().unzip();
     Ok(Measured {
-        latencies_ns: latencies.try_iter().collect(),
+        latencies_ns,
+        since_sent_ns,
         client,
         batch: batch_time,
         digest,

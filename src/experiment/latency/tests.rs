@@ -63,7 +63,7 @@ fn a_stall_is_charged_to_every_request_due_during_it() {
     );
     drop(tx);
     server.join().unwrap();
-    let ns: Vec<u64> = latencies.try_iter().collect();
+    let ns: Vec<u64> = latencies.try_iter().map(|(due, _)| due).collect();
     assert_eq!(ns.len() as u64, stats.sent);
     assert_eq!(stats.sent, 200);
     let ms: Vec<f64> = ns.iter().map(|&v| v as f64 / 1e6).collect();
@@ -120,6 +120,7 @@ fn row(structure: Structure, workers: usize, setting: Setting, p99: f64) -> Row 
         p50_ms: p99 / 2.0,
         p90_ms: p99 * 0.9,
         p99_ms: p99,
+        p99_after_send_ms: p99,
         p99_range_ms: (p99 * 0.95, p99 * 1.05),
         p999_ms: p99,
         max_ms: p99,
@@ -230,6 +231,7 @@ fn section_renders_tables_plots_and_the_verdict() {
     std::fs::write(&path, serde_json::to_string(&f).unwrap()).unwrap();
     let s = read_section(&path).unwrap();
     assert!(s.markdown.contains("| 1 (1) | async_yield | 1 |"), "{}", s.markdown);
+    assert!(s.markdown.contains("p99 after send"));
     let names: Vec<&str> = s.files.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(
         names,
