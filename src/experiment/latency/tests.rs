@@ -39,18 +39,20 @@ fn percentiles_of_known_inputs() {
 fn a_stall_is_charged_to_every_request_due_during_it() {
     // Requests due every 1 ms; the handler blocks 100 ms on the first one, then keeps up. Latencies are
     // counted from the due time, so the ~100 requests due during the stall all come out late, spread from
-    // ~100 ms down to ~1 ms: coordinated omission is not hidden.
+    // ~100 ms down to ~1 ms: coordinated omission is not hidden. Lower bounds hold whatever the load (no
+    // request can finish before the stall ends); upper bounds only need the server to catch up eventually.
     let (tx, rx) = mpsc::channel::<Request>();
     let (rec, latencies) = Recorder::new();
     let server = std::thread::spawn(move || {
-        let mut first = true;
+        let mut by_id = Vec::new();
         for req in rx {
-            if first {
+            if req.id == 0 {
                 std::thread::sleep(Duration::from_millis(100));
-                first = false;
             }
             serve::handle(&req, &rec);
+            by_id.push((req.id, req.due.elapsed().as_secs_f64() * 1e3));
         }
+        by_id
     });
     let stop = AtomicBool::new(true);
     let start = Instant::now();
@@ -62,24 +64,27 @@ fn a_stall_is_charged_to_every_request_due_during_it() {
         |r| tx.send(r).is_ok(),
     );
     drop(tx);
-    server.join().unwrap();
-    let ns: Vec<u64> = latencies.try_iter().map(|(due, _)| due).collect();
-    assert_eq!(ns.len() as u64, stats.sent);
+    let by_id = server.join().unwrap();
     assert_eq!(stats.sent, 200);
-    let ms: Vec<f64> = ns.iter().map(|&v| v as f64 / 1e6).collect();
-    let late = ms.iter().filter(|&&m| m >= 1.0).count();
-    let over_50 = ms.iter().filter(|&&m| m >= 50.0).count();
-    let between = ms.iter().filter(|&&m| (1.0..=10.0).contains(&m)).count();
-    assert!((80..=140).contains(&late), "late requests: {late} (want ~100): {ms:?}");
-    assert!((35..=70).contains(&over_50), "over 50 ms: {over_50} (want ~50)");
-    assert!(between >= 4, "some late by only 1..10 ms: {between}");
+    let ns: Vec<u64> = latencies.try_iter().map(|(due, _)| due).collect();
+    assert_eq!(ns.len(), 200, "the recorder got every request");
+    // Every request due during the stall is charged from its due time: request i (due at i ms) is at
+    // least (100 - i) ms late: ~100 late requests spread from ~100 ms down to ~1 ms, not one.
+    for &(id, ms) in by_id.iter().filter(|(id, _)| *id < 100) {
+        assert!(ms >= 99.0 - id as f64, "request {id} due during the stall is only {ms:.2} ms late");
+    }
     let h = histogram(&ns);
-    assert!(h.max() as f64 / 1e6 >= 95.0, "the first request waited the whole stall");
-    assert!(
-        quantile_ms(&h, 0.75) >= 20.0,
-        "a quarter of the requests are >= 25 ms late: {}",
-        quantile_ms(&h, 0.75)
-    );
+    let late = ns.iter().filter(|&&v| v >= 1_000_000).count();
+    assert!(late >= 99, "late requests: {late}, want about 100");
+    assert!(h.max() as f64 / 1e6 >= 99.0, "the first request waited the whole stall");
+    assert!(quantile_ms(&h, 0.25) <= quantile_ms(&h, 0.75) / 4.0, "a spread, not one level");
+    // After the stall the server caught up: the last 50 requests are not charged the stall.
+    let mut tail: Vec<f64> = by_id.iter().filter(|(id, _)| *id >= 150).map(|(_, ms)| *ms).collect();
+    tail.sort_by(f64::total_cmp);
+    assert!(tail[tail.len() / 2] < 20.0, "after the stall: {tail:?}");
+    // So at most ~100 requests are late by more than a few ms (a loaded machine adds a few).
+    let very_late = ns.iter().filter(|&&v| v >= 5_000_000).count();
+    assert!((95..=150).contains(&very_late), "requests >= 5 ms late: {very_late}, want about 95");
 }
 
 #[test]
