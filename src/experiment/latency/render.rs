@@ -319,6 +319,8 @@ pub fn plot(file: &LatencyFile, settings: &[Setting]) -> Result<String, ReportEr
                 .configure_mesh()
                 .x_desc("percentile")
                 .y_desc("latency, ms (log scale)")
+                .label_style(("sans-serif", 14))
+                .axis_desc_style(("sans-serif", 15))
                 .x_labels(x_hi as usize + 1)
                 .x_label_formatter(&|x| x_label(*x))
                 .y_label_formatter(&|y| if *y >= 1.0 { format!("{y:.0}") } else { format!("{y}") })

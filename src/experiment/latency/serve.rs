@@ -262,6 +262,8 @@ pub fn run(
         move || stop.store(true, Ordering::Release)
     };
     let served = server.serve(batch, inbox, &rec, start, done);
+    // A server that failed before its batch ended never said so: stop the client anyway, never hang.
+    stop.store(true, Ordering::Release);
     let client = match client {
         Some(h) => h.join().map_err(|_| ServeError::Died("the client thread".into()))?,
         None => ClientStats::default(),
