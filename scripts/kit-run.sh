@@ -1,7 +1,7 @@
 #!/bin/sh
 # A kit's run.sh: runs the suite from this folder's binaries, with no Rust toolchain, and leaves out/:
-# criterion's data (with the record of size and machine beside every baseline), `cvp run`'s and `cvp scale`'s
-# JSON.
+# criterion's data (with the record of size and machine beside every baseline), and the JSON of `cvp run`,
+# `cvp scale` and `cvp latency`.
 # CVP_PROFILE and the other CVP_* variables pass through. Stops at the first step that fails, naming it;
 # out/ appears only when every step succeeded. Then, on a machine with this project's checkout:
 #   scripts/record --from-kit <this folder>
@@ -32,6 +32,8 @@ printf '== cvp run\n' >&2
 "$kit/cvp" run --format json --output "$partial/run.json" || fail "cvp run (exit $?)" $?
 printf '== cvp scale\n' >&2
 "$kit/cvp" scale --format json --output "$partial/scale.json" || fail "cvp scale (exit $?)" $?
+printf '== cvp latency\n' >&2
+"$kit/cvp" latency --format json --output "$partial/latency.json" || fail "cvp latency (exit $?)" $?
 mv "$partial" "$out"
 trap - EXIT
 printf 'wrote %s\n' "$out"

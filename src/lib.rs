@@ -28,7 +28,8 @@
 //! - [`experiment`]: one file per view. [`experiment::sweep`] is `cvp run`: every configuration warmed up and
 //!   checked, then timed in shuffled rounds. [`experiment::scale`] is `cvp scale`: 1 to 100,000 waits in
 //!   flight per structure, each in a child process of its own, with memory, threads and context switches
-//!   (claim C8).
+//!   (claim C8). [`experiment::latency`] is `cvp latency`: how late light requests are while a heavy batch
+//!   computes, per structure, on all cores and on one (claim C7).
 //! - [`analysis`]: speedup, efficiency, Karp-Flatt, Amdahl and USL fits (only with enough points), and the
 //!   verdicts on claims C1..C6, each from its own measurement.
 //! - [`report`]: criterion's folder and the records beside it, CSV, Markdown and SVG, comparing runs.

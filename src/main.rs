@@ -1,4 +1,4 @@
-//! The `cvp` command: `hash`, `machine`, `run`, `report` and `compare` over the `cvp` library.
+//! The `cvp` command: `hash`, `machine`, `run`, `latency`, `report` and `compare` over the `cvp` library.
 //!
 //! Exit status: 0 on success, 2 on bad input (a `CVP_*` variable, a flag, missing criterion data, an existing
 //! output folder), 1 when something that should work did not (a wrong digest, a failed write), 130 on Ctrl-C.
@@ -12,6 +12,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use cvp::analysis;
 use cvp::config::{self, Config};
+use cvp::experiment::latency;
 use cvp::experiment::scale;
 use cvp::experiment::sweep::{self, Plan};
 use cvp::machine::Machine;
@@ -49,6 +50,10 @@ enum Command {
     /// Sweep workloads x strategies x worker counts, measuring wall and CPU time, and judge claims C1..C6.
     #[command(long_about = RUN_HELP)]
     Run(RunArgs),
+    /// While a heavy batch computes, how late are light requests? Open-loop requests, percentiles per
+    /// structure, on all cores and on one; judges claim C7.
+    #[command(long_about = LATENCY_HELP)]
+    Latency(LatencyArgs),
     /// Turn criterion's output (and a `cvp run` JSON) into tables, fits, plots and verdicts in a folder.
     Report(ReportArgs),
     /// Compare two criterion baselines (by name) or two results folders, benchmark by benchmark.
@@ -153,6 +158,24 @@ threshold inside it gives 'cannot be shown here (too noisy)'):
      past the cores that is not parallelism (decidable when the jobs allow such a speedup).
   C6 cpu_bound async on 1 worker is <= 1.10x sequential.";
 
+const LATENCY_HELP: &str = "\
+While a heavy batch computes, how late are light requests? The batch is --jobs cpu_bound jobs, each
+calibrated from the measured hash rate to take about --job-ms. One client thread (the same for every
+structure) sends a request (one SHA-256) every --interval-ms on a fixed schedule, never waiting for an
+answer (open loop), stamped with its due time: latency = the instant a handler finished it - its due
+time, so a stalled server is charged for every request due during the stall (no coordinated omission).
+Structures, each at N = 1 and N = cores (--workers):
+  sequential     one thread: a heavy job, then the requests that are due, then the next job
+  async          tokio, N workers; heavy jobs and request handlers are tasks, hashing inline
+  async_yield    as async, but each heavy job yields to the runtime about every 100 us of hashing
+  async_offload  requests on a one-worker tokio runtime; hashing on a rayon pool of N
+  threads        N OS threads for the heavy jobs, one OS thread blocking on the requests
+--cores 1 pins the whole process (client included) to one CPU; both runs every core first, then pins
+(pinning is inherited by every later thread and is not undone). Each row also runs the batch alone
+(slowdown = with requests / alone). The idle floor: every structure with no heavy work, N = 1.
+C7 (one core): async_yield, async_offload and threads each keep p99 <= 1/4 of one job while async on
+1 worker has p99 >= one job; each p99 is tested with its 95% order-statistic interval.";
+
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
     Table,
@@ -195,6 +218,43 @@ struct RunArgs {
     output: Option<PathBuf>,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum CoresArg {
+    #[value(name = "1")]
+    One,
+    All,
+    Both,
+}
+
+#[derive(clap::Args)]
+struct LatencyArgs {
+    /// Structures, comma-separated: sequential, async, async_yield, async_offload, threads [default: all]
+    #[arg(long, value_delimiter = ',', value_parser = parse_id::<latency::Structure>)]
+    structures: Option<Vec<latency::Structure>>,
+    /// Worker counts, comma-separated, distinct, 1..=1024 [default: 1 and the usable cores]
+    #[arg(long, value_parser = |v: &str| config::parse_threads("--workers", v).map(Threads).map_err(|e| e.short()))]
+    workers: Option<Threads>,
+    /// Heavy jobs per batch, 1..=4096 [default: 24, or 2 per worker at the largest count]
+    #[arg(long, value_parser = |v: &str| config::parse_jobs("--jobs", v).map_err(|e| e.short()))]
+    jobs: Option<usize>,
+    /// Length of one heavy job in ms, 1..=1000; the rounds are calibrated from the measured hash rate.
+    #[arg(long, default_value_t = latency::DEFAULT_JOB_MS, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    job_ms: u64,
+    /// Milliseconds between two requests, 1..=1000.
+    #[arg(long, default_value_t = latency::DEFAULT_INTERVAL_MS, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    interval_ms: u64,
+    /// CPUs: 1 (the whole process pinned to one), all, or both (all first, then one).
+    #[arg(long, value_enum, default_value = "both")]
+    cores: CoresArg,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+    /// Write the output to this file (atomically, when complete) instead of standard output; checked
+    /// before anything is measured.
+    #[arg(long)]
+    output: Option<PathBuf>,
+}
+
 #[derive(clap::Args)]
 struct ReportArgs {
     /// criterion's output folder [default: $CRITERION_HOME, else $CARGO_TARGET_DIR/criterion, else target/criterion]
@@ -206,6 +266,9 @@ struct ReportArgs {
     /// A `cvp run --format json` file: adds CPU time, cores busy and in flight.
     #[arg(long)]
     run: Option<PathBuf>,
+    /// A `cvp latency --format json` file: adds the latency section (tables, plot, C7).
+    #[arg(long)]
+    latency: Option<PathBuf>,
     /// Output folder [default: results/<machine>/<YYYY-MM-DD>]
     #[arg(long)]
     out: Option<PathBuf>,
@@ -299,6 +362,7 @@ fn main() -> ExitCode {
         Command::Machine { json } => machine(json),
         Command::Config => show_config(),
         Command::Run(args) => run(args),
+        Command::Latency(args) => latency_cmd(args),
         Command::Report(args) => report_cmd(args),
         Command::Compare(args) => compare(args),
         Command::Scale(args) => scale(args),
@@ -427,6 +491,60 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     emit(&text, args.output.as_deref())
 }
 
+fn latency_cmd(args: LatencyArgs) -> Result<(), Failure> {
+    // Read before any pinning: the machine that measured, with all its cores.
+    let machine = Machine::detect();
+    if let Some(id) = repeated(args.structures.as_deref().unwrap_or_default()) {
+        return Err(Failure::Input(anyhow::anyhow!(
+            "invalid --structures: {id} is listed twice; accepted: distinct ids, comma-separated"
+        )));
+    }
+    if let Some(path) = &args.output {
+        report::check_writable(path).map_err(|e| Failure::Input(anyhow::anyhow!("--output: {e}")))?;
+    }
+    let mut plan = latency::Plan::default_for(machine.usable_cores());
+    if let Some(s) = args.structures {
+        plan.structures = s;
+    }
+    if let Some(w) = args.workers {
+        plan.workers = w.0;
+    }
+    plan.jobs = args.jobs.unwrap_or_else(|| latency::default_jobs(&plan.workers));
+    plan.job_ms = args.job_ms;
+    plan.interval_ms = args.interval_ms;
+    plan.cores = match args.cores {
+        CoresArg::One => latency::Cores::One,
+        CoresArg::All => latency::Cores::All,
+        CoresArg::Both => latency::Cores::Both,
+    };
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(plan.total_runs() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {msg}")
+                .expect("a valid progress template"),
+        );
+        bar
+    });
+    let file = latency::run(&plan, machine, std::env::args().collect(), |label| {
+        if let Some(bar) = &bar {
+            if bar.position() > 0 || !bar.message().is_empty() {
+                bar.inc(1);
+            }
+            bar.set_message(label.to_string());
+        }
+    })
+    .map_err(|e| Failure::Internal(anyhow::Error::new(e)))?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let text = match args.format {
+        Format::Table => latency::table(&file),
+        Format::Json => serde_json::to_string_pretty(&file).context("encoding latency JSON")? + "\n",
+        Format::Csv => latency::csv(&file),
+    };
+    emit(&text, args.output.as_deref())
+}
+
 /// Prints `text`, or writes it to `path` atomically.
 fn emit(text: &str, path: Option<&Path>) -> Result<(), Failure> {
     WRITING.store(true, Ordering::SeqCst);
@@ -447,6 +565,9 @@ fn report_cmd(args: ReportArgs) -> Result<(), Failure> {
     let mut sections = Vec::new();
     if let Some(path) = &args.scale {
         sections.push(scale::read_section(path)?);
+    }
+    if let Some(path) = &args.latency {
+        sections.push(latency::read_section(path)?);
     }
     let built = report::build(&report::Options {
         criterion_dir: &criterion_dir,

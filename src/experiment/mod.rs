@@ -3,8 +3,11 @@
 //! and its verdicts; the report only writes what the view hands it.
 //!
 //! - [`sweep`]: `cvp run`, time against workers for every workload and strategy (claims C1..C6).
+//! - [`latency`]: `cvp latency`, how late light requests are while a heavy batch computes, per structure,
+//!   on all cores and on one (claim C7, and the first evidence for C9: time slicing).
 //! - [`scale`]: `cvp scale`, 1 to 100,000 waits in flight per structure: time, memory, threads, context
 //!   switches, each in a child process of its own (claim C8).
 
+pub mod latency;
 pub mod scale;
 pub mod sweep;

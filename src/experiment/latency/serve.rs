@@ -1,0 +1,553 @@
+//! The measured core of `cvp latency`: the open-loop client, the latency recorder and the five structures
+//! that run a heavy batch while serving light requests. Nothing here analyses or prints.
+//!
+//! The client is one OS thread, the same for every structure. Request `i` is due at `start + i x interval`;
+//! the client sleeps to just before that instant, spins to it, sends the request stamped with its **due**
+//! time and never waits for an answer (open loop). A handler's latency is the instant it finished minus
+//! that due time, so a server that stalls is charged for every request that fell due during the stall
+//! (coordinated omission, as wrk2 and HdrHistogram describe it), and a client that ran late is charged too,
+//! never hidden. Requests reach the tokio structures through a channel, so no runtime timer is on the
+//! measured path.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, mpsc};
+use std::time::{Duration, Instant};
+
+use sha2::{Digest as _, Sha256};
+
+use super::Structure;
+use crate::workload::{Digest, Job, Workload, WorkloadKind, chain};
+
+/// The client sleeps until this long before a request is due, then spins: a sleep alone overshoots by
+/// tens of microseconds (and more under load), a spin alone would keep one CPU busy.
+const SPIN: Duration = Duration::from_micros(60);
+
+/// One light request, stamped with the instant it was due, not the instant it was sent.
+#[derive(Clone, Copy, Debug)]
+pub struct Request {
+    /// Its place in the schedule (also the seed it hashes).
+    pub id: u64,
+    /// When the schedule said it should be sent.
+    pub due: Instant,
+    /// When the client really sent it (later than `due` when the client itself ran late).
+    pub sent: Instant,
+}
+
+/// Where handlers record latencies, in nanoseconds: (finish - due, finish - sent). The first is the
+/// latency; the second leaves out the client's own lateness, to tell whose the tail is. Cheap to clone,
+/// one per handler thread or task.
+#[derive(Clone)]
+pub struct Recorder(mpsc::Sender<(u64, u64)>);
+
+impl Recorder {
+    /// A recorder and the receiving end that collects what every clone recorded.
+    pub fn new() -> (Recorder, mpsc::Receiver<(u64, u64)>) {
+        let (tx, rx) = mpsc::channel();
+        (Recorder(tx), rx)
+    }
+
+    /// Records that `req` is finished now.
+    pub fn done(&self, req: &Request) {
+        let now = Instant::now();
+        let ns = |since: Instant| {
+            u64::try_from(now.saturating_duration_since(since).as_nanos()).unwrap_or(u64::MAX)
+        };
+        // The receiver lives until the run is collected; a send can only fail after that, when nothing
+        // would read the value anyway.
+        let _ = self.0.send((ns(req.due), ns(req.sent)));
+    }
+}
+
+/// Handles one request: one SHA-256 of its id, then records its latency.
+pub fn handle(req: &Request, rec: &Recorder) {
+    std::hint::black_box(chain(req.id, 0));
+    rec.done(req);
+}
+
+/// What the client did.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ClientStats {
+    /// Requests sent.
+    pub sent: u64,
+    /// The latest the client itself sent a request after its due time.
+    pub max_late: Duration,
+    /// Requests the client sent more than one interval after their due time (it fell behind its schedule).
+    pub behind: u64,
+    /// CPUs the client thread could run on (its affinity mask), when the platform tells.
+    pub cpus: Option<usize>,
+}
+
+/// Lets the calling thread's sleeps end within about a microsecond of their deadline instead of the
+/// default 50 us timer slack (Linux; elsewhere nothing).
+fn tight_timer_slack() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_TIMERSLACK takes one integer argument and affects only the calling thread.
+    unsafe {
+        libc::prctl(libc::PR_SET_TIMERSLACK, 1 as libc::c_ulong, 0, 0, 0);
+    }
+}
+
+/// Runs the open-loop client on the calling thread: request `i` is due at `start + i x interval` and sent
+/// through `send` at that instant, until `stop` is set (checked before each request) and `until` (if any)
+/// has passed. `send` returning false (the server is gone) also ends it.
+pub fn client(
+    start: Instant,
+    interval: Duration,
+    stop: &AtomicBool,
+    until: Option<Instant>,
+    mut send: impl FnMut(Request) -> bool,
+) -> ClientStats {
+    tight_timer_slack();
+    let mut stats = ClientStats { cpus: crate::machine::cpus_allowed_now(), ..ClientStats::default() };
+    for id in 0u64.. {
+        let due = start + interval * u32::try_from(id).unwrap_or(u32::MAX);
+        if stop.load(Ordering::Acquire) && until.is_none_or(|u| due >= u) {
+            break;
+        }
+        loop {
+            let now = Instant::now();
+            if now >= due {
+                break;
+            }
+            let left = due - now;
+            if left > SPIN {
+                std::thread::sleep(left - SPIN);
+            } else {
+                std::hint::spin_loop();
+            }
+        }
+        let late = Instant::now().saturating_duration_since(due);
+        stats.max_late = stats.max_late.max(late);
+        if late > interval {
+            stats.behind += 1;
+        }
+        if !send(Request { id, due, sent: Instant::now() }) {
+            break;
+        }
+        stats.sent += 1;
+    }
+    stats
+}
+
+/// The heavy batch: `jobs` cpu_bound jobs of `rounds` rounds each (seeds `0..jobs`), and for
+/// `async_yield` how many rounds to hash between two yields.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Batch {
+    /// Heavy jobs.
+    pub jobs: usize,
+    /// SHA-256 rounds per heavy job.
+    pub rounds: u32,
+    /// `async_yield` yields after this many rounds (about 100 us of hashing).
+    pub yield_rounds: u32,
+}
+
+impl Batch {
+    fn workload(&self) -> Workload {
+        Workload::new(WorkloadKind::CpuBound, self.jobs, Duration::ZERO, self.rounds)
+    }
+}
+
+/// The light load: one request every `interval`, or none (the batch alone).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Load {
+    /// Time between two due times.
+    pub interval: Duration,
+    /// Keep sending at least this long, even when the batch is done sooner (the idle floor has no batch).
+    pub at_least: Duration,
+}
+
+/// What one run of a structure measured.
+#[derive(Clone, Debug)]
+pub struct Measured {
+    /// Latency of every served request (finish - due), ns.
+    pub latencies_ns: Vec<u64>,
+    /// The same requests from the instant the client really sent them (finish - sent), ns.
+    pub since_sent_ns: Vec<u64>,
+    /// The client's own account (all zero without a load).
+    pub client: ClientStats,
+    /// From the start of the schedule to the last heavy job's end.
+    pub batch: Duration,
+    /// XOR of the heavy jobs' digests.
+    pub digest: Digest,
+    /// Involuntary context switches of the whole process during the run (the OS preempted a runnable thread).
+    pub involuntary_switches: u64,
+    /// Voluntary context switches (a thread blocked or slept).
+    pub voluntary_switches: u64,
+    /// CPUs the run could use: the smaller of the client's and the server's affinity masks.
+    pub cpus: Option<usize>,
+}
+
+/// Why a run could not finish.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// A thread, pool or runtime could not be started.
+    #[error("starting {what}: {cause}")]
+    Start {
+        /// What was being started.
+        what: String,
+        /// The cause.
+        cause: std::io::Error,
+    },
+    /// A thread or task died.
+    #[error("{0} failed while running")]
+    Died(String),
+}
+
+fn start_err(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> ServeError {
+    let what = what.into();
+    move |cause| ServeError::Start { what, cause }
+}
+
+/// Voluntary and involuntary context switches of the whole process so far.
+pub fn context_switches() -> (u64, u64) {
+    // SAFETY: `usage` is a zeroed rusage owned by this frame; getrusage fills it in.
+    unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        if libc::getrusage(libc::RUSAGE_SELF, &mut usage) != 0 {
+            return (0, 0);
+        }
+        (usage.ru_nvcsw as u64, usage.ru_nivcsw as u64)
+    }
+}
+
+/// How requests reach a structure: a std channel for the thread structures, a tokio one for the async ones.
+enum Inbox {
+    Std(mpsc::Receiver<Request>),
+    Tokio(tokio::sync::mpsc::UnboundedReceiver<Request>),
+}
+
+/// Runs `structure` with `workers` on `batch`, with the light `load` (or without, for the batch alone).
+pub fn run(
+    structure: Structure,
+    workers: usize,
+    batch: Batch,
+    load: Option<Load>,
+) -> Result<Measured, ServeError> {
+    let (rec, latencies) = Recorder::new();
+    let stop = Arc::new(AtomicBool::new(false));
+    // Build the inbox and the client's sending end before anything starts.
+    let (inbox, send): (Inbox, Box<dyn FnMut(Request) -> bool + Send>) = if structure.is_async() {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        (Inbox::Tokio(rx), Box::new(move |r| tx.send(r).is_ok()))
+    } else {
+        let (tx, rx) = mpsc::channel();
+        (Inbox::Std(rx), Box::new(move |r| tx.send(r).is_ok()))
+    };
+    let server = Server::build(structure, workers)?;
+    let server_cpus = crate::machine::cpus_allowed_now();
+    let (vol0, invol0) = context_switches();
+    let start = Instant::now() + Duration::from_micros(200);
+    let client = match load {
+        Some(load) => {
+            let stop = Arc::clone(&stop);
+            let mut send = send;
+            let until = start + load.at_least;
+            Some(
+                std::thread::Builder::new()
+                    .name("cvp-latency-client".into())
+                    .spawn(move || client(start, load.interval, &stop, Some(until), &mut send))
+                    .map_err(start_err("the client thread"))?,
+            )
+        }
+        None => {
+            drop(send);
+            None
+        }
+    };
+    while Instant::now() < start {
+        std::hint::spin_loop();
+    }
+    let done = {
+        let stop = Arc::clone(&stop);
+        move || stop.store(true, Ordering::Release)
+    };
+    let served = server.serve(batch, inbox, &rec, start, done);
+    // A server that failed before its batch ended never said so: stop the client anyway, never hang.
+    stop.store(true, Ordering::Release);
+    let client = match client {
+        Some(h) => h.join().map_err(|_| ServeError::Died("the client thread".into()))?,
+        None => ClientStats::default(),
+    };
+    let (vol1, invol1) = context_switches();
+    let (batch_time, digest) = served?;
+    drop(rec);
+    let cpus = match (client.cpus, server_cpus) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    let (latencies_ns, since_sent_ns) = latencies.try_iter().unzip();
+    Ok(Measured {
+        latencies_ns,
+        since_sent_ns,
+        client,
+        batch: batch_time,
+        digest,
+        involuntary_switches: invol1.saturating_sub(invol0),
+        voluntary_switches: vol1.saturating_sub(vol0),
+        cpus,
+    })
+}
+
+/// A structure with its threads, pool or runtime built (outside the measured time).
+enum Server {
+    Sequential,
+    Threads(usize),
+    Async { rt: tokio::runtime::Runtime, yield_rounds: bool },
+    Offload { rt: tokio::runtime::Runtime, pool: Arc<rayon::ThreadPool> },
+}
+
+fn runtime(workers: usize, name: &str) -> Result<tokio::runtime::Runtime, ServeError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .thread_name(name)
+        .build()
+        .map_err(start_err(format!("a tokio runtime of {workers} worker(s)")))
+}
+
+impl Server {
+    fn build(structure: Structure, workers: usize) -> Result<Server, ServeError> {
+        Ok(match structure {
+            Structure::Sequential => Server::Sequential,
+            Structure::Threads => Server::Threads(workers),
+            Structure::Async => Server::Async { rt: runtime(workers, "cvp-lat-async")?, yield_rounds: false },
+            Structure::AsyncYield => {
+                Server::Async { rt: runtime(workers, "cvp-lat-yield")?, yield_rounds: true }
+            }
+            Structure::AsyncOffload => Server::Offload {
+                rt: runtime(1, "cvp-lat-offload-io")?,
+                pool: Arc::new(
+                    rayon::ThreadPoolBuilder::new()
+                        .num_threads(workers)
+                        .thread_name(|i| format!("cvp-lat-offload-cpu-{i}"))
+                        .build()
+                        .map_err(|e| ServeError::Start {
+                            what: format!("a rayon pool of {workers}"),
+                            cause: std::io::Error::other(e),
+                        })?,
+                ),
+            },
+        })
+    }
+
+    /// Runs the batch and serves every request the client sends until it stops; `done` is called when the
+    /// last heavy job ends (the client then stops). Returns the batch time and the batch digest.
+    fn serve(
+        self,
+        batch: Batch,
+        inbox: Inbox,
+        rec: &Recorder,
+        start: Instant,
+        done: impl FnOnce(),
+    ) -> Result<(Duration, Digest), ServeError> {
+        let work = batch.workload();
+        match (self, inbox) {
+            (Server::Sequential, Inbox::Std(rx)) => {
+                let mut digest = Digest::default();
+                for job in work.jobs() {
+                    digest ^= job.run_blocking();
+                    while let Ok(req) = rx.try_recv() {
+                        handle(&req, rec);
+                    }
+                }
+                let elapsed = start.elapsed();
+                done();
+                for req in rx {
+                    handle(&req, rec);
+                }
+                Ok((elapsed, digest))
+            }
+            (Server::Threads(n), Inbox::Std(rx)) => threads(n, &work, rx, rec, start, done),
+            (Server::Async { rt, yield_rounds }, Inbox::Tokio(rx)) => {
+                let every = if yield_rounds { Some(batch.yield_rounds.max(1)) } else { None };
+                let out = rt.block_on(async_serve(&work, rx, rec.clone(), start, done, every, None));
+                rt.shutdown_background();
+                out
+            }
+            (Server::Offload { rt, pool }, Inbox::Tokio(rx)) => {
+                let out = rt.block_on(async_serve(&work, rx, rec.clone(), start, done, None, Some(pool)));
+                rt.shutdown_background();
+                out
+            }
+            _ => unreachable!("the inbox is built for the structure"),
+        }
+    }
+}
+
+/// `threads`: N OS threads pull heavy jobs from a shared counter; one more thread blocks on the request
+/// channel. The OS decides who runs; on one core it preempts.
+fn threads(
+    n: usize,
+    work: &Workload,
+    rx: mpsc::Receiver<Request>,
+    rec: &Recorder,
+    start: Instant,
+    done: impl FnOnce(),
+) -> Result<(Duration, Digest), ServeError> {
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        let requests = std::thread::Builder::new()
+            .name("cvp-lat-requests".into())
+            .spawn_scoped(s, move || {
+                for req in rx {
+                    handle(&req, rec);
+                }
+            })
+            .map_err(start_err("the request thread"))?;
+        let mut heavy = Vec::with_capacity(n);
+        let mut refused = None;
+        for i in 0..n {
+            let next = &next;
+            let spawned =
+                std::thread::Builder::new().name(format!("cvp-lat-heavy-{i}")).spawn_scoped(s, move || {
+                    let mut d = Digest::default();
+                    loop {
+                        let j = next.fetch_add(1, Ordering::Relaxed);
+                        if j >= work.jobs {
+                            return d;
+                        }
+                        d ^= work.job(j).run_blocking();
+                    }
+                });
+            match spawned {
+                Ok(h) => heavy.push(h),
+                Err(e) => {
+                    // The started threads take the remaining jobs; the error is still reported.
+                    refused =
+                        Some(ServeError::Start { what: format!("heavy thread {} of {n}", i + 1), cause: e });
+                    break;
+                }
+            }
+        }
+        let mut digest = Digest::default();
+        let mut died = false;
+        for h in heavy {
+            match h.join() {
+                Ok(d) => digest ^= d,
+                Err(_) => died = true,
+            }
+        }
+        let elapsed = start.elapsed();
+        done();
+        let requests_ok = requests.join().is_ok();
+        if let Some(e) = refused {
+            return Err(e);
+        }
+        if died || !requests_ok {
+            return Err(ServeError::Died("a thread of `threads`".into()));
+        }
+        Ok((elapsed, digest))
+    })
+}
+
+/// Continues a SHA-256 chain from `h` for `rounds` rounds (the same steps as [`chain`]).
+#[inline(never)]
+fn continue_chain(mut h: [u8; 32], rounds: u32) -> [u8; 32] {
+    for _ in 0..rounds {
+        h = Sha256::digest(h).into();
+    }
+    h
+}
+
+/// One heavy job as a task: hashed inline (the loop is blocked for the whole job), or in slices of
+/// `yield_every` rounds with a `yield_now` between them.
+async fn heavy_task(job: Job, yield_every: Option<u32>) -> Digest {
+    let Some(every) = yield_every else {
+        return chain(job.seed, job.rounds);
+    };
+    let mut h: [u8; 32] = Sha256::digest(job.seed.to_le_bytes()).into();
+    let mut left = job.rounds;
+    while left > 0 {
+        let k = left.min(every);
+        h = continue_chain(h, k);
+        left -= k;
+        tokio::task::yield_now().await;
+    }
+    Digest(h)
+}
+
+/// `async`, `async_yield` and `async_offload`: a dispatcher task receives requests and spawns one handler
+/// task each; heavy jobs are tasks hashing inline (optionally yielding), or hashed on a rayon pool.
+async fn async_serve(
+    work: &Workload,
+    mut rx: tokio::sync::mpsc::UnboundedReceiver<Request>,
+    rec: Recorder,
+    start: Instant,
+    done: impl FnOnce(),
+    yield_every: Option<u32>,
+    pool: Option<Arc<rayon::ThreadPool>>,
+) -> Result<(Duration, Digest), ServeError> {
+    // Every piece is spawned: the thread in block_on must not poll any of it, or one worker would not be one.
+    let dispatcher = tokio::spawn(async move {
+        let mut handlers = tokio::task::JoinSet::new();
+        while let Some(req) = rx.recv().await {
+            let rec = rec.clone();
+            handlers.spawn(async move { handle(&req, &rec) });
+            while handlers.try_join_next().is_some() {}
+        }
+        let mut ok = true;
+        while let Some(r) = handlers.join_next().await {
+            ok &= r.is_ok();
+        }
+        ok
+    });
+    let tasks: Vec<_> = work
+        .jobs()
+        .map(|job| match &pool {
+            Some(pool) => {
+                let pool = Arc::clone(pool);
+                tokio::spawn(async move {
+                    let (tx, rx) = tokio::sync::oneshot::channel();
+                    pool.spawn(move || {
+                        let _ = tx.send(chain(job.seed, job.rounds));
+                    });
+                    rx.await.unwrap_or_default()
+                })
+            }
+            None => tokio::spawn(heavy_task(job, yield_every)),
+        })
+        .collect();
+    let mut digest = Digest::default();
+    let mut died = false;
+    for t in tasks {
+        match t.await {
+            Ok(d) => digest ^= d,
+            Err(_) => died = true,
+        }
+    }
+    let elapsed = start.elapsed();
+    done();
+    let served = dispatcher.await.unwrap_or(false);
+    if died || !served {
+        return Err(ServeError::Died("a task".into()));
+    }
+    Ok((elapsed, digest))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yielding_chain_computes_the_same_digest() {
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let job = Job { seed: 5, wait: Duration::ZERO, rounds: 1000 };
+        for every in [1, 7, 999, 1000, 5000] {
+            assert_eq!(rt.block_on(heavy_task(job, Some(every))), chain(5, 1000), "every {every}");
+        }
+    }
+
+    #[test]
+    fn the_client_sends_on_schedule_until_stopped() {
+        let stop = AtomicBool::new(true);
+        let start = Instant::now();
+        let mut dues = Vec::new();
+        let stats =
+            client(start, Duration::from_millis(1), &stop, Some(start + Duration::from_millis(20)), |r| {
+                dues.push(r.due);
+                true
+            });
+        assert_eq!(stats.sent, 20);
+        assert!(dues.windows(2).all(|w| w[1] - w[0] == Duration::from_millis(1)));
+        assert!(start.elapsed() >= Duration::from_millis(19));
+    }
+}

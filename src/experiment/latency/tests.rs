@@ -1,0 +1,251 @@
+//! Tests of `cvp latency`'s parts: percentile math, coordinated omission, every structure on a tiny
+//! batch, and C7 on synthetic rows (each outcome).
+
+use std::sync::atomic::AtomicBool;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use super::serve::{self, Batch, Load, Recorder, Request};
+use super::*;
+use crate::workload::{Workload, WorkloadKind};
+
+#[test]
+fn percentiles_of_known_inputs() {
+    // 1 .. 1000 microseconds, once each.
+    let ns: Vec<u64> = (1..=1000).map(|us| us * 1000).collect();
+    let h = histogram(&ns);
+    let close = |got: f64, want: f64| (got - want).abs() <= want * 0.002;
+    assert!(close(quantile_ms(&h, 0.5), 0.5), "{}", quantile_ms(&h, 0.5));
+    assert!(close(quantile_ms(&h, 0.9), 0.9));
+    assert!(close(quantile_ms(&h, 0.99), 0.99));
+    assert!(close(quantile_ms(&h, 0.999), 0.999));
+    assert!(close(h.max() as f64 / 1e6, 1.0));
+    assert_eq!(quantile_ms(&histogram(&[]), 0.99), 0.0);
+    // The order-statistic interval of the p99 of 1000 samples: ranks 990 -+ 1.96 sqrt(9.9).
+    let (lo, hi) = quantile_interval(0.99, 1000);
+    assert!((lo - 0.983).abs() < 1e-9 && (hi - 0.998).abs() < 1e-9, "{lo} {hi}");
+    assert_eq!(quantile_interval(0.99, 0), (0.0, 1.0));
+    // The curve: x = -log10(1 - q), so x = 2 is the p99; it ends at the max.
+    let c = curve(&h);
+    let at = |x: f64| c.iter().find(|p| (p.0 - x).abs() < 1e-9).map(|p| p.1);
+    assert!(close(at(2.0).unwrap(), 0.99), "{c:?}");
+    assert!(close(at(1.0).unwrap(), 0.9));
+    assert_eq!(c.last().unwrap().0, 3.0);
+    assert!(close(c.last().unwrap().1, 1.0));
+    assert!(c.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 <= w[1].1));
+}
+
+#[test]
+fn a_stall_is_charged_to_every_request_due_during_it() {
+    // Requests due every 1 ms; the handler blocks 100 ms on the first one, then keeps up. Latencies are
+    // counted from the due time, so the ~100 requests due during the stall all come out late, spread from
+    // ~100 ms down to ~1 ms: coordinated omission is not hidden. Lower bounds hold whatever the load (no
+    // request can finish before the stall ends); upper bounds only need the server to catch up eventually.
+    let (tx, rx) = mpsc::channel::<Request>();
+    let (rec, latencies) = Recorder::new();
+    let server = std::thread::spawn(move || {
+        let mut by_id = Vec::new();
+        for req in rx {
+            if req.id == 0 {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            serve::handle(&req, &rec);
+            by_id.push((req.id, req.due.elapsed().as_secs_f64() * 1e3));
+        }
+        by_id
+    });
+    let stop = AtomicBool::new(true);
+    let start = Instant::now();
+    let stats = serve::client(
+        start,
+        Duration::from_millis(1),
+        &stop,
+        Some(start + Duration::from_millis(200)),
+        |r| tx.send(r).is_ok(),
+    );
+    drop(tx);
+    let by_id = server.join().unwrap();
+    assert_eq!(stats.sent, 200);
+    let ns: Vec<u64> = latencies.try_iter().map(|(due, _)| due).collect();
+    assert_eq!(ns.len(), 200, "the recorder got every request");
+    // Every request due during the stall is charged from its due time: request i (due at i ms) is at
+    // least (100 - i) ms late: ~100 late requests spread from ~100 ms down to ~1 ms, not one.
+    for &(id, ms) in by_id.iter().filter(|(id, _)| *id < 100) {
+        assert!(ms >= 99.0 - id as f64, "request {id} due during the stall is only {ms:.2} ms late");
+    }
+    let h = histogram(&ns);
+    let late = ns.iter().filter(|&&v| v >= 1_000_000).count();
+    assert!(late >= 99, "late requests: {late}, want about 100");
+    assert!(h.max() as f64 / 1e6 >= 99.0, "the first request waited the whole stall");
+    assert!(quantile_ms(&h, 0.25) <= quantile_ms(&h, 0.75) / 4.0, "a spread, not one level");
+    // After the stall the server caught up: the last 50 requests are not charged the stall.
+    let mut tail: Vec<f64> = by_id.iter().filter(|(id, _)| *id >= 150).map(|(_, ms)| *ms).collect();
+    tail.sort_by(f64::total_cmp);
+    assert!(tail[tail.len() / 2] < 20.0, "after the stall: {tail:?}");
+    // So at most ~100 requests are late by more than a few ms (a loaded machine adds a few).
+    let very_late = ns.iter().filter(|&&v| v >= 5_000_000).count();
+    assert!((95..=150).contains(&very_late), "requests >= 5 ms late: {very_late}, want about 95");
+}
+
+#[test]
+fn every_structure_serves_every_request_and_computes_the_batch() {
+    let batch = Batch { jobs: 4, rounds: 3000, yield_rounds: 200 };
+    let want = Workload::new(WorkloadKind::CpuBound, 4, Duration::ZERO, 3000).expected_digest();
+    let load = Load { interval: Duration::from_millis(1), at_least: Duration::from_millis(15) };
+    for s in Structure::ALL {
+        for n in s.worker_counts(&[1, 2]) {
+            let m = serve::run(s, n, batch, Some(load)).unwrap();
+            assert_eq!(m.digest, want, "{s}/{n}");
+            assert!(m.client.sent >= 15, "{s}/{n}: {:?}", m.client);
+            assert_eq!(m.latencies_ns.len() as u64, m.client.sent, "{s}/{n}: every request served");
+            assert!(m.batch > Duration::ZERO);
+            let alone = serve::run(s, n, batch, None).unwrap();
+            assert_eq!(alone.digest, want);
+            assert!(alone.latencies_ns.is_empty() && alone.client.sent == 0);
+        }
+    }
+}
+
+#[test]
+fn calibration_sizes_a_job_near_its_target() {
+    let c = calibrate(5);
+    assert!(c.rounds > 0 && c.yield_rounds > 0 && c.yield_rounds < c.rounds);
+    // Only a wide bound: the machine is shared.
+    assert!(c.job > Duration::from_millis(2) && c.job < Duration::from_millis(100), "{c:?}");
+}
+
+fn row(structure: Structure, workers: usize, setting: Setting, p99: f64) -> Row {
+    Row {
+        structure,
+        workers,
+        setting,
+        cores: if setting == Setting::One { 1 } else { 2 },
+        sent: 500,
+        served: 500,
+        p50_ms: p99 / 2.0,
+        p90_ms: p99 * 0.9,
+        p99_ms: p99,
+        p99_after_send_ms: p99,
+        p99_range_ms: (p99 * 0.95, p99 * 1.05),
+        p999_ms: p99,
+        max_ms: p99,
+        curve: vec![(0.0, p99 / 4.0), (2.0, p99), (2.7, p99)],
+        batch_s: 0.5,
+        batch_alone_s: Some(0.45),
+        slowdown: Some(1.1),
+        involuntary_switches: 300,
+        voluntary_switches: 10,
+        client_late_ms: 0.05,
+        client_behind: 0,
+    }
+}
+
+fn file(rows: Vec<Row>) -> LatencyFile {
+    let mut f = LatencyFile {
+        command: vec!["cvp".into(), "latency".into()],
+        machine: Machine::detect(),
+        job_ms: 20,
+        rounds: 1000,
+        job_measured_ms: 20.0,
+        interval_ms: 1,
+        jobs: 24,
+        yield_rounds: 5,
+        plan: Plan::default_for(2),
+        rows,
+        floor: Structure::ALL.iter().map(|&s| row(s, 1, Setting::All, 0.1)).collect(),
+        verdicts: Vec::new(),
+        notes: Vec::new(),
+    };
+    f.verdicts = verdicts(&f);
+    f.notes = notes(&f);
+    f
+}
+
+fn one_core(blocked: f64, responsive: f64) -> Vec<Row> {
+    vec![
+        row(Structure::Sequential, 1, Setting::One, 20.0),
+        row(Structure::Async, 1, Setting::One, blocked),
+        row(Structure::AsyncYield, 1, Setting::One, responsive),
+        row(Structure::AsyncOffload, 1, Setting::One, responsive),
+        row(Structure::Threads, 2, Setting::One, responsive),
+    ]
+}
+
+#[test]
+fn c7_can_be_shown_not_shown_or_undecided() {
+    let shown = file(one_core(40.0, 0.5));
+    assert_eq!(shown.verdicts[0].verdict, Outcome::Shown, "{:?}", shown.verdicts);
+    // A responsive structure at p99 = one job: not shown.
+    let slow = file(one_core(40.0, 20.0));
+    assert_eq!(slow.verdicts[0].verdict, Outcome::NotShown, "{:?}", slow.verdicts);
+    // The blocked loop answered fast: the claim's contrast is missing, not shown.
+    let fast = file(one_core(1.0, 0.5));
+    assert_eq!(fast.verdicts[0].verdict, Outcome::NotShown);
+    // The bound (5 ms) inside a p99 interval [4.75, 5.25]: too noisy.
+    let noisy = file(one_core(40.0, 5.0));
+    assert_eq!(noisy.verdicts[0].verdict, Outcome::CannotBeShown);
+    assert!(noisy.verdicts[0].evidence.contains("too noisy"));
+    // No one-core rows: cannot be shown, and says how to get them.
+    let all: Vec<Row> =
+        one_core(40.0, 0.5).into_iter().map(|r| Row { setting: Setting::All, cores: 2, ..r }).collect();
+    let v = &file(all).verdicts[0];
+    assert_eq!(v.verdict, Outcome::CannotBeShown);
+    assert!(v.evidence.contains("--cores"), "{}", v.evidence);
+    // A one-core row that could use 2 CPUs is not a one-core row.
+    let mut leaky = one_core(40.0, 0.5);
+    leaky[2].cores = 2;
+    assert_eq!(file(leaky).verdicts[0].verdict, Outcome::CannotBeShown);
+    // Too few requests for a p99.
+    let mut few = one_core(40.0, 0.5);
+    few[3].served = 20;
+    assert_eq!(file(few).verdicts[0].verdict, Outcome::CannotBeShown);
+}
+
+#[test]
+fn time_slicing_is_said_for_one_core_threads_and_offload_only() {
+    let f = file(one_core(40.0, 0.5));
+    let c9: Vec<&String> = f.notes.iter().filter(|n| n.starts_with("C9")).collect();
+    assert_eq!(c9.len(), 2, "{c9:?}");
+    assert!(c9.iter().any(|n| n.contains("threads/2") && n.contains("300 times")), "{c9:?}");
+    let mut quiet = one_core(40.0, 0.5);
+    quiet[4].involuntary_switches = 0;
+    assert!(time_slicing(&file(quiet)).iter().any(|n| n.contains("no involuntary")));
+}
+
+#[test]
+fn floor_and_client_problems_are_said() {
+    let mut rows = one_core(40.0, 0.5);
+    rows[1].client_behind = 7;
+    let mut f = file(rows);
+    f.floor[4].p99_ms = 0.9;
+    let n = notes(&f);
+    assert!(n.iter().any(|n| n.contains("floor: threads") && n.contains("0.2 ms")), "{n:?}");
+    assert!(
+        n.iter().any(|n| n.contains("fell behind") && n.contains("7 of 500") && n.contains("1 of 10 runs")),
+        "{n:?}"
+    );
+}
+
+#[test]
+fn section_renders_tables_plots_and_the_verdict() {
+    let mut rows = one_core(40.0, 0.5);
+    rows.extend(one_core(30.0, 0.3).into_iter().map(|r| Row { setting: Setting::All, cores: 2, ..r }));
+    let f = file(rows);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("lat.json");
+    std::fs::write(&path, serde_json::to_string(&f).unwrap()).unwrap();
+    let s = read_section(&path).unwrap();
+    assert!(s.markdown.contains("| 1 (1) | async_yield | 1 |"), "{}", s.markdown);
+    assert!(s.markdown.contains("p99 after send"));
+    let names: Vec<&str> = s.files.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        ["latency_percentiles.svg", "latency_percentiles_all_cores.svg", "latency_percentiles_one_core.svg"]
+    );
+    let svg = String::from_utf8(s.files[0].1.clone()).unwrap();
+    assert!(svg.contains("99.9%") && svg.contains("async_offload/1") && svg.contains("one core"), "labels");
+    assert_eq!(s.verdicts[0].claim, "C7");
+    assert!(table(&f).contains("C7") && csv(&f).lines().count() == 1 + 10 + 5);
+    std::fs::write(&path, "{}").unwrap();
+    assert!(matches!(read_section(&path), Err(crate::report::ReportError::Unreadable { .. })));
+}
