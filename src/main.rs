@@ -345,6 +345,17 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // A `cvp scale` child measures its own threads: it installs no Ctrl-C handler (that is a thread), and
+    // dies with its parent instead.
+    if let Command::ScaleChild(args) = cli.command {
+        return match scale_child(args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(Failure::Input(e) | Failure::Internal(e)) => {
+                eprintln!("error: {e:#}");
+                ExitCode::from(2)
+            }
+        };
+    }
     // Ctrl-C: stop at once with a short message; nothing half-written is left, since files are written to a
     // temporary name and renamed only when complete.
     let _ = ctrlc::set_handler(|| {
@@ -366,7 +377,7 @@ fn main() -> ExitCode {
         Command::Report(args) => report_cmd(args),
         Command::Compare(args) => compare(args),
         Command::Scale(args) => scale(args),
-        Command::ScaleChild(args) => scale_child(args),
+        Command::ScaleChild(_) => unreachable!("handled before the Ctrl-C handler"),
     };
     if INTERRUPTED.load(Ordering::SeqCst) {
         eprintln!("cvp: interrupted after the output was complete");
@@ -635,18 +646,17 @@ fn scale(args: ScaleArgs) -> Result<(), Failure> {
         budget_s: args.budget_s,
         repeat,
     };
-    let exe = std::env::current_exe().context("finding the cvp executable to run its children")?;
     let limits = scale::Limits::detect();
-    let total = structures.len() * plan.jobs.len() * repeat;
+    let runs = scale::cells(&structures, &plan, &limits).iter().filter(|c| c.2.is_none()).count() * repeat;
     let bar = std::io::stderr().is_terminal().then(|| {
-        let bar = indicatif::ProgressBar::new(total as u64);
+        let bar = indicatif::ProgressBar::new(runs as u64);
         bar.set_style(
             indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {msg}")
                 .expect("a valid progress template"),
         );
         bar
     });
-    let rows = scale::run(&exe, &structures, &plan, &limits, |label| {
+    let rows = scale::run(&structures, &plan, &limits, |label| {
         if let Some(bar) = &bar {
             bar.inc(1);
             bar.set_message(label.to_string());
@@ -654,6 +664,15 @@ fn scale(args: ScaleArgs) -> Result<(), Failure> {
     });
     if let Some(bar) = bar {
         bar.finish_and_clear();
+    }
+    // No child could be started at all: that is not a measurement, it is a broken installation.
+    if !rows.iter().any(scale::Row::ok)
+        && let Some(r) = rows.iter().find(|r| r.status.starts_with("failed: cannot start"))
+    {
+        return Err(Failure::Internal(anyhow::anyhow!(
+            "cvp scale could not start its children: {}",
+            r.status
+        )));
     }
     let verdicts = vec![scale::c8(&rows)];
     let file =

@@ -1,5 +1,6 @@
-//! `async_offload`: one tokio worker overlaps all the waits; the hashing goes to a rayon pool of N threads
-//! through a oneshot channel, as tokio advises for CPU-bound work. N counts hashing threads only.
+//! `async_offload`: one event loop (tokio's current-thread runtime, on the thread that runs it) overlaps all
+//! the waits; the hashing goes to a rayon pool of N threads through a oneshot channel, as tokio advises for
+//! CPU-bound work. N counts hashing threads only.
 
 use std::io;
 use std::sync::Arc;
@@ -18,7 +19,7 @@ pub struct AsyncOffload {
 }
 
 impl AsyncOffload {
-    /// Builds a one-worker runtime and a rayon pool of `workers` hashing threads.
+    /// Builds a one-loop runtime and a rayon pool of `workers` hashing threads.
     pub fn new(workers: usize) -> io::Result<AsyncOffload> {
         Ok(AsyncOffload {
             runtime: tokio_runtime(1, "cvp-offload-io")?,

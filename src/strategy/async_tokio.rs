@@ -1,11 +1,9 @@
 //! `async`: tokio with N workers, one task per job, hashing inline on the workers.
 //!
 //! With one worker it is tokio's current-thread runtime: one event loop, run by the thread that calls
-//! [`Strategy::run`], the classic single-threaded server. With N >= 2 it is the multi-thread runtime with N
-//! workers; `block_on` runs the top-level future on the calling thread and every job is spawned onto the
-//! workers, so the waits and the hashing happen there, never on the caller. (A multi-thread runtime with
-//! one worker is not one event loop: the caller spawns from outside while the worker runs, two threads
-//! sharing an injection queue, measurably slower per task at 100,000 tasks than the loop itself.)
+//! [`Strategy::run`], the classic single-threaded server ([`super::tokio_runtime`] says why). With N >= 2 it
+//! is the multi-thread runtime with N workers; `block_on` runs the top-level future on the calling thread
+//! and every job is spawned onto the workers, so the waits and the hashing happen there, never on the caller.
 
 use std::io;
 
@@ -20,14 +18,9 @@ pub struct Async {
 }
 
 impl Async {
-    /// Builds the runtime: current-thread for one worker, else `workers` worker threads.
+    /// Builds the runtime ([`super::tokio_runtime`]): one event loop for one worker, else `workers` workers.
     pub fn new(workers: usize) -> io::Result<Async> {
-        let runtime = if workers <= 1 {
-            tokio::runtime::Builder::new_current_thread().enable_time().build()?
-        } else {
-            tokio_runtime(workers, "cvp-async")?
-        };
-        Ok(Async { runtime })
+        Ok(Async { runtime: tokio_runtime(workers, "cvp-async")? })
     }
 }
 

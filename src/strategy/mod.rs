@@ -216,8 +216,15 @@ fn join_all(
     Ok(digest)
 }
 
-/// A tokio multi-thread runtime with exactly `workers` workers and a timer.
-fn tokio_runtime(workers: usize, name: &'static str) -> io::Result<tokio::runtime::Runtime> {
+/// A tokio runtime with `workers` workers and a timer: with one worker the current-thread runtime, one event
+/// loop run by the thread that calls `block_on` (the classic single-threaded server); with more, the
+/// multi-thread runtime with exactly that many workers. A multi-thread runtime with one worker is not one
+/// event loop: the caller feeds it from outside through a shared injection queue, two threads for one
+/// loop's work (1.3 to 1.8 times the waits of a plain loop at 100,000 tasks in `cvp scale`).
+pub fn tokio_runtime(workers: usize, name: &'static str) -> io::Result<tokio::runtime::Runtime> {
+    if workers <= 1 {
+        return tokio::runtime::Builder::new_current_thread().enable_time().build();
+    }
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(workers)
         .thread_name(name)

@@ -296,11 +296,10 @@ enum Server {
     Offload { rt: tokio::runtime::Runtime, pool: Arc<rayon::ThreadPool> },
 }
 
-fn runtime(workers: usize, name: &str) -> Result<tokio::runtime::Runtime, ServeError> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(workers)
-        .thread_name(name)
-        .build()
+/// The suite's runtime for N workers ([`crate::strategy::tokio_runtime`]): one event loop at N = 1, so
+/// `async` on one worker means the same program here as in `cvp run` and `cvp scale`.
+fn runtime(workers: usize, name: &'static str) -> Result<tokio::runtime::Runtime, ServeError> {
+    crate::strategy::tokio_runtime(workers, name)
         .map_err(start_err(format!("a tokio runtime of {workers} worker(s)")))
 }
 
@@ -476,7 +475,8 @@ async fn async_serve(
     yield_every: Option<u32>,
     pool: Option<Arc<rayon::ThreadPool>>,
 ) -> Result<(Duration, Digest), ServeError> {
-    // Every piece is spawned: the thread in block_on must not poll any of it, or one worker would not be one.
+    // Every piece is spawned, so the runtime's scheduler decides who runs: on one worker (the current-thread
+    // runtime) the thread in block_on is that worker and runs every task; on N, the N workers do.
     let dispatcher = tokio::spawn(async move {
         let mut handlers = tokio::task::JoinSet::new();
         while let Some(req) = rx.recv().await {

@@ -1,0 +1,166 @@
+//! `cvp scale`'s logic on made-up rows and limits: skips, derived numbers, the noise floor, the goal, C8.
+
+use super::*;
+
+#[test]
+fn limits_refuse_above_half_of_any_and_name_every_one_exceeded() {
+    let limits = Limits {
+        rlimit_nproc: Some(10_000),
+        threads_max: Some(192_729),
+        cgroup_pids_max: Some(96_364),
+        max_map_count: Some(65_530),
+        mem_available_bytes: Some(24 << 30),
+    };
+    assert_eq!(limits.refuse(4_000), None);
+    assert!(limits.refuse(5_001).unwrap().contains("RLIMIT_NPROC"), "{:?}", limits.refuse(5_001));
+    let open = Limits { rlimit_nproc: None, ..limits.clone() };
+    assert_eq!(open.refuse(10_000), None);
+    let why = open.refuse(100_000).unwrap();
+    assert!(why.starts_with("100000 threads exceed half of"), "{why}");
+    assert!(why.contains("kernel.threads-max = 192729") && why.contains("vm.max_map_count = 65530"), "{why}");
+    assert!(why.contains("pids.max = 96364"), "{why}");
+    let maps = open.refuse(20_000).unwrap();
+    assert!(maps.contains("vm.max_map_count = 65530") && !maps.contains("threads-max"), "{maps}");
+    let small = Limits { mem_available_bytes: Some(1 << 30), ..Limits::default() };
+    assert!(small.refuse(10_000).unwrap().contains("available memory"));
+    assert_eq!(Limits::default().refuse(1_000_000), None);
+    assert!(small.refuse_tasks(1_000_000).unwrap().contains("1000000 tasks"));
+    assert_eq!(small.refuse_tasks(100_000), None);
+}
+
+#[test]
+fn pool_bound_rows_are_skipped_beyond_the_budget_and_task_rows_beyond_memory() {
+    let none = Limits::default();
+    let threads = Structure::Of(StrategyKind::Threads, 2);
+    assert_eq!(skip_reason(threads, 100, 10, 2.0, &none), None);
+    let why = skip_reason(threads, 1_000, 10, 2.0, &none).unwrap();
+    assert!(why.contains("would take ~5.0 s"), "{why}");
+    assert_eq!(skip_reason(Structure::Of(StrategyKind::Async, 1), 1_000_000, 10, 2.0, &none), None);
+    let small = Limits { mem_available_bytes: Some(256 << 20), ..Limits::default() };
+    assert!(skip_reason(Structure::Reference, 1_000_000, 10, 2.0, &small).unwrap().contains("tasks"));
+    let tpj = Structure::Of(StrategyKind::ThreadPerJob, 1);
+    let tight = Limits { threads_max: Some(1_000), ..Limits::default() };
+    assert!(skip_reason(tpj, 600, 10, 2.0, &tight).unwrap().contains("kernel.threads-max"));
+    assert_eq!(skip_reason(tpj, 400, 10, 2.0, &tight), None);
+}
+
+/// A measured row: `wall` +-2%, an excess over the baseline of `excess` bytes +-5% over 3 runs.
+fn fake(label: &str, jobs: usize, wall: f64, excess: u64) -> Row {
+    let (strategy, workers) = match label.split_once('/') {
+        Some((s, n)) => (s.to_string(), n.parse().unwrap()),
+        None => (label.to_string(), if label == "thread_per_job" { jobs } else { 1 }),
+    };
+    Row {
+        strategy,
+        workers,
+        jobs,
+        wait_ms: 10,
+        wall_s: Some(wall),
+        wall_min_s: Some(wall * 0.98),
+        wall_max_s: Some(wall * 1.02),
+        repeats: 3,
+        status: "ok".into(),
+        excess_bytes: vec![excess, excess * 95 / 100, excess * 105 / 100],
+        peak_threads: Some(3),
+        ..Row::default()
+    }
+}
+
+#[test]
+fn derived_numbers_use_the_same_structures_one_wait_and_noise_floor() {
+    let mut rows = vec![
+        fake("reference", 1, 0.0100, 64 << 10),
+        fake("reference", 1000, 0.0110, 465_000),
+        fake("reference", 10_000, 0.0200, 4_650_000),
+        fake("async/1", 1, 0.0100, 128 << 10),
+        fake("async/1", 1000, 0.0120, 465_000),
+        fake("async/1", 10_000, 0.0210, 4_650_000),
+    ];
+    derive(&mut rows);
+    let r = &rows[4];
+    assert!(
+        (r.waits.unwrap() - 1.2).abs() < 1e-9 && (r.in_flight.unwrap() - 1000.0 / 1.2).abs() < 1e-6,
+        "{r:?}"
+    );
+    assert!((r.overhead_us_per_wait.unwrap() - 2.0).abs() < 1e-9, "{r:?}");
+    assert!((r.vs_reference.unwrap() - 1.2 / 1.1).abs() < 1e-9, "{r:?}");
+    let (lo, hi) = r.vs_reference_range.unwrap();
+    assert!(lo < 1.2 / 1.1 && hi > 1.2 / 1.1, "{r:?}");
+    // 465 kB against a floor of 128 KiB x 1.05: under 5x, so no memory per wait; at 10,000 it is clear.
+    assert_eq!(r.bytes_per_wait, None, "{r:?}");
+    assert_eq!(rows[1].bytes_per_wait, Some(465.0), "the reference's own floor is 64 KiB x 1.05");
+    assert!((rows[5].bytes_per_wait.unwrap() - 465.0).abs() < 1e-9, "{:?}", rows[5]);
+    // J = 1 rows are the floor, never a memory per wait.
+    assert_eq!(rows[3].bytes_per_wait, None);
+    assert_eq!(rows[3].noise_floor_bytes, Some(137_625));
+}
+
+#[test]
+fn a_missing_one_wait_leaves_derived_numbers_empty_not_zero() {
+    let mut rows = vec![fake("async/1", 1, 0.01, 4096), fake("async/1", 100, 0.012, 1 << 20)];
+    rows[0].status = "failed: the child ended with signal 9".into();
+    derive(&mut rows);
+    assert_eq!((rows[1].waits, rows[1].in_flight, rows[1].bytes_per_wait), (None, None, None));
+}
+
+#[test]
+fn the_goal_is_met_missed_or_undecided_from_the_interval() {
+    let mut r = Row { vs_reference: Some(1.02), vs_reference_range: Some((0.98, 1.06)), ..Row::default() };
+    assert_eq!(goal(&r), Some("met"));
+    r.vs_reference_range = Some((1.12, 1.4));
+    r.vs_reference = Some(1.2);
+    assert_eq!(goal(&r), Some("missed"));
+    r.vs_reference_range = Some((1.0, 1.3));
+    assert!(goal(&r).unwrap().starts_with("undecided"));
+    r.vs_reference_range = None;
+    assert!(goal(&r).unwrap().starts_with("no interval"));
+}
+
+#[test]
+fn c8_can_be_shown_refuted_or_undecidable() {
+    let with = |tpj_wall: f64, tpj_excess: u64, skipped: bool| {
+        let mut rows = vec![
+            fake("thread_per_job", 1, 0.010, 64 << 10),
+            fake("thread_per_job", 10_000, tpj_wall, tpj_excess),
+            fake("async/1", 1, 0.010, 64 << 10),
+            fake("async/1", 10_000, 0.020, 4_000_000),
+        ];
+        if skipped {
+            rows[1].status = "skipped: 10000 threads exceed half of kernel.threads-max = 100".into();
+        }
+        derive(&mut rows);
+        c8(&rows)
+    };
+    assert_eq!(with(0.5, 100_000_000, false).verdict, Outcome::Shown);
+    // Threads as lean as tasks: not shown.
+    assert_eq!(with(0.5, 4_000_000, false).verdict, Outcome::NotShown);
+    // Threads clearly faster: not shown.
+    assert_eq!(with(0.010, 100_000_000, false).verdict, Outcome::NotShown);
+    // A memory ratio whose interval holds the threshold: undecided.
+    assert_eq!(with(0.5, 20_000_000, false).verdict, Outcome::CannotBeShown);
+    let skipped = with(0.5, 100_000_000, true);
+    assert_eq!(skipped.verdict, Outcome::CannotBeShown);
+    assert!(skipped.evidence.contains("kernel.threads-max"), "{}", skipped.evidence);
+    // async's memory lost in the noise floor: no ratio, no verdict (not an infinite ratio read as shown).
+    let mut rows = vec![
+        fake("thread_per_job", 1, 0.010, 64 << 10),
+        fake("thread_per_job", 1000, 0.1, 10_000_000),
+        fake("async/1", 1, 0.010, 256 << 10),
+        fake("async/1", 1000, 0.012, 0),
+    ];
+    derive(&mut rows);
+    let v = c8(&rows);
+    assert_eq!(v.verdict, Outcome::CannotBeShown);
+    assert!(v.evidence.contains("noise floor"), "{}", v.evidence);
+}
+
+#[test]
+fn default_structures_hold_both_async_counts_once() {
+    let two = default_structures(2, &DEFAULT_STRATEGIES);
+    let labels: Vec<String> = two.iter().map(|s| s.label()).collect();
+    assert_eq!(
+        labels,
+        ["reference", "thread_per_job", "async/1", "async/2", "async_offload/2", "threads/2", "rayon/2"]
+    );
+    assert_eq!(default_structures(1, &[StrategyKind::Async]).len(), 2);
+}
