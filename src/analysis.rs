@@ -745,8 +745,8 @@ fn c4(points: &[Point]) -> Judged {
     judge(
         &[at_most(cut, FLAT)],
         format!(
-            "io_bound async, time beyond one wait ({}): {} on 1 worker, {} at best ({} workers) = cut {}x \
-             (criterion: <= {FLAT}x)",
+            "io_bound async, time beyond one wait ({}): {} on 1 worker (one event loop: tokio's current-thread \
+             runtime), {} at best ({} workers: the multi-thread runtime) = cut {}x (criterion: <= {FLAT}x)",
             ms(floor.mid),
             own_one.show(ms),
             own_best.show(ms),

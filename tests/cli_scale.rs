@@ -18,13 +18,17 @@ fn cvp(args: &[&str], env: &[(&str, &str)]) -> Output {
     cmd.args(args).envs(env.iter().copied()).output().expect("cvp runs")
 }
 
-/// `cvp` under `ulimit -v` (address space in KiB): thread stacks then run out after a few dozen threads.
-fn cvp_limited(kib: u64, args: &[&str]) -> Output {
+/// `cvp` under `ulimit -v 6 GiB` with 1 GiB as the default thread stack (`RUST_MIN_STACK`): the fifth or so
+/// thread's stack cannot be mapped, so `pthread_create` refuses it, while everything else (small
+/// allocations, explicitly sized stacks) still fits. (Root is exempt from `ulimit -u`, so the address space
+/// is the limit a test can set.)
+fn cvp_limited(args: &[&str]) -> Output {
     let mut cmd = Command::new("sh");
-    cmd.arg("-c").arg(format!("ulimit -v {kib} && exec \"$0\" \"$@\"")).arg(env!("CARGO_BIN_EXE_cvp"));
+    cmd.arg("-c").arg("ulimit -v 6291456 && exec \"$0\" \"$@\"").arg(env!("CARGO_BIN_EXE_cvp"));
     for var in VARS {
         cmd.env_remove(var);
     }
+    cmd.env("RUST_MIN_STACK", (1u64 << 30).to_string());
     cmd.args(args).output().expect("sh runs")
 }
 
@@ -127,20 +131,17 @@ fn scale_json_has_a_row_per_structure_and_j_measured_in_its_own_process() {
 
 #[test]
 fn a_refused_thread_is_reported_at_its_index_after_every_started_thread_was_joined() {
-    let out = cvp_limited(
-        262_144,
-        &[
-            "scale-child",
-            "--strategy",
-            "thread_per_job",
-            "--workers",
-            "1",
-            "--jobs",
-            "3000",
-            "--wait-ms",
-            "300",
-        ],
-    );
+    let out = cvp_limited(&[
+        "scale-child",
+        "--strategy",
+        "thread_per_job",
+        "--workers",
+        "1",
+        "--jobs",
+        "3000",
+        "--wait-ms",
+        "300",
+    ]);
     let report = json(&out);
     let status = report["status"].as_str().unwrap();
     let k: usize = status
@@ -152,22 +153,19 @@ fn a_refused_thread_is_reported_at_its_index_after_every_started_thread_was_join
     // The threads that did start each slept 300 ms and were joined before the report.
     assert!(report["wall_s"].as_f64().unwrap() >= 0.3, "{report}");
     // The parent turns it into the row's status and goes on.
-    let out = cvp_limited(
-        262_144,
-        &[
-            "scale",
-            "--strategies",
-            "thread_per_job",
-            "--jobs",
-            "3000",
-            "--wait-ms",
-            "50",
-            "--repeat",
-            "1",
-            "--format",
-            "json",
-        ],
-    );
+    let out = cvp_limited(&[
+        "scale",
+        "--strategies",
+        "thread_per_job",
+        "--jobs",
+        "3000",
+        "--wait-ms",
+        "50",
+        "--repeat",
+        "1",
+        "--format",
+        "json",
+    ]);
     let v = json(&out);
     let row = v["rows"]
         .as_array()

@@ -112,14 +112,15 @@ pub struct Run {
     pub repeats: usize,
     /// jobs x measured one-job wait / wall time (Little's law); 0 for `cpu_bound`.
     pub in_flight: f64,
-    /// Voluntary context switches of the whole process in a round (median over the rounds): threads
-    /// blocking (a sleep, a lock, a join).
+    /// Voluntary context switches of the whole process in a round, the median over the rounds: threads
+    /// blocking (a sleep, a lock, a join). `None` in files written before it was measured.
     #[serde(default)]
-    pub voluntary_switches: u64,
-    /// Involuntary context switches in a round (median over the rounds): the kernel preempting a thread that
-    /// could have run on, the time slicing of more runnable threads than cores.
+    pub voluntary_switches: Option<u64>,
+    /// Involuntary context switches in a round, the median over the rounds (on its own, not necessarily
+    /// the same round as the voluntary median): the kernel preempting a thread that could have run on, the
+    /// time slicing of more runnable threads than cores. `None` in files written before it was measured.
     #[serde(default)]
-    pub involuntary_switches: u64,
+    pub involuntary_switches: Option<u64>,
     /// Workload digest, lowercase hex (checked against the expected digest before timing).
     pub digest: String,
 }
@@ -212,14 +213,14 @@ pub fn median(values: &[f64]) -> f64 {
     }
 }
 
-/// The smallest and largest value.
-/// The median of counts (the lower middle one for an even number; 0 for none).
-fn median_u64(values: impl Iterator<Item = u64>) -> u64 {
+/// The median of counts (the lower middle one for an even number; `None` for none).
+fn median_u64(values: impl Iterator<Item = u64>) -> Option<u64> {
     let mut v: Vec<u64> = values.collect();
     v.sort_unstable();
-    v.get(v.len().saturating_sub(1) / 2).copied().unwrap_or(0)
+    v.get(v.len().saturating_sub(1) / 2).copied()
 }
 
+/// The smallest and largest value.
 fn min_max(values: &[f64]) -> (f64, f64) {
     (values.iter().copied().fold(f64::INFINITY, f64::min), values.iter().copied().fold(0.0, f64::max))
 }

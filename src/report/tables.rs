@@ -106,7 +106,11 @@ pub fn run_table(file: &RunFile) -> String {
                 format!("{:.2}x", r.speedup),
                 format!("{:.2}", r.cores_busy),
                 if r.wait_ms == 0 { "-".into() } else { format!("{:.1}", r.in_flight) },
-                format!("{} / {}", r.voluntary_switches, r.involuntary_switches),
+                format!(
+                    "{} / {}",
+                    opt(r.voluntary_switches.map(|v| v as f64), |v| format!("{v:.0}")),
+                    opt(r.involuntary_switches.map(|v| v as f64), |v| format!("{v:.0}"))
+                ),
             ]
         })
         .collect();
@@ -127,8 +131,8 @@ pub fn run_table(file: &RunFile) -> String {
     );
     out += "\nwall: median of the rounds, min – max beside it; speedup: over sequential; cores busy: CPU time / wall \
             (parallelism); in flight: jobs x one measured wait / wall (concurrency)\n\
-            switches: context switches of the process in the median round; voluntary = a thread blocked (sleep, \
-            join), involuntary = the OS preempted a runnable thread (time slicing)\n\n";
+            switches: context switches of the process per round, each the median over the rounds; voluntary = a \
+            thread blocked (sleep, join), involuntary = the OS preempted a runnable thread (time slicing)\n\n";
     out += &verdict_lines(&file.verdicts, file.machine.usable_cores());
     out
 }
@@ -156,8 +160,8 @@ pub fn run_csv(runs: &[Run]) -> String {
             r.digest,
             r.wall_min_s,
             r.wall_max_s,
-            r.voluntary_switches,
-            r.involuntary_switches
+            r.voluntary_switches.map_or(String::new(), |v| v.to_string()),
+            r.involuntary_switches.map_or(String::new(), |v| v.to_string())
         );
     }
     out

@@ -86,15 +86,17 @@ pub fn child(structure: Structure, jobs: usize, wait_ms: u64) -> ChildReport {
         return failed("failed: cannot read /proc/self/status".into());
     };
     let peak_reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
-    let sampler0 = sampler.cost();
+    // The sampler's window lies inside the process's (its readings are taken after the process's at the
+    // start and before them at the end), so what is taken out is never more than the sampler cost.
     let switches0 = measure::process_switches();
     let cpu0 = measure::process_cpu_time();
+    let sampler0 = sampler.cost();
     let t0 = Instant::now();
     let got = runner(&workload);
     let wall = t0.elapsed();
+    let sampler1 = sampler.cost();
     let cpu = measure::process_cpu_time().saturating_sub(cpu0);
     let switches = measure::process_switches().since(switches0);
-    let sampler1 = sampler.cost();
     let peaks = sampler.stop();
     let end = Status::read().unwrap_or_default();
     let status = match got {
@@ -309,8 +311,11 @@ pub fn run_child(structure: Structure, jobs: usize, wait_ms: u64, timeout: Durat
         Ok(c) => c,
         Err(e) => return failed(format!("failed: cannot start {}: {e}", exe.display())),
     };
+    // Small helper threads with an explicit stack: they must start even where the default stack size
+    // (RUST_MIN_STACK) or the address space is tight.
+    let helper = |name: &str| std::thread::Builder::new().name(name.into()).stack_size(64 * 1024);
     let drain = |pipe: Option<Box<dyn Read + Send>>| {
-        std::thread::spawn(move || {
+        helper("cvp-scale-pipe").spawn(move || {
             let mut text = String::new();
             if let Some(mut p) = pipe {
                 let _ = p.read_to_string(&mut text);
@@ -318,19 +323,37 @@ pub fn run_child(structure: Structure, jobs: usize, wait_ms: u64, timeout: Durat
             text
         })
     };
-    let out = drain(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-    let err = drain(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
     let pid = child.id();
+    let kill = || {
+        // SAFETY: `pid` is our child, not yet reaped (nobody has waited for it yet).
+        unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+    };
+    let (out, err) = match (
+        drain(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>)),
+        drain(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>)),
+    ) {
+        (Ok(out), Ok(err)) => (out, err),
+        (Err(e), _) | (_, Err(e)) => {
+            kill();
+            let _ = child.wait();
+            return failed(format!("failed: cannot start a thread to read the child's output: {e}"));
+        }
+    };
     let (tx, rx) = std::sync::mpsc::channel();
-    let waiter = std::thread::spawn(move || {
+    let waiter = match helper("cvp-scale-wait").spawn(move || {
         let _ = tx.send(child.wait());
-    });
+    }) {
+        Ok(w) => w,
+        Err(e) => {
+            kill();
+            return failed(format!("failed: cannot start a thread to wait for the child: {e}"));
+        }
+    };
     let exit = match rx.recv_timeout(timeout) {
         Ok(Ok(status)) => Ok(status),
         Ok(Err(e)) => Err(format!("failed: waiting for the child: {e}")),
         Err(_) => {
-            // SAFETY: `pid` is our child, not yet reaped (the waiter has not returned).
-            unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+            kill();
             Err(format!("failed: no result after {:.0} s (killed)", timeout.as_secs_f64()))
         }
     };
