@@ -76,12 +76,14 @@ context switches are its own; thread rows above half of a limit of this machine 
 kernel.threads-max, the cgroup's pids.max, vm.max_map_count, available memory) are skipped, never tried.
 
 Per row: wall, wall / one wait (the J = 1 row of the same structure), overhead per wait, in flight
-(Little's law), CPU time and cores busy, peak RSS above the child's idle baseline per wait, page tables
-(VmPTE), peak OS threads, voluntary / involuntary context switches, and a status.
+(Little's law), CPU time and cores busy, peak RSS above the child's idle baseline per wait (only where it
+is at least 5x the structure's J = 1 excess, the noise floor of the kernel's approximate counters), page
+tables (VmPTE), peak OS threads, voluntary / involuntary context switches, and a status. Then whether
+async on 1 worker stays within 1.10x of the reference at each J (met / missed / undecided).
 
-C8 'threads for waiting add overhead, not speed': shown when, at the largest J >= 1000 at which both ran,
-thread_per_job needs >= 5x the memory per wait of async on 1 worker and is not faster (its wall at most
-1.10x shorter), each tested over the runs' min - max.";
+C8 'threads for waiting add overhead, not speed': shown when, at the largest J >= 1000 at which both were
+measured above the noise floor, thread_per_job needs >= 5x the memory per wait of async on 1 worker and
+is not faster (its wall at most 1.10x shorter), each tested over the runs' min - max.";
 
 #[derive(clap::Args)]
 struct ScaleArgs {
