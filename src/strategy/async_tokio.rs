@@ -7,30 +7,34 @@ use std::io;
 
 use tokio::runtime::Runtime;
 
-use super::{RunError, Strategy, StrategyKind, tokio_runtime, xor_tasks};
-use crate::workload::{Digest, Workload, chain, wait_async};
+use super::{NoProbe, Phase, Probe, RunError, Strategy, StrategyKind, hash, tokio_runtime, xor_tasks};
+use crate::workload::{Digest, Workload, wait_async};
 
-/// One task per job on a runtime of N workers.
-pub struct Async {
+/// One task per job on a runtime of N workers, telling the probe `P`.
+pub struct Async<P = NoProbe> {
     runtime: Runtime,
+    probe: P,
 }
 
-impl Async {
+impl<P: Probe> Async<P> {
     /// Builds the runtime with `workers` worker threads.
-    pub fn new(workers: usize) -> io::Result<Async> {
-        Ok(Async { runtime: tokio_runtime(workers, "cvp-async")? })
+    pub fn new(workers: usize, probe: P) -> io::Result<Async<P>> {
+        Ok(Async { runtime: tokio_runtime(workers, "cvp-async")?, probe })
     }
 }
 
-impl Strategy for Async {
+impl<P: Probe> Strategy for Async<P> {
     fn run(&self, workload: &Workload) -> Result<Digest, RunError> {
         self.runtime.block_on(async {
             let tasks: Vec<_> = workload
                 .jobs()
                 .map(|job| {
+                    let probe = self.probe.clone();
                     tokio::spawn(async move {
+                        let start = probe.mark();
                         wait_async(job.wait).await;
-                        chain(job.seed, job.rounds)
+                        probe.record(job.seed, Phase::Wait, start);
+                        hash(&probe, job)
                     })
                 })
                 .collect();
