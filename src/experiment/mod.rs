@@ -3,5 +3,8 @@
 //! and its verdicts; the report only writes what the view hands it.
 //!
 //! - [`sweep`]: `cvp run`, time against workers for every workload and strategy (claims C1..C6).
+//! - [`trace`]: `cvp trace`, which OS thread ran which job's wait and hash, when: a timeline SVG and a
+//!   Chrome trace (claim C9).
 
 pub mod sweep;
+pub mod trace;
