@@ -640,9 +640,9 @@ pub fn read(path: &Path) -> Result<(TraceFile, std::path::PathBuf), ReportError>
 
 const WIDTH: u32 = 1100;
 const LEFT: i32 = 200;
-const RIGHT: i32 = 30;
-const HEADER: i32 = 92;
-const PANEL_TITLE: i32 = 26;
+const RIGHT: i32 = 44;
+const HEADER: i32 = 100;
+const PANEL_TITLE: i32 = 28;
 const AXIS: i32 = 30;
 const HASH_H: i32 = 16;
 const WAIT_H: i32 = 4;
@@ -742,39 +742,39 @@ pub fn svg(file: &TraceFile) -> Result<String, ReportError> {
         } else {
             format!("a {} ms wait", w.wait.as_millis())
         };
-        let title = format!(
-            "cvp trace: {}, {} jobs, each {wait} then {} hash rounds ({} alone)",
-            file.plan.workload,
-            file.plan.jobs,
-            w.rounds,
-            ms(file.solo_hash_s)
-        );
-        text(&title, (16, 20), 18, black, left).map_err(|x| e(&x))?;
+        let hash = if w.rounds == 0 {
+            "one SHA-256".to_string()
+        } else {
+            format!("{} hash rounds ({} alone)", w.rounds, ms(file.solo_hash_s))
+        };
+        let each = if w.wait.is_zero() { format!("{hash}, no wait") } else { format!("{wait} then {hash}") };
+        let title = format!("cvp trace: {}, {} jobs, each {each}", file.plan.workload, file.plan.jobs);
+        text(&title, (16, 22), 24, black, left).map_err(|x| e(&x))?;
         let cpus = match (file.pinned_cpu, file.cpus) {
             (Some(c), _) => format!("pinned to one CPU (cpu {c})"),
             (None, Some(n)) => format!("{n} CPUs usable"),
             (None, None) => "CPUs usable unknown".into(),
         };
-        text(&format!("{} · {cpus}", file.machine.summary()), (16, 42), 12, grey, left).map_err(|x| e(&x))?;
+        text(&format!("{} · {cpus}", file.machine.summary()), (16, 48), 15, grey, left).map_err(|x| e(&x))?;
         // Legend: the two kinds of bar, then the job colours.
-        let ly = 68;
+        let ly = 74;
         let c0 = job_color(0);
         root.draw(&Rectangle::new([(16, ly - 2), (46, ly + 2)], c0.filled())).map_err(|x| e(&x))?;
-        text("wait (thin)", (52, ly), 12, black, left).map_err(|x| e(&x))?;
-        root.draw(&Rectangle::new([(136, ly - 8), (166, ly + 8)], c0.filled())).map_err(|x| e(&x))?;
-        text("hash (solid; job number on it)", (172, ly), 12, black, left).map_err(|x| e(&x))?;
+        text("wait (thin)", (52, ly), 15, black, left).map_err(|x| e(&x))?;
+        root.draw(&Rectangle::new([(150, ly - 8), (180, ly + 8)], c0.filled())).map_err(|x| e(&x))?;
+        text("hash (solid; job number on it)", (186, ly), 15, black, left).map_err(|x| e(&x))?;
         let shown = (file.plan.jobs as u64).min(JOB_COLORS.len() as u64);
-        let mut x = 400;
-        text("colour = job:", (x, ly), 12, black, left).map_err(|x| e(&x))?;
-        x += 80;
+        let mut x = 440;
+        text("colour = job:", (x, ly), 15, black, left).map_err(|x| e(&x))?;
+        x += 100;
         for j in 0..shown {
-            root.draw(&Rectangle::new([(x, ly - 6), (x + 12, ly + 6)], job_color(j).filled()))
+            root.draw(&Rectangle::new([(x, ly - 7), (x + 14, ly + 7)], job_color(j).filled()))
                 .map_err(|x| e(&x))?;
-            text(&j.to_string(), (x + 16, ly), 12, black, left).map_err(|x| e(&x))?;
-            x += 40;
+            text(&j.to_string(), (x + 16, ly), 15, black, left).map_err(|x| e(&x))?;
+            x += 44;
         }
         if file.plan.jobs > JOB_COLORS.len() {
-            text(&format!("(colours repeat every {})", JOB_COLORS.len()), (x, ly), 12, grey, left)
+            text(&format!("(colours repeat every {})", JOB_COLORS.len()), (x, ly), 15, grey, left)
                 .map_err(|x| e(&x))?;
         }
         let mut top = HEADER;
@@ -791,7 +791,7 @@ pub fn svg(file: &TraceFile) -> Result<String, ReportError> {
                 lanes.len(),
                 if lanes.len() == 1 { "" } else { "s" }
             );
-            text(&title, (16, top + 14), 14, black, left).map_err(|x| e(&x))?;
+            text(&title, (16, top + 12), 18, black, left).map_err(|x| e(&x))?;
             let body = top + PANEL_TITLE;
             let body_h = lanes.iter().map(|l| l.height).sum::<i32>().max(20);
             let bottom = body + body_h;
@@ -802,7 +802,7 @@ pub fn svg(file: &TraceFile) -> Result<String, ReportError> {
                 let x = x_of(t);
                 root.draw(&PathElement::new(vec![(x, body), (x, bottom)], line)).map_err(|x| e(&x))?;
                 root.draw(&PathElement::new(vec![(x, bottom), (x, bottom + 4)], grey)).map_err(|x| e(&x))?;
-                text(&format!("{t:.0}"), (x, bottom + 14), 11, grey, Pos::new(HPos::Center, VPos::Center))
+                text(&format!("{t:.0}"), (x, bottom + 14), 14, grey, Pos::new(HPos::Center, VPos::Center))
                     .map_err(|x| e(&x))?;
                 t += step;
             }
@@ -811,13 +811,7 @@ pub fn svg(file: &TraceFile) -> Result<String, ReportError> {
             let wx = x_of(pass.wall_s * 1e3);
             root.draw(&PathElement::new(vec![(wx, body - 4), (wx, bottom)], black.stroke_width(2)))
                 .map_err(|x| e(&x))?;
-            let (end_x, end_pos) = if wx > WIDTH as i32 - RIGHT - 30 {
-                (wx - 3, Pos::new(HPos::Right, VPos::Center))
-            } else {
-                (wx + 3, left)
-            };
-            text("end", (end_x, body - 6), 10, black, end_pos).map_err(|x| e(&x))?;
-            text("ms", (WIDTH as i32 - RIGHT + 4, bottom + 14), 11, grey, left).map_err(|x| e(&x))?;
+            text("ms", (WIDTH as i32 - RIGHT + 4, bottom + 14), 14, grey, left).map_err(|x| e(&x))?;
             for (n, lane) in lanes.iter().enumerate() {
                 let y0 = body + lane.top;
                 if n > 0 {
@@ -828,7 +822,7 @@ pub fn svg(file: &TraceFile) -> Result<String, ReportError> {
                 text(
                     &lane.label,
                     (LEFT - 8, hash_top + HASH_H / 2),
-                    12,
+                    15,
                     black,
                     Pos::new(HPos::Right, VPos::Center),
                 )
@@ -848,11 +842,11 @@ pub fn svg(file: &TraceFile) -> Result<String, ReportError> {
                             root.draw(&Rectangle::new([(x0, hash_top), (x1, hash_top + HASH_H)], c.filled()))
                                 .map_err(|x| e(&x))?;
                             let label = i.job.to_string();
-                            if x1 - x0 >= 7 * label.len() as i32 + 4 {
+                            if x1 - x0 >= 8 * label.len() as i32 + 4 {
                                 text(
                                     &label,
                                     ((x0 + x1) / 2, hash_top + HASH_H / 2),
-                                    11,
+                                    14,
                                     WHITE,
                                     Pos::new(HPos::Center, VPos::Center),
                                 )
@@ -865,9 +859,9 @@ pub fn svg(file: &TraceFile) -> Result<String, ReportError> {
             top += PANEL_TITLE + body_h + AXIS;
         }
         text(
-            "time since the pass started (ms), one shared axis; a black line marks each pass's end",
+            "time since the pass started (ms), one axis for all panels; the black line marks the end of the pass",
             (LEFT, top + 8),
-            12,
+            15,
             grey,
             left,
         )
