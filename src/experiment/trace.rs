@@ -11,9 +11,10 @@
 //! out: the time a strategy spends outside its jobs (spawning, scheduling, joining) is not drawn, only seen
 //! as gaps; an async wait is drawn on the thread that started it, although no thread is busy during it.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use plotters::prelude::*;
@@ -150,12 +151,23 @@ pub enum TraceError {
 // ---------------------------------------------------------------------------------------------------------
 // Recording
 
-/// The calling thread's id and name, looked up once per thread.
-fn this_thread() -> (u64, Arc<str>) {
+/// The OS thread names seen by any [`Tracer`], by thread id: a thread's name is registered once, the first
+/// time it marks a phase, so a mark is two plain numbers.
+static NAMES: Mutex<BTreeMap<u64, String>> = Mutex::new(BTreeMap::new());
+
+/// The calling thread's id, its name registered in [`NAMES`] on first use.
+fn this_thread() -> u64 {
     thread_local! {
-        static TAG: (u64, Arc<str>) = (os_tid(), Arc::from(std::thread::current().name().unwrap_or("<unnamed>")));
+        static TID: u64 = {
+            let tid = os_tid();
+            let name = std::thread::current().name().unwrap_or("<unnamed>").to_string();
+            if let Ok(mut names) = NAMES.lock() {
+                names.insert(tid, name);
+            }
+            tid
+        };
     }
-    TAG.with(|(tid, name)| (*tid, Arc::clone(name)))
+    TID.with(|t| *t)
 }
 
 #[cfg(target_os = "linux")]
@@ -171,10 +183,10 @@ fn os_tid() -> u64 {
 }
 
 /// Where a phase started: when, and on which thread.
+#[derive(Clone, Copy)]
 pub struct Mark {
     at: Instant,
     tid: u64,
-    thread: Arc<str>,
 }
 
 struct Raw {
@@ -185,17 +197,18 @@ struct Raw {
 }
 
 /// The recording [`Probe`]: every phase of every job, with its start thread and its two instants, into one
-/// shared log. Clones share the log.
-#[derive(Clone, Default)]
+/// log. It is `Copy` (a probe must be, see [`Probe`]), so the log is a leaked `&'static`: one small mutex
+/// and vector per tracer, which `cvp trace` makes once per strategy.
+#[derive(Clone, Copy)]
 pub struct Tracer {
-    log: Arc<Mutex<Vec<Raw>>>,
+    log: &'static Mutex<Vec<Raw>>,
 }
 
 impl Probe for Tracer {
     type Mark = Mark;
     fn mark(&self) -> Mark {
-        let (tid, thread) = this_thread();
-        Mark { at: Instant::now(), tid, thread }
+        let tid = this_thread();
+        Mark { at: Instant::now(), tid }
     }
     fn record(&self, job: u64, phase: Phase, start: Mark) {
         let end = Instant::now();
@@ -206,17 +219,29 @@ impl Probe for Tracer {
     }
 }
 
+impl Default for Tracer {
+    fn default() -> Tracer {
+        Tracer::new()
+    }
+}
+
 impl Tracer {
+    /// A tracer with an empty log of its own.
+    pub fn new() -> Tracer {
+        Tracer { log: Box::leak(Box::new(Mutex::new(Vec::new()))) }
+    }
+
     /// Takes what was recorded, as intervals relative to `origin`, in start order.
     pub fn take(&self, origin: Instant) -> Vec<Interval> {
         let raw = self.log.lock().map(|mut l| std::mem::take(&mut *l)).unwrap_or_default();
+        let names = NAMES.lock().map(|n| n.clone()).unwrap_or_default();
         let ns = |t: Instant| t.saturating_duration_since(origin).as_nanos() as u64;
         let mut out: Vec<Interval> = raw
             .into_iter()
             .map(|r| Interval {
                 job: r.job,
                 phase: r.phase,
-                thread: r.start.thread.to_string(),
+                thread: names.get(&r.start.tid).cloned().unwrap_or_else(|| "<unnamed>".into()),
                 tid: r.start.tid,
                 start_ns: ns(r.start.at),
                 end_ns: ns(r.end),
@@ -275,10 +300,9 @@ pub fn run(
     for &strategy in &plan.strategies {
         progress(strategy.as_str());
         let workers = strategy.worker_counts(&[plan.workers], plan.jobs)[0];
-        let tracer = Tracer::default();
-        let built = strategy
-            .build_probed(workers, tracer.clone())
-            .map_err(|cause| TraceError::Build { strategy, cause })?;
+        let tracer = Tracer::new();
+        let built =
+            strategy.build_probed(workers, tracer).map_err(|cause| TraceError::Build { strategy, cause })?;
         let check = |got: crate::Digest| {
             if got == expected {
                 Ok(())

@@ -38,7 +38,7 @@ impl<P: Probe> Strategy for AsyncOffload<P> {
                 .jobs()
                 .map(|job| {
                     let pool = Arc::clone(&self.pool);
-                    let probe = self.probe.clone();
+                    let probe = self.probe;
                     tokio::spawn(async move {
                         let start = probe.mark();
                         wait_async(job.wait).await;

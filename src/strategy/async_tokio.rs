@@ -29,7 +29,7 @@ impl<P: Probe> Strategy for Async<P> {
             let tasks: Vec<_> = workload
                 .jobs()
                 .map(|job| {
-                    let probe = self.probe.clone();
+                    let probe = self.probe;
                     tokio::spawn(async move {
                         let start = probe.mark();
                         wait_async(job.wait).await;

@@ -51,10 +51,12 @@ impl Phase {
 
 /// Told by a strategy when each phase of each job starts ([`Probe::mark`], on the thread that starts it)
 /// and ends ([`Probe::record`], with the job number and the mark). Chosen at compile time: a strategy built
-/// with [`NoProbe`] runs exactly the code it would run without any probe.
-pub trait Probe: Clone + Send + Sync + 'static {
+/// with [`NoProbe`] runs the code it would run without any probe. Both the probe and its mark are `Copy`:
+/// a type that may need dropping would give every async job's state machine a drop flag, even for
+/// [`NoProbe`] (drop flags are decided before the probe type is known).
+pub trait Probe: Copy + Send + Sync + 'static {
     /// What [`Probe::mark`] remembers of the start (nothing, for [`NoProbe`]).
-    type Mark: Send + 'static;
+    type Mark: Copy + Send + 'static;
     /// Called on the thread that starts a phase, right before it starts.
     fn mark(&self) -> Self::Mark;
     /// Called right after the phase ends: job `job` ran `phase` from `start` until now.

@@ -18,7 +18,7 @@ impl<P: Probe> Strategy for ThreadPerJob<P> {
             workload.jobs,
             "cvp-job",
             |i| {
-                let probe = self.0.clone();
+                let probe = self.0;
                 move || run_blocking(&probe, workload.job(i))
             },
             || {},

@@ -27,7 +27,7 @@ impl<P: Probe> Strategy for Threads<P> {
         let (next, workload) = (Arc::new(AtomicUsize::new(0)), *workload);
         let worker = |_| {
             let counter = Arc::clone(&next);
-            let probe = self.probe.clone();
+            let probe = self.probe;
             move || {
                 let mut digest = Digest::default();
                 loop {
