@@ -289,6 +289,9 @@ pub fn run(
     command: Vec<String>,
     mut progress: impl FnMut(&str),
 ) -> Result<TraceFile, TraceError> {
+    // The machine as it is, before pinning: a one-CPU trace and the criterion data of the same machine go
+    // into one results folder; the pinning is kept beside it (`pinned_cpu`, `cpus`).
+    let machine = Machine::detect();
     let pinned_cpu =
         if plan.one_core { Some(crate::machine::pin_to_one_cpu().map_err(TraceError::Pin)?) } else { None };
     let wait = Duration::from_millis(plan.wait_ms);
@@ -331,7 +334,7 @@ pub fn run(
     }
     let mut file = TraceFile {
         command,
-        machine: Machine::detect(),
+        machine,
         plan: plan.clone(),
         rounds: workload.rounds,
         pinned_cpu,
