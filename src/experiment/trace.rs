@@ -9,7 +9,8 @@
 //! time, and everything but this view builds it with [`crate::strategy::NoProbe`]. Here it gets a
 //! [`Tracer`], which stamps each phase with [`Instant`]s and the OS thread that started it. What is left
 //! out: the time a strategy spends outside its jobs (spawning, scheduling, joining) is not drawn, only seen
-//! as gaps; an async wait is drawn on the thread that started it, although no thread is busy during it.
+//! as gaps. An async wait is drawn on the thread that started it, although no thread is busy during it, and
+//! it ends when its task runs again: it includes the time the task was ready while its worker was busy.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -33,8 +34,8 @@ use crate::workload::{Workload, WorkloadKind, chain};
 pub const MOST_OF_THE_RUN: f64 = 0.5;
 /// C9: "one core" busy: cores busy at most this (a little above 1 for the clock's and accounting's slack).
 pub const ONE_CORE_BUSY: f64 = 1.05;
-/// C9: "taking turns": each hash that ran beside another takes at least this many times its one-thread time
-/// (two runnable threads on one core would give 2x; less than this is not sharing the core).
+/// C9: "taking turns": each hashing thread's hashes that ran beside another take on average at least this
+/// many times one hash alone (two runnable threads sharing one core give 2x; 1x is not sharing it).
 pub const SLICED: f64 = 1.6;
 /// The most jobs a trace draws: beyond this the bars are too thin to read.
 pub const MAX_JOBS: usize = 64;
@@ -233,7 +234,12 @@ impl Tracer {
 
     /// Takes what was recorded, as intervals relative to `origin`, in start order.
     pub fn take(&self, origin: Instant) -> Vec<Interval> {
-        let raw = self.log.lock().map(|mut l| std::mem::take(&mut *l)).unwrap_or_default();
+        // Keep the room: the next pass then records without growing the log.
+        let raw = self.log.lock().map(|mut l| {
+            let room = l.capacity();
+            std::mem::replace(&mut *l, Vec::with_capacity(room))
+        });
+        let raw = raw.unwrap_or_default();
         let names = NAMES.lock().map(|n| n.clone()).unwrap_or_default();
         let ns = |t: Instant| t.saturating_duration_since(origin).as_nanos() as u64;
         let mut out: Vec<Interval> = raw
@@ -282,7 +288,8 @@ fn solo_hash(rounds: u32) -> f64 {
 }
 
 /// Runs the plan: pins first when asked, sizes the rounds, times one hash alone, then per strategy builds
-/// it with a [`Tracer`], runs it once as a warm-up (digest checked, recording dropped) and once traced
+/// it with a [`Tracer`], runs it once as a warm-up (digest checked; what it recorded is dropped, so the
+/// threads' names are registered and the log has its room before the pass that counts) and once traced
 /// (digest checked). `progress` hears each strategy before it runs.
 pub fn run(
     plan: &Plan,
