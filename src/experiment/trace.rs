@@ -611,7 +611,7 @@ pub fn chrome_json(file: &TraceFile) -> serde_json::Value {
     for (p, pass) in file.passes.iter().enumerate() {
         let pid = p + 1;
         events.push(json!({"ph": "M", "name": "process_name", "pid": pid,
-            "args": {"name": format!("{} ({} workers, wall {})", pass.strategy, pass.workers, ms(pass.wall_s))}}));
+            "args": {"name": format!("{} ({} worker{}, wall {})", pass.strategy, pass.workers, if pass.workers == 1 { "" } else { "s" }, ms(pass.wall_s))}}));
         events
             .push(json!({"ph": "M", "name": "process_sort_index", "pid": pid, "args": {"sort_index": pid}}));
         for (l, lane) in pass.lanes().iter().enumerate() {
