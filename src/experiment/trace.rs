@@ -9,8 +9,9 @@
 //! time, and everything but this view builds it with [`crate::strategy::NoProbe`]. Here it gets a
 //! [`Tracer`], which stamps each phase with [`Instant`]s and the OS thread that started it. What is left
 //! out: the time a strategy spends outside its jobs (spawning, scheduling, joining) is not drawn, only seen
-//! as gaps. An async wait is drawn on the thread that started it, although no thread is busy during it, and
-//! it ends when its task runs again: it includes the time the task was ready while its worker was busy.
+//! as gaps. A wait ends when its thread (async: its task) runs again, so it includes the time it was ready
+//! while the cores, or its worker, were busy. An async wait is drawn on the thread that started it, although
+//! no thread is busy during it.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
