@@ -85,7 +85,8 @@ threshold inside it gives 'cannot be shown here (too noisy)'):
 
 const TRACE_HELP: &str = "\
 Trace one pass per strategy: which OS thread ran which job's wait and hash, and when. Each strategy is
-built once, runs once untimed as a warm-up whose digest is checked, then once traced (digest checked).
+built once, runs once as a warm-up whose digest is checked (what it recorded is dropped), then once
+traced (digest checked).
 Writes into --out:
   timeline.svg  one panel per strategy on one shared time axis (ms), one lane per OS thread that ran
                 job work (named as the thread is), a thin bar per wait, a solid bar per hash, coloured
@@ -99,7 +100,8 @@ probe that does nothing and compiles away. The CVP_* variables are not read here
 
 --cores 1 pins the whole process to one CPU (sched_setaffinity) before anything runs, and C9 is judged
 from the trace: shown when, on one CPU, two threads' hashes overlap for >= 50% of the run, cores busy stays
-<= 1.05 and each hash that ran beside another takes >= 1.6x one hash alone. Try
+<= 1.05 and each thread's hashes that ran beside another took >= 1.6x one hash alone on average (single
+hashes swing with where the scheduler's slices fall; their range is shown). Try
   cvp trace --workload cpu_bound --workers 2 --cores 1";
 
 /// Largest worker count a trace draws.
