@@ -606,7 +606,11 @@ const EXTRA_TID: u64 = 100_000_000;
 /// thread (named as the thread is; overlapping waits of one thread get extra tracks of their own, so every
 /// track's complete events are disjoint), one complete event (`ph: "X"`, `ts`/`dur` in whole microseconds)
 /// per phase named `wait` or `hash` with `args: {job, thread}`. The rows ride along under the key `cvp`.
-pub fn chrome_json(file: &TraceFile) -> serde_json::Value {
+///
+/// The keys come in this order on purpose: `displayTimeUnit`, then `traceEvents`, then `cvp`. Perfetto's
+/// JSON reader stops at the first top-level key it does not know and ignores the rest of the file, so a
+/// `cvp` key first (where a sorted map puts it) would leave Perfetto with an empty trace.
+pub fn chrome_json(file: &TraceFile) -> Result<String, serde_json::Error> {
     let mut events = Vec::new();
     let mut extra = EXTRA_TID;
     for (p, pass) in file.passes.iter().enumerate() {
@@ -649,7 +653,11 @@ pub fn chrome_json(file: &TraceFile) -> serde_json::Value {
             }
         }
     }
-    json!({"traceEvents": events, "displayTimeUnit": "ms", "cvp": file})
+    Ok(format!(
+        "{{\"displayTimeUnit\":\"ms\",\"traceEvents\":{},\"cvp\":{}}}\n",
+        serde_json::to_string(&events)?,
+        serde_json::to_string(file)?
+    ))
 }
 
 /// Whole microseconds, rounded down: monotonic, so disjoint intervals stay disjoint.
@@ -951,9 +959,8 @@ pub fn table(file: &TraceFile) -> String {
 
 /// The files `cvp trace` writes into its output folder: `timeline.svg` and `trace.json`.
 pub fn files(file: &TraceFile) -> Result<Vec<(String, Vec<u8>)>, ReportError> {
-    let json =
-        serde_json::to_vec(&chrome_json(file)).map_err(|e| ReportError::Plot(format!("trace JSON: {e}")))?;
-    Ok(vec![("timeline.svg".into(), svg(file)?.into_bytes()), ("trace.json".into(), json)])
+    let json = chrome_json(file).map_err(|e| ReportError::Plot(format!("trace JSON: {e}")))?;
+    Ok(vec![("timeline.svg".into(), svg(file)?.into_bytes()), ("trace.json".into(), json.into_bytes())])
 }
 
 /// The name a trace's files take in a results folder, so two traces (e.g. the default and the one-core
