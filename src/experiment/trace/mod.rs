@@ -1,34 +1,31 @@
 //! `cvp trace`, the timeline view (claim C9): which OS thread ran which job's wait and hash, and when.
 //!
 //! Plan ([`Plan`]) -> one traced pass per strategy ([`run`]: rows [`TraceFile`], [`Pass`], [`Interval`]) ->
-//! analysis (lanes, tracks, time slicing, the C9 verdict) -> rendering: `timeline.svg` ([`svg`]), `trace.json`
-//! in the Chrome Trace Event Format ([`chrome_json`], which Perfetto UI and chrome://tracing open) and a
-//! results-folder section ([`read_section`]).
+//! analysis (lanes, tracks, time slicing, the C9 verdict) -> rendering: `timeline.svg` ([`svg`], in
+//! `picture.rs`), `trace.json` in the Chrome Trace Event Format ([`chrome_json`], in `chrome.rs`, which
+//! Perfetto UI and chrome://tracing open) and a results-folder section ([`read_section`]). The recording
+//! probe, [`Tracer`], is in `tracer.rs`.
 //!
-//! Recording costs nothing when nobody traces: a strategy is generic over a [`Probe`] chosen at compile
-//! time, and everything but this view builds it with [`crate::strategy::NoProbe`]. Here it gets a
+//! Recording costs nothing when nobody traces: a strategy is generic over a
+//! [`Probe`](crate::strategy::Probe) chosen at compile time, and everything but this view builds it with
+//! [`crate::strategy::NoProbe`]. Here it gets a
 //! [`Tracer`], which stamps each phase with [`Instant`]s and the OS thread that started it. What is left
 //! out: the time a strategy spends outside its jobs (spawning, scheduling, joining) is not drawn, only seen
 //! as gaps. A wait ends when its thread (async: its task) runs again, so it includes the time it was ready
 //! while the cores, or its worker, were busy. An async wait is drawn on the thread that started it, although
 //! no thread is busy during it.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use crate::analysis::{Outcome, Verdict};
 use crate::machine::Machine;
 use crate::measure;
 use crate::report::{ReportError, Section};
-use crate::strategy::{Phase, Probe, RunError, StrategyKind};
+use crate::strategy::{Phase, RunError, StrategyKind};
 use crate::workload::{Workload, WorkloadKind, chain};
 
 /// C9: two threads' hashes overlap "for most of the run": at least this fraction of the pass's wall time.
@@ -150,114 +147,13 @@ pub enum TraceError {
     },
 }
 
-// ---------------------------------------------------------------------------------------------------------
-// Recording
+mod chrome;
+mod picture;
+mod tracer;
 
-/// The OS thread names seen by any [`Tracer`], by thread id: a thread's name is registered once, the first
-/// time it marks a phase, so a mark is two plain numbers.
-static NAMES: Mutex<BTreeMap<u64, String>> = Mutex::new(BTreeMap::new());
-
-/// The calling thread's id, its name registered in [`NAMES`] on first use.
-fn this_thread() -> u64 {
-    thread_local! {
-        static TID: u64 = {
-            let tid = os_tid();
-            let name = std::thread::current().name().unwrap_or("<unnamed>").to_string();
-            if let Ok(mut names) = NAMES.lock() {
-                names.insert(tid, name);
-            }
-            tid
-        };
-    }
-    TID.with(|t| *t)
-}
-
-#[cfg(target_os = "linux")]
-fn os_tid() -> u64 {
-    // SAFETY: gettid has no preconditions and cannot fail.
-    unsafe { libc::gettid() as u64 }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn os_tid() -> u64 {
-    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-}
-
-/// Where a phase started: when, and on which thread.
-#[derive(Clone, Copy)]
-pub struct Mark {
-    at: Instant,
-    tid: u64,
-}
-
-struct Raw {
-    job: u64,
-    phase: Phase,
-    start: Mark,
-    end: Instant,
-}
-
-/// The recording [`Probe`]: every phase of every job, with its start thread and its two instants, into one
-/// log. It is `Copy` (a probe must be, see [`Probe`]), so the log is a leaked `&'static`: one small mutex
-/// and vector per tracer, which `cvp trace` makes once per strategy.
-#[derive(Clone, Copy)]
-pub struct Tracer {
-    log: &'static Mutex<Vec<Raw>>,
-}
-
-impl Probe for Tracer {
-    type Mark = Mark;
-    fn mark(&self) -> Mark {
-        let tid = this_thread();
-        Mark { at: Instant::now(), tid }
-    }
-    fn record(&self, job: u64, phase: Phase, start: Mark) {
-        let end = Instant::now();
-        // A poisoned log only means another job panicked; that run fails anyway.
-        if let Ok(mut log) = self.log.lock() {
-            log.push(Raw { job, phase, start, end });
-        }
-    }
-}
-
-impl Default for Tracer {
-    fn default() -> Tracer {
-        Tracer::new()
-    }
-}
-
-impl Tracer {
-    /// A tracer with an empty log of its own.
-    pub fn new() -> Tracer {
-        Tracer { log: Box::leak(Box::new(Mutex::new(Vec::new()))) }
-    }
-
-    /// Takes what was recorded, as intervals relative to `origin`, in start order.
-    pub fn take(&self, origin: Instant) -> Vec<Interval> {
-        // Keep the room: the next pass then records without growing the log.
-        let raw = self.log.lock().map(|mut l| {
-            let room = l.capacity();
-            std::mem::replace(&mut *l, Vec::with_capacity(room))
-        });
-        let raw = raw.unwrap_or_default();
-        let names = NAMES.lock().map(|n| n.clone()).unwrap_or_default();
-        let ns = |t: Instant| t.saturating_duration_since(origin).as_nanos() as u64;
-        let mut out: Vec<Interval> = raw
-            .into_iter()
-            .map(|r| Interval {
-                job: r.job,
-                phase: r.phase,
-                thread: names.get(&r.start.tid).cloned().unwrap_or_else(|| "<unnamed>".into()),
-                tid: r.start.tid,
-                start_ns: ns(r.start.at),
-                end_ns: ns(r.end),
-            })
-            .collect();
-        out.sort_by_key(|i| (i.start_ns, i.end_ns, i.job));
-        out
-    }
-}
+pub use chrome::chrome_json;
+pub use picture::svg;
+pub use tracer::{Mark, Tracer};
 
 // ---------------------------------------------------------------------------------------------------------
 // Measuring
@@ -596,75 +492,6 @@ fn ms(s: f64) -> String {
     format!("{:.1} ms", s * 1e3)
 }
 
-// ---------------------------------------------------------------------------------------------------------
-// Rendering: Chrome Trace Event Format
-
-/// tids of the extra tracks start here, above any Linux tid (`pid_max` is at most 2^22).
-const EXTRA_TID: u64 = 100_000_000;
-
-/// The Chrome Trace Event Format (JSON object form) of `file`: a process per strategy, a track per OS
-/// thread (named as the thread is; overlapping waits of one thread get extra tracks of their own, so every
-/// track's complete events are disjoint), one complete event (`ph: "X"`, `ts`/`dur` in whole microseconds)
-/// per phase named `wait` or `hash` with `args: {job, thread}`. The rows ride along under the key `cvp`.
-///
-/// The keys come in this order on purpose: `displayTimeUnit`, then `traceEvents`, then `cvp`. Perfetto's
-/// JSON reader stops at the first top-level key it does not know and ignores the rest of the file, so a
-/// `cvp` key first (where a sorted map puts it) would leave Perfetto with an empty trace.
-pub fn chrome_json(file: &TraceFile) -> Result<String, serde_json::Error> {
-    let mut events = Vec::new();
-    let mut extra = EXTRA_TID;
-    for (p, pass) in file.passes.iter().enumerate() {
-        let pid = p + 1;
-        events.push(json!({"ph": "M", "name": "process_name", "pid": pid,
-            "args": {"name": format!("{} ({} worker{}, wall {})", pass.strategy, pass.workers, if pass.workers == 1 { "" } else { "s" }, ms(pass.wall_s))}}));
-        events
-            .push(json!({"ph": "M", "name": "process_sort_index", "pid": pid, "args": {"sort_index": pid}}));
-        for (l, lane) in pass.lanes().iter().enumerate() {
-            let spans: Vec<(u64, u64)> = lane
-                .intervals
-                .iter()
-                .map(|&k| (us(pass.intervals[k].start_ns), us(pass.intervals[k].end_ns)))
-                .collect();
-            let track = tracks(&spans);
-            let count = track.iter().max().map_or(0, |m| m + 1);
-            let mut tids = vec![lane.tid];
-            for _ in 1..count {
-                tids.push(extra);
-                extra += 1;
-            }
-            for (t, &tid) in tids.iter().enumerate() {
-                let name = if t == 0 {
-                    lane.label.clone()
-                } else {
-                    format!("{} (overlapping waits {t})", lane.label)
-                };
-                events.push(
-                    json!({"ph": "M", "name": "thread_name", "pid": pid, "tid": tid, "args": {"name": name}}),
-                );
-                events.push(json!({"ph": "M", "name": "thread_sort_index", "pid": pid, "tid": tid,
-                    "args": {"sort_index": l * 1000 + t}}));
-            }
-            for (n, &k) in lane.intervals.iter().enumerate() {
-                let i = &pass.intervals[k];
-                let (ts, end) = spans[n];
-                events.push(json!({"ph": "X", "name": i.phase.as_str(), "cat": "job", "pid": pid,
-                    "tid": tids[track[n]], "ts": ts, "dur": end - ts,
-                    "args": {"job": i.job, "thread": i.thread}}));
-            }
-        }
-    }
-    Ok(format!(
-        "{{\"displayTimeUnit\":\"ms\",\"traceEvents\":{},\"cvp\":{}}}\n",
-        serde_json::to_string(&events)?,
-        serde_json::to_string(file)?
-    ))
-}
-
-/// Whole microseconds, rounded down: monotonic, so disjoint intervals stay disjoint.
-fn us(ns: u64) -> u64 {
-    ns / 1000
-}
-
 /// Reads the rows back from a `trace.json` (or the folder holding it).
 pub fn read(path: &Path) -> Result<(TraceFile, std::path::PathBuf), ReportError> {
     let file = if path.is_dir() { path.join("trace.json") } else { path.to_path_buf() };
@@ -676,242 +503,6 @@ pub fn read(path: &Path) -> Result<(TraceFile, std::path::PathBuf), ReportError>
         value.get("cvp").cloned().ok_or_else(|| bad("no `cvp` key: not written by `cvp trace`".into()))?;
     let rows: TraceFile = serde_json::from_value(rows).map_err(|e| bad(e.to_string()))?;
     Ok((rows, file))
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Rendering: SVG
-
-const WIDTH: u32 = 1100;
-const LEFT: i32 = 200;
-const RIGHT: i32 = 44;
-const HEADER: i32 = 100;
-const PANEL_TITLE: i32 = 28;
-const AXIS: i32 = 30;
-const HASH_H: i32 = 16;
-const WAIT_H: i32 = 4;
-const WAIT_GAP: i32 = 2;
-/// Colours by job (cycled): dark enough for a white job number.
-const JOB_COLORS: [RGBColor; 10] = [
-    RGBColor(0x1f, 0x77, 0xb4),
-    RGBColor(0xd6, 0x27, 0x28),
-    RGBColor(0x2c, 0xa0, 0x2c),
-    RGBColor(0x94, 0x67, 0xbd),
-    RGBColor(0x8c, 0x56, 0x4b),
-    RGBColor(0xe3, 0x6c, 0x0a),
-    RGBColor(0xc7, 0x1f, 0x84),
-    RGBColor(0x17, 0x80, 0x8a),
-    RGBColor(0x55, 0x55, 0x55),
-    RGBColor(0x6a, 0x5a, 0xcd),
-];
-
-fn job_color(job: u64) -> RGBColor {
-    JOB_COLORS[(job % JOB_COLORS.len() as u64) as usize]
-}
-
-struct LaneLayout {
-    label: String,
-    top: i32,
-    height: i32,
-    /// (interval index, wait track) for this lane's phases.
-    items: Vec<(usize, usize)>,
-}
-
-fn lane_layouts(pass: &Pass, draw_waits: bool) -> Vec<LaneLayout> {
-    let mut y = 0;
-    pass.lanes()
-        .into_iter()
-        .map(|lane| {
-            let waits: Vec<usize> = lane
-                .intervals
-                .iter()
-                .copied()
-                .filter(|&k| draw_waits && pass.intervals[k].phase == Phase::Wait)
-                .collect();
-            let spans: Vec<(u64, u64)> =
-                waits.iter().map(|&k| (pass.intervals[k].start_ns, pass.intervals[k].end_ns)).collect();
-            let track = tracks(&spans);
-            let rows = track.iter().max().map_or(0, |m| m + 1) as i32;
-            let mut items: Vec<(usize, usize)> = waits.iter().zip(&track).map(|(&k, &t)| (k, t)).collect();
-            items.extend(
-                lane.intervals.iter().filter(|&&k| pass.intervals[k].phase == Phase::Hash).map(|&k| (k, 0)),
-            );
-            let height = 6 + HASH_H + 3 + rows * (WAIT_H + WAIT_GAP) + 4;
-            let l = LaneLayout { label: lane.label, top: y, height, items };
-            y += height;
-            l
-        })
-        .collect()
-}
-
-/// A "nice" tick step (1, 2 or 5 x 10^k) giving at most about 10 ticks over `span`.
-fn tick_step(span: f64) -> f64 {
-    let raw = span.max(1e-9) / 10.0;
-    let p = 10f64.powf(raw.log10().floor());
-    [1.0, 2.0, 5.0, 10.0].into_iter().map(|m| m * p).find(|&s| s >= raw).unwrap_or(10.0 * p)
-}
-
-/// The picture: one panel per strategy on one shared time axis (ms), one lane per OS thread that ran job
-/// work, each wait a thin bar (stacked in rows when one thread's waits overlap) and each hash a solid bar,
-/// coloured by job, with the job number on the bar where it fits.
-pub fn svg(file: &TraceFile) -> Result<String, ReportError> {
-    let draw_waits = file.plan.workload != WorkloadKind::CpuBound;
-    let layouts: Vec<Vec<LaneLayout>> = file.passes.iter().map(|p| lane_layouts(p, draw_waits)).collect();
-    let panel_h =
-        |ls: &Vec<LaneLayout>| PANEL_TITLE + ls.iter().map(|l| l.height).sum::<i32>().max(20) + AXIS;
-    let height = HEADER + layouts.iter().map(panel_h).sum::<i32>() + 28;
-    let max_ms = file.passes.iter().map(|p| p.wall_s * 1e3).fold(0.0, f64::max).max(1e-3);
-    let plot_w = (WIDTH as i32 - LEFT - RIGHT) as f64;
-    let x_of = |ms: f64| LEFT + (ms / max_ms * plot_w).round() as i32;
-    let e = |x: &dyn std::fmt::Display| ReportError::Plot(format!("timeline: {x}"));
-    let mut out = String::new();
-    {
-        let root = SVGBackend::with_string(&mut out, (WIDTH, height as u32)).into_drawing_area();
-        root.fill(&WHITE).map_err(|x| e(&x))?;
-        let font = |size: i32| ("sans-serif", size).into_font();
-        let text = |s: &str, at: (i32, i32), size: i32, color: RGBColor, pos: Pos| {
-            root.draw(&Text::new(s.to_string(), at, font(size).color(&color).pos(pos)))
-        };
-        let left = Pos::new(HPos::Left, VPos::Center);
-        let black = RGBColor(0x22, 0x22, 0x22);
-        let grey = RGBColor(0x66, 0x66, 0x66);
-        let w = Workload::new(
-            file.plan.workload,
-            file.plan.jobs,
-            Duration::from_millis(file.plan.wait_ms),
-            file.rounds,
-        );
-        let wait = if w.wait.is_zero() {
-            "no wait".to_string()
-        } else {
-            format!("a {} ms wait", w.wait.as_millis())
-        };
-        let hash = if w.rounds == 0 {
-            "one SHA-256".to_string()
-        } else {
-            format!("{} hash rounds ({} alone)", w.rounds, ms(file.solo_hash_s))
-        };
-        let each = if w.wait.is_zero() { format!("{hash}, no wait") } else { format!("{wait} then {hash}") };
-        let title = format!("cvp trace: {}, {} jobs, each {each}", file.plan.workload, file.plan.jobs);
-        text(&title, (16, 22), 24, black, left).map_err(|x| e(&x))?;
-        let cpus = match (file.pinned_cpu, file.cpus) {
-            (Some(c), _) => format!("pinned to one CPU (cpu {c})"),
-            (None, Some(n)) => format!("{n} CPUs usable"),
-            (None, None) => "CPUs usable unknown".into(),
-        };
-        text(&format!("{} · {cpus}", file.machine.summary()), (16, 48), 15, grey, left).map_err(|x| e(&x))?;
-        // Legend: the two kinds of bar, then the job colours.
-        let ly = 74;
-        let c0 = job_color(0);
-        root.draw(&Rectangle::new([(16, ly - 2), (46, ly + 2)], c0.filled())).map_err(|x| e(&x))?;
-        text("wait (thin)", (52, ly), 15, black, left).map_err(|x| e(&x))?;
-        root.draw(&Rectangle::new([(150, ly - 8), (180, ly + 8)], c0.filled())).map_err(|x| e(&x))?;
-        text("hash (solid; job number on it)", (186, ly), 15, black, left).map_err(|x| e(&x))?;
-        let shown = (file.plan.jobs as u64).min(JOB_COLORS.len() as u64);
-        let mut x = 440;
-        text("colour = job:", (x, ly), 15, black, left).map_err(|x| e(&x))?;
-        x += 100;
-        for j in 0..shown {
-            root.draw(&Rectangle::new([(x, ly - 7), (x + 14, ly + 7)], job_color(j).filled()))
-                .map_err(|x| e(&x))?;
-            text(&j.to_string(), (x + 16, ly), 15, black, left).map_err(|x| e(&x))?;
-            x += 44;
-        }
-        if file.plan.jobs > JOB_COLORS.len() {
-            text(&format!("(colours repeat every {})", JOB_COLORS.len()), (x, ly), 15, grey, left)
-                .map_err(|x| e(&x))?;
-        }
-        let mut top = HEADER;
-        let step = tick_step(max_ms);
-        for (pass, lanes) in file.passes.iter().zip(&layouts) {
-            let title = format!(
-                "{} · {} worker{} · wall {} · {:.2} cores busy · {:.2} jobs in flight · {} lane{}",
-                pass.strategy,
-                pass.workers,
-                if pass.workers == 1 { "" } else { "s" },
-                ms(pass.wall_s),
-                pass.cores_busy(),
-                pass.in_flight(),
-                lanes.len(),
-                if lanes.len() == 1 { "" } else { "s" }
-            );
-            text(&title, (16, top + 12), 18, black, left).map_err(|x| e(&x))?;
-            let body = top + PANEL_TITLE;
-            let body_h = lanes.iter().map(|l| l.height).sum::<i32>().max(20);
-            let bottom = body + body_h;
-            // Frame, grid, the wall-time line of this pass.
-            let line = RGBColor(0xdd, 0xdd, 0xdd);
-            let mut t = 0.0;
-            while t <= max_ms + 1e-9 {
-                let x = x_of(t);
-                root.draw(&PathElement::new(vec![(x, body), (x, bottom)], line)).map_err(|x| e(&x))?;
-                root.draw(&PathElement::new(vec![(x, bottom), (x, bottom + 4)], grey)).map_err(|x| e(&x))?;
-                text(&format!("{t:.0}"), (x, bottom + 14), 14, grey, Pos::new(HPos::Center, VPos::Center))
-                    .map_err(|x| e(&x))?;
-                t += step;
-            }
-            root.draw(&Rectangle::new([(LEFT, body), (WIDTH as i32 - RIGHT, bottom)], grey.stroke_width(1)))
-                .map_err(|x| e(&x))?;
-            let wx = x_of(pass.wall_s * 1e3);
-            root.draw(&PathElement::new(vec![(wx, body - 4), (wx, bottom)], black.stroke_width(2)))
-                .map_err(|x| e(&x))?;
-            text("ms", (WIDTH as i32 - RIGHT + 4, bottom + 14), 14, grey, left).map_err(|x| e(&x))?;
-            for (n, lane) in lanes.iter().enumerate() {
-                let y0 = body + lane.top;
-                if n > 0 {
-                    root.draw(&PathElement::new(vec![(LEFT, y0), (WIDTH as i32 - RIGHT, y0)], line))
-                        .map_err(|x| e(&x))?;
-                }
-                let hash_top = y0 + 6;
-                text(
-                    &lane.label,
-                    (LEFT - 8, hash_top + HASH_H / 2),
-                    15,
-                    black,
-                    Pos::new(HPos::Right, VPos::Center),
-                )
-                .map_err(|x| e(&x))?;
-                for &(k, track) in &lane.items {
-                    let i = &pass.intervals[k];
-                    let (x0, x1) = (x_of(i.start_ns as f64 / 1e6), x_of(i.end_ns as f64 / 1e6));
-                    let x1 = x1.max(x0 + 1);
-                    let c = job_color(i.job);
-                    match i.phase {
-                        Phase::Wait => {
-                            let y = hash_top + HASH_H + 3 + track as i32 * (WAIT_H + WAIT_GAP);
-                            root.draw(&Rectangle::new([(x0, y), (x1, y + WAIT_H)], c.filled()))
-                                .map_err(|x| e(&x))?;
-                        }
-                        Phase::Hash => {
-                            root.draw(&Rectangle::new([(x0, hash_top), (x1, hash_top + HASH_H)], c.filled()))
-                                .map_err(|x| e(&x))?;
-                            let label = i.job.to_string();
-                            if x1 - x0 >= 8 * label.len() as i32 + 4 {
-                                text(
-                                    &label,
-                                    ((x0 + x1) / 2, hash_top + HASH_H / 2),
-                                    14,
-                                    WHITE,
-                                    Pos::new(HPos::Center, VPos::Center),
-                                )
-                                .map_err(|x| e(&x))?;
-                            }
-                        }
-                    }
-                }
-            }
-            top += PANEL_TITLE + body_h + AXIS;
-        }
-        text(
-            "time since the pass started (ms), one axis for all panels; the black line marks the end of the pass",
-            (LEFT, top + 8),
-            15,
-            grey,
-            left,
-        )
-        .map_err(|x| e(&x))?;
-        root.present().map_err(|x| e(&x))?;
-    }
-    Ok(out)
 }
 
 // ---------------------------------------------------------------------------------------------------------
