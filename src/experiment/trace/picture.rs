@@ -143,10 +143,10 @@ pub fn svg(file: &TraceFile) -> Result<String, ReportError> {
             root.draw(&Rectangle::new([(x, ly - 7), (x + 14, ly + 7)], job_color(j).filled()))
                 .map_err(|x| e(&x))?;
             text(&j.to_string(), (x + 16, ly), 15, black, left).map_err(|x| e(&x))?;
-            x += 44;
+            x += 38;
         }
         if file.plan.jobs > JOB_COLORS.len() {
-            text(&format!("(colours repeat every {})", JOB_COLORS.len()), (x, ly), 15, grey, left)
+            text(&format!("(repeats: k mod {})", JOB_COLORS.len()), (x, ly), 13, grey, left)
                 .map_err(|x| e(&x))?;
         }
         let mut top = HEADER;
