@@ -21,7 +21,8 @@
 //!
 //! # Modules
 //! - [`workload`]: jobs, workloads, the digest, the SHA-256 chain and the two wait functions.
-//! - [`strategy`]: one file per strategy; pools and runtimes are built once per worker count.
+//! - [`strategy`]: one file per strategy; pools and runtimes are built once per worker count. Each is
+//!   generic over a [`strategy::Probe`] chosen at compile time: the no-op one everywhere but `cvp trace`.
 //! - [`config`]: the `CVP_*` environment variables, parsed once into a [`config::Config`].
 //! - [`machine`]: what this machine offers (cores six ways, CPU, OS, toolchain).
 //! - [`measure`]: wall and CPU time of one run.
@@ -29,7 +30,8 @@
 //!   checked, then timed in shuffled rounds. [`experiment::scale`] is `cvp scale`: 1 to 100,000 waits in
 //!   flight per structure, each in a child process of its own, with memory, threads and context switches
 //!   (claim C8). [`experiment::latency`] is `cvp latency`: how late light requests are while a heavy batch
-//!   computes, per structure, on all cores and on one (claim C7).
+//!   computes, per structure, on all cores and on one (claim C7). [`experiment::trace`] is `cvp trace`: which
+//!   OS thread ran which job's wait and hash, when (claim C9).
 //! - [`analysis`]: speedup, efficiency, Karp-Flatt, Amdahl and USL fits (only with enough points), and the
 //!   verdicts on claims C1..C6, each from its own measurement.
 //! - [`report`]: criterion's folder and the records beside it, CSV, Markdown and SVG, comparing runs.

@@ -1,4 +1,5 @@
-//! The `cvp` command: `hash`, `machine`, `run`, `latency`, `report` and `compare` over the `cvp` library.
+//! The `cvp` command: `hash`, `machine`, `config`, `run`, `scale`, `latency`, `trace`, `report` and `compare`
+//! over the `cvp` library.
 //!
 //! Exit status: 0 on success, 2 on bad input (a `CVP_*` variable, a flag, missing criterion data, an existing
 //! output folder), 1 when something that should work did not (a wrong digest, a failed write), 130 on Ctrl-C.
@@ -15,6 +16,7 @@ use cvp::config::{self, Config};
 use cvp::experiment::latency;
 use cvp::experiment::scale;
 use cvp::experiment::sweep::{self, Plan};
+use cvp::experiment::trace;
 use cvp::machine::Machine;
 use cvp::report::{self, ReportError, RunFile};
 use cvp::{StrategyKind, WorkloadKind};
@@ -54,6 +56,10 @@ enum Command {
     /// structure, on all cores and on one; judges claim C7.
     #[command(long_about = LATENCY_HELP)]
     Latency(LatencyArgs),
+    /// Trace one pass per strategy: which OS thread ran which job's wait and hash, when (claim C9). Writes
+    /// timeline.svg and trace.json (Chrome Trace Event Format, for Perfetto UI) into a folder.
+    #[command(long_about = TRACE_HELP)]
+    Trace(TraceArgs),
     /// Turn criterion's output (and a `cvp run` JSON) into tables, fits, plots and verdicts in a folder.
     Report(ReportArgs),
     /// Compare two criterion baselines (by name) or two results folders, benchmark by benchmark.
@@ -177,6 +183,83 @@ Structures, each at N = 1 and N = cores (--workers):
 (slowdown = with requests / alone). The idle floor: every structure with no heavy work, N = 1.
 C7 (one core): async_yield, async_offload and threads each keep p99 <= 1/4 of one job while async on
 1 worker has p99 >= one job; each p99 is tested with its 95% order-statistic interval.";
+const TRACE_HELP: &str = "\
+Trace one pass per strategy: which OS thread ran which job's wait and hash, and when. Each strategy is
+built once, runs once as a warm-up whose digest is checked (what it recorded is dropped), then once
+traced (digest checked).
+Writes into --out:
+  timeline.svg  one panel per strategy on one shared time axis (ms), one lane per OS thread that ran
+                job work (named as the thread is), a thin bar per wait, a solid bar per hash, coloured
+                by job; each panel's title gives wall time, cores busy and jobs in flight.
+  trace.json    the same in the Chrome Trace Event Format: open it in https://ui.perfetto.dev (Open trace
+                file) or chrome://tracing. A process per strategy, a track per thread; waits that overlap
+                on one thread (async) get tracks of their own. Each event is `wait` or `hash` with
+                args {job, thread}. The rows (`cvp report --trace DIR` reads them) are under the key `cvp`.
+Recording is compiled in for this command only: the benches and `cvp run` build every strategy with a
+probe that does nothing and compiles away. The CVP_* variables are not read here.
+
+--cores 1 pins the whole process to one CPU (sched_setaffinity) before anything runs, and C9 is judged
+from the trace: shown when, on one CPU, two threads' hashes overlap for >= 50% of the run, cores busy stays
+<= 1.05 and each thread's hashes that ran beside another took >= 1.6x one hash alone on average (single
+hashes swing with where the scheduler's slices fall; their range is shown). Try
+  cvp trace --workload cpu_bound --workers 2 --cores 1";
+
+/// Largest worker count a trace draws.
+fn parse_trace_workers(v: &str) -> Result<usize, String> {
+    match v.trim().parse::<usize>() {
+        Ok(n) if (1..=trace::MAX_WORKERS).contains(&n) => Ok(n),
+        _ => Err(format!("accepted: a whole number from 1 to {}", trace::MAX_WORKERS)),
+    }
+}
+
+fn parse_trace_jobs(v: &str) -> Result<usize, String> {
+    match v.trim().parse::<usize>() {
+        Ok(n) if (1..=trace::MAX_JOBS).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "accepted: a whole number from 1 to {} (more bars than that cannot be read)",
+            trace::MAX_JOBS
+        )),
+    }
+}
+
+fn parse_cores(v: &str) -> Result<usize, String> {
+    match v.trim() {
+        "1" => Ok(1),
+        _ => Err("accepted: 1 (pin the whole process to one CPU)".into()),
+    }
+}
+
+#[derive(clap::Args)]
+struct TraceArgs {
+    /// The workload.
+    #[arg(long, default_value = "mixed", value_parser = parse_id::<WorkloadKind>)]
+    workload: WorkloadKind,
+    /// Jobs, 1..=64.
+    #[arg(long, default_value_t = 8, value_parser = parse_trace_jobs)]
+    jobs: usize,
+    /// Workers of threads, async, async_offload (hashing threads) and rayon, 1..=32; sequential uses 1,
+    /// thread_per_job one per job.
+    #[arg(long, default_value_t = 2, value_parser = parse_trace_workers)]
+    workers: usize,
+    /// Strategies, comma-separated, in panel order [default: all]
+    #[arg(long, value_delimiter = ',', value_parser = parse_id::<StrategyKind>)]
+    strategies: Option<Vec<StrategyKind>>,
+    /// Milliseconds per wait, 1..=1000.
+    #[arg(long, default_value = "10", value_parser = |v: &str| config::parse_wait_ms("--wait-ms", v).map_err(|e| e.short()))]
+    wait_ms: std::time::Duration,
+    /// Hash rounds per job, 1..=1000000 [default: sized on this machine so one hash takes about one wait]
+    #[arg(long, value_parser = |v: &str| config::parse_rounds("--rounds", v).map_err(|e| e.short()))]
+    rounds: Option<u32>,
+    /// Pin the whole process to one CPU before anything runs (only 1 is accepted): time slicing, C9.
+    #[arg(long, value_parser = parse_cores)]
+    cores: Option<usize>,
+    /// Output folder.
+    #[arg(long, default_value = "trace")]
+    out: PathBuf,
+    /// Replace the files of an existing output folder (files of your own in it are kept).
+    #[arg(long)]
+    force: bool,
+}
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
@@ -278,6 +361,10 @@ struct ReportArgs {
     /// your own in it are kept).
     #[arg(long)]
     force: bool,
+    /// A `cvp trace` output folder (or its trace.json): adds its timeline, Chrome trace and, when it ran
+    /// on one CPU, the C9 verdict. May be given more than once.
+    #[arg(long)]
+    trace: Vec<PathBuf>,
     /// Take benchmarks that carry no valid record (of their size and machine) as measured on this machine
     /// at the current CVP_* sizes. The generated README says so.
     #[arg(long)]
@@ -376,6 +463,7 @@ fn main() -> ExitCode {
         Command::Config => show_config(),
         Command::Run(args) => run(args),
         Command::Latency(args) => latency_cmd(args),
+        Command::Trace(args) => trace_cmd(args),
         Command::Report(args) => report_cmd(args),
         Command::Compare(args) => compare(args),
         Command::Scale(args) => scale(args),
@@ -558,6 +646,67 @@ fn latency_cmd(args: LatencyArgs) -> Result<(), Failure> {
     emit(&text, args.output.as_deref())
 }
 
+fn trace_cmd(args: TraceArgs) -> Result<(), Failure> {
+    let strategies = args.strategies.unwrap_or_else(|| StrategyKind::ALL.to_vec());
+    if let Some(id) = repeated(&strategies) {
+        return Err(Failure::Input(anyhow::anyhow!(
+            "invalid --strategies: {id} is listed twice; accepted: distinct ids, comma-separated"
+        )));
+    }
+    let out = &args.out;
+    let bad_out = |e: ReportError| Failure::Input(anyhow::anyhow!("--out: {e}"));
+    if std::fs::symlink_metadata(out).is_ok() {
+        if !args.force {
+            return Err(bad_out(ReportError::Exists(out.clone())));
+        }
+        report::check_writable(&out.join("trace.json")).map_err(bad_out)?;
+    } else {
+        if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                Failure::Input(anyhow::anyhow!("--out: cannot create {}: {e}", parent.display()))
+            })?;
+        }
+        report::check_writable(out).map_err(bad_out)?;
+    }
+    let plan = trace::Plan {
+        workload: args.workload,
+        jobs: args.jobs,
+        workers: args.workers,
+        strategies,
+        wait_ms: args.wait_ms.as_millis() as u64,
+        rounds: args.rounds,
+        one_core: args.cores == Some(1),
+    };
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(plan.strategies.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} tracing {msg}")
+                .expect("a valid progress template"),
+        );
+        bar
+    });
+    let file = trace::run(&plan, std::env::args().collect(), |label| {
+        if let Some(bar) = &bar {
+            if !bar.message().is_empty() {
+                bar.inc(1);
+            }
+            bar.set_message(label.to_string());
+        }
+    })
+    .map_err(|e| Failure::Internal(anyhow::Error::new(e)))?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let files = trace::files(&file)?;
+    WRITING.store(true, Ordering::SeqCst);
+    let written = report::write_folder(out, &files, args.force);
+    WRITING.store(false, Ordering::SeqCst);
+    written?;
+    print!("{}", trace::table(&file));
+    println!("wrote {}", out.display());
+    Ok(())
+}
+
 /// Prints `text`, or writes it to `path` atomically.
 fn emit(text: &str, path: Option<&Path>) -> Result<(), Failure> {
     WRITING.store(true, Ordering::SeqCst);
@@ -581,6 +730,9 @@ fn report_cmd(args: ReportArgs) -> Result<(), Failure> {
     }
     if let Some(path) = &args.latency {
         sections.push(latency::read_section(path)?);
+    }
+    for path in &args.trace {
+        sections.push(trace::read_section(path)?);
     }
     let built = report::build(&report::Options {
         criterion_dir: &criterion_dir,

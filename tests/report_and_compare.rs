@@ -478,3 +478,28 @@ fn compare_folders_flags_different_machines_and_sizes_first() {
     assert!(text.starts_with("WARNING: different machines"), "{text}");
     assert!(text.contains("WARNING: io_bound ran at different sizes: A 32 jobs"), "{text}");
 }
+
+#[test]
+fn a_trace_folder_becomes_a_section_of_its_machine_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (crit, trace, out) = (tmp.path().join("criterion"), tmp.path().join("trace"), tmp.path().join("out"));
+    let o = cvp(&["trace", "--workload", "cpu_bound", "--jobs", "2", "--rounds", "2000", "--out", s(&trace)]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // criterion data from this very machine: the section is taken, its files and its link land in the README.
+    let here: Value = serde_json::from_slice(&cvp(&["machine", "--json"]).stdout).unwrap();
+    fixture_on(&crit, "new", 1.0, &here);
+    let o = cvp(&["report", "--criterion-dir", s(&crit), "--trace", s(&trace), "--out", s(&out)]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(out.join("timeline-cpu_bound-2w.svg").is_file() && out.join("trace-cpu_bound-2w.json").is_file());
+    let readme = std::fs::read_to_string(out.join("README.md")).unwrap();
+    assert!(readme.contains("## Timeline: cpu_bound") && readme.contains("(timeline-cpu_bound-2w.svg)"));
+    // criterion data from another machine: refused, nothing written.
+    let other = tmp.path().join("other");
+    fixture(&other, "new", 1.0);
+    let out2 = tmp.path().join("out2");
+    refused(
+        &cvp(&["report", "--criterion-dir", s(&other), "--trace", s(&trace), "--out", s(&out2)]),
+        "measured on",
+    );
+    assert!(!out2.exists());
+}

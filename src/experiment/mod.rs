@@ -7,7 +7,10 @@
 //!   on all cores and on one (claim C7, and the first evidence for C9: time slicing).
 //! - [`scale`]: `cvp scale`, 1 to 100,000 waits in flight per structure: time, memory, threads, context
 //!   switches, each in a child process of its own (claim C8).
+//! - [`trace`]: `cvp trace`, which OS thread ran which job's wait and hash, when: a timeline SVG and a
+//!   Chrome trace (claim C9).
 
 pub mod latency;
 pub mod scale;
 pub mod sweep;
+pub mod trace;

@@ -9,33 +9,37 @@ use std::io;
 
 use tokio::runtime::Runtime;
 
-use super::{RunError, Strategy, StrategyKind, tokio_runtime, xor_tasks};
-use crate::workload::{Digest, Workload, chain, wait_async};
+use super::{NoProbe, Phase, Probe, RunError, Strategy, StrategyKind, hash, tokio_runtime, xor_tasks};
+use crate::workload::{Digest, Workload, wait_async};
 
-/// One task per job on a runtime of N workers.
-pub struct Async {
+/// One task per job on a runtime of N workers, telling the probe `P`.
+pub struct Async<P = NoProbe> {
     runtime: Runtime,
+    probe: P,
 }
 
-impl Async {
+impl<P: Probe> Async<P> {
     /// Builds the runtime ([`super::tokio_runtime`]): one event loop for one worker, else `workers` workers.
-    pub fn new(workers: usize) -> io::Result<Async> {
-        Ok(Async { runtime: tokio_runtime(workers, "cvp-async")? })
+    pub fn new(workers: usize, probe: P) -> io::Result<Async<P>> {
+        Ok(Async { runtime: tokio_runtime(workers, "cvp-async")?, probe })
     }
 }
 
-impl Strategy for Async {
+impl<P: Probe> Strategy for Async<P> {
     fn run(&self, workload: &Workload) -> Result<Digest, RunError> {
         self.runtime.block_on(async {
             let tasks: Vec<_> = workload
                 .jobs()
                 .map(|job| {
-                    // Only what the task needs lives in it (the wait's future is made inside, not captured
-                    // beside it): a task is allocated in 128-byte steps, and 100,000 of them are in flight.
-                    let (seed, rounds, wait) = (job.seed, job.rounds, job.wait);
+                    // The task holds the job and the (for `NoProbe`, empty) probe; the wait's future is made
+                    // inside it, not captured beside it: a task is allocated in 128-byte steps, and 100,000
+                    // of them are in flight in `cvp scale`.
+                    let probe = self.probe;
                     tokio::spawn(async move {
-                        wait_async(wait).await;
-                        chain(seed, rounds)
+                        let start = probe.mark();
+                        wait_async(job.wait).await;
+                        probe.record(job.seed, Phase::Wait, start);
+                        hash(&probe, job)
                     })
                 })
                 .collect();

@@ -2,6 +2,11 @@
 //!
 //! A strategy is built once per worker count ([`StrategyKind::build`]): its thread pool or runtime lives in
 //! the returned value and is reused by every [`Strategy::run`], so building it is never timed.
+//!
+//! Every strategy is generic over a [`Probe`], told when each job's wait and hash start and end. The probe
+//! is chosen at compile time: [`StrategyKind::build`] (the benches, `cvp run`) uses [`NoProbe`], whose
+//! empty inlined methods compile away, so what they run is the strategy and nothing else;
+//! [`StrategyKind::build_probed`] is for `cvp trace`, which records each interval.
 
 mod async_offload;
 mod async_tokio;
@@ -16,12 +21,78 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::workload::{Digest, WaitKind, Workload};
+use crate::workload::{Digest, Job, WaitKind, Workload, chain, wait_blocking};
 
 /// Runs every job of a workload and returns the workload digest.
 pub trait Strategy: Send + Sync {
     /// Runs all jobs of `workload`; the result is the XOR of the job digests.
     fn run(&self, workload: &Workload) -> Result<Digest, RunError>;
+}
+
+/// The two phases of a job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// The wait (simulated network round trip).
+    Wait,
+    /// The SHA-256 chain.
+    Hash,
+}
+
+impl Phase {
+    /// The id: `wait` or `hash`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Wait => "wait",
+            Phase::Hash => "hash",
+        }
+    }
+}
+
+/// Told by a strategy when each phase of each job starts ([`Probe::mark`], on the thread that starts it)
+/// and ends ([`Probe::record`], with the job number and the mark). Chosen at compile time: a strategy built
+/// with [`NoProbe`] runs the code it would run without any probe. Both the probe and its mark are `Copy`:
+/// a type that may need dropping would give every async job's state machine a drop flag, even for
+/// [`NoProbe`] (drop flags are decided before the probe type is known).
+pub trait Probe: Copy + Send + Sync + 'static {
+    /// What [`Probe::mark`] remembers of the start (nothing, for [`NoProbe`]).
+    type Mark: Copy + Send + 'static;
+    /// Called on the thread that starts a phase, right before it starts.
+    fn mark(&self) -> Self::Mark;
+    /// Called right after the phase ends: job `job` ran `phase` from `start` until now.
+    fn record(&self, job: u64, phase: Phase, start: Self::Mark);
+}
+
+/// The probe of every timed run: does nothing, costs nothing (a zero-sized type whose methods are empty
+/// and inlined away).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoProbe;
+
+impl Probe for NoProbe {
+    type Mark = ();
+    #[inline(always)]
+    fn mark(&self) {}
+    #[inline(always)]
+    fn record(&self, _job: u64, _phase: Phase, _start: ()) {}
+}
+
+/// Runs `job` on the calling thread, a blocking wait then the chain, telling `probe`. With [`NoProbe`] this
+/// is exactly [`Job::run_blocking`].
+#[inline]
+fn run_blocking<P: Probe>(probe: &P, job: Job) -> Digest {
+    let start = probe.mark();
+    wait_blocking(job.wait);
+    probe.record(job.seed, Phase::Wait, start);
+    hash(probe, job)
+}
+
+/// The chain of `job` on the calling thread, telling `probe`.
+#[inline]
+fn hash<P: Probe>(probe: &P, job: Job) -> Digest {
+    let start = probe.mark();
+    let digest = chain(job.seed, job.rounds);
+    probe.record(job.seed, Phase::Hash, start);
+    digest
 }
 
 /// Why a run could not finish: the OS refused a thread, or a job's thread or task died.
@@ -112,15 +183,22 @@ impl StrategyKind {
         }
     }
 
-    /// Builds the strategy with `workers` workers: pools and runtimes are created here, once.
+    /// Builds the strategy with `workers` workers: pools and runtimes are created here, once. It tells no
+    /// probe anything ([`NoProbe`]).
     pub fn build(self, workers: usize) -> io::Result<Box<dyn Strategy>> {
+        self.build_probed(workers, NoProbe)
+    }
+
+    /// Builds the strategy with `workers` workers, telling `probe` when each job's wait and hash start and
+    /// end (`cvp trace`).
+    pub fn build_probed<P: Probe>(self, workers: usize, probe: P) -> io::Result<Box<dyn Strategy>> {
         Ok(match self {
-            StrategyKind::Sequential => Box::new(sequential::Sequential),
-            StrategyKind::Threads => Box::new(threads::Threads::new(workers)),
-            StrategyKind::ThreadPerJob => Box::new(thread_per_job::ThreadPerJob),
-            StrategyKind::Async => Box::new(async_tokio::Async::new(workers)?),
-            StrategyKind::AsyncOffload => Box::new(async_offload::AsyncOffload::new(workers)?),
-            StrategyKind::Rayon => Box::new(rayon_pool::Rayon::new(workers)?),
+            StrategyKind::Sequential => Box::new(sequential::Sequential(probe)),
+            StrategyKind::Threads => Box::new(threads::Threads::new(workers, probe)),
+            StrategyKind::ThreadPerJob => Box::new(thread_per_job::ThreadPerJob(probe)),
+            StrategyKind::Async => Box::new(async_tokio::Async::new(workers, probe)?),
+            StrategyKind::AsyncOffload => Box::new(async_offload::AsyncOffload::new(workers, probe)?),
+            StrategyKind::Rayon => Box::new(rayon_pool::Rayon::new(workers, probe)?),
         })
     }
 }

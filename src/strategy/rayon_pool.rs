@@ -7,27 +7,28 @@ use std::ops::BitXor;
 use rayon::ThreadPool;
 use rayon::prelude::*;
 
-use super::{RunError, Strategy, rayon_pool};
+use super::{NoProbe, Probe, RunError, Strategy, rayon_pool, run_blocking};
 use crate::workload::{Digest, Workload};
 
-/// `par_iter` inside a pool of N.
-pub struct Rayon {
+/// `par_iter` inside a pool of N, telling the probe `P`.
+pub struct Rayon<P = NoProbe> {
     pool: ThreadPool,
+    probe: P,
 }
 
-impl Rayon {
+impl<P: Probe> Rayon<P> {
     /// Builds a pool of `workers` threads.
-    pub fn new(workers: usize) -> io::Result<Rayon> {
-        Ok(Rayon { pool: rayon_pool(workers, "cvp-rayon")? })
+    pub fn new(workers: usize, probe: P) -> io::Result<Rayon<P>> {
+        Ok(Rayon { pool: rayon_pool(workers, "cvp-rayon")?, probe })
     }
 }
 
-impl Strategy for Rayon {
+impl<P: Probe> Strategy for Rayon<P> {
     fn run(&self, workload: &Workload) -> Result<Digest, RunError> {
         Ok(self.pool.install(|| {
             (0..workload.jobs)
                 .into_par_iter()
-                .map(|i| workload.job(i).run_blocking())
+                .map(|i| run_blocking(&self.probe, workload.job(i)))
                 .reduce(Digest::default, BitXor::bitxor)
         }))
     }

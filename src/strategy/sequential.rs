@@ -1,13 +1,13 @@
 //! `sequential`: every job on the calling thread, one after another; the baseline of every speedup.
 
-use super::{RunError, Strategy};
+use super::{NoProbe, Probe, RunError, Strategy, run_blocking};
 use crate::workload::{Digest, Workload};
 
-/// Runs jobs in seed order on the calling thread.
-pub struct Sequential;
+/// Runs jobs in seed order on the calling thread, telling the probe `P`.
+pub struct Sequential<P = NoProbe>(pub P);
 
-impl Strategy for Sequential {
+impl<P: Probe> Strategy for Sequential<P> {
     fn run(&self, workload: &Workload) -> Result<Digest, RunError> {
-        Ok(workload.jobs().map(|job| job.run_blocking()).collect())
+        Ok(workload.jobs().map(|job| run_blocking(&self.0, job)).collect())
     }
 }

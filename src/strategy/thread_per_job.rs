@@ -4,20 +4,23 @@
 //! or address space) is a [`RunError`] naming which thread failed, never a panic or a hang; the threads
 //! already started are joined first.
 
-use super::{RunError, Strategy, StrategyKind, spawn_and_join};
+use super::{NoProbe, Probe, RunError, Strategy, StrategyKind, run_blocking, spawn_and_join};
 use crate::workload::{Digest, Workload};
 
-/// Spawns one thread per job.
-pub struct ThreadPerJob;
+/// Spawns one thread per job, telling the probe `P`.
+pub struct ThreadPerJob<P = NoProbe>(pub P);
 
-impl Strategy for ThreadPerJob {
+impl<P: Probe> Strategy for ThreadPerJob<P> {
     fn run(&self, workload: &Workload) -> Result<Digest, RunError> {
         let workload = *workload;
         spawn_and_join(
             StrategyKind::ThreadPerJob,
             workload.jobs,
             "cvp-job",
-            |i| move || workload.job(i).run_blocking(),
+            |i| {
+                let probe = self.0;
+                move || run_blocking(&probe, workload.job(i))
+            },
             || {},
         )
     }

@@ -6,26 +6,28 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::{RunError, Strategy, StrategyKind, spawn_and_join};
+use super::{NoProbe, Probe, RunError, Strategy, StrategyKind, run_blocking, spawn_and_join};
 use crate::workload::{Digest, Workload};
 
-/// N OS threads sharing a job counter.
-pub struct Threads {
+/// N OS threads sharing a job counter, telling the probe `P`.
+pub struct Threads<P = NoProbe> {
     workers: usize,
+    probe: P,
 }
 
-impl Threads {
+impl<P: Probe> Threads<P> {
     /// A strategy that spawns `workers` threads per run.
-    pub fn new(workers: usize) -> Threads {
-        Threads { workers }
+    pub fn new(workers: usize, probe: P) -> Threads<P> {
+        Threads { workers, probe }
     }
 }
 
-impl Strategy for Threads {
+impl<P: Probe> Strategy for Threads<P> {
     fn run(&self, workload: &Workload) -> Result<Digest, RunError> {
         let (next, workload) = (Arc::new(AtomicUsize::new(0)), *workload);
         let worker = |_| {
             let counter = Arc::clone(&next);
+            let probe = self.probe;
             move || {
                 let mut digest = Digest::default();
                 loop {
@@ -33,7 +35,7 @@ impl Strategy for Threads {
                     if k >= workload.jobs {
                         return digest;
                     }
-                    digest ^= workload.job(k).run_blocking();
+                    digest ^= run_blocking(&probe, workload.job(k));
                 }
             }
         };

@@ -1,0 +1,214 @@
+//! `cvp trace` records what really ran: consistent intervals, one lane per OS thread that did job work, the
+//! lanes each strategy must have, a Chrome trace with the fields Perfetto needs and no overlapping events on
+//! a track, and a well-formed SVG with one panel per strategy.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::process::Command;
+
+use cvp::StrategyKind;
+use cvp::experiment::trace::{self, Pass, Plan, TraceFile};
+use cvp::strategy::Phase;
+use cvp::workload::WorkloadKind;
+
+const JOBS: usize = 4;
+const WORKERS: usize = 2;
+
+fn traced() -> TraceFile {
+    let plan = Plan {
+        workload: WorkloadKind::Mixed,
+        jobs: JOBS,
+        workers: WORKERS,
+        strategies: StrategyKind::ALL.to_vec(),
+        wait_ms: 5,
+        // A few ms of hashing per job: long enough for both hashing threads of async_offload to take one.
+        rounds: Some(10_000),
+        one_core: false,
+    };
+    trace::run(&plan, vec!["test".into()], |_| {}).expect("every strategy traces")
+}
+
+fn pass(file: &TraceFile, s: StrategyKind) -> &Pass {
+    file.passes.iter().find(|p| p.strategy == s).expect("a pass per strategy")
+}
+
+fn threads_of(p: &Pass, phase: Phase) -> BTreeSet<String> {
+    p.intervals.iter().filter(|i| i.phase == phase).map(|i| i.thread.clone()).collect()
+}
+
+#[test]
+fn intervals_lanes_json_and_svg() {
+    let file = traced();
+    assert_eq!(file.passes.len(), StrategyKind::ALL.len());
+
+    for p in &file.passes {
+        let wall_ns = (p.wall_s * 1e9) as u64;
+        // Every job has exactly one wait and one hash, the wait first, both inside the pass.
+        for job in 0..JOBS as u64 {
+            let of = |ph| p.intervals.iter().filter(|i| i.job == job && i.phase == ph).collect::<Vec<_>>();
+            let (w, h) = (of(Phase::Wait), of(Phase::Hash));
+            assert_eq!((w.len(), h.len()), (1, 1), "{}: job {job}", p.strategy);
+            assert!(
+                w[0].start_ns <= w[0].end_ns && w[0].end_ns <= h[0].start_ns,
+                "{}: job {job}",
+                p.strategy
+            );
+            assert!(h[0].start_ns <= h[0].end_ns && h[0].end_ns <= wall_ns, "{}: job {job}", p.strategy);
+        }
+        // One lane per distinct OS thread, every interval in exactly one lane.
+        let lanes = p.lanes();
+        let tids: BTreeSet<u64> = p.intervals.iter().map(|i| i.tid).collect();
+        assert_eq!(lanes.len(), tids.len(), "{}", p.strategy);
+        assert_eq!(lanes.iter().map(|l| l.intervals.len()).sum::<usize>(), p.intervals.len());
+    }
+
+    assert_eq!(pass(&file, StrategyKind::Sequential).lanes().len(), 1);
+    let tpj = pass(&file, StrategyKind::ThreadPerJob);
+    assert_eq!(tpj.lanes().len(), JOBS);
+    assert!(tpj.lanes().iter().all(|l| l.thread.starts_with("cvp-job-")));
+    let threads = pass(&file, StrategyKind::Threads);
+    assert!(
+        threads.lanes().len() <= WORKERS
+            && threads.lanes().iter().all(|l| l.thread.starts_with("cvp-threads-"))
+    );
+    let offload = pass(&file, StrategyKind::AsyncOffload);
+    // The waits on one event loop (tokio's current-thread runtime: the thread that runs the strategy), the
+    // hashes on the N pool threads, none of which waited.
+    let waiters = threads_of(offload, Phase::Wait);
+    assert_eq!(waiters.len(), 1, "{waiters:?}");
+    let hashers = threads_of(offload, Phase::Hash);
+    assert_eq!(hashers.len(), WORKERS, "{hashers:?}");
+    assert!(hashers.iter().all(|t| t.starts_with("cvp-offload-cpu-")));
+    assert!(waiters.is_disjoint(&hashers));
+    let rayon = pass(&file, StrategyKind::Rayon);
+    assert!(
+        rayon.lanes().iter().all(|l| l.thread.starts_with("cvp-rayon-")) && rayon.lanes().len() <= WORKERS
+    );
+    assert!(pass(&file, StrategyKind::Async).lanes().len() <= WORKERS);
+
+    // The Chrome trace: the fields Perfetto reads, every process and thread named, no overlap on a track.
+    let text = String::from_utf8(trace::files(&file).unwrap()[1].1.clone()).unwrap();
+    // Perfetto stops reading at the first top-level key it does not know: ours comes last.
+    assert!(text.starts_with(r#"{"displayTimeUnit":"ms","traceEvents":["#), "{}", &text[..80]);
+    assert!(text.find(r#""cvp":"#) > text.find(r#""traceEvents":"#));
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let events = json["traceEvents"].as_array().expect("traceEvents");
+    let mut named_pids = BTreeSet::new();
+    let mut named_tracks = BTreeSet::new();
+    let mut tracks: BTreeMap<(u64, u64), Vec<(u64, u64)>> = BTreeMap::new();
+    let mut complete = 0;
+    for e in events {
+        let pid = e["pid"].as_u64().expect("pid");
+        match (e["ph"].as_str(), e["name"].as_str()) {
+            (Some("M"), Some("process_name")) => {
+                assert!(e["args"]["name"].is_string());
+                named_pids.insert(pid);
+            }
+            (Some("M"), Some("thread_name")) => {
+                assert!(e["args"]["name"].is_string());
+                named_tracks.insert((pid, e["tid"].as_u64().expect("tid")));
+            }
+            (Some("M"), _) => {}
+            (Some("X"), Some(name)) => {
+                assert!(name == "wait" || name == "hash", "{name}");
+                let (ts, dur) = (e["ts"].as_u64().expect("ts in us"), e["dur"].as_u64().expect("dur in us"));
+                assert!(e["args"]["job"].as_u64().is_some_and(|j| j < JOBS as u64));
+                assert!(e["args"]["thread"].as_str().is_some_and(|t| !t.is_empty()));
+                tracks.entry((pid, e["tid"].as_u64().expect("tid"))).or_default().push((ts, ts + dur));
+                complete += 1;
+            }
+            other => panic!("unexpected event {other:?}"),
+        }
+    }
+    assert_eq!(complete, StrategyKind::ALL.len() * JOBS * 2);
+    assert_eq!(named_pids.len(), StrategyKind::ALL.len());
+    for (track, mut spans) in tracks {
+        assert!(named_tracks.contains(&track), "{track:?} has no thread_name");
+        spans.sort_unstable();
+        assert!(spans.windows(2).all(|w| w[0].1 <= w[1].0), "{track:?} overlaps: {spans:?}");
+    }
+    // The rows ride along and read back.
+    let back: TraceFile = serde_json::from_value(json["cvp"].clone()).unwrap();
+    assert_eq!(back, file);
+
+    // The SVG: well-formed XML, one panel title per strategy.
+    let svg = trace::svg(&file).unwrap();
+    let doc = roxmltree::Document::parse(&svg).expect("well-formed SVG");
+    let texts: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| n.text())
+        .map(str::trim)
+        .collect();
+    for s in StrategyKind::ALL {
+        let titles = texts.iter().filter(|t| t.starts_with(&format!("{s} · "))).count();
+        assert_eq!(titles, 1, "{s}: {texts:?}");
+    }
+    // On this (multi-CPU, or unknown) run C9 is not decided, and the report section carries no verdict.
+    if file.cpus != Some(1) {
+        assert_eq!(file.verdicts[0].verdict, cvp::analysis::Outcome::CannotBeShown);
+    }
+}
+
+fn cvp() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_cvp"))
+}
+
+#[test]
+fn bad_trace_flags_exit_2_naming_the_flag() {
+    for (args, flag) in [
+        (&["trace", "--cores", "2"][..], "--cores"),
+        (&["trace", "--jobs", "0"][..], "--jobs"),
+        (&["trace", "--jobs", "65"][..], "--jobs"),
+        (&["trace", "--workers", "x"][..], "--workers"),
+        (&["trace", "--strategies", "rayon,rayon"][..], "--strategies"),
+        (&["trace", "--workload", "cpu"][..], "--workload"),
+    ] {
+        let out = cvp().args(args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(flag) && err.contains("accepted"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn one_core_trace_writes_both_files_and_a_report_section() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("t");
+    let run = |extra: &[&str]| {
+        cvp()
+            .args([
+                "trace",
+                "--workload",
+                "cpu_bound",
+                "--jobs",
+                "4",
+                "--rounds",
+                "3000",
+                "--cores",
+                "1",
+                "--out",
+            ])
+            .arg(&out)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let first = run(&[]);
+    assert_eq!(first.status.code(), Some(0), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(String::from_utf8_lossy(&first.stdout).contains("C9"));
+    // An existing folder is refused before anything runs, unless --force.
+    let again = run(&[]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--out"));
+    assert_eq!(run(&["--force"]).status.code(), Some(0));
+
+    let (file, _) = trace::read(&out).unwrap();
+    assert_eq!(file.cpus, Some(1), "the child pinned itself");
+    assert!(file.pinned_cpu.is_some());
+    assert!(out.join("timeline.svg").is_file());
+    let section = trace::read_section(&out).unwrap();
+    let names: Vec<&str> = section.files.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["timeline-cpu_bound-2w-1cpu.svg", "trace-cpu_bound-2w-1cpu.json"]);
+    assert_eq!(section.verdicts.len(), 1, "a one-CPU trace judges C9");
+    assert!(section.markdown.contains("ui.perfetto.dev"));
+}
