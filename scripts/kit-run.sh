@@ -1,7 +1,7 @@
 #!/bin/sh
 # A kit's run.sh: runs the suite from this folder's binaries, with no Rust toolchain, and leaves out/:
-# criterion's data (with the record of size and machine beside every baseline), and the JSON of `cvp run`,
-# `cvp scale` and `cvp latency`.
+# criterion's data (with the record of size and machine beside every baseline), the JSON of `cvp run`,
+# `cvp scale` and `cvp latency`, and two `cvp trace` folders (the default timeline, and one CPU).
 # CVP_PROFILE and the other CVP_* variables pass through. Stops at the first step that fails, naming it;
 # out/ appears only when every step succeeded. Then, on a machine with this project's checkout:
 #   scripts/record --from-kit <this folder>
@@ -34,6 +34,10 @@ printf '== cvp scale\n' >&2
 "$kit/cvp" scale --format json --output "$partial/scale.json" || fail "cvp scale (exit $?)" $?
 printf '== cvp latency\n' >&2
 "$kit/cvp" latency --format json --output "$partial/latency.json" || fail "cvp latency (exit $?)" $?
+printf '== cvp trace (the default timeline, then one CPU)\n' >&2
+"$kit/cvp" trace --out "$partial/trace" > /dev/null || fail "cvp trace (exit $?)" $?
+"$kit/cvp" trace --workload cpu_bound --workers 2 --cores 1 --out "$partial/trace-1cpu" > /dev/null \
+    || fail "cvp trace --cores 1 (exit $?)" $?
 mv "$partial" "$out"
 trap - EXIT
 printf 'wrote %s\n' "$out"
