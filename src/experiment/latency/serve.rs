@@ -36,16 +36,30 @@ pub struct Request {
 }
 
 /// Where handlers record latencies, in nanoseconds: (finish - due, finish - sent). The first is the
-/// latency; the second leaves out the client's own lateness, to tell whose the tail is. Cheap to clone,
-/// one per handler thread or task.
+/// latency; the second leaves out the client's own lateness, to tell whose the tail is. It also keeps the
+/// largest affinity mask any server thread read ([`Recorder::note_cpus`]). Cheap to clone, one per handler
+/// thread or task.
 #[derive(Clone)]
-pub struct Recorder(mpsc::Sender<(u64, u64)>);
+pub struct Recorder(mpsc::Sender<(u64, u64)>, Arc<AtomicUsize>);
 
 impl Recorder {
     /// A recorder and the receiving end that collects what every clone recorded.
     pub fn new() -> (Recorder, mpsc::Receiver<(u64, u64)>) {
         let (tx, rx) = mpsc::channel();
-        (Recorder(tx), rx)
+        (Recorder(tx, Arc::new(AtomicUsize::new(0))), rx)
+    }
+
+    /// Reads the calling thread's affinity mask (a heavy thread, a rayon job, a tokio task's worker, the
+    /// request handler) and keeps the largest seen.
+    pub fn note_cpus(&self) {
+        if let Some(n) = crate::machine::cpus_allowed_now() {
+            self.1.fetch_max(n, Ordering::Relaxed);
+        }
+    }
+
+    /// The largest affinity mask a server thread read, if any did.
+    pub fn cpus_seen(&self) -> Option<usize> {
+        Some(self.1.load(Ordering::Relaxed)).filter(|&n| n > 0)
     }
 
     /// Records that `req` is finished now.
@@ -213,7 +227,8 @@ pub struct Measured {
     pub involuntary_switches: u64,
     /// Voluntary context switches (a thread blocked or slept).
     pub voluntary_switches: u64,
-    /// CPUs the run could use: the smaller of the client's and the server's affinity masks.
+    /// CPUs the run could use: the largest affinity mask read by the client, the thread that starts the
+    /// server, and every heavy thread, rayon job, tokio heavy task and request handler.
     pub cpus: Option<usize>,
 }
 
@@ -294,7 +309,7 @@ pub fn run(
         (Inbox::Std(rx), Box::new(move |r| tx.send(r).is_ok()))
     };
     let server = Server::build(structure, workers)?;
-    let server_cpus = crate::machine::cpus_allowed_now();
+    rec.note_cpus();
     let (vol0, invol0) = context_switches();
     let (clock, client) = match load {
         Some(load) => {
@@ -328,11 +343,11 @@ pub fn run(
     };
     let (vol1, invol1) = context_switches();
     let (batch_time, digest) = served?;
-    drop(rec);
-    let cpus = match (client.cpus, server_cpus) {
-        (Some(a), Some(b)) => Some(a.min(b)),
+    let cpus = match (client.cpus, rec.cpus_seen()) {
+        (Some(a), Some(b)) => Some(a.max(b)),
         (a, b) => a.or(b),
     };
+    drop(rec);
     let (latencies_ns, since_sent_ns) = latencies.try_iter().unzip();
     Ok(Measured {
         latencies_ns,
@@ -476,6 +491,7 @@ fn threads(
         let requests = std::thread::Builder::new()
             .name("cvp-lat-requests".into())
             .spawn_scoped(s, move || {
+                rec.note_cpus();
                 for req in rx {
                     handle(&req, rec);
                 }
@@ -488,6 +504,7 @@ fn threads(
             let spawned =
                 std::thread::Builder::new().name(format!("cvp-lat-heavy-{i}")).spawn_scoped(s, move || {
                     gate.wait();
+                    rec.note_cpus();
                     let mut d = Digest::default();
                     loop {
                         let j = next.fetch_add(1, Ordering::Relaxed);
@@ -576,7 +593,10 @@ async fn async_serve(
 ) -> Result<(Duration, Digest), ServeError> {
     // Every piece is spawned, so the runtime's scheduler decides who runs: on one worker (the current-thread
     // runtime) the thread in block_on is that worker and runs every task; on N, the N workers do.
+    let handler = rec.clone();
     let dispatcher = tokio::spawn(async move {
+        let rec = handler;
+        rec.note_cpus();
         while let Some(req) = rx.recv().await {
             handle(&req, &rec);
         }
@@ -587,6 +607,7 @@ async fn async_serve(
         .map(|job| {
             let permits = Arc::clone(&permits);
             let pool = pool.clone();
+            let rec = rec.clone();
             tokio::spawn(async move {
                 // The semaphore is never closed, so acquiring only waits.
                 let _permit = permits.acquire_owned().await.ok();
@@ -594,11 +615,15 @@ async fn async_serve(
                     Some(pool) => {
                         let (tx, rx) = tokio::sync::oneshot::channel();
                         pool.spawn(move || {
+                            rec.note_cpus();
                             let _ = tx.send(chain(job.seed, job.rounds));
                         });
                         rx.await.unwrap_or_default()
                     }
-                    None => heavy_task(job, yield_every).await,
+                    None => {
+                        rec.note_cpus();
+                        heavy_task(job, yield_every).await
+                    }
                 }
             })
         })

@@ -190,6 +190,8 @@ fn every_structure_serves_every_request_and_computes_the_batch() {
             assert!(m.client.sent >= 15, "{s}/{n}: {:?}", m.client);
             assert_eq!(m.latencies_ns.len() as u64, m.client.sent, "{s}/{n}: every request served");
             assert!(m.batch > Duration::ZERO);
+            // The largest mask any thread of the run read: the process's own here (nothing pinned).
+            assert_eq!(m.cpus, crate::machine::cpus_allowed_now(), "{s}/{n}");
             let alone = serve::run(s, n, batch, None).unwrap();
             assert_eq!(alone.digest, want);
             assert!(alone.latencies_ns.is_empty() && alone.client.sent == 0);
