@@ -567,7 +567,10 @@ fn p99_text(r: &Row) -> String {
 
 /// C7, from the one-core rows: shown when `async_yield`, `async_offload` and `threads` each keep p99 (its
 /// whole interval) at most [`RESPONSIVE`] x one job while `async` on 1 worker has p99 at least
-/// [`BLOCKED`] x one job. A threshold inside an interval gives "cannot be shown here (too noisy)".
+/// [`BLOCKED`] x one job. A threshold inside an interval gives "cannot be shown here (too noisy)"; a
+/// responsive row that fails only from the due time, while its p99 after send passes and its client could
+/// not keep its schedule ([`client_could_not_keep_up`]), gives "cannot be shown here (the client could not
+/// keep its schedule: ...)"; the one-core idle floor above the bound gives "cannot be shown here" too.
 pub fn verdicts(file: &LatencyFile) -> Vec<Verdict> {
     let (verdict, evidence) = c7(file);
     vec![Verdict { claim: C7.0.into(), statement: C7.1.into(), verdict, evidence }]

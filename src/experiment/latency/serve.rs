@@ -2,8 +2,10 @@
 //! that run a heavy batch while serving light requests. Nothing here analyses or prints.
 //!
 //! The client is one OS thread, the same for every structure. Request `i` is due at `start + i x interval`;
-//! the client sleeps to just before that instant, spins to it, sends the request stamped with its **due**
-//! time and never waits for an answer (open loop). A handler's latency is the instant it finished minus
+//! the client sleeps to just before that instant, spins to it (on one CPU it only sleeps, with a 1 ns timer
+//! slack: a spin would take the server's only CPU), sends the request stamped with its **due** time and
+//! never waits for an answer (open loop). When the batch ends it still sends every request due before that
+//! instant, however late it is. A handler's latency is the instant it finished minus
 //! that due time, so a server that stalls is charged for every request that fell due during the stall
 //! (coordinated omission, as wrk2 and HdrHistogram describe it), and a client that ran late is charged too,
 //! never hidden. Requests reach the tokio structures through a channel, so no runtime timer is on the
