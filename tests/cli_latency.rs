@@ -67,6 +67,7 @@ fn one_structure_end_to_end_has_the_schema_and_serves_every_request() {
     let p = |k: &str| r[k].as_f64().unwrap();
     assert!(p("p50_ms") <= p("p90_ms") && p("p90_ms") <= p("p99_ms") && p("p99_ms") <= p("max_ms"));
     assert!(p("batch_s") > 0.0 && p("slowdown") > 0.0);
+    assert!(r["p999_ms"].is_null(), "fewer than 1000 requests: no p99.9, {r}");
     assert_eq!(v["floor"].as_array().unwrap().len(), 1);
     assert_eq!(v["floor"][0]["served"], v["floor"][0]["sent"]);
     assert!(v["floor"][0]["sent"].as_u64().unwrap() >= 300, "the floor sends for 400 ms");
@@ -90,6 +91,14 @@ fn one_core_rows_really_run_on_one_cpu() {
     // All-core rows first: pinning is inherited and never undone.
     let settings: Vec<&str> = rows.iter().map(|r| r["setting"].as_str().unwrap()).collect();
     assert_eq!(settings, ["all", "all", "1", "1"]);
+    // A floor per core setting, each measured in it.
+    let floor: Vec<(&str, u64)> = v["floor"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["setting"].as_str().unwrap(), f["cores"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(floor, [("all", usable), ("all", usable), ("1", 1), ("1", 1)]);
     for r in rows {
         let cores = r["cores"].as_u64().unwrap();
         match r["setting"].as_str().unwrap() {

@@ -2,15 +2,17 @@
 //! that run a heavy batch while serving light requests. Nothing here analyses or prints.
 //!
 //! The client is one OS thread, the same for every structure. Request `i` is due at `start + i x interval`;
-//! the client sleeps to just before that instant, spins to it, sends the request stamped with its **due**
-//! time and never waits for an answer (open loop). A handler's latency is the instant it finished minus
+//! the client sleeps to just before that instant, spins to it (on one CPU it only sleeps, with a 1 ns timer
+//! slack: a spin would take the server's only CPU), sends the request stamped with its **due** time and
+//! never waits for an answer (open loop). When the batch ends it still sends every request due before that
+//! instant, however late it is. A handler's latency is the instant it finished minus
 //! that due time, so a server that stalls is charged for every request that fell due during the stall
 //! (coordinated omission, as wrk2 and HdrHistogram describe it), and a client that ran late is charged too,
 //! never hidden. Requests reach the tokio structures through a channel, so no runtime timer is on the
 //! measured path.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, mpsc};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use sha2::{Digest as _, Sha256};
@@ -18,9 +20,11 @@ use sha2::{Digest as _, Sha256};
 use super::Structure;
 use crate::workload::{Digest, Job, Workload, WorkloadKind, chain};
 
-/// The client sleeps until this long before a request is due, then spins: a sleep alone overshoots by
-/// tens of microseconds (and more under load), a spin alone would keep one CPU busy.
-const SPIN: Duration = Duration::from_micros(60);
+/// With more than one CPU, the client sleeps until this long before a request is due, then spins: a sleep
+/// alone overshoots by tens of microseconds (and more under load), a spin alone would keep one CPU busy.
+/// On one CPU it never spins (a spin would burn the only CPU the server needs): it sleeps to the due time
+/// with a 1 ns timer slack.
+pub const SPIN: Duration = Duration::from_micros(60);
 
 /// One light request, stamped with the instant it was due, not the instant it was sent.
 #[derive(Clone, Copy, Debug)]
@@ -34,16 +38,30 @@ pub struct Request {
 }
 
 /// Where handlers record latencies, in nanoseconds: (finish - due, finish - sent). The first is the
-/// latency; the second leaves out the client's own lateness, to tell whose the tail is. Cheap to clone,
-/// one per handler thread or task.
+/// latency; the second leaves out the client's own lateness, to tell whose the tail is. It also keeps the
+/// largest affinity mask any server thread read ([`Recorder::note_cpus`]). Cheap to clone, one per handler
+/// thread or task.
 #[derive(Clone)]
-pub struct Recorder(mpsc::Sender<(u64, u64)>);
+pub struct Recorder(mpsc::Sender<(u64, u64)>, Arc<AtomicUsize>);
 
 impl Recorder {
     /// A recorder and the receiving end that collects what every clone recorded.
     pub fn new() -> (Recorder, mpsc::Receiver<(u64, u64)>) {
         let (tx, rx) = mpsc::channel();
-        (Recorder(tx), rx)
+        (Recorder(tx, Arc::new(AtomicUsize::new(0))), rx)
+    }
+
+    /// Reads the calling thread's affinity mask (a heavy thread, a rayon job, a tokio task's worker, the
+    /// request handler) and keeps the largest seen.
+    pub fn note_cpus(&self) {
+        if let Some(n) = crate::machine::cpus_allowed_now() {
+            self.1.fetch_max(n, Ordering::Relaxed);
+        }
+    }
+
+    /// The largest affinity mask a server thread read, if any did.
+    pub fn cpus_seen(&self) -> Option<usize> {
+        Some(self.1.load(Ordering::Relaxed)).filter(|&n| n > 0)
     }
 
     /// Records that `req` is finished now.
@@ -87,21 +105,57 @@ fn tight_timer_slack() {
     }
 }
 
+/// The instant the heavy batch ended, set once by whoever ends it (0 = not yet), read by the client.
+#[derive(Debug)]
+pub struct BatchEnd {
+    origin: Instant,
+    /// Nanoseconds after `origin`, plus one; 0 while the batch runs.
+    nanos: AtomicU64,
+}
+
+impl BatchEnd {
+    /// A batch that has not ended; `origin` must be at or before any instant later passed to [`BatchEnd::set`].
+    pub fn new(origin: Instant) -> BatchEnd {
+        BatchEnd { origin, nanos: AtomicU64::new(0) }
+    }
+
+    /// Records that the batch ended at `at` (the first call wins).
+    pub fn set(&self, at: Instant) {
+        let ns = u64::try_from(at.saturating_duration_since(self.origin).as_nanos()).unwrap_or(u64::MAX - 1);
+        let _ = self.nanos.compare_exchange(0, ns + 1, Ordering::AcqRel, Ordering::Acquire);
+    }
+
+    /// When the batch ended, if it has.
+    pub fn get(&self) -> Option<Instant> {
+        match self.nanos.load(Ordering::Acquire) {
+            0 => None,
+            n => Some(self.origin + Duration::from_nanos(n - 1)),
+        }
+    }
+}
+
 /// Runs the open-loop client on the calling thread: request `i` is due at `start + i x interval` and sent
-/// through `send` at that instant, until `stop` is set (checked before each request) and `until` (if any)
-/// has passed. `send` returning false (the server is gone) also ends it.
+/// through `send` at that instant (or at once, however late, when the client is behind). It sends every
+/// request due before the instant the batch ended (`end`, checked before each request) and before `until`
+/// (if any), and stops at the first due time at or after both: a client that is behind when the batch ends
+/// still sends what was due, so the end of the batch hides no request. `send` returning false (the server is
+/// gone) also ends it. On one CPU it sleeps to each due time (tight timer slack) instead of spinning.
 pub fn client(
     start: Instant,
     interval: Duration,
-    stop: &AtomicBool,
+    end: &BatchEnd,
     until: Option<Instant>,
     mut send: impl FnMut(Request) -> bool,
 ) -> ClientStats {
     tight_timer_slack();
     let mut stats = ClientStats { cpus: crate::machine::cpus_allowed_now(), ..ClientStats::default() };
+    let spin = stats.cpus != Some(1);
     for id in 0u64.. {
         let due = start + interval * u32::try_from(id).unwrap_or(u32::MAX);
-        if stop.load(Ordering::Acquire) && until.is_none_or(|u| due >= u) {
+        if let Some(ended) = end.get()
+            && due >= ended
+            && until.is_none_or(|u| due >= u)
+        {
             break;
         }
         loop {
@@ -110,7 +164,9 @@ pub fn client(
                 break;
             }
             let left = due - now;
-            if left > SPIN {
+            if !spin {
+                std::thread::sleep(left);
+            } else if left > SPIN {
                 std::thread::sleep(left - SPIN);
             } else {
                 std::hint::spin_loop();
@@ -173,7 +229,8 @@ pub struct Measured {
     pub involuntary_switches: u64,
     /// Voluntary context switches (a thread blocked or slept).
     pub voluntary_switches: u64,
-    /// CPUs the run could use: the smaller of the client's and the server's affinity masks.
+    /// CPUs the run could use: the largest affinity mask read by the client, the thread that starts the
+    /// server, and every heavy thread, rayon job, tokio heavy task and request handler.
     pub cpus: Option<usize>,
 }
 
@@ -216,6 +273,26 @@ enum Inbox {
     Tokio(tokio::sync::mpsc::UnboundedReceiver<Request>),
 }
 
+/// Starts the schedule: picks its first due time a little ahead, hands it to the client, and waits for it.
+/// Every structure calls it once, after its threads exist, so starting them is not on the batch's clock.
+struct Clock {
+    to_client: Option<mpsc::Sender<Instant>>,
+}
+
+impl Clock {
+    fn begin(mut self) -> Instant {
+        let start = Instant::now() + Duration::from_micros(200);
+        if let Some(tx) = self.to_client.take() {
+            // The client waits for this; if it is gone the run reports it when joined.
+            let _ = tx.send(start);
+        }
+        while Instant::now() < start {
+            std::hint::spin_loop();
+        }
+        start
+    }
+}
+
 /// Runs `structure` with `workers` on `batch`, with the light `load` (or without, for the batch alone).
 pub fn run(
     structure: Structure,
@@ -224,7 +301,7 @@ pub fn run(
     load: Option<Load>,
 ) -> Result<Measured, ServeError> {
     let (rec, latencies) = Recorder::new();
-    let stop = Arc::new(AtomicBool::new(false));
+    let end = Arc::new(BatchEnd::new(Instant::now()));
     // Build the inbox and the client's sending end before anything starts.
     let (inbox, send): (Inbox, Box<dyn FnMut(Request) -> bool + Send>) = if structure.is_async() {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
@@ -234,47 +311,45 @@ pub fn run(
         (Inbox::Std(rx), Box::new(move |r| tx.send(r).is_ok()))
     };
     let server = Server::build(structure, workers)?;
-    let server_cpus = crate::machine::cpus_allowed_now();
+    rec.note_cpus();
     let (vol0, invol0) = context_switches();
-    let start = Instant::now() + Duration::from_micros(200);
-    let client = match load {
+    let (clock, client) = match load {
         Some(load) => {
-            let stop = Arc::clone(&stop);
+            let end = Arc::clone(&end);
             let mut send = send;
-            let until = start + load.at_least;
-            Some(
-                std::thread::Builder::new()
-                    .name("cvp-latency-client".into())
-                    .spawn(move || client(start, load.interval, &stop, Some(until), &mut send))
-                    .map_err(start_err("the client thread"))?,
-            )
+            let (tx, rx) = mpsc::channel::<Instant>();
+            let handle = std::thread::Builder::new()
+                .name("cvp-latency-client".into())
+                .spawn(move || match rx.recv() {
+                    Ok(start) => client(start, load.interval, &end, Some(start + load.at_least), &mut send),
+                    Err(_) => ClientStats::default(),
+                })
+                .map_err(start_err("the client thread"))?;
+            (Clock { to_client: Some(tx) }, Some(handle))
         }
         None => {
             drop(send);
-            None
+            (Clock { to_client: None }, None)
         }
     };
-    while Instant::now() < start {
-        std::hint::spin_loop();
-    }
     let done = {
-        let stop = Arc::clone(&stop);
-        move || stop.store(true, Ordering::Release)
+        let end = Arc::clone(&end);
+        move |at: Instant| end.set(at)
     };
-    let served = server.serve(batch, inbox, &rec, start, done);
-    // A server that failed before its batch ended never said so: stop the client anyway, never hang.
-    stop.store(true, Ordering::Release);
+    let served = server.serve(batch, inbox, &rec, clock, done);
+    // A server that failed before its batch ended never said so: end the batch now, never hang.
+    end.set(Instant::now());
     let client = match client {
         Some(h) => h.join().map_err(|_| ServeError::Died("the client thread".into()))?,
         None => ClientStats::default(),
     };
     let (vol1, invol1) = context_switches();
     let (batch_time, digest) = served?;
-    drop(rec);
-    let cpus = match (client.cpus, server_cpus) {
-        (Some(a), Some(b)) => Some(a.min(b)),
+    let cpus = match (client.cpus, rec.cpus_seen()) {
+        (Some(a), Some(b)) => Some(a.max(b)),
         (a, b) => a.or(b),
     };
+    drop(rec);
     let (latencies_ns, since_sent_ns) = latencies.try_iter().unzip();
     Ok(Measured {
         latencies_ns,
@@ -292,7 +367,7 @@ pub fn run(
 enum Server {
     Sequential,
     Threads(usize),
-    Async { rt: tokio::runtime::Runtime, yield_rounds: bool },
+    Async { rt: tokio::runtime::Runtime, workers: usize, yield_rounds: bool },
     Offload { rt: tokio::runtime::Runtime, pool: Arc<rayon::ThreadPool> },
 }
 
@@ -308,9 +383,11 @@ impl Server {
         Ok(match structure {
             Structure::Sequential => Server::Sequential,
             Structure::Threads => Server::Threads(workers),
-            Structure::Async => Server::Async { rt: runtime(workers, "cvp-lat-async")?, yield_rounds: false },
+            Structure::Async => {
+                Server::Async { rt: runtime(workers, "cvp-lat-async")?, workers, yield_rounds: false }
+            }
             Structure::AsyncYield => {
-                Server::Async { rt: runtime(workers, "cvp-lat-yield")?, yield_rounds: true }
+                Server::Async { rt: runtime(workers, "cvp-lat-yield")?, workers, yield_rounds: true }
             }
             Structure::AsyncOffload => Server::Offload {
                 rt: runtime(1, "cvp-lat-offload-io")?,
@@ -328,19 +405,21 @@ impl Server {
         })
     }
 
-    /// Runs the batch and serves every request the client sends until it stops; `done` is called when the
-    /// last heavy job ends (the client then stops). Returns the batch time and the batch digest.
+    /// Starts the clock, runs the batch and serves every request the client sends until it stops; `done`
+    /// is called with the instant the last heavy job ended (the client then sends what was due before it
+    /// and stops). Returns the batch time and the batch digest.
     fn serve(
         self,
         batch: Batch,
         inbox: Inbox,
         rec: &Recorder,
-        start: Instant,
-        done: impl FnOnce(),
+        clock: Clock,
+        done: impl FnOnce(Instant),
     ) -> Result<(Duration, Digest), ServeError> {
         let work = batch.workload();
         match (self, inbox) {
             (Server::Sequential, Inbox::Std(rx)) => {
+                let start = clock.begin();
                 let mut digest = Digest::default();
                 for job in work.jobs() {
                     digest ^= job.run_blocking();
@@ -348,22 +427,26 @@ impl Server {
                         handle(&req, rec);
                     }
                 }
-                let elapsed = start.elapsed();
-                done();
+                let ended = Instant::now();
+                done(ended);
+                let elapsed = ended - start;
                 for req in rx {
                     handle(&req, rec);
                 }
                 Ok((elapsed, digest))
             }
-            (Server::Threads(n), Inbox::Std(rx)) => threads(n, &work, rx, rec, start, done),
-            (Server::Async { rt, yield_rounds }, Inbox::Tokio(rx)) => {
+            (Server::Threads(n), Inbox::Std(rx)) => threads(n, &work, rx, rec, clock, done),
+            (Server::Async { rt, workers, yield_rounds }, Inbox::Tokio(rx)) => {
                 let every = if yield_rounds { Some(batch.yield_rounds.max(1)) } else { None };
-                let out = rt.block_on(async_serve(&work, rx, rec.clone(), start, done, every, None));
+                let start = clock.begin();
+                let out = rt.block_on(async_serve(&work, rx, rec.clone(), start, done, workers, every, None));
                 rt.shutdown_background();
                 out
             }
             (Server::Offload { rt, pool }, Inbox::Tokio(rx)) => {
-                let out = rt.block_on(async_serve(&work, rx, rec.clone(), start, done, None, Some(pool)));
+                let start = clock.begin();
+                let n = pool.current_num_threads();
+                let out = rt.block_on(async_serve(&work, rx, rec.clone(), start, done, n, None, Some(pool)));
                 rt.shutdown_background();
                 out
             }
@@ -372,21 +455,45 @@ impl Server {
     }
 }
 
+/// A one-shot barrier: threads wait until the main thread opens it (however many were started).
+#[derive(Default)]
+struct Gate {
+    open: Mutex<bool>,
+    changed: Condvar,
+}
+
+impl Gate {
+    fn wait(&self) {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        while !*open {
+            open = self.changed.wait(open).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    fn open(&self) {
+        *self.open.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        self.changed.notify_all();
+    }
+}
+
 /// `threads`: N OS threads pull heavy jobs from a shared counter; one more thread blocks on the request
-/// channel. The OS decides who runs; on one core it preempts.
+/// channel. The OS decides who runs; on one core it preempts. The threads are spawned before the clock
+/// starts and wait on a barrier that releases them at the first due time.
 fn threads(
     n: usize,
     work: &Workload,
     rx: mpsc::Receiver<Request>,
     rec: &Recorder,
-    start: Instant,
-    done: impl FnOnce(),
+    clock: Clock,
+    done: impl FnOnce(Instant),
 ) -> Result<(Duration, Digest), ServeError> {
     let next = AtomicUsize::new(0);
+    let gate = Gate::default();
     std::thread::scope(|s| {
         let requests = std::thread::Builder::new()
             .name("cvp-lat-requests".into())
             .spawn_scoped(s, move || {
+                rec.note_cpus();
                 for req in rx {
                     handle(&req, rec);
                 }
@@ -395,9 +502,11 @@ fn threads(
         let mut heavy = Vec::with_capacity(n);
         let mut refused = None;
         for i in 0..n {
-            let next = &next;
+            let (next, gate) = (&next, &gate);
             let spawned =
                 std::thread::Builder::new().name(format!("cvp-lat-heavy-{i}")).spawn_scoped(s, move || {
+                    gate.wait();
+                    rec.note_cpus();
                     let mut d = Digest::default();
                     loop {
                         let j = next.fetch_add(1, Ordering::Relaxed);
@@ -417,6 +526,8 @@ fn threads(
                 }
             }
         }
+        let start = clock.begin();
+        gate.open();
         let mut digest = Digest::default();
         let mut died = false;
         for h in heavy {
@@ -425,8 +536,9 @@ fn threads(
                 Err(_) => died = true,
             }
         }
-        let elapsed = start.elapsed();
-        done();
+        let ended = Instant::now();
+        done(ended);
+        let elapsed = ended - start;
         let requests_ok = requests.join().is_ok();
         if let Some(e) = refused {
             return Err(e);
@@ -464,46 +576,58 @@ async fn heavy_task(job: Job, yield_every: Option<u32>) -> Digest {
     Digest(h)
 }
 
-/// `async`, `async_yield` and `async_offload`: a dispatcher task receives requests and spawns one handler
-/// task each; heavy jobs are tasks hashing inline (optionally yielding), or hashed on a rayon pool.
+/// `async`, `async_yield` and `async_offload`: one dispatcher task receives requests and handles each
+/// inline (one SHA-256, no task spawned per request, so a request waits for the dispatcher's turn once, not
+/// again for a handler's); heavy jobs are tasks hashing inline (optionally yielding), or hashed on a rayon
+/// pool. Every job is a task from the start, but at most `in_flight` (the worker count) hash at once, through
+/// a semaphore: the others wait for a permit and are not runnable, so a request waits behind at most
+/// `in_flight` slices, however many jobs the batch has.
+#[allow(clippy::too_many_arguments)]
 async fn async_serve(
     work: &Workload,
     mut rx: tokio::sync::mpsc::UnboundedReceiver<Request>,
     rec: Recorder,
     start: Instant,
-    done: impl FnOnce(),
+    done: impl FnOnce(Instant),
+    in_flight: usize,
     yield_every: Option<u32>,
     pool: Option<Arc<rayon::ThreadPool>>,
 ) -> Result<(Duration, Digest), ServeError> {
     // Every piece is spawned, so the runtime's scheduler decides who runs: on one worker (the current-thread
     // runtime) the thread in block_on is that worker and runs every task; on N, the N workers do.
+    let handler = rec.clone();
     let dispatcher = tokio::spawn(async move {
-        let mut handlers = tokio::task::JoinSet::new();
+        let rec = handler;
+        rec.note_cpus();
         while let Some(req) = rx.recv().await {
-            let rec = rec.clone();
-            handlers.spawn(async move { handle(&req, &rec) });
-            while handlers.try_join_next().is_some() {}
+            handle(&req, &rec);
         }
-        let mut ok = true;
-        while let Some(r) = handlers.join_next().await {
-            ok &= r.is_ok();
-        }
-        ok
     });
+    let permits = Arc::new(tokio::sync::Semaphore::new(in_flight.max(1)));
     let tasks: Vec<_> = work
         .jobs()
-        .map(|job| match &pool {
-            Some(pool) => {
-                let pool = Arc::clone(pool);
-                tokio::spawn(async move {
-                    let (tx, rx) = tokio::sync::oneshot::channel();
-                    pool.spawn(move || {
-                        let _ = tx.send(chain(job.seed, job.rounds));
-                    });
-                    rx.await.unwrap_or_default()
-                })
-            }
-            None => tokio::spawn(heavy_task(job, yield_every)),
+        .map(|job| {
+            let permits = Arc::clone(&permits);
+            let pool = pool.clone();
+            let rec = rec.clone();
+            tokio::spawn(async move {
+                // The semaphore is never closed, so acquiring only waits.
+                let _permit = permits.acquire_owned().await.ok();
+                match pool {
+                    Some(pool) => {
+                        let (tx, rx) = tokio::sync::oneshot::channel();
+                        pool.spawn(move || {
+                            rec.note_cpus();
+                            let _ = tx.send(chain(job.seed, job.rounds));
+                        });
+                        rx.await.unwrap_or_default()
+                    }
+                    None => {
+                        rec.note_cpus();
+                        heavy_task(job, yield_every).await
+                    }
+                }
+            })
         })
         .collect();
     let mut digest = Digest::default();
@@ -514,9 +638,10 @@ async fn async_serve(
             Err(_) => died = true,
         }
     }
-    let elapsed = start.elapsed();
-    done();
-    let served = dispatcher.await.unwrap_or(false);
+    let ended = Instant::now();
+    done(ended);
+    let elapsed = ended - start;
+    let served = dispatcher.await.is_ok();
     if died || !served {
         return Err(ServeError::Died("a task".into()));
     }
@@ -538,11 +663,12 @@ mod tests {
 
     #[test]
     fn the_client_sends_on_schedule_until_stopped() {
-        let stop = AtomicBool::new(true);
         let start = Instant::now();
+        let end = BatchEnd::new(start);
+        end.set(start);
         let mut dues = Vec::new();
         let stats =
-            client(start, Duration::from_millis(1), &stop, Some(start + Duration::from_millis(20)), |r| {
+            client(start, Duration::from_millis(1), &end, Some(start + Duration::from_millis(20)), |r| {
                 dues.push(r.due);
                 true
             });

@@ -1,11 +1,10 @@
 //! Tests of `cvp latency`'s parts: percentile math, coordinated omission, every structure on a tiny
 //! batch, and C7 on synthetic rows (each outcome).
 
-use std::sync::atomic::AtomicBool;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use super::serve::{self, Batch, Load, Recorder, Request};
+use super::serve::{self, Batch, BatchEnd, Load, Recorder, Request};
 use super::*;
 use crate::workload::{Workload, WorkloadKind};
 
@@ -54,15 +53,13 @@ fn a_stall_is_charged_to_every_request_due_during_it() {
         }
         by_id
     });
-    let stop = AtomicBool::new(true);
     let start = Instant::now();
-    let stats = serve::client(
-        start,
-        Duration::from_millis(1),
-        &stop,
-        Some(start + Duration::from_millis(200)),
-        |r| tx.send(r).is_ok(),
-    );
+    let end = BatchEnd::new(start);
+    end.set(start);
+    let stats =
+        serve::client(start, Duration::from_millis(1), &end, Some(start + Duration::from_millis(200)), |r| {
+            tx.send(r).is_ok()
+        });
     drop(tx);
     let by_id = server.join().unwrap();
     assert_eq!(stats.sent, 200);
@@ -88,6 +85,100 @@ fn a_stall_is_charged_to_every_request_due_during_it() {
 }
 
 #[test]
+fn a_stalled_client_still_sends_every_request_and_charges_it_from_its_due_time() {
+    // The client itself stalls: its send of request 0 sleeps 100 ms. An honest client then sends the ~100
+    // requests that fell due meanwhile at once, says it was behind, and each is charged from its due time
+    // (~100 ms down to ~1 ms late); a client that stamped the send time, or skipped the missed due times,
+    // would report ~0 ms or send fewer.
+    let (tx, rx) = mpsc::channel::<Request>();
+    let (rec, latencies) = Recorder::new();
+    let server = std::thread::spawn(move || {
+        for req in rx {
+            serve::handle(&req, &rec);
+        }
+    });
+    let start = Instant::now();
+    let end = BatchEnd::new(start);
+    end.set(start);
+    let stats =
+        serve::client(start, Duration::from_millis(1), &end, Some(start + Duration::from_millis(200)), |r| {
+            if r.id == 0 {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            tx.send(r).is_ok()
+        });
+    drop(tx);
+    server.join().unwrap();
+    assert_eq!(stats.sent, 200, "every due time got its request");
+    assert!(stats.behind >= 90, "the client says it fell behind: {stats:?}");
+    assert!(stats.max_late >= Duration::from_millis(95), "{stats:?}");
+    let (due, sent): (Vec<u64>, Vec<u64>) = latencies.try_iter().unzip();
+    assert_eq!(due.len(), 200);
+    let h = histogram(&due);
+    assert!(h.max() as f64 / 1e6 >= 99.0, "request 1 was due 99 ms before it went out");
+    let late = due.iter().filter(|&&v| v >= 1_000_000).count();
+    assert!(late >= 95, "late requests: {late}, want about 100");
+    // Half the requests (due after the stall) are on time; the other half spread from ~1 to ~100 ms.
+    assert!(quantile_ms(&h, 0.6) <= quantile_ms(&h, 0.9) / 2.5, "a spread, not one level");
+    assert!(quantile_ms(&h, 0.9) >= 50.0, "{}", quantile_ms(&h, 0.9));
+    // Counted from the send instead, the stall disappears: that is what the due time is for.
+    let after_send = histogram(&sent);
+    assert!(quantile_ms(&after_send, 0.5) < quantile_ms(&h, 0.5) || quantile_ms(&h, 0.5) < 1.0);
+    assert!(quantile_ms(&after_send, 0.99) < 50.0, "{}", quantile_ms(&after_send, 0.99));
+}
+
+#[test]
+fn a_client_behind_when_the_batch_ends_still_sends_what_was_due() {
+    // The batch ends at ~20 ms while the client is stalled (its send of request 0 sleeps 60 ms). It must
+    // still send every request due before that end, however late, and stop at the first due time after it.
+    let start = Instant::now();
+    let end = BatchEnd::new(start);
+    let ended = std::thread::scope(|s| {
+        let ender = s.spawn(|| {
+            std::thread::sleep(Duration::from_millis(20));
+            let at = Instant::now();
+            end.set(at);
+            at
+        });
+        let mut ids = Vec::new();
+        let stats = serve::client(start, Duration::from_millis(1), &end, None, |r| {
+            if r.id == 0 {
+                std::thread::sleep(Duration::from_millis(60));
+            }
+            ids.push(r.id);
+            true
+        });
+        let at = ender.join().unwrap();
+        let want = (at - start).as_nanos().div_ceil(1_000_000) as u64;
+        assert!(want >= 20);
+        assert_eq!(stats.sent, want, "every request due before the end ({:?}), no more", at - start);
+        assert_eq!(ids, (0..want).collect::<Vec<_>>());
+        assert!(stats.behind >= 15, "{stats:?}");
+        at
+    });
+    assert_eq!(end.get(), Some(ended).map(|e| start + (e - start)));
+}
+
+#[test]
+fn sequential_with_one_100_ms_job_charges_every_request_due_during_it() {
+    // The real `sequential` structure with one heavy job of ~100 ms: requests due during the job are served
+    // after it, from ~one job down to ~0 ms late. Bounds are relative to the job as it ran (a shared machine).
+    let cal = calibrate(5);
+    let batch = Batch { jobs: 1, rounds: cal.rounds * 20, yield_rounds: cal.yield_rounds };
+    let load = Load { interval: Duration::from_millis(1), at_least: Duration::ZERO };
+    let m = serve::run(Structure::Sequential, 1, batch, Some(load)).unwrap();
+    let job_ms = m.batch.as_secs_f64() * 1e3;
+    assert!(job_ms >= 40.0, "the job took {job_ms:.1} ms");
+    assert_eq!(m.latencies_ns.len() as u64, m.client.sent, "every request sent is served");
+    // One request per ms of the batch, none skipped at its end.
+    assert!(m.client.sent as f64 >= job_ms - 1.0, "sent {} in a {job_ms:.1} ms batch", m.client.sent);
+    let h = histogram(&m.latencies_ns);
+    assert!(h.max() as f64 / 1e6 >= 0.9 * job_ms, "request 0 waited the whole job: {}", h.max());
+    assert!(quantile_ms(&h, 0.1) <= 0.3 * job_ms, "the last requests were due near the job's end");
+    assert!(quantile_ms(&h, 0.25) <= quantile_ms(&h, 0.75) / 1.5, "a spread, not one level");
+}
+
+#[test]
 fn every_structure_serves_every_request_and_computes_the_batch() {
     let batch = Batch { jobs: 4, rounds: 3000, yield_rounds: 200 };
     let want = Workload::new(WorkloadKind::CpuBound, 4, Duration::ZERO, 3000).expected_digest();
@@ -99,6 +190,8 @@ fn every_structure_serves_every_request_and_computes_the_batch() {
             assert!(m.client.sent >= 15, "{s}/{n}: {:?}", m.client);
             assert_eq!(m.latencies_ns.len() as u64, m.client.sent, "{s}/{n}: every request served");
             assert!(m.batch > Duration::ZERO);
+            // The largest mask any thread of the run read: the process's own here (nothing pinned).
+            assert_eq!(m.cpus, crate::machine::cpus_allowed_now(), "{s}/{n}");
             let alone = serve::run(s, n, batch, None).unwrap();
             assert_eq!(alone.digest, want);
             assert!(alone.latencies_ns.is_empty() && alone.client.sent == 0);
@@ -127,7 +220,7 @@ fn row(structure: Structure, workers: usize, setting: Setting, p99: f64) -> Row 
         p99_ms: p99,
         p99_after_send_ms: p99,
         p99_range_ms: (p99 * 0.95, p99 * 1.05),
-        p999_ms: p99,
+        p999_ms: None,
         max_ms: p99,
         curve: vec![(0.0, p99 / 4.0), (2.0, p99), (2.7, p99)],
         batch_s: 0.5,
@@ -152,7 +245,10 @@ fn file(rows: Vec<Row>) -> LatencyFile {
         yield_rounds: 5,
         plan: Plan::default_for(2),
         rows,
-        floor: Structure::ALL.iter().map(|&s| row(s, 1, Setting::All, 0.1)).collect(),
+        floor: [Setting::All, Setting::One]
+            .into_iter()
+            .flat_map(|setting| Structure::ALL.iter().map(move |&s| row(s, 1, setting, 0.1)))
+            .collect(),
         verdicts: Vec::new(),
         notes: Vec::new(),
     };
@@ -221,7 +317,7 @@ fn floor_and_client_problems_are_said() {
     let n = notes(&f);
     assert!(n.iter().any(|n| n.contains("floor: threads") && n.contains("0.2 ms")), "{n:?}");
     assert!(
-        n.iter().any(|n| n.contains("fell behind") && n.contains("7 of 500") && n.contains("1 of 10 runs")),
+        n.iter().any(|n| n.contains("fell behind") && n.contains("7 of 500") && n.contains("1 of 15 runs")),
         "{n:?}"
     );
 }
@@ -245,7 +341,100 @@ fn section_renders_tables_plots_and_the_verdict() {
     let svg = String::from_utf8(s.files[0].1.clone()).unwrap();
     assert!(svg.contains("99.9%") && svg.contains("async_offload/1") && svg.contains("one core"), "labels");
     assert_eq!(s.verdicts[0].claim, "C7");
-    assert!(table(&f).contains("C7") && csv(&f).lines().count() == 1 + 10 + 5);
+    assert!(table(&f).contains("C7") && csv(&f).lines().count() == 1 + 10 + 10);
     std::fs::write(&path, "{}").unwrap();
     assert!(matches!(read_section(&path), Err(crate::report::ReportError::Unreadable { .. })));
+}
+
+#[test]
+fn c7_cannot_be_shown_when_the_client_could_not_keep_its_schedule() {
+    // threads/2 fails from the due time (p99 20 ms > 5 ms), but after send it passes and its client was
+    // behind for 5% of its requests: the due-time p99 measured the client, not the server.
+    let mut rows = one_core(40.0, 0.5);
+    rows[4].p99_ms = 20.0;
+    rows[4].p99_range_ms = (19.0, 21.0);
+    rows[4].p99_after_send_ms = 1.0;
+    rows[4].client_behind = 25;
+    rows[4].client_late_ms = 18.0;
+    let v = &file(rows.clone()).verdicts[0];
+    assert_eq!(v.verdict, Outcome::CannotBeShown, "{v:?}");
+    assert!(
+        v.evidence.contains("the client could not keep its schedule") && v.evidence.contains("25 of 500")
+    );
+    // Only lateness beyond the bound, no request behind: the same.
+    let mut late = rows.clone();
+    late[4].client_behind = 0;
+    assert_eq!(file(late).verdicts[0].verdict, Outcome::CannotBeShown);
+    // A client on time: the server's own tail, not shown.
+    let mut on_time = rows.clone();
+    on_time[4].client_behind = 2;
+    on_time[4].client_late_ms = 0.5;
+    assert_eq!(file(on_time).verdicts[0].verdict, Outcome::NotShown);
+    // Failing after send too: not shown, whatever the client did.
+    let mut slow = rows;
+    slow[4].p99_after_send_ms = 19.0;
+    assert_eq!(file(slow).verdicts[0].verdict, Outcome::NotShown);
+}
+
+#[test]
+fn c7_is_gated_by_the_one_core_floor() {
+    let mut f = file(one_core(40.0, 0.5));
+    // A slow all-core floor does not gate the one-core claim...
+    f.floor.iter_mut().filter(|r| r.setting == Setting::All).for_each(|r| r.p99_ms = 9.0);
+    assert_eq!(verdicts(&f)[0].verdict, Outcome::Shown);
+    // ... the one-core floor does.
+    f.floor.iter_mut().filter(|r| r.setting == Setting::One).for_each(|r| r.p99_ms = 9.0);
+    let v = &verdicts(&f)[0];
+    assert_eq!(v.verdict, Outcome::CannotBeShown);
+    assert!(v.evidence.contains("one core"), "{}", v.evidence);
+}
+
+#[test]
+fn p999_needs_a_thousand_requests() {
+    let m = |n: u64| serve::Measured {
+        latencies_ns: (1..=n).map(|i| i * 1000).collect(),
+        since_sent_ns: (1..=n).map(|i| i * 1000).collect(),
+        client: serve::ClientStats { sent: n, ..Default::default() },
+        batch: Duration::from_millis(500),
+        digest: Default::default(),
+        involuntary_switches: 0,
+        voluntary_switches: 0,
+        cpus: Some(1),
+    };
+    assert_eq!(super::row(Structure::Threads, 1, Setting::One, &m(999), None).p999_ms, None);
+    let r = super::row(Structure::Threads, 1, Setting::One, &m(1000), None);
+    assert!((r.p999_ms.unwrap() - 0.999).abs() < 0.002, "{:?}", r.p999_ms);
+    let t = table(&file(vec![super::row(Structure::Threads, 1, Setting::One, &m(500), None)]));
+    assert!(t.lines().any(|l| l.starts_with("1 (1)") && l.contains(" - ")), "{t}");
+}
+
+#[test]
+fn the_c9_note_says_when_requests_were_above_the_bound_and_gives_the_floor() {
+    let mut rows = one_core(40.0, 0.5);
+    rows[4].p99_ms = 12.0;
+    let f = file(rows);
+    let c9: Vec<&String> = f.notes.iter().filter(|n| n.starts_with("C9")).collect();
+    let threads = c9.iter().find(|n| n.contains("threads/2")).unwrap();
+    assert!(threads.contains("above the C7 bound") && !threads.contains("still finished"), "{threads}");
+    assert!(threads.contains("idle floor"), "{threads}");
+    let offload = c9.iter().find(|n| n.contains("async_offload/1")).unwrap();
+    assert!(offload.contains("still finished") && offload.contains("within the C7 bound"), "{offload}");
+}
+
+#[test]
+fn the_report_judges_the_rows_again() {
+    // A file whose stored verdict and notes disagree with its rows: the section recomputes them.
+    let mut f = file(one_core(40.0, 0.5));
+    f.verdicts[0].verdict = Outcome::NotShown;
+    f.verdicts[0].evidence = "stale".into();
+    f.notes = vec!["stale note".into()];
+    f.rows[2].p999_ms = Some(3.0);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("lat.json");
+    std::fs::write(&path, serde_json::to_string(&f).unwrap()).unwrap();
+    let s = read_section(&path).unwrap();
+    assert_eq!(s.verdicts[0].verdict, Outcome::Shown);
+    assert!(!s.verdicts[0].evidence.contains("stale") && !s.markdown.contains("stale note"));
+    assert!(s.markdown.contains("C9 (first evidence)"));
+    assert!(!s.markdown.contains("| 3.000 |"), "a p99.9 of 500 requests is dropped: {}", s.markdown);
 }
