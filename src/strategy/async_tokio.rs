@@ -31,6 +31,8 @@ impl<P: Probe> Async<P> {
 /// [`NoProbe`], empty) probe; the wait's future is made inside it, not captured beside it: a task is
 /// allocated in 128-byte steps, and 100,000 of them are in flight in `cvp scale`. Under [`NoProbe`] it is
 /// exactly as big as the same task without a probe (a test below checks).
+// An `async move` block, as the task was written inline before: the form the size test compares.
+#[allow(clippy::manual_async_fn)]
 fn task<P: Probe>(probe: P, seed: u64, rounds: u32, wait: Duration) -> impl Future<Output = Digest> {
     async move {
         let start = probe.mark();
@@ -58,6 +60,7 @@ mod tests {
     use crate::workload::chain;
 
     /// The task as it would be written with no probe at all.
+    #[allow(clippy::manual_async_fn)]
     fn plain(seed: u64, rounds: u32, wait: Duration) -> impl Future<Output = Digest> {
         async move {
             wait_async(wait).await;

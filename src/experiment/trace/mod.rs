@@ -562,7 +562,8 @@ pub fn verdict_c9(file: &TraceFile) -> Verdict {
     }
     let Some((min, median)) = s.min_median().filter(|_| judged >= MIN_JUDGED) else {
         return cannot(format!(
-            "{head}: {overlap}; only {judged} hash(es) ran beside another thread's for >= {:.0}% of their              length (need {MIN_JUDGED}): trace more --jobs",
+            "{head}: {overlap}; only {judged} hash(es) ran beside another thread's for >= {:.0}% of their \
+             length (need {MIN_JUDGED}): trace more --jobs",
             100.0 * JUDGED_OVERLAP
         ));
     };
@@ -570,15 +571,18 @@ pub fn verdict_c9(file: &TraceFile) -> Verdict {
     claim(
         if shown { Outcome::Shown } else { Outcome::NotShown },
         format!(
-            "{head}: {overlap}; the {judged} hashes that ran beside another thread's for >= {:.0}% of their              length took wall / own CPU time median {median:.2}x (>= {SLICED}x), minimum {min:.2}x",
+            "{head}: {overlap}; the {judged} hashes that ran beside another thread's for >= {:.0}% of their \
+             length took wall / own CPU time median {median:.2}x (>= {SLICED}x), minimum {min:.2}x",
             100.0 * JUDGED_OVERLAP
         ),
     )
 }
 
-/// A duration in s, readable at any length: µs below 1 ms, then ms with the decimals that matter.
+/// A duration in s, readable at any length: µs below 1 ms, then ms, with the decimals that matter.
 fn ms(s: f64) -> String {
-    if s < 1e-3 {
+    if s < 1e-5 {
+        format!("{:.1} µs", s * 1e6)
+    } else if s < 1e-3 {
         format!("{:.0} µs", s * 1e6)
     } else if s < 1e-2 {
         format!("{:.2} ms", s * 1e3)

@@ -12,7 +12,7 @@ use crate::workload::{Workload, WorkloadKind};
 
 const WIDTH: u32 = 1100;
 const LEFT: i32 = 200;
-const RIGHT: i32 = 44;
+const RIGHT: i32 = 56;
 const HEADER: i32 = 118;
 const PANEL_TITLE: i32 = 28;
 const AXIS: i32 = 30;
@@ -149,12 +149,14 @@ pub fn svg(file: &TraceFile) -> Result<String, ReportError> {
         let c0 = job_color(0);
         root.draw(&Rectangle::new([(16, ly - 8), (46, ly + 8)], c0.filled())).map_err(|x| e(&x))?;
         text("hash (solid; job number on it)", (52, ly), 15, black, left).map_err(|x| e(&x))?;
-        root.draw(&Rectangle::new([(290, ly - 2), (320, ly + 2)], c0.filled())).map_err(|x| e(&x))?;
-        text("wait, its nominal length (thin)", (326, ly), 15, black, left).map_err(|x| e(&x))?;
-        root.draw(&Rectangle::new([(560, ly - 2), (590, ly + 2)], c0.mix(READY_ALPHA).filled()))
-            .map_err(|x| e(&x))?;
-        text("then ready, not running yet (light): the wait ran over", (596, ly), 15, black, left)
-            .map_err(|x| e(&x))?;
+        if draw_waits {
+            root.draw(&Rectangle::new([(290, ly - 2), (320, ly + 2)], c0.filled())).map_err(|x| e(&x))?;
+            text("wait, its nominal length (thin)", (326, ly), 15, black, left).map_err(|x| e(&x))?;
+            root.draw(&Rectangle::new([(560, ly - 2), (590, ly + 2)], c0.mix(READY_ALPHA).filled()))
+                .map_err(|x| e(&x))?;
+            text("then ready, not running yet (light): the wait ran over", (596, ly), 15, black, left)
+                .map_err(|x| e(&x))?;
+        }
         let ly = 96;
         let shown = (file.plan.jobs as u64).min(JOB_COLORS.len() as u64);
         let mut x = 16;
@@ -211,7 +213,8 @@ pub fn svg(file: &TraceFile) -> Result<String, ReportError> {
             let wx = x_of(pass.wall_s * 1e3);
             root.draw(&PathElement::new(vec![(wx, body - 4), (wx, bottom)], black.stroke_width(2)))
                 .map_err(|x| e(&x))?;
-            text(unit, (WIDTH as i32 - RIGHT + 4, bottom + 14), 14, grey, left).map_err(|x| e(&x))?;
+            // Clear of the last tick's label, which is centred on the frame's right edge.
+            text(unit, (WIDTH as i32 - RIGHT + 24, bottom + 14), 14, grey, left).map_err(|x| e(&x))?;
             for (n, lane) in lanes.iter().enumerate() {
                 let y0 = body + lane.top;
                 if n > 0 {
