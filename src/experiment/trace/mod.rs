@@ -531,7 +531,7 @@ pub fn verdict_c9(file: &TraceFile) -> Verdict {
     if file.cpus != Some(1) {
         let cpus = file.cpus.map_or("an unknown number of".into(), |c| c.to_string());
         return cannot(format!(
-            "the passes ran on {cpus} CPUs; C9 needs one: `cvp trace --workload cpu_bound --workers 2 --cores 1`"
+            "the passes ran on {cpus} CPUs; C9 needs one: `cvp trace --workload cpu_bound --workers 2 --cores 1 --wait-ms 50`"
         ));
     }
     if file.rounds == 0 {
@@ -563,7 +563,8 @@ pub fn verdict_c9(file: &TraceFile) -> Verdict {
     let Some((min, median)) = s.min_median().filter(|_| judged >= MIN_JUDGED) else {
         return cannot(format!(
             "{head}: {overlap}; only {judged} hash(es) ran beside another thread's for >= {:.0}% of their \
-             length (need {MIN_JUDGED}): trace more --jobs",
+             length (need {MIN_JUDGED}): longer hashes (`--wait-ms 50` sizes them to ~50 ms; the second \
+             thread first runs a scheduler slice late) or more --jobs",
             100.0 * JUDGED_OVERLAP
         ));
     };
