@@ -147,7 +147,8 @@ pub struct TraceFile {
     pub pinned_cpu: Option<usize>,
     /// CPUs this process could use during the passes (its affinity mask), when known.
     pub cpus: Option<usize>,
-    /// One job's hash alone on one thread, s (median of 5, measured right before the passes).
+    /// One job's hash alone on one thread, s (median of 5, measured right before the passes): shown in the
+    /// headers; C9 measures each hash against its own thread's CPU time instead.
     pub solo_hash_s: f64,
     /// One pass per strategy, in plan order.
     pub passes: Vec<Pass>,
