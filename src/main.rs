@@ -185,24 +185,31 @@ C7 (one core): async_yield, async_offload and threads each keep p99 <= 1/4 of on
 1 worker has p99 >= one job; each p99 is tested with its 95% order-statistic interval.";
 const TRACE_HELP: &str = "\
 Trace one pass per strategy: which OS thread ran which job's wait and hash, and when. Each strategy is
-built once, runs once as a warm-up whose digest is checked (what it recorded is dropped), then once
-traced (digest checked).
+built once, runs once as a warm-up (traced too, digest checked; its recording is dropped), then once
+traced (digest checked). Without --strategies, async also runs on 1 worker (one event loop) as an extra
+panel when --workers > 1. Zero waits (cpu_bound) are not recorded.
 Writes into --out:
-  timeline.svg  one panel per strategy on one shared time axis (ms), one lane per OS thread that ran
-                job work (named as the thread is), a thin bar per wait, a solid bar per hash, coloured
-                by job; each panel's title gives wall time, cores busy and jobs in flight.
+  timeline.svg  one panel per pass on one shared time axis (ms; µs for runs under 1 ms), one lane per OS
+                thread that ran job work (named as the thread is), a solid bar per hash, coloured by
+                job; a thin bar per wait for its nominal length, then a light bar for the time it was
+                ready but not running yet; each panel's title gives wall time, cores busy and jobs in
+                flight.
   trace.json    the same in the Chrome Trace Event Format: open it in https://ui.perfetto.dev (Open trace
-                file) or chrome://tracing. A process per strategy, a track per thread; waits that overlap
-                on one thread (async) get tracks of their own. Each event is `wait` or `hash` with
-                args {job, thread}. The rows (`cvp report --trace DIR` reads them) are under the key `cvp`.
+                file) or chrome://tracing. A process per pass, a track per thread holding all its hashes
+                and the waits that fit; waits that overlap (async) go to extra `(waits k)` tracks. Events
+                `hash`, `wait` (nominal) and `ready` (the overrun), with args {job, thread}. The rows
+                (`cvp report --trace DIR` reads them, and judges C9 again) are under the key `cvp`.
 Recording is compiled in for this command only: the benches and `cvp run` build every strategy with a
 probe that does nothing and compiles away. The CVP_* variables are not read here.
 
 --cores 1 pins the whole process to one CPU (sched_setaffinity) before anything runs, and C9 is judged
-from the trace: shown when, on one CPU, two threads' hashes overlap for >= 50% of the run, cores busy stays
-<= 1.05 and each thread's hashes that ran beside another took >= 1.6x one hash alone on average (single
-hashes swing with where the scheduler's slices fall; their range is shown). Try
-  cvp trace --workload cpu_bound --workers 2 --cores 1";
+from the trace. Each hash records its thread's own CPU time (CLOCK_THREAD_CPUTIME_ID). Judged: hashes
+that another thread's hashes overlapped for >= 90% of their length, on wall / own CPU time. Shown when
+two threads hash at once for >= 50% of the run and the median judged hash took >= 1.6x its CPU time
+(it ran at most ~60% of the time it was runnable), minimum and count shown; cannot be shown when cores
+busy < 0.9 (other processes shared the CPU) or fewer than 4 hashes could be judged. Hashes of ~50 ms
+(--wait-ms 50 sizes them) keep the few ms before the second thread first runs under 10% of a hash:
+  cvp trace --workload cpu_bound --workers 2 --cores 1 --wait-ms 50";
 
 /// Largest worker count a trace draws.
 fn parse_trace_workers(v: &str) -> Result<usize, String> {
@@ -647,6 +654,8 @@ fn latency_cmd(args: LatencyArgs) -> Result<(), Failure> {
 }
 
 fn trace_cmd(args: TraceArgs) -> Result<(), Failure> {
+    // The default also traces async on one worker (one event loop) beside async at --workers.
+    let async_on_one = args.strategies.is_none();
     let strategies = args.strategies.unwrap_or_else(|| StrategyKind::ALL.to_vec());
     if let Some(id) = repeated(&strategies) {
         return Err(Failure::Input(anyhow::anyhow!(
@@ -661,12 +670,19 @@ fn trace_cmd(args: TraceArgs) -> Result<(), Failure> {
         }
         report::check_writable(&out.join("trace.json")).map_err(bad_out)?;
     } else {
-        if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|e| {
-                Failure::Input(anyhow::anyhow!("--out: cannot create {}: {e}", parent.display()))
-            })?;
+        // Nothing is created before the run (a Ctrl-C leaves nothing behind): the nearest existing folder
+        // above --out must take a file; write_folder creates the missing ones at the end.
+        let mut above = out.as_path();
+        while std::fs::symlink_metadata(above).is_err() {
+            match above.parent().filter(|p| !p.as_os_str().is_empty()) {
+                Some(p) => above = p,
+                None => {
+                    above = Path::new(".");
+                    break;
+                }
+            }
         }
-        report::check_writable(out).map_err(bad_out)?;
+        report::check_writable(&above.join(".cvp-trace-check")).map_err(bad_out)?;
     }
     let plan = trace::Plan {
         workload: args.workload,
@@ -676,9 +692,10 @@ fn trace_cmd(args: TraceArgs) -> Result<(), Failure> {
         wait_ms: args.wait_ms.as_millis() as u64,
         rounds: args.rounds,
         one_core: args.cores == Some(1),
+        async_on_one,
     };
     let bar = std::io::stderr().is_terminal().then(|| {
-        let bar = indicatif::ProgressBar::new(plan.strategies.len() as u64);
+        let bar = indicatif::ProgressBar::new(plan.passes().len() as u64);
         bar.set_style(
             indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} tracing {msg}")
                 .expect("a valid progress template"),

@@ -483,16 +483,53 @@ fn compare_folders_flags_different_machines_and_sizes_first() {
 fn a_trace_folder_becomes_a_section_of_its_machine_only() {
     let tmp = tempfile::tempdir().unwrap();
     let (crit, trace, out) = (tmp.path().join("criterion"), tmp.path().join("trace"), tmp.path().join("out"));
+    let trace3 = tmp.path().join("deeper/still/trace3");
     let o = cvp(&["trace", "--workload", "cpu_bound", "--jobs", "2", "--rounds", "2000", "--out", s(&trace)]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // Missing parents of --out are created when the files are written.
+    let o = cvp(&[
+        "trace",
+        "--workload",
+        "cpu_bound",
+        "--jobs",
+        "3",
+        "--rounds",
+        "2000",
+        "--strategies",
+        "threads",
+        "--out",
+        s(&trace3),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // The report judges C9 from the rows and never copies a verdict stored in the file: plant a false one.
+    let json = trace.join("trace.json");
+    let mut v: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    v["cvp"]["verdicts"] = serde_json::json!([{"claim": "C9", "statement": "planted", "verdict": "shown",
+        "evidence": "PLANTED"}]);
+    std::fs::write(&json, serde_json::to_vec(&v).unwrap()).unwrap();
     // criterion data from this very machine: the section is taken, its files and its link land in the README.
     let here: Value = serde_json::from_slice(&cvp(&["machine", "--json"]).stdout).unwrap();
     fixture_on(&crit, "new", 1.0, &here);
-    let o = cvp(&["report", "--criterion-dir", s(&crit), "--trace", s(&trace), "--out", s(&out)]);
+    let o = cvp(&[
+        "report",
+        "--criterion-dir",
+        s(&crit),
+        "--trace",
+        s(&trace),
+        "--trace",
+        s(&trace3),
+        "--out",
+        s(&out),
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(out.join("timeline-cpu_bound-2w.svg").is_file() && out.join("trace-cpu_bound-2w.json").is_file());
+    // Two traces of different job counts side by side: the job count is in the names.
+    for slug in ["cpu_bound-2j-2w", "cpu_bound-3j-2w"] {
+        assert!(out.join(format!("timeline-{slug}.svg")).is_file(), "{slug}");
+        assert!(out.join(format!("trace-{slug}.json")).is_file(), "{slug}");
+    }
     let readme = std::fs::read_to_string(out.join("README.md")).unwrap();
-    assert!(readme.contains("## Timeline: cpu_bound") && readme.contains("(timeline-cpu_bound-2w.svg)"));
+    assert!(readme.contains("## Timeline: cpu_bound") && readme.contains("(timeline-cpu_bound-2j-2w.svg)"));
+    assert!(!readme.contains("PLANTED"), "a stored verdict was copied");
     // criterion data from another machine: refused, nothing written.
     let other = tmp.path().join("other");
     fixture(&other, "new", 1.0);

@@ -1,6 +1,7 @@
 //! `cvp trace` records what really ran: consistent intervals, one lane per OS thread that did job work, the
-//! lanes each strategy must have, a Chrome trace with the fields Perfetto needs and no overlapping events on
-//! a track, and a well-formed SVG with one panel per strategy.
+//! lanes each strategy must have, a Chrome trace with the fields Perfetto needs, every hash on its own
+//! thread's track and no overlapping events on a track, a well-formed SVG with one panel per pass, and
+//! `async` on one worker starting every wait at once on one lane.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
@@ -23,12 +24,17 @@ fn traced() -> TraceFile {
         // A few ms of hashing per job: long enough for both hashing threads of async_offload to take one.
         rounds: Some(10_000),
         one_core: false,
+        async_on_one: true,
     };
     trace::run(&plan, vec!["test".into()], |_| {}).expect("every strategy traces")
 }
 
 fn pass(file: &TraceFile, s: StrategyKind) -> &Pass {
     file.passes.iter().find(|p| p.strategy == s).expect("a pass per strategy")
+}
+
+fn pass_on(file: &TraceFile, s: StrategyKind, workers: usize) -> &Pass {
+    file.passes.iter().find(|p| p.strategy == s && p.workers == workers).expect("the pass")
 }
 
 fn threads_of(p: &Pass, phase: Phase) -> BTreeSet<String> {
@@ -38,7 +44,12 @@ fn threads_of(p: &Pass, phase: Phase) -> BTreeSet<String> {
 #[test]
 fn intervals_lanes_json_and_svg() {
     let file = traced();
-    assert_eq!(file.passes.len(), StrategyKind::ALL.len());
+    // Every strategy, and async once more on one worker, right after async on WORKERS.
+    let passes = StrategyKind::ALL.len() + 1;
+    assert_eq!(file.passes.len(), passes);
+    let order: Vec<(StrategyKind, usize)> = file.passes.iter().map(|p| (p.strategy, p.workers)).collect();
+    let at = order.iter().position(|&x| x == (StrategyKind::Async, WORKERS)).unwrap();
+    assert_eq!(order[at + 1], (StrategyKind::Async, 1));
 
     for p in &file.passes {
         let wall_ns = (p.wall_s * 1e9) as u64;
@@ -66,10 +77,8 @@ fn intervals_lanes_json_and_svg() {
     assert_eq!(tpj.lanes().len(), JOBS);
     assert!(tpj.lanes().iter().all(|l| l.thread.starts_with("cvp-job-")));
     let threads = pass(&file, StrategyKind::Threads);
-    assert!(
-        threads.lanes().len() <= WORKERS
-            && threads.lanes().iter().all(|l| l.thread.starts_with("cvp-threads-"))
-    );
+    assert_eq!(threads.lanes().len(), WORKERS);
+    assert!(threads.lanes().iter().all(|l| l.thread.starts_with("cvp-threads-")));
     let offload = pass(&file, StrategyKind::AsyncOffload);
     // The waits on one event loop (tokio's current-thread runtime: the thread that runs the strategy), the
     // hashes on the N pool threads, none of which waited.
@@ -83,7 +92,11 @@ fn intervals_lanes_json_and_svg() {
     assert!(
         rayon.lanes().iter().all(|l| l.thread.starts_with("cvp-rayon-")) && rayon.lanes().len() <= WORKERS
     );
-    assert!(pass(&file, StrategyKind::Async).lanes().len() <= WORKERS);
+    // tokio's workers are named one by one, as the pools' threads are: no lane needs its tid to tell it.
+    let async_n = pass_on(&file, StrategyKind::Async, WORKERS);
+    assert!(async_n.lanes().len() <= WORKERS);
+    assert!(async_n.lanes().iter().all(|l| l.thread.starts_with("cvp-async-") && l.label == l.thread));
+    assert_eq!(pass_on(&file, StrategyKind::Async, 1).lanes().len(), 1);
 
     // The Chrome trace: the fields Perfetto reads, every process and thread named, no overlap on a track.
     let text = String::from_utf8(trace::files(&file).unwrap()[1].1.clone()).unwrap();
@@ -95,7 +108,7 @@ fn intervals_lanes_json_and_svg() {
     let mut named_pids = BTreeSet::new();
     let mut named_tracks = BTreeSet::new();
     let mut tracks: BTreeMap<(u64, u64), Vec<(u64, u64)>> = BTreeMap::new();
-    let mut complete = 0;
+    let mut complete: BTreeMap<String, usize> = BTreeMap::new();
     for e in events {
         let pid = e["pid"].as_u64().expect("pid");
         match (e["ph"].as_str(), e["name"].as_str()) {
@@ -109,18 +122,29 @@ fn intervals_lanes_json_and_svg() {
             }
             (Some("M"), _) => {}
             (Some("X"), Some(name)) => {
-                assert!(name == "wait" || name == "hash", "{name}");
                 let (ts, dur) = (e["ts"].as_u64().expect("ts in us"), e["dur"].as_u64().expect("dur in us"));
-                assert!(e["args"]["job"].as_u64().is_some_and(|j| j < JOBS as u64));
+                let job = e["args"]["job"].as_u64().expect("job");
+                assert!(job < JOBS as u64);
                 assert!(e["args"]["thread"].as_str().is_some_and(|t| !t.is_empty()));
-                tracks.entry((pid, e["tid"].as_u64().expect("tid"))).or_default().push((ts, ts + dur));
-                complete += 1;
+                let tid = e["tid"].as_u64().expect("tid");
+                tracks.entry((pid, tid)).or_default().push((ts, ts + dur));
+                *complete.entry(name.to_string()).or_insert(0) += 1;
+                if name == "hash" {
+                    // Every hash on its thread's own track, never on an extra one.
+                    let p = &file.passes[pid as usize - 1];
+                    let h = p.intervals.iter().find(|i| i.job == job && i.phase == Phase::Hash).unwrap();
+                    assert_eq!(tid, h.tid, "{} job {job}", p.strategy);
+                } else {
+                    assert!(name == "wait" || name == "ready", "{name}");
+                }
             }
             other => panic!("unexpected event {other:?}"),
         }
     }
-    assert_eq!(complete, StrategyKind::ALL.len() * JOBS * 2);
-    assert_eq!(named_pids.len(), StrategyKind::ALL.len());
+    assert_eq!(complete["hash"], passes * JOBS);
+    assert_eq!(complete["wait"], passes * JOBS);
+    assert!(complete.get("ready").copied().unwrap_or(0) <= passes * JOBS);
+    assert_eq!(named_pids.len(), passes);
     for (track, mut spans) in tracks {
         assert!(named_tracks.contains(&track), "{track:?} has no thread_name");
         spans.sort_unstable();
@@ -139,14 +163,41 @@ fn intervals_lanes_json_and_svg() {
         .filter_map(|n| n.text())
         .map(str::trim)
         .collect();
-    for s in StrategyKind::ALL {
-        let titles = texts.iter().filter(|t| t.starts_with(&format!("{s} · "))).count();
-        assert_eq!(titles, 1, "{s}: {texts:?}");
+    for p in &file.passes {
+        let head = format!("{} · {} worker", p.strategy, p.workers);
+        let titles = texts.iter().filter(|t| t.starts_with(&head)).count();
+        assert_eq!(titles, 1, "{head}: {texts:?}");
     }
     // On this (multi-CPU, or unknown) run C9 is not decided, and the report section carries no verdict.
     if file.cpus != Some(1) {
         assert_eq!(file.verdicts[0].verdict, cvp::analysis::Outcome::CannotBeShown);
     }
+}
+
+#[test]
+fn async_on_one_worker_starts_every_wait_at_once_on_one_lane() {
+    let wait_ms = 60;
+    let plan = Plan {
+        workload: WorkloadKind::Mixed,
+        jobs: 8,
+        workers: 1,
+        strategies: vec![StrategyKind::Async],
+        wait_ms,
+        rounds: Some(2_000),
+        one_core: false,
+        async_on_one: true,
+    };
+    let file = trace::run(&plan, vec!["test".into()], |_| {}).unwrap();
+    // --workers 1 already is one worker: no extra pass.
+    assert_eq!(file.passes.len(), 1);
+    let p = &file.passes[0];
+    assert_eq!(p.lanes().len(), 1, "one event loop, one thread");
+    let starts: Vec<u64> =
+        p.intervals.iter().filter(|i| i.phase == Phase::Wait).map(|i| i.start_ns).collect();
+    assert_eq!(starts.len(), 8);
+    let spread = starts.iter().max().unwrap() - starts.iter().min().unwrap();
+    // All eight waits begin before the first can end: well within half a wait (loose: a shared machine).
+    assert!(spread < wait_ms * 1_000_000 / 2, "waits started {spread} ns apart");
 }
 
 fn cvp() -> Command {
@@ -206,9 +257,22 @@ fn one_core_trace_writes_both_files_and_a_report_section() {
     assert_eq!(file.cpus, Some(1), "the child pinned itself");
     assert!(file.pinned_cpu.is_some());
     assert!(out.join("timeline.svg").is_file());
+    // cpu_bound has no wait: nothing recorded for it, so async_offload's event loop has no lane.
+    for p in &file.passes {
+        assert!(p.intervals.iter().all(|i| i.phase == Phase::Hash), "{}", p.strategy);
+        assert!(p.intervals.iter().all(|i| i.cpu_ns.is_some()), "{}: a hash's own CPU time", p.strategy);
+    }
+    assert_eq!(pass(&file, StrategyKind::AsyncOffload).lanes().len(), 2);
+    // The report judges C9 again from the rows: a verdict planted in the file is not copied.
+    let json = out.join("trace.json");
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    v["cvp"]["verdicts"][0]["evidence"] = "PLANTED".into();
+    std::fs::write(&json, serde_json::to_vec(&v).unwrap()).unwrap();
     let section = trace::read_section(&out).unwrap();
     let names: Vec<&str> = section.files.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, ["timeline-cpu_bound-2w-1cpu.svg", "trace-cpu_bound-2w-1cpu.json"]);
+    assert_eq!(names, ["timeline-cpu_bound-4j-2w-1cpu.svg", "trace-cpu_bound-4j-2w-1cpu.json"]);
     assert_eq!(section.verdicts.len(), 1, "a one-CPU trace judges C9");
+    assert!(!section.verdicts[0].evidence.contains("PLANTED"));
+    assert_eq!(section.verdicts[0], file.verdicts[0], "the same rows, the same rule, the same verdict");
     assert!(section.markdown.contains("ui.perfetto.dev"));
 }

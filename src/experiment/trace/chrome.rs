@@ -3,20 +3,25 @@
 
 use serde_json::json;
 
-use super::{TraceFile, ms, tracks};
+use super::{TraceFile, ms, thread_tracks};
+use crate::strategy::Phase;
 
-/// tids of the extra tracks start here, above any Linux tid (`pid_max` is at most 2^22).
+/// tids of the extra wait tracks start here, above any Linux tid (`pid_max` is at most 2^22).
 const EXTRA_TID: u64 = 100_000_000;
 
-/// The Chrome Trace Event Format (JSON object form) of `file`: a process per strategy, a track per OS
-/// thread (named as the thread is; overlapping waits of one thread get extra tracks of their own, so every
-/// track's complete events are disjoint), one complete event (`ph: "X"`, `ts`/`dur` in whole microseconds)
-/// per phase named `wait` or `hash` with `args: {job, thread}`. The rows ride along under the key `cvp`.
+/// The Chrome Trace Event Format (JSON object form) of `file`: a process per pass, a track per OS thread
+/// (named as the thread is) holding every hash of that thread (a thread's hashes never overlap) and its
+/// waits where they fit; a wait that overlaps something on its thread's track (async: many waits at once)
+/// goes to an extra track `<thread> (waits k)`, so every track's complete events are disjoint. One complete
+/// event (`ph: "X"`, `ts`/`dur` in whole microseconds) per phase, with `args: {job, thread}`: `hash`,
+/// `wait` (the nominal wait, from its start) and, when the wait ended later than that, `ready` (ready but
+/// not yet running again) right after it on the same track. The rows ride along under the key `cvp`.
 ///
 /// The keys come in this order on purpose: `displayTimeUnit`, then `traceEvents`, then `cvp`. Perfetto's
 /// JSON reader stops at the first top-level key it does not know and ignores the rest of the file, so a
 /// `cvp` key first (where a sorted map puts it) would leave Perfetto with an empty trace.
 pub fn chrome_json(file: &TraceFile) -> Result<String, serde_json::Error> {
+    let nominal_ns = file.plan.wait(file.rounds).as_nanos() as u64;
     let mut events = Vec::new();
     let mut extra = EXTRA_TID;
     for (p, pass) in file.passes.iter().enumerate() {
@@ -26,24 +31,24 @@ pub fn chrome_json(file: &TraceFile) -> Result<String, serde_json::Error> {
         events
             .push(json!({"ph": "M", "name": "process_sort_index", "pid": pid, "args": {"sort_index": pid}}));
         for (l, lane) in pass.lanes().iter().enumerate() {
-            let spans: Vec<(u64, u64)> = lane
+            // Placed in whole microseconds, as written: rounding down keeps disjoint spans disjoint.
+            let spans: Vec<(u64, u64, bool)> = lane
                 .intervals
                 .iter()
-                .map(|&k| (us(pass.intervals[k].start_ns), us(pass.intervals[k].end_ns)))
+                .map(|&k| {
+                    let i = &pass.intervals[k];
+                    (us(i.start_ns), us(i.end_ns), i.phase == Phase::Hash)
+                })
                 .collect();
-            let track = tracks(&spans);
-            let count = track.iter().max().map_or(0, |m| m + 1);
+            let track = thread_tracks(&spans);
+            let count = track.iter().max().map_or(1, |m| m + 1);
             let mut tids = vec![lane.tid];
             for _ in 1..count {
                 tids.push(extra);
                 extra += 1;
             }
             for (t, &tid) in tids.iter().enumerate() {
-                let name = if t == 0 {
-                    lane.label.clone()
-                } else {
-                    format!("{} (overlapping waits {t})", lane.label)
-                };
+                let name = if t == 0 { lane.label.clone() } else { format!("{} (waits {t})", lane.label) };
                 events.push(
                     json!({"ph": "M", "name": "thread_name", "pid": pid, "tid": tid, "args": {"name": name}}),
                 );
@@ -52,10 +57,23 @@ pub fn chrome_json(file: &TraceFile) -> Result<String, serde_json::Error> {
             }
             for (n, &k) in lane.intervals.iter().enumerate() {
                 let i = &pass.intervals[k];
-                let (ts, end) = spans[n];
-                events.push(json!({"ph": "X", "name": i.phase.as_str(), "cat": "job", "pid": pid,
-                    "tid": tids[track[n]], "ts": ts, "dur": end - ts,
-                    "args": {"job": i.job, "thread": i.thread}}));
+                let tid = tids[track[n]];
+                let args = json!({"job": i.job, "thread": i.thread});
+                let mut event = |name: &str, ts: u64, end: u64| {
+                    events.push(json!({"ph": "X", "name": name, "cat": "job", "pid": pid, "tid": tid,
+                        "ts": ts, "dur": end - ts, "args": args}));
+                };
+                let (ts, end) = (spans[n].0, spans[n].1);
+                match i.phase {
+                    Phase::Hash => event("hash", ts, end),
+                    Phase::Wait => {
+                        let due = us(i.start_ns.saturating_add(nominal_ns).min(i.end_ns)).max(ts);
+                        event("wait", ts, due);
+                        if end > due {
+                            event("ready", due, end);
+                        }
+                    }
+                }
             }
         }
     }

@@ -12,8 +12,8 @@ use crate::workload::{Workload, WorkloadKind};
 
 const WIDTH: u32 = 1100;
 const LEFT: i32 = 200;
-const RIGHT: i32 = 44;
-const HEADER: i32 = 100;
+const RIGHT: i32 = 56;
+const HEADER: i32 = 118;
 const PANEL_TITLE: i32 = 28;
 const AXIS: i32 = 30;
 const HASH_H: i32 = 16;
@@ -32,6 +32,9 @@ const JOB_COLORS: [RGBColor; 10] = [
     RGBColor(0x55, 0x55, 0x55),
     RGBColor(0x6a, 0x5a, 0xcd),
 ];
+
+/// The opacity of the "ready, not running" part of a wait.
+const READY_ALPHA: f64 = 0.3;
 
 fn job_color(job: u64) -> RGBColor {
     JOB_COLORS[(job % JOB_COLORS.len() as u64) as usize]
@@ -79,11 +82,24 @@ fn tick_step(span: f64) -> f64 {
     [1.0, 2.0, 5.0, 10.0].into_iter().map(|m| m * p).find(|&s| s >= raw).unwrap_or(10.0 * p)
 }
 
-/// The picture: one panel per strategy on one shared time axis (ms), one lane per OS thread that ran job
-/// work, each wait a thin bar (stacked in rows when one thread's waits overlap) and each hash a solid bar,
-/// coloured by job, with the job number on the bar where it fits.
+/// The decimals a tick label needs so that ticks `step` apart read differently: 0 for a step of 1 or more,
+/// 1 for 0.5, 2 for 0.05 ...
+fn tick_decimals(step: f64) -> usize {
+    if step >= 1.0 { 0 } else { (-(step.log10().floor())).max(0.0) as usize }
+}
+
+/// The axis unit for a longest pass of `max_ms`: µs below 1 ms, else ms. (factor from ms, name)
+fn axis_unit(max_ms: f64) -> (f64, &'static str) {
+    if max_ms < 1.0 { (1e3, "µs") } else { (1.0, "ms") }
+}
+
+/// The picture: one panel per pass on one shared time axis (ms; µs when every pass is shorter than 1 ms),
+/// one lane per OS thread that ran job work, each wait a thin bar for its nominal length followed by a
+/// lighter bar for the time it was ready but not yet running again (stacked in rows when one thread's
+/// waits overlap), and each hash a solid bar, coloured by job, with the job number on the bar where it fits.
 pub fn svg(file: &TraceFile) -> Result<String, ReportError> {
     let draw_waits = file.plan.workload != WorkloadKind::CpuBound;
+    let nominal_ns = file.plan.wait(file.rounds).as_nanos() as u64;
     let layouts: Vec<Vec<LaneLayout>> = file.passes.iter().map(|p| lane_layouts(p, draw_waits)).collect();
     let panel_h =
         |ls: &Vec<LaneLayout>| PANEL_TITLE + ls.iter().map(|l| l.height).sum::<i32>().max(20) + AXIS;
@@ -128,15 +144,22 @@ pub fn svg(file: &TraceFile) -> Result<String, ReportError> {
             (None, None) => "CPUs usable unknown".into(),
         };
         text(&format!("{} · {cpus}", file.machine.summary()), (16, 48), 15, grey, left).map_err(|x| e(&x))?;
-        // Legend: the two kinds of bar, then the job colours.
-        let ly = 74;
+        // Legend: the kinds of bar, then (a line below) the job colours.
+        let ly = 72;
         let c0 = job_color(0);
-        root.draw(&Rectangle::new([(16, ly - 2), (46, ly + 2)], c0.filled())).map_err(|x| e(&x))?;
-        text("wait (thin)", (52, ly), 15, black, left).map_err(|x| e(&x))?;
-        root.draw(&Rectangle::new([(150, ly - 8), (180, ly + 8)], c0.filled())).map_err(|x| e(&x))?;
-        text("hash (solid; job number on it)", (186, ly), 15, black, left).map_err(|x| e(&x))?;
+        root.draw(&Rectangle::new([(16, ly - 8), (46, ly + 8)], c0.filled())).map_err(|x| e(&x))?;
+        text("hash (solid; job number on it)", (52, ly), 15, black, left).map_err(|x| e(&x))?;
+        if draw_waits {
+            root.draw(&Rectangle::new([(290, ly - 2), (320, ly + 2)], c0.filled())).map_err(|x| e(&x))?;
+            text("wait, its nominal length (thin)", (326, ly), 15, black, left).map_err(|x| e(&x))?;
+            root.draw(&Rectangle::new([(560, ly - 2), (590, ly + 2)], c0.mix(READY_ALPHA).filled()))
+                .map_err(|x| e(&x))?;
+            text("then ready, not running yet (light): the wait ran over", (596, ly), 15, black, left)
+                .map_err(|x| e(&x))?;
+        }
+        let ly = 96;
         let shown = (file.plan.jobs as u64).min(JOB_COLORS.len() as u64);
-        let mut x = 440;
+        let mut x = 16;
         text("colour = job:", (x, ly), 15, black, left).map_err(|x| e(&x))?;
         x += 100;
         for j in 0..shown {
@@ -150,7 +173,9 @@ pub fn svg(file: &TraceFile) -> Result<String, ReportError> {
                 .map_err(|x| e(&x))?;
         }
         let mut top = HEADER;
-        let step = tick_step(max_ms);
+        let (per_ms, unit) = axis_unit(max_ms);
+        let step = tick_step(max_ms * per_ms);
+        let decimals = tick_decimals(step);
         for (pass, lanes) in file.passes.iter().zip(&layouts) {
             let title = format!(
                 "{} · {} worker{} · wall {} · {:.2} cores busy · {:.2} jobs in flight · {} lane{}",
@@ -169,21 +194,27 @@ pub fn svg(file: &TraceFile) -> Result<String, ReportError> {
             let bottom = body + body_h;
             // Frame, grid, the wall-time line of this pass.
             let line = RGBColor(0xdd, 0xdd, 0xdd);
-            let mut t = 0.0;
-            while t <= max_ms + 1e-9 {
-                let x = x_of(t);
+            let mut n = 0u32;
+            loop {
+                let t = n as f64 * step;
+                if t > max_ms * per_ms * (1.0 + 1e-9) {
+                    break;
+                }
+                let x = x_of(t / per_ms);
                 root.draw(&PathElement::new(vec![(x, body), (x, bottom)], line)).map_err(|x| e(&x))?;
                 root.draw(&PathElement::new(vec![(x, bottom), (x, bottom + 4)], grey)).map_err(|x| e(&x))?;
-                text(&format!("{t:.0}"), (x, bottom + 14), 14, grey, Pos::new(HPos::Center, VPos::Center))
+                let label = format!("{t:.decimals$}");
+                text(&label, (x, bottom + 14), 14, grey, Pos::new(HPos::Center, VPos::Center))
                     .map_err(|x| e(&x))?;
-                t += step;
+                n += 1;
             }
             root.draw(&Rectangle::new([(LEFT, body), (WIDTH as i32 - RIGHT, bottom)], grey.stroke_width(1)))
                 .map_err(|x| e(&x))?;
             let wx = x_of(pass.wall_s * 1e3);
             root.draw(&PathElement::new(vec![(wx, body - 4), (wx, bottom)], black.stroke_width(2)))
                 .map_err(|x| e(&x))?;
-            text("ms", (WIDTH as i32 - RIGHT + 4, bottom + 14), 14, grey, left).map_err(|x| e(&x))?;
+            // Clear of the last tick's label, which is centred on the frame's right edge.
+            text(unit, (WIDTH as i32 - RIGHT + 24, bottom + 14), 14, grey, left).map_err(|x| e(&x))?;
             for (n, lane) in lanes.iter().enumerate() {
                 let y0 = body + lane.top;
                 if n > 0 {
@@ -207,7 +238,14 @@ pub fn svg(file: &TraceFile) -> Result<String, ReportError> {
                     match i.phase {
                         Phase::Wait => {
                             let y = hash_top + HASH_H + 3 + track as i32 * (WAIT_H + WAIT_GAP);
-                            root.draw(&Rectangle::new([(x0, y), (x1, y + WAIT_H)], c.filled()))
+                            let due_ns = i.start_ns.saturating_add(nominal_ns).min(i.end_ns);
+                            let xd = x_of(due_ns as f64 / 1e6).clamp(x0, x1);
+                            if xd < x1 {
+                                let ready = c.mix(READY_ALPHA).filled();
+                                root.draw(&Rectangle::new([(xd, y), (x1, y + WAIT_H)], ready))
+                                    .map_err(|x| e(&x))?;
+                            }
+                            root.draw(&Rectangle::new([(x0, y), (xd.max(x0 + 1), y + WAIT_H)], c.filled()))
                                 .map_err(|x| e(&x))?;
                         }
                         Phase::Hash => {
@@ -231,7 +269,10 @@ pub fn svg(file: &TraceFile) -> Result<String, ReportError> {
             top += PANEL_TITLE + body_h + AXIS;
         }
         text(
-            "time since the pass started (ms), one axis for all panels; the black line marks the end of the pass",
+            &format!(
+                "time since the pass started ({unit}), one axis for all panels; the black line marks the end of \
+                 the pass"
+            ),
             (LEFT, top + 8),
             15,
             grey,
