@@ -36,7 +36,7 @@ printf '== cvp latency\n' >&2
 "$kit/cvp" latency --format json --output "$partial/latency.json" || fail "cvp latency (exit $?)" $?
 printf '== cvp trace (the default timeline, then one CPU)\n' >&2
 "$kit/cvp" trace --out "$partial/trace" > /dev/null || fail "cvp trace (exit $?)" $?
-"$kit/cvp" trace --workload cpu_bound --workers 2 --cores 1 --out "$partial/trace-1cpu" > /dev/null \
+"$kit/cvp" trace --workload cpu_bound --workers 2 --cores 1 --wait-ms 50 --out "$partial/trace-1cpu" > /dev/null \
     || fail "cvp trace --cores 1 (exit $?)" $?
 mv "$partial" "$out"
 trap - EXIT

@@ -205,8 +205,8 @@ probe that does nothing and compiles away. The CVP_* variables are not read here
 --cores 1 pins the whole process to one CPU (sched_setaffinity) before anything runs, and C9 is judged
 from the trace. Each hash records its thread's own CPU time (CLOCK_THREAD_CPUTIME_ID). Judged: hashes
 that another thread's hashes overlapped for >= 90% of their length, on wall / own CPU time. Shown when
-two threads hash at once for >= 50% of the run and the median judged hash took >= 1.6x its CPU time
-(it ran at most ~60% of the time it was runnable), minimum and count shown; cannot be shown when cores
+two threads hash at once for >= 50% of the run and each judged hash took >= 1.6x its CPU time (it ran
+at most ~60% of the time it was runnable), minimum, median and count shown; cannot be shown when cores
 busy < 0.9 (other processes shared the CPU) or fewer than 4 hashes could be judged. Hashes of ~50 ms
 (--wait-ms 50 sizes them) keep the few ms before the second thread first runs under 10% of a hash:
   cvp trace --workload cpu_bound --workers 2 --cores 1 --wait-ms 50";

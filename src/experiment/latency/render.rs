@@ -233,7 +233,8 @@ pub fn read_section(path: &Path) -> Result<Section, ReportError> {
     }
     // The rows themselves travel with the pictures: the CSV, and the whole file as judged again here.
     files.push(("latency.csv".into(), csv(&file).into_bytes()));
-    let json = serde_json::to_vec_pretty(&file).map_err(|e| ReportError::Plot(format!("latency JSON: {e}")))?;
+    let json =
+        serde_json::to_vec_pretty(&file).map_err(|e| ReportError::Plot(format!("latency JSON: {e}")))?;
     files.push(("latency.json".into(), json));
     Ok(Section {
         title: "Latency: responsive while computing (C7)".into(),

@@ -336,7 +336,13 @@ fn section_renders_tables_plots_and_the_verdict() {
     let names: Vec<&str> = s.files.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(
         names,
-        ["latency_percentiles.svg", "latency_percentiles_all_cores.svg", "latency_percentiles_one_core.svg"]
+        [
+            "latency_percentiles.svg",
+            "latency_percentiles_all_cores.svg",
+            "latency_percentiles_one_core.svg",
+            "latency.csv",
+            "latency.json"
+        ]
     );
     let svg = String::from_utf8(s.files[0].1.clone()).unwrap();
     assert!(svg.contains("99.9%") && svg.contains("async_offload/1") && svg.contains("one core"), "labels");
