@@ -649,6 +649,8 @@ pub fn build(opts: &Options) -> Result<Report, ReportError> {
         }
         report.verdicts.extend(section.verdicts.iter().cloned());
     }
+    // C1 .. C9 in order, whichever view judged them.
+    report.verdicts.sort_by_key(|v| v.claim.trim_start_matches('C').parse::<u32>().unwrap_or(u32::MAX));
     let mut readme = tables::readme(&report, &context);
     for section in &opts.sections {
         readme += &format!(

@@ -255,8 +255,11 @@ pub fn read_section(path: &Path) -> Result<Section, ReportError> {
     }
     md += &format!("\n{LEGEND}.\n");
     let goal = goal_lines(&file.rows);
-    if !goal.is_empty() {
-        md += &format!("\n{}\n", goal.iter().map(|l| l.trim()).collect::<Vec<_>>().join("; "));
+    if let Some((head, rest)) = goal.split_first() {
+        md += &format!("\n{head}\n\n");
+        for line in rest {
+            md += &format!("- {}\n", line.trim());
+        }
     }
     let mut files = plots(&file)?;
     files.push(("scale.csv".into(), csv(&file.rows).into_bytes()));
