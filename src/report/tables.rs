@@ -298,12 +298,19 @@ pub fn readme(report: &Report, ctx: &ReadmeContext) -> String {
     } else {
         let _ = writeln!(s, "Measured on: {} (from the records beside criterion's data).", m.summary());
     }
+    // The build that wrote this report (it may differ from the one that measured: a report can be made again
+    // from the same data by a newer `cvp report`).
+    let by = report
+        .reporter
+        .git_commit
+        .as_deref()
+        .map_or(String::new(), |c| format!(" by the build at commit {c}"));
     if report.reporter.same_hardware(m) {
-        s += "Reported on: the same machine.\n\n";
+        let _ = writeln!(s, "Reported on: the same machine{by}.\n");
     } else {
         let _ = writeln!(
             s,
-            "Reported on: {}, another machine; every core count here is the measuring machine's.\n",
+            "Reported on: {}, another machine{by}; every core count here is the measuring machine's.\n",
             report.reporter.summary()
         );
     }

@@ -651,7 +651,17 @@ fn c7(file: &LatencyFile) -> (Outcome, String) {
             })
             .collect::<Vec<_>>()
             .join("; ");
-        cannot(format!("the client could not keep its schedule: {why}; {evidence}"))
+        let undecided: Vec<String> = tests
+            .iter()
+            .filter(|(_, t)| *t == Test::Unsure)
+            .map(|(r, _)| format!("{}/{}", r.structure, r.workers))
+            .collect();
+        let undecided = if undecided.is_empty() {
+            String::new()
+        } else {
+            format!("; undecided (the bound lies inside the p99's interval): {}", undecided.join(", "))
+        };
+        cannot(format!("the client could not keep its schedule: {why}{undecided}; {evidence}"))
     } else if blocked_test == Test::Meets && tests.iter().all(|(_, t)| *t == Test::Meets) {
         (Outcome::Shown, evidence)
     } else {

@@ -570,11 +570,18 @@ pub fn verdict_c9(file: &TraceFile) -> Verdict {
         ));
     };
     let shown = min >= SLICED;
+    let took = if shown {
+        format!("took wall / own CPU time >= {SLICED}x each: minimum {min:.2}x, median {median:.2}x")
+    } else {
+        format!(
+            "needed wall / own CPU time >= {SLICED}x each, but the minimum was {min:.2}x (median {median:.2}x)"
+        )
+    };
     claim(
         if shown { Outcome::Shown } else { Outcome::NotShown },
         format!(
             "{head}: {overlap}; the {judged} hashes that ran beside another thread's for >= {:.0}% of their \
-             length took wall / own CPU time >= {SLICED}x each: minimum {min:.2}x, median {median:.2}x",
+             length {took}",
             100.0 * JUDGED_OVERLAP
         ),
     )
@@ -812,6 +819,25 @@ mod tests {
         assert_eq!(v.verdict, Outcome::Shown, "{}", v.evidence);
         assert!(v.evidence.contains("100%") && v.evidence.contains("median 2.00x"), "{}", v.evidence);
         assert!(v.evidence.contains("the 4 hashes"), "{}", v.evidence);
+    }
+
+    #[test]
+    fn c9_needs_every_judged_hash_sliced_not_just_the_median() {
+        // Three hashes took 2x their CPU time, one only 1.25x: the median passes, the minimum does not.
+        let p = pass(
+            StrategyKind::Threads,
+            40,
+            40,
+            vec![
+                hash(0, 1, 0, 20, 10),
+                hash(1, 2, 0, 20, 10),
+                hash(2, 1, 20, 40, 10),
+                hash(3, 2, 20, 40, 16),
+            ],
+        );
+        let v = verdict_c9(&file(Some(1), vec![p]));
+        assert_eq!(v.verdict, Outcome::NotShown, "{}", v.evidence);
+        assert!(v.evidence.contains("the minimum was 1.25x"), "{}", v.evidence);
     }
 
     #[test]
