@@ -299,9 +299,19 @@ fn parse_count(
 pub fn parse_threads(var: &'static str, value: &str) -> Result<Vec<usize>, ConfigError> {
     let accepted =
         format!("a comma-separated list of distinct worker counts from 1 to {MAX_WORKERS}, e.g. 1,2,4");
+    parse_distinct(var, value, MAX_WORKERS, accepted)
+}
+
+/// A comma-separated list of distinct whole numbers in `1..=max`, returned ascending.
+fn parse_distinct(
+    var: &'static str,
+    value: &str,
+    max: usize,
+    accepted: String,
+) -> Result<Vec<usize>, ConfigError> {
     let mut counts = Vec::new();
     for item in value.split(',') {
-        let n = parse_count(var, value, item, MAX_WORKERS as u64, &accepted)? as usize;
+        let n = parse_count(var, value, item, max as u64, &accepted)? as usize;
         if counts.contains(&n) {
             return Err(ConfigError {
                 var,
@@ -327,21 +337,7 @@ pub fn parse_jobs(var: &'static str, value: &str) -> Result<usize, ConfigError> 
 pub fn parse_scale_jobs(var: &'static str, value: &str) -> Result<Vec<usize>, ConfigError> {
     let accepted =
         format!("a comma-separated list of distinct job counts from 1 to {MAX_SCALE_JOBS}, e.g. 1,100,10000");
-    let mut counts = Vec::new();
-    for item in value.split(',') {
-        let n = parse_count(var, value, item, MAX_SCALE_JOBS as u64, &accepted)? as usize;
-        if counts.contains(&n) {
-            return Err(ConfigError {
-                var,
-                value: value.to_string(),
-                problem: format!("{n} is listed twice"),
-                accepted,
-            });
-        }
-        counts.push(n);
-    }
-    counts.sort_unstable();
-    Ok(counts)
+    parse_distinct(var, value, MAX_SCALE_JOBS, accepted)
 }
 
 /// `CVP_ROUNDS` (or `--rounds`): hash rounds per job, 1 to [`MAX_ROUNDS`].

@@ -562,26 +562,10 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     if let Some(warning) = machine.oversubscription_warning(&plan.threads).filter(|_| hashes) {
         eprintln!("note: {warning}");
     }
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let bar = indicatif::ProgressBar::new(plan.total_runs() as u64);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {msg}")
-                .expect("a valid progress template"),
-        );
-        bar
-    });
-    let sweep = sweep::run(&plan, |label| {
-        if let Some(bar) = &bar {
-            if bar.position() > 0 || !bar.message().is_empty() {
-                bar.inc(1);
-            }
-            bar.set_message(label.to_string());
-        }
-    })
-    .map_err(|e| Failure::Internal(anyhow::Error::new(e)))?;
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
+    let bar = Progress::new(plan.total_runs(), "");
+    let sweep =
+        sweep::run(&plan, |label| bar.step(label)).map_err(|e| Failure::Internal(anyhow::Error::new(e)))?;
+    bar.finish();
     let mut file = RunFile {
         command: std::env::args().collect(),
         machine,
@@ -625,26 +609,10 @@ fn latency_cmd(args: LatencyArgs) -> Result<(), Failure> {
         CoresArg::All => latency::Cores::All,
         CoresArg::Both => latency::Cores::Both,
     };
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let bar = indicatif::ProgressBar::new(plan.total_runs() as u64);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {msg}")
-                .expect("a valid progress template"),
-        );
-        bar
-    });
-    let file = latency::run(&plan, machine, std::env::args().collect(), |label| {
-        if let Some(bar) = &bar {
-            if bar.position() > 0 || !bar.message().is_empty() {
-                bar.inc(1);
-            }
-            bar.set_message(label.to_string());
-        }
-    })
-    .map_err(|e| Failure::Internal(anyhow::Error::new(e)))?;
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
+    let bar = Progress::new(plan.total_runs(), "");
+    let file = latency::run(&plan, machine, std::env::args().collect(), |label| bar.step(label))
+        .map_err(|e| Failure::Internal(anyhow::Error::new(e)))?;
+    bar.finish();
     let text = match args.format {
         Format::Table => latency::table(&file),
         Format::Json => serde_json::to_string_pretty(&file).context("encoding latency JSON")? + "\n",
@@ -694,26 +662,10 @@ fn trace_cmd(args: TraceArgs) -> Result<(), Failure> {
         one_core: args.cores == Some(1),
         async_on_one,
     };
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let bar = indicatif::ProgressBar::new(plan.passes().len() as u64);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} tracing {msg}")
-                .expect("a valid progress template"),
-        );
-        bar
-    });
-    let file = trace::run(&plan, std::env::args().collect(), |label| {
-        if let Some(bar) = &bar {
-            if !bar.message().is_empty() {
-                bar.inc(1);
-            }
-            bar.set_message(label.to_string());
-        }
-    })
-    .map_err(|e| Failure::Internal(anyhow::Error::new(e)))?;
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
+    let bar = Progress::new(plan.passes().len(), "tracing ");
+    let file = trace::run(&plan, std::env::args().collect(), |label| bar.step(label))
+        .map_err(|e| Failure::Internal(anyhow::Error::new(e)))?;
+    bar.finish();
     let files = trace::files(&file)?;
     WRITING.store(true, Ordering::SeqCst);
     let written = report::write_folder(out, &files, args.force);
@@ -722,6 +674,40 @@ fn trace_cmd(args: TraceArgs) -> Result<(), Failure> {
     print!("{}", trace::table(&file));
     println!("wrote {}", out.display());
     Ok(())
+}
+
+/// A progress bar on standard error, only when it is a terminal: `step` names the item about to run and
+/// counts the one before it as done.
+struct Progress(Option<indicatif::ProgressBar>);
+
+impl Progress {
+    fn new(len: usize, prefix: &str) -> Progress {
+        Progress(std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new(len as u64);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(&format!(
+                    "{{bar:30}} {{pos}}/{{len}} {{elapsed}} {prefix}{{msg}}"
+                ))
+                .expect("a valid progress template"),
+            );
+            bar
+        }))
+    }
+
+    fn step(&self, label: &str) {
+        if let Some(bar) = &self.0 {
+            if !bar.message().is_empty() {
+                bar.inc(1);
+            }
+            bar.set_message(label.to_string());
+        }
+    }
+
+    fn finish(self) {
+        if let Some(bar) = self.0 {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 /// Prints `text`, or writes it to `path` atomically.
@@ -819,23 +805,9 @@ fn scale(args: ScaleArgs) -> Result<(), Failure> {
     };
     let limits = scale::Limits::detect();
     let runs = scale::cells(&structures, &plan, &limits).iter().filter(|c| c.2.is_none()).count() * repeat;
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let bar = indicatif::ProgressBar::new(runs as u64);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {msg}")
-                .expect("a valid progress template"),
-        );
-        bar
-    });
-    let rows = scale::run(&structures, &plan, &limits, |label| {
-        if let Some(bar) = &bar {
-            bar.inc(1);
-            bar.set_message(label.to_string());
-        }
-    });
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
+    let bar = Progress::new(runs, "");
+    let rows = scale::run(&structures, &plan, &limits, |label| bar.step(label));
+    bar.finish();
     // No child could be started at all: that is not a measurement, it is a broken installation.
     if !rows.iter().any(scale::Row::ok)
         && let Some(r) = rows.iter().find(|r| r.status.starts_with("failed: cannot start"))
