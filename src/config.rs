@@ -41,7 +41,9 @@ pub fn default_jobs(kind: WorkloadKind, threads: &[usize]) -> usize {
     let most = threads.iter().copied().max().unwrap_or(1).max(1);
     let jobs = match kind {
         WorkloadKind::CpuBound => 128.max(4 * most),
-        WorkloadKind::IoBound | WorkloadKind::Mixed => most * 2.max(32usize.div_ceil(most)),
+        WorkloadKind::IoBound | WorkloadKind::Mixed | WorkloadKind::NetBound => {
+            most * 2.max(32usize.div_ceil(most))
+        }
     };
     jobs.min(MAX_JOBS)
 }

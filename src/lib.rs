@@ -6,7 +6,8 @@
 //! - A **job** ([`workload::Job`]) is one independent request: a **wait** of W ms (a simulated network round
 //!   trip), then a **SHA-256 chain** of R rounds. Its digest is checkable with `sha256sum` or Python.
 //! - A **workload** ([`workload::Workload`]) is J jobs with seeds `0..J`: `cpu_bound` (no wait),
-//!   `io_bound` (no rounds) or `mixed` (both). Its digest is the XOR of the job digests.
+//!   `io_bound` (no rounds), `mixed` (both) or `net_bound` (io_bound's jobs, each wait a real request over
+//!   loopback TCP to `cvp serve`, a child process: [`net`]). Its digest is the XOR of the job digests.
 //! - A **strategy** ([`strategy::StrategyKind`]) runs every job with N **workers**: `sequential`, `threads`,
 //!   `thread_per_job`, `async` (tokio), `async_offload` (tokio waits, rayon hashing) or `rayon`. Every
 //!   strategy must return the same digest; the benches and `cvp run` check it before timing anything.
@@ -21,6 +22,7 @@
 //!
 //! # Modules
 //! - [`workload`]: jobs, workloads, the digest, the SHA-256 chain and the two wait functions.
+//! - [`net`]: `net_bound`'s waits: the loopback service (a child process) and the blocking and async request.
 //! - [`strategy`]: one file per strategy; pools and runtimes are built once per worker count. Each is
 //!   generic over a [`strategy::Probe`] chosen at compile time: the no-op one everywhere but `cvp trace`.
 //! - [`config`]: the `CVP_*` environment variables, parsed once into a [`config::Config`].
@@ -55,6 +57,7 @@ pub mod config;
 pub mod experiment;
 pub mod machine;
 pub mod measure;
+pub mod net;
 pub mod report;
 pub mod strategy;
 pub mod workload;

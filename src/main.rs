@@ -70,6 +70,32 @@ enum Command {
     /// One (structure, J) of `cvp scale`, measured in this process and printed as one JSON line.
     #[command(hide = true)]
     ScaleChild(ScaleChildArgs),
+    /// Serve net_bound's requests on loopback TCP: each connection sends a seed (8 bytes, little-endian)
+    /// and gets SHA-256 of those bytes back after --wait-ms. Prints `listening <address> spread <n>`,
+    /// serves until stdin closes (Ctrl-D), then prints what it served and its own CPU time. The benches
+    /// and `cvp run`, `scale` and `trace` start it themselves as a child process.
+    Serve(ServeArgs),
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// The first loopback address to listen on (127.0.0.0/8 only).
+    #[arg(long, default_value = "127.0.0.1")]
+    bind: std::net::Ipv4Addr,
+    /// The port, the same on every address (0: any free one).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// Listen on this many consecutive addresses from --bind (job k uses address k mod spread), so more
+    /// connections than one address's ephemeral ports can be open at once.
+    #[arg(long, default_value_t = cvp::net::DEFAULT_SPREAD)]
+    spread: u8,
+    /// The delay before each reply, 0 to 1000 ms.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=1000))]
+    wait_ms: u64,
+    /// Most connections handled at once (default: the open-file limit less a reserve); more wait in the
+    /// kernel's backlog.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    max_connections: Option<u64>,
 }
 
 const SCALE_HELP: &str = "\
@@ -440,6 +466,8 @@ static WRITING: AtomicBool = AtomicBool::new(false);
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 fn main() -> ExitCode {
+    // A service started by `net::Server::start` (net_bound's waits) is this executable: it serves and exits.
+    cvp::net::serve_if_child();
     let cli = Cli::parse();
     // A `cvp scale` child measures its own threads: it installs no Ctrl-C handler (that is a thread), and
     // dies with its parent instead.
@@ -475,6 +503,7 @@ fn main() -> ExitCode {
         Command::Compare(args) => compare(args),
         Command::Scale(args) => scale(args),
         Command::ScaleChild(_) => unreachable!("handled before the Ctrl-C handler"),
+        Command::Serve(args) => serve(args),
     };
     if INTERRUPTED.load(Ordering::SeqCst) {
         eprintln!("cvp: interrupted after the output was complete");
@@ -491,6 +520,19 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+fn serve(args: ServeArgs) -> Result<(), Failure> {
+    let options = cvp::net::ServeOptions {
+        bind: args.bind,
+        port: args.port,
+        spread: args.spread,
+        wait: std::time::Duration::from_millis(args.wait_ms),
+        max_connections: args.max_connections.map(|n| n as usize),
+    };
+    options.validate().map_err(|e| Failure::Input(anyhow::anyhow!(e)))?;
+    cvp::net::serve_until_stdin_closes(options).context("serving")?;
+    Ok(())
 }
 
 fn machine(json: bool) -> Result<(), Failure> {
@@ -550,7 +592,10 @@ fn run(args: RunArgs) -> Result<(), Failure> {
         report::check_writable(path).map_err(|e| Failure::Input(anyhow::anyhow!("--output: {e}")))?;
     }
     let plan = Plan {
-        workloads: args.workloads.unwrap_or_else(|| WorkloadKind::ALL.to_vec()),
+        // net_bound joins the default sweep once `cvp run` starts its server.
+        workloads: args
+            .workloads
+            .unwrap_or_else(|| WorkloadKind::ALL.into_iter().filter(|w| !w.is_net()).collect()),
         strategies: args.strategies.unwrap_or_else(|| StrategyKind::ALL.to_vec()),
         threads: args.threads.map_or(env.threads, |t| t.0),
         jobs: args.jobs.or(env.jobs),

@@ -3,7 +3,8 @@
 //! A job's digest is `h(R)` where `h0 = SHA-256(seed as 8 bytes little-endian)` and
 //! `h(k+1) = SHA-256(h(k))`. A workload's digest is the XOR of its jobs' digests, so it does not depend on
 //! the order in which a strategy finishes jobs. The two wait functions are the only place that knows a
-//! wait is a sleep: a real request would replace their bodies and nothing else.
+//! wait is a sleep; `net_bound`'s wait is a real request over loopback TCP, [`crate::net`]'s two request
+//! functions, whose reply is the job's digest.
 
 use std::fmt;
 use std::ops::{BitXor, BitXorAssign};
@@ -149,7 +150,7 @@ impl fmt::Display for WaitKind {
     }
 }
 
-/// The three workloads. The id strings are the criterion group names, CSV and JSON values.
+/// The four workloads. The id strings are the criterion group names, CSV and JSON values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WorkloadKind {
@@ -159,19 +160,29 @@ pub enum WorkloadKind {
     IoBound,
     /// A wait, then the hash chain: bound by both.
     Mixed,
+    /// io_bound's jobs with a real wait: a request over loopback TCP to `cvp serve`, which replies after W
+    /// ms with the job's digest ([`crate::net`]). Its waits need a server ([`Workload::on`]).
+    NetBound,
 }
 
 impl WorkloadKind {
     /// Every workload, in report order.
-    pub const ALL: [WorkloadKind; 3] = [WorkloadKind::CpuBound, WorkloadKind::IoBound, WorkloadKind::Mixed];
+    pub const ALL: [WorkloadKind; 4] =
+        [WorkloadKind::CpuBound, WorkloadKind::IoBound, WorkloadKind::Mixed, WorkloadKind::NetBound];
 
-    /// The id: `cpu_bound`, `io_bound` or `mixed`.
+    /// The id: `cpu_bound`, `io_bound`, `mixed` or `net_bound`.
     pub fn as_str(self) -> &'static str {
         match self {
             WorkloadKind::CpuBound => "cpu_bound",
             WorkloadKind::IoBound => "io_bound",
             WorkloadKind::Mixed => "mixed",
+            WorkloadKind::NetBound => "net_bound",
         }
+    }
+
+    /// Whether a job's wait is a request to a server (`net_bound`) rather than a sleep.
+    pub fn is_net(self) -> bool {
+        self == WorkloadKind::NetBound
     }
 }
 
@@ -184,10 +195,9 @@ impl fmt::Display for WorkloadKind {
 impl FromStr for WorkloadKind {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        WorkloadKind::ALL
-            .into_iter()
-            .find(|w| w.as_str() == s)
-            .ok_or_else(|| format!("unknown workload '{s}' (accepted: cpu_bound, io_bound, mixed)"))
+        WorkloadKind::ALL.into_iter().find(|w| w.as_str() == s).ok_or_else(|| {
+            format!("unknown workload '{s}' (accepted: cpu_bound, io_bound, mixed, net_bound)")
+        })
     }
 }
 
@@ -219,19 +229,29 @@ pub struct Workload {
     pub jobs: usize,
     /// Wait per job (zero for `cpu_bound`).
     pub wait: Duration,
-    /// Hash rounds per job (zero for `io_bound`).
+    /// Hash rounds per job (zero for `io_bound` and `net_bound`).
     pub rounds: u32,
+    /// `net_bound` only: the server its requests go to, which replies after `wait` ([`Workload::on`]).
+    pub server: Option<crate::net::Target>,
 }
 
 impl Workload {
-    /// The workload `kind` with `jobs` jobs: `cpu_bound` drops the wait, `io_bound` drops the rounds.
+    /// The workload `kind` with `jobs` jobs: `cpu_bound` drops the wait, `io_bound` and `net_bound` drop
+    /// the rounds. A `net_bound` workload still needs its server ([`Workload::on`]).
     pub fn new(kind: WorkloadKind, jobs: usize, wait: Duration, rounds: u32) -> Workload {
         let (wait, rounds) = match kind {
             WorkloadKind::CpuBound => (Duration::ZERO, rounds),
-            WorkloadKind::IoBound => (wait, 0),
+            WorkloadKind::IoBound | WorkloadKind::NetBound => (wait, 0),
             WorkloadKind::Mixed => (wait, rounds),
         };
-        Workload { kind, jobs, wait, rounds }
+        Workload { kind, jobs, wait, rounds, server: None }
+    }
+
+    /// This `net_bound` workload sending its requests to `server`, whose reply delay becomes the wait.
+    pub fn on(mut self, server: &crate::net::Server) -> Workload {
+        self.server = Some(server.target());
+        self.wait = server.wait();
+        self
     }
 
     /// Job number `i` (its seed is `i`).

@@ -203,7 +203,22 @@ fn run_or_exit(s: &dyn cvp::Strategy, w: &Workload) -> cvp::Digest {
 #[allow(dead_code)] // used by the workload benches only
 /// Benchmarks every strategy at every worker count on the workload `kind`: ids `<workload>/<strategy>/<workers>`.
 pub fn bench_workload(c: &mut Criterion, config: &Config, recorder: &Recorder, kind: WorkloadKind) {
-    let workload = config.workload(kind);
+    bench_workload_on(c, config, recorder, kind, None)
+}
+
+#[allow(dead_code)] // used by the workload benches only
+/// [`bench_workload`], with `net_bound`'s requests sent to `server`.
+pub fn bench_workload_on(
+    c: &mut Criterion,
+    config: &Config,
+    recorder: &Recorder,
+    kind: WorkloadKind,
+    server: Option<&cvp::net::Server>,
+) {
+    let workload = match server {
+        Some(s) => config.workload(kind).on(s),
+        None => config.workload(kind),
+    };
     let mut group = c.benchmark_group(kind.as_str());
     // Iterations take milliseconds: flat sampling; no Throughput, so criterion draws the line chart.
     group
@@ -233,7 +248,22 @@ pub fn bench_workload(c: &mut Criterion, config: &Config, recorder: &Recorder, k
 /// the floor under every wait of that kind: Little's law and claims C1, C3 and C4 are measured against it
 /// rather than against the nominal wait, which tokio's timer rounds up.
 pub fn bench_one_waits(c: &mut Criterion, config: &Config, recorder: &Recorder, workload: WorkloadKind) {
-    let one = Workload::new(WorkloadKind::IoBound, 1, config.wait, 0);
+    bench_one_waits_on(c, config, recorder, workload, None)
+}
+
+#[allow(dead_code)] // used by the waiting benches only
+/// [`bench_one_waits`]; for `net_bound`, one request alone to `server`.
+pub fn bench_one_waits_on(
+    c: &mut Criterion,
+    config: &Config,
+    recorder: &Recorder,
+    workload: WorkloadKind,
+    server: Option<&cvp::net::Server>,
+) {
+    let one = match server {
+        Some(s) => Workload::new(WorkloadKind::NetBound, 1, config.wait, 0).on(s),
+        None => Workload::new(WorkloadKind::IoBound, 1, config.wait, 0),
+    };
     let wait_ms = config.wait.as_millis() as u64;
     let mut group = c.benchmark_group("reference");
     group.sampling_mode(SamplingMode::Flat);

@@ -12,8 +12,10 @@ use tokio::runtime::Runtime;
 use tokio::sync::oneshot;
 
 use super::{
-    NoProbe, Phase, Probe, RunError, Strategy, StrategyKind, hash, rayon_pool, tokio_runtime, xor_tasks,
+    NoProbe, Phase, Probe, RunError, Strategy, StrategyKind, hash, net_target, rayon_pool, tokio_runtime,
+    xor_tasks,
 };
+use crate::net::{self, NetError, Target};
 use crate::workload::{Digest, Workload, wait_async};
 
 /// Waits on a one-worker runtime, hashes on a rayon pool, telling the probe `P`.
@@ -65,8 +67,38 @@ fn task<P: Probe>(
     }
 }
 
+/// One `net_bound` job's task on the event loop: the request, then the job's own hash on the pool, which
+/// the reply must equal.
+async fn net_task<P: Probe>(
+    probe: P,
+    pool: Arc<ThreadPool>,
+    target: Target,
+    seed: u64,
+    wait: Duration,
+) -> Result<Digest, NetError> {
+    let start = probe.mark();
+    let reply = net::request_async(target, seed, wait).await;
+    probe.record(seed, Phase::Wait, start);
+    let reply = reply?;
+    let (tx, rx) = oneshot::channel();
+    pool.spawn(hashing(probe, seed, 0, tx));
+    net::check(seed, target, reply, rx.await.expect("the rayon pool dropped a hashing job"))
+}
+
 impl<P: Probe> Strategy for AsyncOffload<P> {
     fn run(&self, workload: &Workload) -> Result<Digest, RunError> {
+        if let Some(target) = net_target(workload, StrategyKind::AsyncOffload)? {
+            return self.runtime.block_on(async {
+                let tasks: Vec<_> = workload
+                    .jobs()
+                    .map(|job| {
+                        let pool = Arc::clone(&self.pool);
+                        tokio::spawn(net_task(self.probe, pool, target, job.seed, job.wait))
+                    })
+                    .collect();
+                xor_tasks(tasks, StrategyKind::AsyncOffload).await
+            });
+        }
         self.runtime.block_on(async {
             let tasks: Vec<_> = workload
                 .jobs()

@@ -11,7 +11,10 @@ use std::time::Duration;
 
 use tokio::runtime::Runtime;
 
-use super::{NoProbe, Phase, Probe, RunError, Strategy, StrategyKind, hash, tokio_runtime, xor_tasks};
+use super::{
+    NoProbe, Phase, Probe, RunError, Strategy, StrategyKind, hash, net_target, tokio_runtime, xor_tasks,
+};
+use crate::net::{self, NetError, Target};
 use crate::workload::{Digest, Workload, wait_async};
 
 /// One task per job on a runtime of N workers, telling the probe `P`.
@@ -42,8 +45,26 @@ fn task<P: Probe>(probe: P, seed: u64, rounds: u32, wait: Duration) -> impl Futu
     }
 }
 
+/// One `net_bound` job's task: the request (the task yields to the reactor at every step), then the job's
+/// own hash, which the reply must equal, telling `probe`.
+async fn net_task<P: Probe>(probe: P, target: Target, seed: u64, wait: Duration) -> Result<Digest, NetError> {
+    let start = probe.mark();
+    let reply = net::request_async(target, seed, wait).await;
+    probe.record(seed, Phase::Wait, start);
+    net::check(seed, target, reply?, hash(&probe, seed, 0))
+}
+
 impl<P: Probe> Strategy for Async<P> {
     fn run(&self, workload: &Workload) -> Result<Digest, RunError> {
+        if let Some(target) = net_target(workload, StrategyKind::Async)? {
+            return self.runtime.block_on(async {
+                let tasks: Vec<_> = workload
+                    .jobs()
+                    .map(|job| tokio::spawn(net_task(self.probe, target, job.seed, job.wait)))
+                    .collect();
+                xor_tasks(tasks, StrategyKind::Async).await
+            });
+        }
         self.runtime.block_on(async {
             let tasks: Vec<_> = workload
                 .jobs()

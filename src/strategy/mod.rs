@@ -18,9 +18,11 @@ mod threads;
 use std::fmt;
 use std::io;
 use std::str::FromStr;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::net::{self, NetError, Target};
 use crate::workload::{Digest, Job, WaitKind, Workload, chain, wait_blocking};
 
 /// Runs every job of a workload and returns the workload digest.
@@ -96,6 +98,49 @@ fn hash<P: Probe>(probe: &P, seed: u64, rounds: u32) -> Digest {
     digest
 }
 
+/// Where `workload`'s waits go: `None` when a wait is a sleep; for `net_bound` its server, or an error
+/// when it was given none.
+fn net_target(workload: &Workload, strategy: StrategyKind) -> Result<Option<Target>, RunError> {
+    match (workload.kind.is_net(), workload.server) {
+        (false, _) => Ok(None),
+        (true, Some(target)) => Ok(Some(target)),
+        (true, None) => Err(RunError::NoServer { strategy }),
+    }
+}
+
+/// `net_bound`'s job `seed` on the calling thread: the request (the thread blocks in `connect`, `write`
+/// and `read`), then the job's own hash, which the reply must equal, telling `probe`.
+fn run_net_blocking<P: Probe>(
+    probe: &P,
+    target: Target,
+    seed: u64,
+    wait: Duration,
+) -> Result<Digest, NetError> {
+    let start = probe.mark();
+    let reply = net::request_blocking(target, seed, wait);
+    probe.record(seed, Phase::Wait, start);
+    net::check(seed, target, reply?, hash(probe, seed, 0))
+}
+
+/// What a job's thread or task hands back: a digest, or (`net_bound`) a digest or the failure naming the job.
+trait JobOutput: Send + 'static {
+    /// The digest, or why the job failed.
+    fn into_digest(self) -> Result<Digest, String>;
+}
+
+impl JobOutput for Digest {
+    #[inline(always)]
+    fn into_digest(self) -> Result<Digest, String> {
+        Ok(self)
+    }
+}
+
+impl JobOutput for Result<Digest, NetError> {
+    fn into_digest(self) -> Result<Digest, String> {
+        self.map_err(|e| e.to_string())
+    }
+}
+
 /// Why a run could not finish: the OS refused a thread, or a job's thread or task died.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -114,7 +159,15 @@ pub enum RunError {
         /// The OS error (shown in the message, so not also a `source`).
         cause: io::Error,
     },
-    /// A job's thread or task panicked or was cancelled.
+    /// A `net_bound` workload was run without a server to send its requests to.
+    #[error(
+        "{strategy}: net_bound needs its server (`Workload::on` a started `net::Server`); none was given"
+    )]
+    NoServer {
+        /// The strategy.
+        strategy: StrategyKind,
+    },
+    /// A job's thread or task panicked or was cancelled, or its request failed.
     #[error("{strategy}: a job failed: {why}")]
     Job {
         /// The strategy.
@@ -135,7 +188,7 @@ pub enum StrategyKind {
     /// One OS thread per job (thread-per-connection).
     ThreadPerJob,
     /// tokio, one task per job, hashing inline: the current-thread runtime at N = 1 (one event loop), the
-    /// multi-thread runtime with N workers above.
+    /// multi-thread runtime with N workers above. A `net_bound` request is epoll through tokio's reactor.
     Async,
     /// A one-worker tokio runtime for the waits; hashing sent to a rayon pool of N.
     AsyncOffload,
@@ -231,16 +284,16 @@ fn rayon_pool(workers: usize, name: &'static str) -> io::Result<rayon::ThreadPoo
 }
 
 /// Awaits every task and XORs their digests (the tail of both async strategies).
-async fn xor_tasks(
-    tasks: Vec<tokio::task::JoinHandle<Digest>>,
+async fn xor_tasks<T: JobOutput>(
+    tasks: Vec<tokio::task::JoinHandle<T>>,
     strategy: StrategyKind,
 ) -> Result<Digest, RunError> {
     let mut digest = Digest::default();
     let mut failed = None;
     for task in tasks {
-        match task.await {
+        match task.await.map_err(|e| e.to_string()).and_then(JobOutput::into_digest) {
             Ok(d) => digest ^= d,
-            Err(e) => failed = failed.or(Some(e.to_string())),
+            Err(e) => failed = failed.or(Some(e)),
         }
     }
     match failed {
@@ -252,7 +305,7 @@ async fn xor_tasks(
 /// Spawns `n` threads named `<name>-<i>`, thread `i` running `body(i)`, and joins them all for the XOR of
 /// their digests. If the OS refuses a thread, `refused` runs first (so the started threads can finish), they
 /// are joined, and the error names the thread: never a panic, never a hang.
-fn spawn_and_join<F>(
+fn spawn_and_join<F, T>(
     strategy: StrategyKind,
     n: usize,
     name: &str,
@@ -260,7 +313,8 @@ fn spawn_and_join<F>(
     refused: impl FnOnce(),
 ) -> Result<Digest, RunError>
 where
-    F: FnOnce() -> Digest + Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+    T: JobOutput,
 {
     let mut handles = Vec::with_capacity(n);
     for i in 0..n {
@@ -277,22 +331,22 @@ where
 }
 
 /// Joins every thread (all of them, even after a failure) and XORs their digests.
-fn join_all(
-    handles: Vec<std::thread::JoinHandle<Digest>>,
+fn join_all<T: JobOutput>(
+    handles: Vec<std::thread::JoinHandle<T>>,
     strategy: StrategyKind,
 ) -> Result<Digest, RunError> {
     let mut digest = Digest::default();
-    let mut failed = false;
+    let mut failed = None;
     for h in handles {
-        match h.join() {
+        match h.join().map_err(|_| "a thread panicked".to_string()).and_then(JobOutput::into_digest) {
             Ok(d) => digest ^= d,
-            Err(_) => failed = true,
+            Err(e) => failed = failed.or(Some(e)),
         }
     }
-    if failed {
-        return Err(RunError::Job { strategy, why: "a thread panicked".into() });
+    match failed {
+        None => Ok(digest),
+        Some(why) => Err(RunError::Job { strategy, why }),
     }
-    Ok(digest)
 }
 
 /// A tokio runtime with `workers` workers and a timer: with one worker the current-thread runtime, one event
@@ -300,9 +354,12 @@ fn join_all(
 /// multi-thread runtime with exactly that many workers. A multi-thread runtime with one worker is not one
 /// event loop: the caller feeds it from outside through a shared injection queue, two threads for one
 /// loop's work (1.3 to 1.8 times the waits of a plain loop at 100,000 tasks in `cvp scale`).
+///
+/// Both drivers are on, timer and I/O (epoll), for every workload alike, so a sleep and a socket wait run on
+/// the same runtime.
 pub fn tokio_runtime(workers: usize, name: &'static str) -> io::Result<tokio::runtime::Runtime> {
     if workers <= 1 {
-        return tokio::runtime::Builder::new_current_thread().enable_time().build();
+        return tokio::runtime::Builder::new_current_thread().enable_all().build();
     }
     // Workers named `<name>-0` .. `<name>-<N-1>`, as the rayon pools' threads are (tokio starts its workers
     // first; a blocking-pool thread, if any were ever started, would take the next numbers).
@@ -310,7 +367,7 @@ pub fn tokio_runtime(workers: usize, name: &'static str) -> io::Result<tokio::ru
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(workers)
         .thread_name_fn(move || format!("{name}-{}", next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)))
-        .enable_time()
+        .enable_all()
         .build()
 }
 
