@@ -427,13 +427,16 @@ pub fn serve_until_stdin_closes(options: ServeOptions) -> io::Result<()> {
     let report = serve(
         options,
         |target| {
-            println!("listening {}:{} spread {}", target.base, target.port, target.spread);
-            let _ = io::stdout().flush();
+            let mut out = io::stdout().lock();
+            let _ = writeln!(out, "listening {}:{} spread {}", target.base, target.port, target.spread)
+                .and_then(|()| out.flush());
         },
         async move { closed.notified().await },
     )?;
-    println!("{}", report.line());
-    io::stdout().flush()
+    // The parent may have gone (that is how it stopped us): a report nobody reads is not an error.
+    let mut out = io::stdout().lock();
+    let _ = writeln!(out, "{}", report.line()).and_then(|()| out.flush());
+    Ok(())
 }
 
 /// The service as a child process of this one, for the lifetime of this value: the client's measurements

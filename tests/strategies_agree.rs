@@ -25,9 +25,15 @@ fn expected_digest_is_the_xor_of_the_job_chains() {
 fn all_strategies_agree_for_many_jobs_and_workers() {
     // 1 job; workers > jobs; workers = 1; uneven splits; workers = jobs.
     let pairs = [(1, 1), (1, 4), (2, 1), (3, 2), (5, 8), (7, 3), (16, 16), (33, 4)];
+    // net_bound's requests go to `cvp serve`, replying after the same 1 ms.
+    let server = cvp::net::Server::start_exe(env!("CARGO_BIN_EXE_cvp").as_ref(), Duration::from_millis(1))
+        .expect("the net_bound service starts");
     for kind in WorkloadKind::ALL {
         for &(jobs, workers) in &pairs {
-            let workload = Workload::new(kind, jobs, Duration::from_millis(1), 3);
+            let mut workload = Workload::new(kind, jobs, Duration::from_millis(1), 3);
+            if kind.is_net() {
+                workload = workload.on(&server);
+            }
             let expected = workload.expected_digest();
             for strategy in StrategyKind::ALL {
                 let built = strategy.build(workers).expect("build");
