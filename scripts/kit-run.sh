@@ -24,7 +24,7 @@ rm -rf "$partial"
 mkdir -p "$partial/criterion"
 trap 'rm -rf "$partial"' EXIT
 export CRITERION_HOME="$partial/criterion"
-for b in cpu_bound io_bound mixed scale; do
+for b in cpu_bound io_bound mixed net_bound scale; do
     printf '== bench %s (profile %s)\n' "$b" "${CVP_PROFILE:-standard}" >&2
     "$kit/benches/$b" --bench || fail "bench $b (exit $?)" $?
 done

@@ -220,6 +220,7 @@ pub fn bench_workload_on(
         None => config.workload(kind),
     };
     let mut group = c.benchmark_group(kind.as_str());
+    let samples = group_samples(config, recorder, kind, &mut group);
     // Iterations take milliseconds: flat sampling; no Throughput, so criterion draws the line chart.
     group
         .sampling_mode(SamplingMode::Flat)
@@ -231,7 +232,7 @@ pub fn bench_workload_on(
                 continue;
             }
             let (built, once) = checked(strategy, workers, &workload, &id);
-            recorder.fit_measurement(&mut group, config.profile, once);
+            recorder.fit_measurement_of(&mut group, config.profile, once, samples);
             recorder.around(&id, &workload, || {
                 group.bench_with_input(BenchmarkId::new(strategy.as_str(), workers), &workload, |b, w| {
                     b.iter(|| run_or_exit(built.as_ref(), w))
@@ -240,6 +241,27 @@ pub fn bench_workload_on(
         }
     }
     group.finish();
+}
+
+/// The sample size of `kind`'s group: the profile's, but half of it (at least criterion's 10) for
+/// `net_bound`, whose every request is a real round trip through the service: with it, the default `cargo
+/// bench` stays within 8 minutes on 2 cores. `--sample-size` still overrides both.
+#[allow(dead_code)] // used by the workload benches only
+fn group_samples(
+    config: &Config,
+    recorder: &Recorder,
+    kind: WorkloadKind,
+    group: &mut BenchmarkGroup<'_, WallTime>,
+) -> usize {
+    let samples = config.profile.sample_size();
+    if !kind.is_net() {
+        return samples;
+    }
+    let samples = (samples / 2).max(10);
+    if recorder.criterion_args.sample_size.is_none() {
+        group.sample_size(samples);
+    }
+    samples
 }
 
 #[allow(dead_code)] // used by the waiting benches only
