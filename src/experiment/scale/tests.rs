@@ -156,11 +156,11 @@ fn c8_can_be_shown_refuted_or_undecidable() {
 
 #[test]
 fn default_structures_hold_both_async_counts_once() {
-    let two = default_structures(2, &DEFAULT_STRATEGIES);
+    let two = default_structures(2, &DEFAULT_STRATEGIES, Io::Sleep);
     let labels: Vec<String> = two.iter().map(|s| s.label()).collect();
     assert_eq!(
         labels,
         ["reference", "thread_per_job", "async/1", "async/2", "async_offload/2", "threads/2", "rayon/2"]
     );
-    assert_eq!(default_structures(1, &[StrategyKind::Async]).len(), 2);
+    assert_eq!(default_structures(1, &[StrategyKind::Async], Io::Sleep).len(), 2);
 }
