@@ -115,7 +115,15 @@ async on 1 worker stays within 1.10x of the reference at each J (met / missed / 
 
 C8 'threads for waiting add overhead, not speed': shown when, at the largest J >= 1000 at which both were
 measured above the noise floor, thread_per_job needs >= 5x the memory per wait of async on 1 worker and
-is not faster (its wall at most 1.10x shorter), each tested over the runs' min - max.";
+is not faster (its wall at most 1.10x shorter), each tested over the runs' min - max.
+
+--io socket: the same on net_bound, each wait a request over loopback TCP to one `cvp serve` child that
+this command starts before the first row (its CPU is never the rows'; its CPU per request is shown).
+Default J 1 to 10,000, and 100,000 where the limits hold it. Each J is also checked against the client's
+and the service's RLIMIT_NOFILE (raised to the hard limit; a descriptor per connection, plus 64) and the
+ephemeral ports per loopback address (net.ipv4.ip_local_port_range); what does not fit is skipped, naming
+every limit. No reference row (async/1 is the cheapest client). C8 is judged on these rows as its own
+verdict, and the goal: async/1 runs 1,000 requests within 1.3x of one request (its J = 1 wall).";
 
 #[derive(clap::Args)]
 struct ScaleArgs {
