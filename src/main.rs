@@ -795,7 +795,9 @@ fn report_cmd(args: ReportArgs) -> Result<(), Failure> {
     let mut sections = Vec::new();
     for path in &args.scale {
         let section = scale::read_section(path)?;
-        if let Some(other) = sections.iter().find(|s: &&report::Section| s.title == section.title) {
+        let clash =
+            |s: &&report::Section| s.files.iter().any(|(n, _)| section.files.iter().any(|(m, _)| m == n));
+        if let Some(other) = sections.iter().find(clash) {
             return Err(Failure::Input(anyhow::anyhow!(
                 "--scale {}: {} holds the same kind of scale run; accepted: at most one --io sleep file and \
                  one --io socket file",

@@ -368,7 +368,8 @@ pub struct Limits {
 }
 
 impl Limits {
-    /// Reads them from this machine.
+    /// Reads them from this machine, after raising this process's soft open-file limit to the hard one
+    /// (what a socket child and the service do too, so the limit recorded is the one they get).
     pub fn detect() -> Limits {
         let num = |path: &str| std::fs::read_to_string(path).ok().and_then(|s| s.trim().parse::<u64>().ok());
         let mut nproc = libc::rlimit { rlim_cur: 0, rlim_max: 0 };

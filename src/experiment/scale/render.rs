@@ -190,8 +190,9 @@ pub fn net_goal_lines(rows: &[Row], io: Io) -> Vec<String> {
     }
     let wait = rows.first().map_or(0, |r| r.wait_ms);
     let head = format!(
-        "goal: net_bound async/1: {NET_GOAL_JOBS} requests of {wait} ms within {NET_GOAL:.2}x of one request \
-         on the same runtime (async/1 wall at J={NET_GOAL_JOBS} / at J=1, min - max of the runs):"
+        "goal: net_bound async/1: {} requests of {wait} ms within {NET_GOAL:.2}x of one request \
+         on the same runtime (async/1 wall at J={NET_GOAL_JOBS} / at J=1, min - max of the runs):",
+        with_commas(NET_GOAL_JOBS)
     );
     let line = match net_goal(rows) {
         Some((r, outcome)) => {
