@@ -344,3 +344,43 @@ fn a_bad_io_exits_2_naming_the_flag_and_what_is_accepted() {
     assert!(err.contains("--io") && err.contains("accepted: sleep, socket"), "{err}");
     assert!(!err.contains("panicked") && out.stdout.is_empty(), "{err}");
 }
+
+/// Processes started as the service with `CVP_SERVE_CHILD=<marker>` (the wait in ms).
+fn services_with(marker: &str) -> usize {
+    let Ok(dir) = std::fs::read_dir("/proc") else { return 0 };
+    let needle = format!("CVP_SERVE_CHILD={marker}");
+    dir.filter_map(|e| std::fs::read(e.ok()?.path().join("environ")).ok())
+        .filter(|env| env.split(|&b| b == 0).any(|v| v == needle.as_bytes()))
+        .count()
+}
+
+#[test]
+fn ctrl_c_during_a_socket_scale_leaves_no_service_no_child_and_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("scale.json");
+    // 991 ms waits: a marker no other test uses, and long enough to be interrupted mid-child.
+    let child = Command::new(env!("CARGO_BIN_EXE_cvp"))
+        .args(["scale", "--io", "socket", "--jobs", "1,10", "--wait-ms", "991", "--strategies", "async"])
+        .args(["--format", "json", "--output"])
+        .arg(&target)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t0 = Instant::now();
+    while children_with("991") == 0 && t0.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(children_with("991") > 0, "a child process was started");
+    assert_eq!(services_with("991"), 1, "one service for the whole run");
+    // SAFETY: sending SIGINT to a child we spawned and have not yet reaped.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130));
+    let t1 = Instant::now();
+    while (children_with("991") > 0 || services_with("991") > 0) && t1.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(children_with("991"), 0, "the child died with its parent");
+    assert_eq!(services_with("991"), 0, "the service stopped when its parent's end of stdin closed");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no output and no temporary file");
+}
