@@ -115,7 +115,15 @@ async on 1 worker stays within 1.10x of the reference at each J (met / missed / 
 
 C8 'threads for waiting add overhead, not speed': shown when, at the largest J >= 1000 at which both were
 measured above the noise floor, thread_per_job needs >= 5x the memory per wait of async on 1 worker and
-is not faster (its wall at most 1.10x shorter), each tested over the runs' min - max.";
+is not faster (its wall at most 1.10x shorter), each tested over the runs' min - max.
+
+--io socket: the same on net_bound, each wait a request over loopback TCP to one `cvp serve` child that
+this command starts before the first row (its CPU is never the rows'; its CPU per request is shown).
+Default J 1 to 10,000, and 100,000 where the limits hold it. Each J is also checked against the client's
+and the service's RLIMIT_NOFILE (raised to the hard limit; a descriptor per connection, plus 64) and the
+ephemeral ports per loopback address (net.ipv4.ip_local_port_range); what does not fit is skipped, naming
+every limit. No reference row (async/1 is the cheapest client). C8 is judged on these rows as its own
+verdict, and the goal: async/1 runs 1,000 requests within 1.3x of one request (its J = 1 wall).";
 
 #[derive(clap::Args)]
 struct ScaleArgs {
@@ -137,6 +145,11 @@ struct ScaleArgs {
     /// standard 3, thorough 5; fewer than 3 give no interval, so C8 cannot be decided]
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=20))]
     repeat: Option<u16>,
+    /// What a wait is: sleep (io_bound) or socket (net_bound: a request over loopback TCP to one
+    /// `cvp serve` child started by this command; default J then 1 to 10,000, and 100,000 where the
+    /// open-file limits and ephemeral ports allow).
+    #[arg(long, default_value = "sleep", value_parser = parse_id::<scale::Io>)]
+    io: scale::Io,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
@@ -155,6 +168,12 @@ struct ScaleChildArgs {
     jobs: usize,
     #[arg(long)]
     wait_ms: u64,
+    /// net_bound: the service's first address and port.
+    #[arg(long)]
+    server: Option<std::net::SocketAddrV4>,
+    /// net_bound: how many consecutive addresses it listens on.
+    #[arg(long, default_value_t = cvp::net::DEFAULT_SPREAD)]
+    spread: u8,
 }
 
 /// A parsed `--jobs` list for `cvp scale`.
@@ -402,9 +421,10 @@ struct ReportArgs {
     /// at the current CVP_* sizes. The generated README says so.
     #[arg(long)]
     assume_this_machine: bool,
-    /// A `cvp scale --format json` file: adds the scale section (table, scale.csv, two plots, C8).
+    /// A `cvp scale --format json` file: adds the scale section (table, scale.csv, two plots, C8). Given
+    /// twice, a sleep file and a `--io socket` one: a section each.
     #[arg(long)]
-    scale: Option<PathBuf>,
+    scale: Vec<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -773,8 +793,19 @@ fn report_cmd(args: ReportArgs) -> Result<(), Failure> {
     let criterion_dir = args.criterion_dir.unwrap_or_else(report::criterion_home);
     let command = std::env::args().map(|a| report::shell_word(&a)).collect::<Vec<_>>().join(" ");
     let mut sections = Vec::new();
-    if let Some(path) = &args.scale {
-        sections.push(scale::read_section(path)?);
+    for path in &args.scale {
+        let section = scale::read_section(path)?;
+        let clash =
+            |s: &&report::Section| s.files.iter().any(|(n, _)| section.files.iter().any(|(m, _)| m == n));
+        if let Some(other) = sections.iter().find(clash) {
+            return Err(Failure::Input(anyhow::anyhow!(
+                "--scale {}: {} holds the same kind of scale run; accepted: at most one --io sleep file and \
+                 one --io socket file",
+                path.display(),
+                other.source.display()
+            )));
+        }
+        sections.push(section);
     }
     if let Some(path) = &args.latency {
         sections.push(latency::read_section(path)?);
@@ -828,11 +859,19 @@ fn scale(args: ScaleArgs) -> Result<(), Failure> {
     if let Some(path) = &args.output {
         report::check_writable(path).map_err(|e| Failure::Input(anyhow::anyhow!("--output: {e}")))?;
     }
-    let mut jobs = args.jobs.map_or(env.scale_jobs, |j| j.0);
+    // Raises the open-file limit to the hard one (what the children and the service do too) and reads it.
+    let limits = scale::Limits::detect();
+    let mut jobs = match (args.jobs, args.io) {
+        (Some(j), _) => j.0,
+        (None, scale::Io::Socket) if std::env::var_os("CVP_SCALE_JOBS").is_none() => {
+            scale::default_socket_jobs(&limits)
+        }
+        (None, _) => env.scale_jobs,
+    };
     if !jobs.contains(&1) {
         jobs.insert(0, 1);
     }
-    let structures = scale::default_structures(machine.usable_cores(), &strategies);
+    let structures = scale::default_structures(machine.usable_cores(), &strategies, args.io);
     let repeat = args.repeat.map_or(
         match env.profile {
             config::Profile::Quick => 1,
@@ -847,11 +886,12 @@ fn scale(args: ScaleArgs) -> Result<(), Failure> {
         structures: structures.iter().map(|s| s.label()).collect(),
         budget_s: args.budget_s,
         repeat,
+        io: args.io,
     };
-    let limits = scale::Limits::detect();
     let runs = scale::cells(&structures, &plan, &limits).iter().filter(|c| c.2.is_none()).count() * repeat;
     let bar = Progress::new(runs, "");
-    let rows = scale::run(&structures, &plan, &limits, |label| bar.step(label));
+    let rows = scale::run(&structures, &plan, &limits, |label| bar.step(label))
+        .context("cvp scale --io socket could not start its service")?;
     bar.finish();
     // No child could be started at all: that is not a measurement, it is a broken installation.
     if !rows.iter().any(scale::Row::ok)
@@ -862,7 +902,7 @@ fn scale(args: ScaleArgs) -> Result<(), Failure> {
             r.status
         )));
     }
-    let verdicts = vec![scale::c8(&rows)];
+    let verdicts = vec![scale::c8_on(&rows, plan.io)];
     let file =
         scale::ScaleFile { command: std::env::args().collect(), machine, limits, plan, rows, verdicts };
     let text = match args.format {
@@ -880,7 +920,9 @@ fn scale_child(args: ScaleChildArgs) -> Result<(), Failure> {
         let s = args.strategy.parse::<StrategyKind>().map_err(|e| Failure::Input(anyhow::anyhow!(e)))?;
         scale::Structure::Of(s, args.workers.max(1))
     };
-    let report = scale::child(structure, args.jobs.max(1), args.wait_ms);
+    let server =
+        args.server.map(|a| cvp::net::Target { base: *a.ip(), port: a.port(), spread: args.spread.max(1) });
+    let report = scale::child(structure, args.jobs.max(1), args.wait_ms, server);
     println!("{}", serde_json::to_string(&report).context("encoding the child's report")?);
     Ok(())
 }

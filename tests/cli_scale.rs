@@ -260,3 +260,127 @@ fn ctrl_c_leaves_no_file_and_no_child() {
     assert_eq!(children_with("997"), 0, "the child died with its parent");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no output and no temporary file");
 }
+
+/// `cvp scale` under `ulimit -n 300` (soft and hard): the raised limit is still 300.
+fn cvp_few_files(args: &[&str]) -> Output {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c").arg("ulimit -n 300 && exec \"$0\" \"$@\"").arg(env!("CARGO_BIN_EXE_cvp"));
+    for var in VARS {
+        cmd.env_remove(var);
+    }
+    cmd.args(args).output().expect("sh runs")
+}
+
+#[test]
+fn a_socket_j_above_the_open_file_limit_is_skipped_naming_it_and_the_rest_runs() {
+    let out = cvp_few_files(&[
+        "scale",
+        "--io",
+        "socket",
+        "--jobs",
+        "10,1000",
+        "--wait-ms",
+        "2",
+        "--strategies",
+        "thread_per_job,async",
+        "--repeat",
+        "1",
+        "--format",
+        "json",
+    ]);
+    let v = json(&out);
+    assert_eq!(v["plan"]["io"], "socket");
+    assert_eq!(v["limits"]["rlimit_nofile"], 300);
+    let rows = v["rows"].as_array().unwrap();
+    assert!(rows.iter().all(|r| r["strategy"] != "reference"), "no reference row for sockets");
+    for r in rows {
+        let status = r["status"].as_str().unwrap();
+        if r["jobs"] == 1000 {
+            assert!(status.starts_with("skipped: 1000 connections exceed"), "{r}");
+            assert!(status.contains("RLIMIT_NOFILE = 300"), "{r}");
+            assert!(r["wall_s"].is_null() && r["server_cpu_s"].is_null(), "{r}");
+        } else {
+            assert_eq!(status, "ok", "{r}");
+            // The service's CPU is its own, read around the child: something per request, and the client's
+            // CPU is measured apart from it.
+            assert!(r["server_cpu_s"].as_f64().unwrap() > 0.0, "{r}");
+            let per = r["server_us_per_request"].as_f64().unwrap();
+            assert!(per > 0.0 && per < 1e6, "{r}");
+            assert!(r["wall_s"].as_f64().unwrap() >= 0.002, "{r}");
+        }
+    }
+    let tpj = rows.iter().find(|r| r["strategy"] == "thread_per_job" && r["jobs"] == 10).unwrap();
+    assert!(tpj["peak_threads"].as_u64().unwrap() >= 2, "{tpj}");
+    let verdict = &v["verdicts"][0];
+    assert_eq!(verdict["claim"], "C8");
+    assert!(verdict["statement"].as_str().unwrap().contains("net_bound: loopback TCP"), "{verdict}");
+    assert_eq!(verdict["verdict"], "cannot be shown here");
+    assert!(verdict["evidence"].as_str().unwrap().contains("RLIMIT_NOFILE"), "{verdict}");
+    // The table says it too, and the goal line says why it was not judged.
+    let out = cvp_few_files(&[
+        "scale",
+        "--io",
+        "socket",
+        "--jobs",
+        "1000",
+        "--wait-ms",
+        "2",
+        "--strategies",
+        "async",
+        "--repeat",
+        "1",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains("server µs/req") && table.contains("RLIMIT_NOFILE = 300"), "{table}");
+    assert!(table.contains("goal: net_bound async/1") && table.contains("not judged"), "{table}");
+}
+
+#[test]
+fn a_bad_io_exits_2_naming_the_flag_and_what_is_accepted() {
+    let out = cvp(&["scale", "--io", "pipe"], &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("--io") && err.contains("accepted: sleep, socket"), "{err}");
+    assert!(!err.contains("panicked") && out.stdout.is_empty(), "{err}");
+}
+
+/// Processes started as the service with `CVP_SERVE_CHILD=<marker>` (the wait in ms).
+fn services_with(marker: &str) -> usize {
+    let Ok(dir) = std::fs::read_dir("/proc") else { return 0 };
+    let needle = format!("CVP_SERVE_CHILD={marker}");
+    dir.filter_map(|e| std::fs::read(e.ok()?.path().join("environ")).ok())
+        .filter(|env| env.split(|&b| b == 0).any(|v| v == needle.as_bytes()))
+        .count()
+}
+
+#[test]
+fn ctrl_c_during_a_socket_scale_leaves_no_service_no_child_and_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("scale.json");
+    // 991 ms waits: a marker no other test uses, and long enough to be interrupted mid-child.
+    let child = Command::new(env!("CARGO_BIN_EXE_cvp"))
+        .args(["scale", "--io", "socket", "--jobs", "1,10", "--wait-ms", "991", "--strategies", "async"])
+        .args(["--format", "json", "--output"])
+        .arg(&target)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t0 = Instant::now();
+    while children_with("991") == 0 && t0.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(children_with("991") > 0, "a child process was started");
+    assert_eq!(services_with("991"), 1, "one service for the whole run");
+    // SAFETY: sending SIGINT to a child we spawned and have not yet reaped.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130));
+    let t1 = Instant::now();
+    while (children_with("991") > 0 || services_with("991") > 0) && t1.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(children_with("991"), 0, "the child died with its parent");
+    assert_eq!(services_with("991"), 0, "the service stopped when its parent's end of stdin closed");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no output and no temporary file");
+}

@@ -540,3 +540,61 @@ fn a_trace_folder_becomes_a_section_of_its_machine_only() {
     );
     assert!(!out2.exists());
 }
+
+#[test]
+fn a_sleep_and_a_socket_scale_file_become_two_sections_with_their_own_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (crit, out) = (tmp.path().join("criterion"), tmp.path().join("out"));
+    let (sleep, socket) = (tmp.path().join("sleep.json"), tmp.path().join("socket.json"));
+    for (io, path) in [("sleep", &sleep), ("socket", &socket)] {
+        let o = cvp(&[
+            "scale",
+            "--io",
+            io,
+            "--jobs",
+            "10",
+            "--wait-ms",
+            "2",
+            "--strategies",
+            "async",
+            "--repeat",
+            "1",
+            "--format",
+            "json",
+            "--output",
+            s(path),
+        ]);
+        assert!(o.status.success(), "{io}: {}", String::from_utf8_lossy(&o.stderr));
+    }
+    let here: Value = serde_json::from_slice(&cvp(&["machine", "--json"]).stdout).unwrap();
+    fixture_on(&crit, "new", 1.0, &here);
+    let report = |files: &[&Path], out: &Path| {
+        let mut args = vec!["report", "--criterion-dir", s(&crit), "--out", s(out)];
+        for f in files {
+            args.extend(["--scale", s(f)]);
+        }
+        cvp(&args)
+    };
+    let o = report(&[&sleep, &socket], &out);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for name in [
+        "scale_time.svg",
+        "scale_memory.svg",
+        "scale.csv",
+        "scale_socket_time.svg",
+        "scale_socket_memory.svg",
+        "scale_socket.csv",
+        "scale_socket.json",
+    ] {
+        assert!(out.join(name).is_file(), "{name}");
+    }
+    let readme = std::fs::read_to_string(out.join("README.md")).unwrap();
+    assert!(readme.contains("## Scale: 1 to 100,000 waits in flight"), "{readme}");
+    assert!(readme.contains("## Scale over loopback TCP: 1 to 10 requests in flight"), "{readme}");
+    assert!(readme.contains("(scale_socket_time.svg)") && readme.contains("server µs/req"));
+    assert!(readme.contains("net_bound: loopback TCP"), "the socket C8 is among the verdicts");
+    // The same kind twice: refused, nothing written.
+    let out2 = tmp.path().join("out2");
+    refused(&report(&[&socket, &socket], &out2), "accepted: at most one --io sleep file and one --io socket");
+    assert!(!out2.exists());
+}

@@ -276,3 +276,32 @@ fn one_core_trace_writes_both_files_and_a_report_section() {
     assert_eq!(section.verdicts[0], file.verdicts[0], "the same rows, the same rule, the same verdict");
     assert!(section.markdown.contains("ui.perfetto.dev"));
 }
+
+#[test]
+fn net_bound_traces_its_requests_against_a_service_it_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("trace");
+    let o = Command::new(env!("CARGO_BIN_EXE_cvp"))
+        .args(["trace", "--workload", "net_bound", "--jobs", "4", "--wait-ms", "5"])
+        .args(["--strategies", "thread_per_job,async", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let svg = std::fs::read_to_string(out.join("timeline.svg")).unwrap();
+    assert!(svg.contains("loopback TCP request") && svg.contains("request, its nominal wait"));
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("trace.json")).unwrap()).unwrap();
+    let file: TraceFile = serde_json::from_value(json["cvp"].clone()).unwrap();
+    // Every request got its own answer: the io_bound digest of the same jobs.
+    let io = cvp::Workload::new(WorkloadKind::IoBound, 4, std::time::Duration::from_millis(5), 0);
+    assert_eq!(file.passes.len(), 2);
+    for p in &file.passes {
+        assert_eq!(p.digest, io.expected_digest().to_hex(), "{}", p.strategy);
+        // A request per job, then its one hash, and the request lasted at least its wait.
+        for job in 0..4u64 {
+            let wait = p.intervals.iter().find(|i| i.job == job && i.phase == Phase::Wait).unwrap();
+            assert!(wait.end_ns - wait.start_ns >= 5_000_000, "{}: {wait:?}", p.strategy);
+        }
+    }
+}

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Structure;
 use crate::measure::{self, Switches};
+use crate::net::Target;
 use crate::strategy::RunError;
 use crate::workload::{Digest, Workload, WorkloadKind};
 
@@ -46,6 +47,10 @@ pub struct ChildReport {
     pub voluntary_switches: u64,
     /// Involuntary context switches over the jobs, the sampler's own taken out.
     pub involuntary_switches: u64,
+    /// `--io socket`: the service's CPU time over this child's run, filled in by the parent (the child
+    /// cannot see the service's clock).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_cpu_s: Option<f64>,
     /// `ok`, `failed at k: <OS error>` (thread k was refused; the started ones were joined), or another
     /// `failed: ...`.
     pub status: String,
@@ -54,13 +59,23 @@ pub struct ChildReport {
 /// One structure, built and ready to run a workload.
 type Runner = Box<dyn Fn(&Workload) -> Result<Digest, RunError>>;
 
-/// Runs J io_bound jobs on `structure` and measures them. Called by the hidden `cvp scale-child`
+/// Runs J io_bound jobs on `structure` and measures them, or with `server` J net_bound jobs (each a
+/// request to that service, which replies after `wait_ms`). Called by the hidden `cvp scale-child`
 /// subcommand, in a process that does nothing else.
-pub fn child(structure: Structure, jobs: usize, wait_ms: u64) -> ChildReport {
+pub fn child(structure: Structure, jobs: usize, wait_ms: u64, server: Option<Target>) -> ChildReport {
     die_with_parent();
     let wait = Duration::from_millis(wait_ms);
     let failed = |status: String| ChildReport { status, ..ChildReport::default() };
+    if server.is_some() {
+        // A descriptor per connection: the soft limit up to the hard one, as the parent checked.
+        crate::net::raise_fd_limit();
+    }
+    let kind = if server.is_some() { WorkloadKind::NetBound } else { WorkloadKind::IoBound };
+    let workload_of = |jobs: usize| Workload { server, ..Workload::new(kind, jobs, wait, 0) };
     let runner: Runner = match structure {
+        Structure::Reference if server.is_some() => {
+            return failed("failed: there is no reference structure for sockets (async/1 is it)".into());
+        }
         Structure::Reference => match tokio::runtime::Builder::new_current_thread().enable_time().build() {
             Ok(rt) => Box::new(move |w: &Workload| Ok(reference(&rt, w))),
             Err(e) => return failed(format!("failed to build the runtime: {e}")),
@@ -70,13 +85,13 @@ pub fn child(structure: Structure, jobs: usize, wait_ms: u64) -> ChildReport {
             Err(e) => return failed(format!("failed to build {s} with {n} workers: {e}")),
         },
     };
-    let warm = Workload::new(WorkloadKind::IoBound, 1, wait, 0);
+    let warm = workload_of(1);
     match runner(&warm) {
         Ok(d) if d == warm.expected_digest() => {}
         Ok(_) => return failed("failed: wrong digest in the warm-up".into()),
         Err(e) => return failed(format!("failed in the warm-up: {e}")),
     }
-    let workload = Workload::new(WorkloadKind::IoBound, jobs, wait, 0);
+    let workload = workload_of(jobs);
     let expected = workload.expected_digest();
     let sampler = match Sampler::start() {
         Ok(s) => s,
@@ -117,6 +132,7 @@ pub fn child(structure: Structure, jobs: usize, wait_ms: u64) -> ChildReport {
         peak_threads: peaks.threads.saturating_sub(1),
         voluntary_switches: switches.voluntary.saturating_sub(own_switches.voluntary),
         involuntary_switches: switches.involuntary.saturating_sub(own_switches.involuntary),
+        server_cpu_s: None,
         status,
     }
 }
@@ -290,7 +306,14 @@ fn this_exe() -> std::io::Result<std::path::PathBuf> {
 /// Starts `cvp scale-child` for one (structure, J) and reads its report. A child that dies, hangs past
 /// `timeout` or prints nothing readable gives a `failed: ...` report, never an error of `cvp scale` itself.
 /// The child's output is drained while it runs, and the parent sleeps in `wait` meanwhile.
-pub fn run_child(structure: Structure, jobs: usize, wait_ms: u64, timeout: Duration) -> ChildReport {
+/// With `server`, the child runs net_bound requests to it (`--server`, `--spread`).
+pub fn run_child(
+    structure: Structure,
+    jobs: usize,
+    wait_ms: u64,
+    server: Option<Target>,
+    timeout: Duration,
+) -> ChildReport {
     let failed = |status: String| ChildReport { status, ..ChildReport::default() };
     let (strategy, workers) = match structure {
         Structure::Reference => ("reference".to_string(), 1),
@@ -300,13 +323,17 @@ pub fn run_child(structure: Structure, jobs: usize, wait_ms: u64, timeout: Durat
         Ok(exe) => exe,
         Err(e) => return failed(format!("failed: cannot find this executable: {e}")),
     };
-    let spawned = Command::new(&exe)
-        .args(["scale-child", "--strategy", &strategy, "--workers", &workers.to_string()])
-        .args(["--jobs", &jobs.to_string(), "--wait-ms", &wait_ms.to_string()])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn();
+    let mut command = Command::new(&exe);
+    command.args(["scale-child", "--strategy", &strategy, "--workers", &workers.to_string()]).args([
+        "--jobs",
+        &jobs.to_string(),
+        "--wait-ms",
+        &wait_ms.to_string(),
+    ]);
+    if let Some(t) = server {
+        command.args(["--server", &format!("{}:{}", t.base, t.port), "--spread", &t.spread.to_string()]);
+    }
+    let spawned = command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn();
     let mut child = match spawned {
         Ok(c) => c,
         Err(e) => return failed(format!("failed: cannot start {}: {e}", exe.display())),

@@ -20,6 +20,12 @@
 //! the cheapest program that keeps J waits in flight: a current-thread tokio runtime that spawns one sleep per
 //! job and awaits them all. Measured values that do not exist (a skipped or failed row, a J = 1 row that
 //! failed) are `null` in JSON and empty in CSV, never 0.
+//!
+//! With `--io socket` ([`Io::Socket`]) every job's wait is a real request over loopback TCP (the
+//! `net_bound` workload) to one `cvp serve` child of the parent, started before the first row: the rows'
+//! memory, threads and CPU are the client's alone, and the service's CPU per request is read from its CPU
+//! clock around each child. Descriptors and ephemeral ports are checked beside the thread limits
+//! ([`Limits::refuse_sockets`]). There is no `reference` row for sockets (see [`default_structures`]).
 
 mod child;
 mod render;
@@ -29,7 +35,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 pub use child::{ChildReport, child, run_child};
-pub use render::{bytes_text, csv, goal_lines, plots, read_section, table};
+pub use render::{bytes_text, csv, goal_lines, net_goal_lines, plots, read_section, table};
 
 use crate::analysis::{self, Outcome, Range, Verdict};
 use crate::machine::Machine;
@@ -54,6 +60,73 @@ pub const NOISE_FACTOR: f64 = 5.0;
 pub const THREAD_FOOTPRINT_BYTES: u64 = 64 * 1024;
 /// The same for a task (about 0.5 KiB measured; twice that as a margin).
 pub const TASK_FOOTPRINT_BYTES: u64 = 1024;
+
+/// C8 on `net_bound` and the socket goal: the job count of the goal "1,000 requests of one wait within
+/// [`NET_GOAL`] of one request on the same runtime".
+pub const NET_GOAL_JOBS: usize = 1_000;
+/// Performance goal for `--io socket`: `async` on 1 worker runs [`NET_GOAL_JOBS`] requests within this
+/// factor of one request's wall on the same runtime (its J = 1 row).
+pub const NET_GOAL: f64 = 1.3;
+/// File descriptors a client or the service keeps for itself (stdio, epoll, listeners, pipes) beside one
+/// per connection: a J is run only when J plus this fits the open-file limit of both.
+pub const FD_RESERVE: u64 = 64;
+/// The job counts of `cvp scale --io socket` when neither `--jobs` nor `CVP_SCALE_JOBS` is given
+/// ([`default_socket_jobs`] adds 100,000 where the limits allow it).
+pub const SOCKET_JOBS: [usize; 5] = [1, 10, 100, 1_000, 10_000];
+
+/// What a job's wait is in `cvp scale`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Io {
+    /// A sleep: the `io_bound` workload (tokio's timer or `std::thread::sleep`).
+    #[default]
+    Sleep,
+    /// A request over loopback TCP to a `cvp serve` child: the `net_bound` workload.
+    Socket,
+}
+
+impl Io {
+    /// The id: `sleep` or `socket`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Io::Sleep => "sleep",
+            Io::Socket => "socket",
+        }
+    }
+
+    /// The workload its rows run: `io_bound` or `net_bound`.
+    pub fn workload(self) -> crate::WorkloadKind {
+        match self {
+            Io::Sleep => crate::WorkloadKind::IoBound,
+            Io::Socket => crate::WorkloadKind::NetBound,
+        }
+    }
+
+    /// What one job's wait is called in tables and plots: `wait` or `request`.
+    pub fn unit(self) -> &'static str {
+        match self {
+            Io::Sleep => "wait",
+            Io::Socket => "request",
+        }
+    }
+}
+
+impl std::fmt::Display for Io {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Io {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Io, String> {
+        match s {
+            "sleep" => Ok(Io::Sleep),
+            "socket" => Ok(Io::Socket),
+            _ => Err(format!("unknown --io '{s}' (accepted: sleep, socket)")),
+        }
+    }
+}
 
 /// One structure: how the J waits are held.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -108,10 +181,12 @@ impl Structure {
     }
 }
 
-/// The structures of a default `cvp scale` on a machine with `cores` usable cores.
-pub fn default_structures(cores: usize, strategies: &[StrategyKind]) -> Vec<Structure> {
+/// The structures of a default `cvp scale` on a machine with `cores` usable cores. `--io socket` has no
+/// `reference` row: the cheapest program that keeps J requests in flight is a current-thread runtime that
+/// spawns one request per job, which is `async/1` itself, so its goal compares `async/1` with its own J = 1.
+pub fn default_structures(cores: usize, strategies: &[StrategyKind], io: Io) -> Vec<Structure> {
     let cores = cores.max(1);
-    let mut out = vec![Structure::Reference];
+    let mut out = if io == Io::Sleep { vec![Structure::Reference] } else { Vec::new() };
     for &s in strategies {
         let counts: Vec<usize> = match s {
             StrategyKind::Sequential | StrategyKind::ThreadPerJob => vec![1],
@@ -149,6 +224,10 @@ pub struct Plan {
     pub budget_s: f64,
     /// Child processes per (structure, J); the median is kept, fastest and slowest beside it.
     pub repeat: usize,
+    /// What a wait is: a sleep (`io_bound`, the default and what files without this field hold) or a
+    /// loopback TCP request (`net_bound`).
+    #[serde(default)]
+    pub io: Io,
 }
 
 /// One row of `cvp scale`: a structure at a job count, the median of its child runs. Every measured value
@@ -200,6 +279,13 @@ pub struct Row {
     pub vm_pte_bytes: Option<u64>,
     /// Peak OS threads (the sampler not counted).
     pub peak_threads: Option<u64>,
+    /// `--io socket`: the service's CPU time over the median run's child (its J requests and the
+    /// warm-up's one), read from the service's CPU clock; never counted in `cpu_s`.
+    #[serde(default)]
+    pub server_cpu_s: Option<f64>,
+    /// `--io socket`: `server_cpu_s` / (J + 1) in microseconds: what the service spent per request.
+    #[serde(default)]
+    pub server_us_per_request: Option<f64>,
     /// Voluntary context switches of the median run.
     pub voluntary_switches: Option<u64>,
     /// Involuntary context switches of the median run.
@@ -271,10 +357,19 @@ pub struct Limits {
     pub max_map_count: Option<u64>,
     /// `MemAvailable` in bytes.
     pub mem_available_bytes: Option<u64>,
+    /// `RLIMIT_NOFILE` after raising the soft limit to the hard one, as the client children and the
+    /// service both do (the service is started by `cvp scale`, so it has the same hard limit).
+    #[serde(default)]
+    pub rlimit_nofile: Option<u64>,
+    /// `net.ipv4.ip_local_port_range`: the ephemeral ports a connection's local end takes from, per
+    /// destination address.
+    #[serde(default)]
+    pub local_ports: Option<(u64, u64)>,
 }
 
 impl Limits {
-    /// Reads them from this machine.
+    /// Reads them from this machine, after raising this process's soft open-file limit to the hard one
+    /// (what a socket child and the service do too, so the limit recorded is the one they get).
     pub fn detect() -> Limits {
         let num = |path: &str| std::fs::read_to_string(path).ok().and_then(|s| s.trim().parse::<u64>().ok());
         let mut nproc = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
@@ -285,13 +380,46 @@ impl Limits {
         let mem_available_bytes = std::fs::read_to_string("/proc/meminfo").ok().and_then(|s| {
             s.lines().find_map(|l| l.strip_prefix("MemAvailable:")).and_then(|v| kib(v).map(|k| k * 1024))
         });
+        let local_ports =
+            std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").ok().and_then(|s| {
+                let mut it = s.split_whitespace().map(|v| v.parse::<u64>().ok());
+                Some((it.next()??, it.next()??))
+            });
+        let nofile = crate::net::raise_fd_limit();
         Limits {
             rlimit_nproc,
             threads_max: num("/proc/sys/kernel/threads-max"),
             cgroup_pids_max: cgroup_pids_max(),
             max_map_count: num("/proc/sys/vm/max_map_count"),
             mem_available_bytes,
+            rlimit_nofile: (nofile != libc::RLIM_INFINITY).then_some(nofile),
+            local_ports,
         }
+    }
+
+    /// Why `jobs` connections must not be opened at once here, to a service on `spread` loopback addresses:
+    /// the client's and the service's open-file limit (a descriptor per connection on each side, plus
+    /// [`FD_RESERVE`]), and the ephemeral ports per destination address (`jobs / spread` each). Every limit
+    /// exceeded is named; `None` when they fit.
+    pub fn refuse_sockets(&self, jobs: usize, spread: u8) -> Option<String> {
+        let j = jobs as u64;
+        let mut over = Vec::new();
+        if let Some(limit) = self.rlimit_nofile.filter(|&l| j + FD_RESERVE > l) {
+            over.push(format!(
+                "the client's and the service's RLIMIT_NOFILE = {limit} (ulimit -n, after raising the soft limit \
+                 to the hard one; a descriptor per connection on each side, {FD_RESERVE} kept for the rest)"
+            ));
+        }
+        let per_address = j.div_ceil(u64::from(spread.max(1)));
+        if let Some((lo, hi)) = self.local_ports.filter(|&(lo, hi)| per_address > (hi + 1).saturating_sub(lo))
+        {
+            over.push(format!(
+                "the ephemeral ports net.ipv4.ip_local_port_range = {lo}-{hi} ({} per address; {per_address} \
+                 connections to each of {spread} addresses)",
+                (hi + 1).saturating_sub(lo)
+            ));
+        }
+        (!over.is_empty()).then(|| format!("{jobs} connections exceed {}", over.join(", and ")))
     }
 
     /// Why `threads` threads must not be started here: more than half of one or more limits (every one
@@ -360,6 +488,16 @@ fn cgroup_pids_max() -> Option<u64> {
     None
 }
 
+/// The job counts of a default `cvp scale --io socket`: [`SOCKET_JOBS`], and 100,000 where the limits
+/// hold that many connections.
+pub fn default_socket_jobs(limits: &Limits) -> Vec<usize> {
+    let mut jobs = SOCKET_JOBS.to_vec();
+    if limits.refuse_sockets(100_000, crate::net::DEFAULT_SPREAD).is_none() {
+        jobs.push(100_000);
+    }
+    jobs
+}
+
 /// Why a (structure, J) is not run, decided before anything starts.
 pub fn skip_reason(
     structure: Structure,
@@ -393,22 +531,39 @@ pub fn cells(
     let mut cells = Vec::new();
     for &s in structures {
         for &j in &plan.jobs {
-            cells.push((s, j, skip_reason(s, j, plan.wait_ms, plan.budget_s, limits)));
+            let sockets = match plan.io {
+                Io::Sleep => None,
+                Io::Socket => limits.refuse_sockets(j, crate::net::DEFAULT_SPREAD),
+            };
+            let why = match (sockets, skip_reason(s, j, plan.wait_ms, plan.budget_s, limits)) {
+                (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+                (a, b) => a.or(b),
+            };
+            cells.push((s, j, why));
         }
     }
     cells
 }
 
 /// Runs the whole plan: every (structure, J) `repeat` times in a fresh child, rounds in a shuffled order,
-/// skipping what the limits or the budget rule out. `progress` gets a label before each child.
+/// skipping what the limits or the budget rule out. `progress` gets a label before each child. With
+/// `--io socket` one service ([`crate::net::Server`], replying after the plan's wait) is started before
+/// the first child and stopped after the last; its CPU time is read around each child. The only error is
+/// a service that cannot be started.
 pub fn run(
     structures: &[Structure],
     plan: &Plan,
     limits: &Limits,
     mut progress: impl FnMut(&str),
-) -> Vec<Row> {
+) -> std::io::Result<Vec<Row>> {
     let mut cells: Vec<(Structure, usize, Option<String>, Vec<ChildReport>)> =
         cells(structures, plan, limits).into_iter().map(|(s, j, skip)| (s, j, skip, Vec::new())).collect();
+    let server = match plan.io {
+        Io::Socket if cells.iter().any(|c| c.2.is_none()) => {
+            Some(crate::net::Server::start(Duration::from_millis(plan.wait_ms))?)
+        }
+        _ => None,
+    };
     let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos());
     let mut order: Vec<usize> = (0..cells.len()).filter(|&i| cells[i].2.is_none()).collect();
     let mut rng = (seed as u64) | 1;
@@ -426,13 +581,27 @@ pub fn run(
                 continue;
             }
             progress(&format!("round {}/{} {} J={}", round + 1, plan.repeat.max(1), s.label(), j));
-            runs.push(run_child(*s, *j, plan.wait_ms, child::timeout(*s, *j, plan.wait_ms)));
+            let timeout = child::timeout(*s, *j, plan.wait_ms);
+            let Some(server) = &server else {
+                runs.push(run_child(*s, *j, plan.wait_ms, None, timeout));
+                continue;
+            };
+            let before = server.cpu_time().ok();
+            let mut report = run_child(*s, *j, plan.wait_ms, Some(server.target()), timeout);
+            report.server_cpu_s =
+                before.zip(server.cpu_time().ok()).map(|(a, b)| b.saturating_sub(a).as_secs_f64());
+            runs.push(report);
         }
+    }
+    if let Some(server) = server {
+        // Its counts are not needed (every reply was checked by the children); a service that ended badly
+        // shows in the rows it failed.
+        let _ = server.stop();
     }
     let mut rows: Vec<Row> =
         cells.into_iter().map(|(s, j, skip, runs)| row(s, j, plan.wait_ms, skip, runs)).collect();
     derive(&mut rows);
-    rows
+    Ok(rows)
 }
 
 fn min_max(v: impl Iterator<Item = f64> + Clone) -> (f64, f64) {
@@ -476,6 +645,9 @@ fn row(s: Structure, jobs: usize, wait_ms: u64, skip: Option<String>, runs: Vec<
     row.excess_bytes = runs.iter().map(|r| r.peak_rss_bytes.saturating_sub(r.baseline_rss_bytes)).collect();
     row.vm_pte_bytes = Some(median.vm_pte_bytes);
     row.peak_threads = Some(median.peak_threads);
+    row.server_cpu_s = median.server_cpu_s;
+    // The warm-up's request is served during the child's run too.
+    row.server_us_per_request = median.server_cpu_s.map(|c| c / (jobs as f64 + 1.0) * 1e6);
     row.voluntary_switches = Some(median.voluntary_switches);
     row.involuntary_switches = Some(median.involuntary_switches);
     // The median run's own excess, for bytes per wait (same run as the wall).
@@ -541,16 +713,48 @@ pub fn goal(row: &Row) -> Option<&'static str> {
     })
 }
 
+/// The goal of `--io socket`: `async/1` at [`NET_GOAL_JOBS`] requests within [`NET_GOAL`] of its own
+/// J = 1 wall: its `waits` with every ratio the runs' fastest and slowest allow, and `met`, `missed` or
+/// `undecided` as for [`goal`]. `None` when either row was not measured.
+pub fn net_goal(rows: &[Row]) -> Option<(Range, &'static str)> {
+    let find = |j: usize| rows.iter().find(|r| r.label() == "async/1" && r.jobs == j && r.ok());
+    let (many, one) = (find(NET_GOAL_JOBS)?.wall()?, find(1)?.wall()?);
+    let ratio = many / one;
+    let outcome = if !ratio.known {
+        "no interval (fewer than 3 runs)"
+    } else if ratio.hi <= NET_GOAL {
+        "met"
+    } else if ratio.lo > NET_GOAL {
+        "missed"
+    } else if ratio.mid <= NET_GOAL {
+        "undecided (noise; the median meets it)"
+    } else {
+        "undecided (noise; the median misses it)"
+    };
+    Some((ratio, outcome))
+}
+
 /// Claim C8 from the rows: at the largest J >= [`C8_MIN_JOBS`] where `thread_per_job` and `async/1` both
 /// ran with a memory per wait clear of the noise floor, `thread_per_job` needs >= [`C8_MEMORY`] x the memory
 /// per wait and is not faster.
 pub fn c8(rows: &[Row]) -> Verdict {
+    c8_on(rows, Io::Sleep)
+}
+
+/// C8 as [`c8`], on rows whose waits are `io`: for [`Io::Socket`] the statement and the evidence say
+/// `net_bound: loopback TCP` and count requests, not waits.
+pub fn c8_on(rows: &[Row], io: Io) -> Verdict {
     let (claim, statement) = C8;
+    let (statement, prefix) = match io {
+        Io::Sleep => (statement.to_string(), String::new()),
+        Io::Socket => (format!("{statement} (net_bound: loopback TCP)"), "net_bound: loopback TCP: ".into()),
+    };
+    let unit = io.unit();
     let verdict = |verdict: Outcome, evidence: String| Verdict {
         claim: claim.into(),
-        statement: statement.into(),
+        statement: statement.clone(),
         verdict,
-        evidence,
+        evidence: format!("{prefix}{evidence}"),
     };
     let find = |label: &str, j: usize| rows.iter().find(|r| r.label() == label && r.jobs == j);
     let usable = |r: &Row| r.ok() && r.bytes_per_wait.is_some() && r.wall_s.is_some();
@@ -567,7 +771,7 @@ pub fn c8(rows: &[Row]) -> Verdict {
             .filter(|r| !usable(r))
             .map(|r| {
                 let what = if r.ok() {
-                    "memory per wait below the noise floor".to_string()
+                    format!("memory per {unit} below the noise floor")
                 } else {
                     r.status.clone()
                 };
@@ -594,10 +798,10 @@ pub fn c8(rows: &[Row]) -> Verdict {
     let tests = [analysis::at_least(memory, C8_MEMORY), analysis::at_most(faster, C8_NOT_FASTER)];
     let threads = tpj.peak_threads.unwrap_or(0);
     let evidence = format!(
-        "at J={j}: thread_per_job {} per wait, {} wall, at most {threads} threads alive at once ({:.0} waits in \
-         flight on average: starting a thread costs more than a wait lasts, and each thread's stack stays resident \
-         until it is joined); async/1 {} per wait, {} wall; memory ratio {}x, async wall / thread_per_job wall {} \
-         (criterion: memory >= {C8_MEMORY}x, ratio <= {C8_NOT_FASTER})",
+        "at J={j}: thread_per_job {} per {unit}, {} wall, at most {threads} threads alive at once ({:.0} {unit}s \
+         in flight on average: starting a thread costs more than a {unit} lasts, and each thread's stack stays \
+         resident until it is joined); async/1 {} per {unit}, {} wall; memory ratio {}x, async wall / \
+         thread_per_job wall {} (criterion: memory >= {C8_MEMORY}x, ratio <= {C8_NOT_FASTER})",
         bytes_text(tb.mid),
         crate::report::human_time(tw.mid),
         tpj.in_flight.unwrap_or(0.0),

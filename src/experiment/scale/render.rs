@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::{REFERENCE_GOAL, Row, ScaleFile, c8, goal};
+use super::{Io, NET_GOAL, NET_GOAL_JOBS, REFERENCE_GOAL, Row, ScaleFile, c8_on, goal, net_goal};
 use crate::report::{self, ReportError, Section, plot};
 
 /// `512 B`, `4.6 KiB`, `1.2 MiB`.
@@ -20,21 +20,27 @@ fn or_dash<T>(v: Option<T>, f: impl Fn(T) -> String) -> String {
     v.map_or_else(|| "-".into(), f)
 }
 
-fn cells(r: &Row) -> Vec<String> {
+fn cells(r: &Row, io: Io) -> Vec<String> {
     let mut c = vec![r.label(), r.jobs.to_string()];
     if !r.ok() {
-        c.extend(std::iter::repeat_n("-".to_string(), HEADER.len() - 3));
+        c.extend(std::iter::repeat_n("-".to_string(), header(io).len() - 3));
         c.push(r.status.clone());
         return c;
     }
+    c.extend([or_dash(r.wall_s, report::human_time), or_dash(r.waits, |x| format!("{x:.2}"))]);
+    if io == Io::Sleep {
+        c.push(or_dash(r.vs_reference, |x| format!("{x:.2}")));
+    }
     c.extend([
-        or_dash(r.wall_s, report::human_time),
-        or_dash(r.waits, |x| format!("{x:.2}")),
-        or_dash(r.vs_reference, |x| format!("{x:.2}")),
         or_dash(r.overhead_us_per_wait, |x| format!("{x:.1}")),
         or_dash(r.in_flight, |x| format!("{x:.0}")),
         or_dash(r.cpu_s, report::human_time),
         or_dash(r.cores_busy, |x| format!("{x:.2}")),
+    ]);
+    if io == Io::Socket {
+        c.push(or_dash(r.server_us_per_request, |x| format!("{x:.1}")));
+    }
+    c.extend([
         or_dash(r.peak_rss_bytes, |x| bytes_text(x as f64)),
         or_dash(r.bytes_per_wait, bytes_text),
         or_dash(r.vm_pte_bytes, |x| bytes_text(x as f64)),
@@ -67,6 +73,42 @@ const HEADER: [&str; 15] = [
     "status",
 ];
 
+/// The columns of `--io socket`: no reference to compare with, requests instead of waits, and the
+/// service's CPU per request.
+const SOCKET_HEADER: [&str; 15] = [
+    "structure",
+    "J",
+    "wall",
+    "requests",
+    "µs/req",
+    "in flight",
+    "CPU",
+    "cores busy",
+    "server µs/req",
+    "peak RSS",
+    "RSS/req",
+    "VmPTE",
+    "threads",
+    "switches vol / invol",
+    "status",
+];
+
+/// The columns for `io`.
+fn header(io: Io) -> &'static [&'static str] {
+    match io {
+        Io::Sleep => &HEADER,
+        Io::Socket => &SOCKET_HEADER,
+    }
+}
+
+/// What the socket rows add to [`LEGEND`].
+const SOCKET_LEGEND: &str = "For sockets a wait is a request (connect, 8 bytes, the 32-byte reply after W, a \
+reset), and the columns say requests where they say waits above: requests: wall / the same structure's J=1 \
+wall (one request); µs/req: (wall - one request) / J; server µs/req: the service's CPU time \
+over the child's run / (J + 1) (its warm-up request included), read from the service's own CPU clock and never \
+counted in CPU or cores busy; RSS/req counts the client's memory only (socket buffers are kernel memory, not in \
+RSS); there is no reference row (async/1 is the cheapest client)";
+
 const LEGEND: &str = "waits: wall / the same structure's J=1 wall (one wait); vs ref: waits / the reference's \
 at that J; µs/wait: (wall - one wait) / J, what one more wait costs; in flight: J x one wait / wall (Little's \
 law); CPU: the child's CPU time over the jobs; RSS/wait: (peak resident memory - the child's idle baseline) / J, \
@@ -75,22 +117,38 @@ a thread's stack stays resident until it is joined, so thread_per_job counts eve
 peak page tables (not in RSS); threads: the most OS threads alive at once; switches: voluntary (a thread \
 blocked) / involuntary (the OS preempted a runnable thread); -: not measured or below the noise floor";
 
+/// What the rows ran, in one phrase.
+fn what(file: &ScaleFile) -> String {
+    match file.plan.io {
+        Io::Sleep => format!("io_bound, wait {} ms", file.plan.wait_ms),
+        Io::Socket => format!(
+            "net_bound: loopback TCP requests to one `cvp serve` child that replies after {} ms",
+            file.plan.wait_ms
+        ),
+    }
+}
+
 /// The table `cvp scale` prints: one line per (structure, J), the goal, then the verdict.
 pub fn table(file: &ScaleFile) -> String {
+    let io = file.plan.io;
     let mut out = format!(
-        "machine: {}\nio_bound, wait {} ms; each row a fresh child process, median of {} run(s); pool-bound rows \
-         skipped beyond --budget-s {}\n\n",
+        "machine: {}\n{}; each row a fresh child process, median of {} run(s); pool-bound rows skipped beyond \
+         --budget-s {}\n\n",
         file.machine.summary(),
-        file.plan.wait_ms,
+        what(file),
         file.plan.repeat,
         file.plan.budget_s
     );
-    let rows: Vec<Vec<String>> = file.rows.iter().map(cells).collect();
-    out += &report::aligned(&HEADER, &rows, 1);
+    let rows: Vec<Vec<String>> = file.rows.iter().map(|r| cells(r, io)).collect();
+    out += &report::aligned(header(io), &rows, 1);
     out += "\n";
     out += LEGEND;
+    if io == Io::Socket {
+        out += ".\n";
+        out += SOCKET_LEGEND;
+    }
     out += "\n\n";
-    for line in goal_lines(&file.rows) {
+    for line in goal_lines(&file.rows).into_iter().chain(net_goal_lines(&file.rows, io)) {
         out += &line;
         out += "\n";
     }
@@ -124,6 +182,49 @@ pub fn goal_lines(rows: &[Row]) -> Vec<String> {
     lines
 }
 
+/// The goal of `--io socket` ([`net_goal`]) as one line; nothing for sleeps. Says why when it could not
+/// be judged.
+pub fn net_goal_lines(rows: &[Row], io: Io) -> Vec<String> {
+    if io != Io::Socket {
+        return Vec::new();
+    }
+    let wait = rows.first().map_or(0, |r| r.wait_ms);
+    let head = format!(
+        "goal: net_bound async/1: {} requests of {wait} ms within {NET_GOAL:.2}x of one request \
+         on the same runtime (async/1 wall at J={NET_GOAL_JOBS} / at J=1, min - max of the runs):",
+        with_commas(NET_GOAL_JOBS)
+    );
+    let line = match net_goal(rows) {
+        Some((r, outcome)) => {
+            let range = if r.known { format!(" [{:.2} to {:.2}]", r.lo, r.hi) } else { String::new() };
+            let at = rows.iter().find(|r| r.label() == "async/1" && r.jobs == NET_GOAL_JOBS);
+            let per = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{x:.1} µs"));
+            format!(
+                "  {:.2}{range} {outcome}: each request added {} of wall, with {} of client CPU and {} of the \
+                 service's; {NET_GOAL:.2}x leaves {:.1} µs per request",
+                r.mid,
+                per(at.and_then(|r| r.overhead_us_per_wait)),
+                per(at.and_then(|r| r.cpu_s).map(|c| c / NET_GOAL_JOBS as f64 * 1e6)),
+                per(at.and_then(|r| r.server_us_per_request)),
+                (NET_GOAL - 1.0) * wait as f64 * 1e3 / NET_GOAL_JOBS as f64,
+            )
+        }
+        None => {
+            let why: Vec<String> = rows
+                .iter()
+                .filter(|r| r.label() == "async/1" && (r.jobs == 1 || r.jobs == NET_GOAL_JOBS) && !r.ok())
+                .map(|r| format!("J={}: {}", r.jobs, r.status))
+                .collect();
+            if why.is_empty() {
+                format!("  not judged: async/1 did not run at J=1 and J={NET_GOAL_JOBS}")
+            } else {
+                format!("  not judged: async/1 {}", why.join("; "))
+            }
+        }
+    };
+    vec![head, line]
+}
+
 fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
     v.map_or(String::new(), |x| x.to_string())
 }
@@ -137,7 +238,8 @@ pub fn csv(rows: &[Row]) -> String {
     let mut out = String::from(
         "strategy,workers,jobs,wait_ms,wall_s,wall_min_s,wall_max_s,waits,vs_reference,overhead_us_per_wait,\
          in_flight,cpu_s,cores_busy,peak_rss_bytes,baseline_rss_bytes,bytes_per_wait,noise_floor_bytes,\
-         vm_pte_bytes,peak_threads,voluntary_switches,involuntary_switches,repeats,status\n",
+         vm_pte_bytes,peak_threads,voluntary_switches,involuntary_switches,server_cpu_s,server_us_per_request,\
+         repeats,status\n",
     );
     for r in rows {
         let status = if r.status.contains(',') || r.status.contains('"') {
@@ -167,6 +269,8 @@ pub fn csv(rows: &[Row]) -> String {
             opt(r.peak_threads),
             opt(r.voluntary_switches),
             opt(r.involuntary_switches),
+            opt_f(r.server_cpu_s, 6),
+            opt_f(r.server_us_per_request, 3),
             r.repeats.to_string(),
             status,
         ];
@@ -213,24 +317,51 @@ fn count(x: &f64) -> String {
 
 /// `scale_time.svg`: wall / one wait against J; `scale_memory.svg`: memory per wait against J (where it
 /// is clear of the noise floor).
+/// `scale_socket_time.svg` and `scale_socket_memory.svg` for `--io socket`: the same with requests.
 pub fn plots(file: &ScaleFile) -> Result<Vec<(String, Vec<u8>)>, ReportError> {
+    let (what, unit) = match file.plan.io {
+        Io::Sleep => ("io_bound", "wait"),
+        Io::Socket => ("net_bound (loopback TCP)", "request"),
+    };
     let time = plot::log_log(
-        &format!("io_bound: all J waits, in one-waits ({} ms each)", file.plan.wait_ms),
-        "J = waits (log scale)",
-        "wall / one wait (log scale)",
+        &format!("{what}: all J {unit}s, in one-{unit}s ({} ms each)", file.plan.wait_ms),
+        &format!("J = {unit}s (log scale)"),
+        &format!("wall / one {unit} (log scale)"),
         &lines(&file.rows, |r| r.waits),
         &count,
         &|y| format!("{y:.1}"),
     )?;
     let memory = plot::log_log(
-        "io_bound: memory per wait (peak RSS above idle / J)",
-        "J = waits (log scale)",
-        "bytes per wait (log scale)",
+        &format!("{what}: client memory per {unit} (peak RSS above idle / J)"),
+        &format!("J = {unit}s (log scale)"),
+        &format!("bytes per {unit} (log scale)"),
         &lines(&file.rows, |r| r.bytes_per_wait),
         &count,
         &count,
     )?;
-    Ok(vec![("scale_time.svg".into(), time.into_bytes()), ("scale_memory.svg".into(), memory.into_bytes())])
+    let (t, m) = names(file.plan.io);
+    Ok(vec![(t.into(), time.into_bytes()), (m.into(), memory.into_bytes())])
+}
+
+/// `100000` -> `100,000`.
+fn with_commas(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The file names of a section: (time plot, memory plot); the CSV and JSON are `<stem>.csv` / `.json`.
+fn names(io: Io) -> (&'static str, &'static str) {
+    match io {
+        Io::Sleep => ("scale_time.svg", "scale_memory.svg"),
+        Io::Socket => ("scale_socket_time.svg", "scale_socket_memory.svg"),
+    }
 }
 
 /// Reads a `cvp scale --format json` file into the results folder's section: a table, `scale.csv`, the two
@@ -240,33 +371,53 @@ pub fn read_section(path: &Path) -> Result<Section, ReportError> {
     let text = std::fs::read_to_string(path).map_err(|e| unreadable(e.to_string()))?;
     let mut file: ScaleFile = serde_json::from_str(&text)
         .map_err(|e| unreadable(format!("{e} (expected the output of `cvp scale --format json`)")))?;
-    file.verdicts = vec![c8(&file.rows)];
+    let io = file.plan.io;
+    file.verdicts = vec![c8_on(&file.rows, io)];
     let mut md = format!(
-        "`{}`: io_bound with {} ms waits, every row a fresh child process, median of {} run(s).\n\n",
+        "`{}`: {}, every row a fresh child process, median of {} run(s).\n\n",
         file.command.iter().map(|a| report::shell_word(a)).collect::<Vec<_>>().join(" "),
-        file.plan.wait_ms,
+        what(&file),
         file.plan.repeat
     );
-    md +=
-        "![wall / one wait against J](scale_time.svg)\n\n![memory per wait against J](scale_memory.svg)\n\n";
-    md += &format!("| {} |\n|{}\n", HEADER.join(" | "), "---|".repeat(HEADER.len()));
+    let (time_svg, memory_svg) = names(io);
+    let unit = io.unit();
+    md += &format!(
+        "![wall / one {unit} against J]({time_svg})\n\n![memory per {unit} against J]({memory_svg})\n\n"
+    );
+    let head = header(io);
+    md += &format!("| {} |\n|{}\n", head.join(" | "), "---|".repeat(head.len()));
     for r in &file.rows {
-        md += &format!("| {} |\n", cells(r).join(" | "));
+        md += &format!("| {} |\n", cells(r, io).join(" | "));
     }
     md += &format!("\n{LEGEND}.\n");
-    let goal = goal_lines(&file.rows);
-    if let Some((head, rest)) = goal.split_first() {
-        md += &format!("\n{head}\n\n");
-        for line in rest {
-            md += &format!("- {}\n", line.trim());
+    if io == Io::Socket {
+        md += &format!("\n{SOCKET_LEGEND}.\n");
+    }
+    for goal in [goal_lines(&file.rows), net_goal_lines(&file.rows, io)] {
+        if let Some((head, rest)) = goal.split_first() {
+            md += &format!("\n{head}\n\n");
+            for line in rest {
+                md += &format!("- {}\n", line.trim());
+            }
         }
     }
+    let stem = match io {
+        Io::Sleep => "scale",
+        Io::Socket => "scale_socket",
+    };
     let mut files = plots(&file)?;
-    files.push(("scale.csv".into(), csv(&file.rows).into_bytes()));
+    files.push((format!("{stem}.csv"), csv(&file.rows).into_bytes()));
     let json = serde_json::to_vec_pretty(&file).map_err(|e| unreadable(e.to_string()))?;
-    files.push(("scale.json".into(), json));
+    files.push((format!("{stem}.json"), json));
+    let title = match io {
+        Io::Sleep => "Scale: 1 to 100,000 waits in flight (claim C8)".to_string(),
+        Io::Socket => format!(
+            "Scale over loopback TCP: 1 to {} requests in flight (net_bound, claim C8)",
+            with_commas(file.plan.jobs.iter().copied().max().unwrap_or(1))
+        ),
+    };
     Ok(Section {
-        title: "Scale: 1 to 100,000 waits in flight (claim C8)".into(),
+        title,
         markdown: md,
         files,
         verdicts: file.verdicts.clone(),

@@ -10,6 +10,7 @@ fn limits_refuse_above_half_of_any_and_name_every_one_exceeded() {
         cgroup_pids_max: Some(96_364),
         max_map_count: Some(65_530),
         mem_available_bytes: Some(24 << 30),
+        ..Limits::default()
     };
     assert_eq!(limits.refuse(4_000), None);
     assert!(limits.refuse(5_001).unwrap().contains("RLIMIT_NPROC"), "{:?}", limits.refuse(5_001));
@@ -156,11 +157,113 @@ fn c8_can_be_shown_refuted_or_undecidable() {
 
 #[test]
 fn default_structures_hold_both_async_counts_once() {
-    let two = default_structures(2, &DEFAULT_STRATEGIES);
+    let two = default_structures(2, &DEFAULT_STRATEGIES, Io::Sleep);
     let labels: Vec<String> = two.iter().map(|s| s.label()).collect();
     assert_eq!(
         labels,
         ["reference", "thread_per_job", "async/1", "async/2", "async_offload/2", "threads/2", "rayon/2"]
     );
-    assert_eq!(default_structures(1, &[StrategyKind::Async]).len(), 2);
+    assert_eq!(default_structures(1, &[StrategyKind::Async], Io::Sleep).len(), 2);
+}
+
+#[test]
+fn sockets_are_refused_above_the_open_file_limit_and_the_ports_naming_each() {
+    let limits =
+        Limits { rlimit_nofile: Some(20_000), local_ports: Some((32_768, 60_999)), ..Limits::default() };
+    assert_eq!(limits.refuse_sockets(10_000, 8), None);
+    let why = limits.refuse_sockets(100_000, 8).unwrap();
+    assert!(why.starts_with("100000 connections exceed"), "{why}");
+    assert!(why.contains("RLIMIT_NOFILE = 20000"), "{why}");
+    // 12,500 per address fit 28,232 ports; on one address they would not.
+    assert!(!why.contains("ip_local_port_range"), "{why}");
+    let one = Limits { rlimit_nofile: None, ..limits.clone() };
+    let ports = one.refuse_sockets(30_000, 1).unwrap();
+    assert!(ports.contains("ip_local_port_range = 32768-60999") && !ports.contains("NOFILE"), "{ports}");
+    // The reserve: 300 descriptors hold 236 connections, not 237.
+    let tight = Limits { rlimit_nofile: Some(300), ..Limits::default() };
+    assert_eq!(tight.refuse_sockets(236, 8), None);
+    assert!(tight.refuse_sockets(237, 8).is_some());
+    assert_eq!(default_socket_jobs(&limits), SOCKET_JOBS.to_vec());
+    let open = Limits::default();
+    assert_eq!(default_socket_jobs(&open).last(), Some(&100_000));
+}
+
+#[test]
+fn socket_cells_name_the_descriptor_limit_and_thread_limits_together() {
+    let plan = Plan {
+        jobs: vec![1, 1_000],
+        wait_ms: 10,
+        structures: Vec::new(),
+        budget_s: 2.0,
+        repeat: 1,
+        io: Io::Socket,
+    };
+    let limits = Limits { rlimit_nofile: Some(300), threads_max: Some(1_000), ..Limits::default() };
+    let structures = default_structures(2, &[StrategyKind::ThreadPerJob, StrategyKind::Async], Io::Socket);
+    assert!(!structures.contains(&Structure::Reference), "no reference row for sockets");
+    let cells = cells(&structures, &plan, &limits);
+    let why = |label: &str, j: usize| {
+        cells.iter().find(|c| c.0.label() == label && c.1 == j).map(|c| c.2.clone()).unwrap()
+    };
+    assert_eq!(why("async/1", 1), None);
+    assert!(why("async/1", 1_000).unwrap().contains("RLIMIT_NOFILE = 300"));
+    let both = why("thread_per_job", 1_000).unwrap();
+    assert!(both.contains("RLIMIT_NOFILE") && both.contains("kernel.threads-max"), "{both}");
+    // A sleep plan never looks at descriptors.
+    let sleep = Plan { io: Io::Sleep, ..plan };
+    assert!(
+        super::cells(&structures, &sleep, &limits)
+            .iter()
+            .all(|c| c.1 == 1 || c.0.label() != "async/1" || c.2.is_none())
+    );
+}
+
+#[test]
+fn c8_on_sockets_can_be_shown_and_not_and_says_so() {
+    let with = |tpj_excess: u64, async_ok: bool| {
+        let mut rows = vec![
+            fake("thread_per_job", 1, 0.012, 64 << 10),
+            fake("thread_per_job", 10_000, 2.4, tpj_excess),
+            fake("async/1", 1, 0.012, 64 << 10),
+            fake("async/1", 10_000, 1.6, 13_000_000),
+        ];
+        if !async_ok {
+            rows[3].status =
+                "skipped: 10000 connections exceed the client's and the service's RLIMIT_NOFILE = \
+                              300"
+                .into();
+        }
+        derive(&mut rows);
+        c8_on(&rows, Io::Socket)
+    };
+    let shown = with(88_000_000, true);
+    assert_eq!(shown.verdict, Outcome::Shown, "{}", shown.evidence);
+    assert!(shown.statement.contains("net_bound: loopback TCP"), "{}", shown.statement);
+    assert!(shown.evidence.starts_with("net_bound: loopback TCP: at J=10000"), "{}", shown.evidence);
+    assert!(shown.evidence.contains("per request"), "{}", shown.evidence);
+    assert_eq!(with(14_000_000, true).verdict, Outcome::NotShown);
+    let skipped = with(88_000_000, false);
+    assert_eq!(skipped.verdict, Outcome::CannotBeShown);
+    assert!(skipped.evidence.contains("RLIMIT_NOFILE"), "{}", skipped.evidence);
+    // The sleep verdict keeps its own statement.
+    assert_eq!(c8(&[]).statement, C8.1);
+}
+
+#[test]
+fn the_socket_goal_compares_async_1_at_1000_with_its_own_one_request() {
+    let goal_of = |wall_1000: f64| {
+        let mut rows = vec![fake("async/1", 1, 0.011, 4096), fake("async/1", 1_000, wall_1000, 1 << 20)];
+        derive(&mut rows);
+        net_goal(&rows).map(|(r, outcome)| (r.mid, outcome))
+    };
+    let (ratio, outcome) = goal_of(0.0132).unwrap();
+    assert!((ratio - 1.2).abs() < 1e-9 && outcome == "met", "{ratio} {outcome}");
+    assert_eq!(goal_of(0.165).unwrap().1, "missed");
+    assert!(goal_of(0.0143).unwrap().1.starts_with("undecided"));
+    let mut rows = vec![fake("async/1", 1, 0.011, 4096)];
+    derive(&mut rows);
+    assert_eq!(net_goal(&rows), None);
+    let lines = net_goal_lines(&rows, Io::Socket);
+    assert!(lines[1].contains("not judged"), "{lines:?}");
+    assert!(net_goal_lines(&rows, Io::Sleep).is_empty());
 }

@@ -170,6 +170,9 @@ pub enum TraceError {
         /// The OS error.
         cause: std::io::Error,
     },
+    /// net_bound's service could not be started.
+    #[error("starting net_bound's service: {0}")]
+    Server(std::io::Error),
     /// A run failed.
     #[error(transparent)]
     Run(#[from] RunError),
@@ -247,7 +250,16 @@ pub fn run(
         if plan.one_core { Some(crate::machine::pin_to_one_cpu().map_err(TraceError::Pin)?) } else { None };
     let wait = Duration::from_millis(plan.wait_ms);
     let rounds = plan.rounds.unwrap_or_else(|| calibrate_rounds(wait));
-    let workload = Workload::new(plan.workload, plan.jobs, wait, rounds);
+    let mut workload = Workload::new(plan.workload, plan.jobs, wait, rounds);
+    // net_bound: its waits are requests to a service of our own, a child process (its CPU is not in the
+    // passes' cores busy), stopped when the trace ends.
+    let server = if plan.workload.is_net() {
+        let server = crate::net::Server::start(wait).map_err(TraceError::Server)?;
+        workload = workload.on(&server);
+        Some(server)
+    } else {
+        None
+    };
     let expected = workload.expected_digest();
     let solo_hash_s = solo_hash(workload.rounds);
     let mut passes = Vec::new();
@@ -286,6 +298,7 @@ pub fn run(
             digest: got.to_hex(),
         });
     }
+    drop(server);
     let mut file = TraceFile {
         command,
         machine,

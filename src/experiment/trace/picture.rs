@@ -127,6 +127,8 @@ pub fn svg(file: &TraceFile) -> Result<String, ReportError> {
         );
         let wait = if w.wait.is_zero() {
             "no wait".to_string()
+        } else if file.plan.workload.is_net() {
+            format!("a loopback TCP request answered after {} ms", w.wait.as_millis())
         } else {
             format!("a {} ms wait", w.wait.as_millis())
         };
@@ -151,11 +153,20 @@ pub fn svg(file: &TraceFile) -> Result<String, ReportError> {
         text("hash (solid; job number on it)", (52, ly), 15, black, left).map_err(|x| e(&x))?;
         if draw_waits {
             root.draw(&Rectangle::new([(290, ly - 2), (320, ly + 2)], c0.filled())).map_err(|x| e(&x))?;
-            text("wait, its nominal length (thin)", (326, ly), 15, black, left).map_err(|x| e(&x))?;
+            let wait = if file.plan.workload.is_net() {
+                "request, its nominal wait (thin)"
+            } else {
+                "wait, its nominal length (thin)"
+            };
+            text(wait, (326, ly), 15, black, left).map_err(|x| e(&x))?;
             root.draw(&Rectangle::new([(560, ly - 2), (590, ly + 2)], c0.mix(READY_ALPHA).filled()))
                 .map_err(|x| e(&x))?;
-            text("then ready, not running yet (light): the wait ran over", (596, ly), 15, black, left)
-                .map_err(|x| e(&x))?;
+            let over = if file.plan.workload.is_net() {
+                "then the rest of the request, beyond W (light)"
+            } else {
+                "then ready, not running yet (light): the wait ran over"
+            };
+            text(over, (596, ly), 15, black, left).map_err(|x| e(&x))?;
         }
         let ly = 96;
         let shown = (file.plan.jobs as u64).min(JOB_COLORS.len() as u64);
