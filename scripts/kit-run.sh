@@ -1,7 +1,8 @@
 #!/bin/sh
 # A kit's run.sh: runs the suite from this folder's binaries, with no Rust toolchain, and leaves out/:
 # criterion's data (with the record of size and machine beside every baseline), the JSON of `cvp run`,
-# `cvp scale` and `cvp latency`, and two `cvp trace` folders (the default timeline, and one CPU).
+# `cvp scale` (sleeps and sockets) and `cvp latency`, and three `cvp trace` folders (the default timeline,
+# one CPU, and net_bound's requests).
 # CVP_PROFILE and the other CVP_* variables pass through. Stops at the first step that fails, naming it;
 # out/ appears only when every step succeeded. Then, on a machine with this project's checkout:
 #   scripts/record --from-kit <this folder>
@@ -32,12 +33,15 @@ printf '== cvp run\n' >&2
 "$kit/cvp" run --format json --output "$partial/run.json" || fail "cvp run (exit $?)" $?
 printf '== cvp scale\n' >&2
 "$kit/cvp" scale --format json --output "$partial/scale.json" || fail "cvp scale (exit $?)" $?
+printf '== cvp scale --io socket\n' >&2
+"$kit/cvp" scale --io socket --format json --output "$partial/scale-socket.json" || fail "cvp scale --io socket (exit $?)" $?
 printf '== cvp latency\n' >&2
 "$kit/cvp" latency --format json --output "$partial/latency.json" || fail "cvp latency (exit $?)" $?
-printf '== cvp trace (the default timeline, then one CPU)\n' >&2
+printf '== cvp trace (the default timeline, one CPU, net_bound)\n' >&2
 "$kit/cvp" trace --out "$partial/trace" > /dev/null || fail "cvp trace (exit $?)" $?
 "$kit/cvp" trace --workload cpu_bound --workers 2 --cores 1 --wait-ms 50 --out "$partial/trace-1cpu" > /dev/null \
     || fail "cvp trace --cores 1 (exit $?)" $?
+"$kit/cvp" trace --workload net_bound --out "$partial/trace-net" > /dev/null || fail "cvp trace --workload net_bound (exit $?)" $?
 mv "$partial" "$out"
 trap - EXIT
 printf 'wrote %s\n' "$out"
