@@ -114,11 +114,13 @@ impl Point {
         if self.wall_s > 0.0 { self.jobs as f64 * self.per_job_wait_s() / self.wall_s } else { 0.0 }
     }
 
-    /// Attaches the measured one-wait floor for this point's wait and kind of wait, if `floors` has it.
+    /// Attaches the measured one-wait floor for this point's wait and kind of wait, if `floors` has it. A
+    /// floor names its workload, or serves every workload whose wait is a sleep (`workload: None`); a
+    /// request's floor (`net_bound`) never serves a sleep, nor a sleep's floor a request.
     pub fn with_one_wait(mut self, floors: &[OneWait]) -> Point {
         let wait_ms = (self.wait_s * 1e3).round() as u64;
         let kind = self.strategy.wait_kind();
-        let mine = |f: &&OneWait| f.workload.is_none_or(|w| w == self.workload);
+        let mine = |f: &&OneWait| f.workload.map_or(!self.workload.is_net(), |w| w == self.workload);
         if let Some(f) =
             floors.iter().filter(mine).find(|f| wait_ms > 0 && f.wait_ms == wait_ms && f.wait == kind)
         {
@@ -144,7 +146,8 @@ impl Point {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OneWait {
     /// The workload whose bench measured it (criterion: each waiting bench measures its own, in the same
-    /// run); `None` when it serves every workload (`cvp run` measures it once among all configurations).
+    /// run; `cvp run`: `net_bound`'s one request alone); `None` when it serves every workload whose wait is
+    /// a sleep (`cvp run` measures it once among all configurations), never `net_bound`.
     #[serde(default)]
     pub workload: Option<WorkloadKind>,
     /// The nominal wait, ms.
@@ -544,36 +547,59 @@ fn x2(v: f64) -> String {
 /// The verdicts on C1..C6 from `points` (with their one-wait floors attached), on a machine with `cores`.
 /// Each claim is judged from its own measurement, so each can fail on its own; a threshold that falls
 /// inside a measurement's interval makes the claim "cannot be shown here", never a coin toss.
+///
+/// When `points` has `net_bound`, C1, C3 and C4 are judged on it too, by the same criteria, each right
+/// after its io_bound verdict with the same claim id and "(net_bound: loopback TCP)" in its statement.
 pub fn verdicts(points: &[Point], cores: Cores) -> Vec<Verdict> {
-    let judged = [c1(points), c2(points, cores), c3(points), c4(points), c5(points, cores), c6(points)];
-    CLAIMS
-        .iter()
-        .zip(judged)
-        .map(|(&(claim, statement), (verdict, evidence))| Verdict {
-            claim: claim.into(),
-            statement: statement.into(),
-            verdict,
-            evidence,
-        })
-        .collect()
+    let io = WorkloadKind::IoBound;
+    let judged =
+        [c1(points, io), c2(points, cores), c3(points, io), c4(points, io), c5(points, cores), c6(points)];
+    let net = WorkloadKind::NetBound;
+    let has_net = points.iter().any(|p| p.workload == net);
+    let mut out = Vec::new();
+    for (&(claim, statement), (verdict, evidence)) in CLAIMS.iter().zip(judged) {
+        out.push(Verdict { claim: claim.into(), statement: statement.into(), verdict, evidence });
+        let on_net = match claim {
+            "C1" => c1(points, net),
+            "C3" => c3(points, net),
+            "C4" => c4(points, net),
+            _ => continue,
+        };
+        if has_net {
+            out.push(Verdict {
+                claim: claim.into(),
+                statement: format!("{statement} ({NET_LABEL})"),
+                verdict: on_net.0,
+                evidence: on_net.1,
+            });
+        }
+    }
+    out
 }
 
-/// The checks every claim on io_bound needs first: at least 2 jobs, and the measured one-wait floor.
+/// What the `net_bound` verdicts add to their claim's statement.
+pub const NET_LABEL: &str = "net_bound: loopback TCP";
+
+/// The checks every claim on io_bound (or net_bound) needs first: at least 2 jobs, and the measured
+/// one-wait floor of that workload.
 fn io_ready(p: &Point) -> Result<Range, Judged> {
     if p.jobs < 2 {
-        return Err(cannot(format!("io_bound has {} job: overlapping waits needs at least 2", p.jobs)));
+        return Err(cannot(format!("{} has {} job: overlapping waits needs at least 2", p.workload, p.jobs)));
     }
+    let what = if p.workload.is_net() { "request" } else { "wait" };
     p.floor().ok_or_else(|| {
         cannot(format!(
-            "needs one {} wait measured alone (criterion's reference/one_wait benchmarks, or `cvp run`)",
-            p.strategy.wait_kind()
+            "needs one {} {what} measured alone (criterion's reference/one_wait benchmarks of {}, or `cvp run`)",
+            p.strategy.wait_kind(),
+            p.workload
         ))
     })
 }
 
-fn c1(points: &[Point]) -> Judged {
-    let Some(p) = find(points, WorkloadKind::IoBound, StrategyKind::Async, 1) else {
-        return cannot("needs io_bound/async/1");
+/// C1 on `io` (io_bound, or net_bound): async on one worker overlaps all the waits.
+fn c1(points: &[Point], io: WorkloadKind) -> Judged {
+    let Some(p) = find(points, io, StrategyKind::Async, 1) else {
+        return cannot(format!("needs {io}/async/1"));
     };
     let floor = match io_ready(p) {
         Ok(f) => f,
@@ -583,7 +609,7 @@ fn c1(points: &[Point]) -> Judged {
     judge(
         &[at_most(waits, ONE_WAIT)],
         format!(
-            "io_bound async on 1 worker ran {} waits in {} = {} x one wait measured alone on the same runtime \
+            "{io} async on 1 worker ran {} waits in {} = {} x one wait measured alone on the same runtime \
              ({}; nominal {}) (criterion: <= {ONE_WAIT})",
             p.jobs,
             ms(p.wall_s),
@@ -660,16 +686,15 @@ fn c2(points: &[Point], cores: Cores) -> Judged {
 /// C3 looks at async with the most workers measured: the structure is concurrent, and even with workers
 /// to spare it keeps almost no core busy. (C1 looks at 1 worker; the two fail separately when async ran at
 /// more than one worker count.)
-fn c3(points: &[Point]) -> Judged {
-    let io = WorkloadKind::IoBound;
+fn c3(points: &[Point], io: WorkloadKind) -> Judged {
     let Some(p) = points
         .iter()
         .filter(|p| p.workload == io && p.strategy == StrategyKind::Async && p.cores_busy.is_some())
         .max_by_key(|p| p.workers)
     else {
-        return cannot(
-            "needs io_bound async with CPU time, which criterion does not record (pass a `cvp run` JSON)",
-        );
+        return cannot(format!(
+            "needs {io} async with CPU time, which criterion does not record (pass a `cvp run` JSON)"
+        ));
     };
     let busy = p.cores_busy.unwrap_or_default();
     let floor = match io_ready(p) {
@@ -683,7 +708,7 @@ fn c3(points: &[Point]) -> Judged {
             at_most(Range::of(busy, p.cores_busy_range), IDLE_CORES),
         ],
         format!(
-            "io_bound async on {} worker(s): {} of {} jobs in flight (measured wait), {busy:.3} cores busy \
+            "{io} async on {} worker(s): {} of {} jobs in flight (measured wait), {busy:.3} cores busy \
              (criterion: >= {MANY_IN_FLIGHT} x jobs in flight, <= {IDLE_CORES} cores busy)",
             p.workers,
             flight.show(|v| format!("{v:.1}")),
@@ -693,10 +718,9 @@ fn c3(points: &[Point]) -> Judged {
 }
 
 /// C4 is judged on the event loop's own time, wall minus one wait: the part more threads could take away.
-fn c4(points: &[Point]) -> Judged {
-    let io = WorkloadKind::IoBound;
+fn c4(points: &[Point], io: WorkloadKind) -> Judged {
     let Some(one) = find(points, io, StrategyKind::Async, 1) else {
-        return cannot("needs io_bound/async/1");
+        return cannot(format!("needs {io}/async/1"));
     };
     let floor = match io_ready(one) {
         Ok(f) => f,
@@ -707,14 +731,14 @@ fn c4(points: &[Point]) -> Judged {
         .filter(|p| p.workload == io && p.strategy == StrategyKind::Async && p.workers > 1)
         .min_by(|a, b| a.wall_s.total_cmp(&b.wall_s))
     else {
-        return cannot("needs io_bound async at 1 worker and at more");
+        return cannot(format!("needs {io} async at 1 worker and at more"));
     };
     let own_one = one.wall() - floor;
     if own_one.mid < LOOP_OWN * floor.mid {
         return cannot(format!(
-            "io_bound async on 1 worker ran {} waits in {} against {} for one wait alone: the loop's own time, \
+            "{io} async on 1 worker ran {} waits in {} against {} for one wait alone: the loop's own time, \
              {}, is under {LOOP_OWN} x one wait, so nothing is left that more threads could take away and this \
-             run cannot test C4 apart from C1; load the loop to test it, e.g. `--workloads io_bound --strategies \
+             run cannot test C4 apart from C1; load the loop to test it, e.g. `--workloads {io} --strategies \
              async --jobs 4096 --wait-ms 1 --repeat 9`",
             one.jobs,
             ms(one.wall_s),
@@ -745,7 +769,7 @@ fn c4(points: &[Point]) -> Judged {
     judge(
         &[at_most(cut, FLAT)],
         format!(
-            "io_bound async, time beyond one wait ({}): {} on 1 worker (one event loop: tokio's current-thread \
+            "{io} async, time beyond one wait ({}): {} on 1 worker (one event loop: tokio's current-thread \
              runtime), {} at best ({} workers: the multi-thread runtime) = cut {}x (criterion: <= {FLAT}x)",
             ms(floor.mid),
             own_one.show(ms),

@@ -592,10 +592,7 @@ fn run(args: RunArgs) -> Result<(), Failure> {
         report::check_writable(path).map_err(|e| Failure::Input(anyhow::anyhow!("--output: {e}")))?;
     }
     let plan = Plan {
-        // net_bound joins the default sweep once `cvp run` starts its server.
-        workloads: args
-            .workloads
-            .unwrap_or_else(|| WorkloadKind::ALL.into_iter().filter(|w| !w.is_net()).collect()),
+        workloads: args.workloads.unwrap_or_else(|| WorkloadKind::ALL.to_vec()),
         strategies: args.strategies.unwrap_or_else(|| StrategyKind::ALL.to_vec()),
         threads: args.threads.map_or(env.threads, |t| t.0),
         jobs: args.jobs.or(env.jobs),
