@@ -1212,6 +1212,118 @@ mod tests {
         assert_eq!((v[0], v[2], v[4]), (Outcome::Shown, Outcome::CannotBeShown, Outcome::CannotBeShown));
     }
 
+    /// net_bound's floors: one request alone takes a little longer than one sleep.
+    const NET: f64 = 1.02;
+
+    /// `points` with their io_bound points copied as net_bound (walls x [`NET`]), on net_bound's own floors.
+    fn with_net(points: Vec<Point>) -> Vec<Point> {
+        let floor = |wait, wall_s| OneWait {
+            workload: Some(NetBound),
+            wait_ms: 10,
+            wait,
+            wall_s,
+            wall_range_s: None,
+        };
+        let floors =
+            [floor(WaitKind::Blocking, NET * FLOOR_BLOCKING), floor(WaitKind::Async, NET * FLOOR_ASYNC)];
+        let net: Vec<Point> = points
+            .iter()
+            .filter(|p| p.workload == IoBound)
+            .map(|p| {
+                Point {
+                    workload: NetBound,
+                    wall_s: NET * p.wall_s,
+                    one_wait_s: None,
+                    one_wait_range_s: None,
+                    ..p.clone()
+                }
+                .with_one_wait(&floors)
+            })
+            .collect();
+        points.into_iter().chain(net).collect()
+    }
+
+    /// The net_bound verdict on `claim`, and the io_bound one.
+    fn net_and_io(points: &[Point], claim: &str) -> (Verdict, Verdict) {
+        let v = judged(points, Cores::flat(2));
+        let of = |net: bool| {
+            v.iter().find(|x| x.claim == claim && x.statement.contains(NET_LABEL) == net).unwrap().clone()
+        };
+        (of(true), of(false))
+    }
+
+    #[test]
+    fn net_bound_verdicts_appear_only_with_net_bound_each_after_its_io_bound_one() {
+        assert!(judged(&ideal(2), Cores::flat(2)).iter().all(|v| !v.statement.contains("net_bound")));
+        let v = judged(&with_net(ideal(2)), Cores::flat(2));
+        let claims: Vec<&str> = v.iter().map(|x| x.claim.as_str()).collect();
+        assert_eq!(claims, ["C1", "C1", "C2", "C3", "C3", "C4", "C4", "C5", "C6"]);
+        use Outcome::*;
+        let outcomes: Vec<Outcome> = v.iter().map(|x| x.verdict).collect();
+        assert_eq!(outcomes, [Shown, Shown, Shown, Shown, Shown, CannotBeShown, CannotBeShown, Shown, Shown]);
+        for i in [1, 4, 6] {
+            assert!(v[i].statement.ends_with("(net_bound: loopback TCP)"), "{}", v[i].statement);
+            assert!(v[i].evidence.starts_with("net_bound async"), "{}", v[i].evidence);
+        }
+        assert!(v[6].evidence.contains("--workloads net_bound"), "{}", v[6].evidence);
+    }
+
+    #[test]
+    fn each_net_bound_verdict_fails_on_its_own() {
+        let floor = NET * FLOOR_ASYNC;
+        // C1: async/1 on net_bound takes 10 requests' time; io_bound's C1 and net_bound's C3 still hold.
+        let mut points = with_net(ideal(2));
+        set(&mut points, NetBound, Async, 1, |p| p.wall_s = 10.0 * floor);
+        let (net, io) = net_and_io(&points, "C1");
+        assert_eq!((net.verdict, io.verdict), (Outcome::NotShown, Outcome::Shown), "{}", net.evidence);
+        assert_eq!(net_and_io(&points, "C3").0.verdict, Outcome::Shown);
+        // C3: async on 4 workers burns the cores on net_bound only.
+        let mut points = with_net(ideal(2));
+        set(&mut points, NetBound, Async, 4, |p| p.cores_busy = Some(1.9));
+        let (net, io) = net_and_io(&points, "C3");
+        assert_eq!((net.verdict, io.verdict), (Outcome::NotShown, Outcome::Shown), "{}", net.evidence);
+        assert_eq!(net_and_io(&points, "C1").0.verdict, Outcome::Shown);
+        // C4: a loaded net_bound loop that more workers do not cut, then one they halve.
+        let mut points = with_net(ideal(2));
+        set(&mut points, NetBound, Async, 1, |p| p.wall_s = 2.0 * floor);
+        set(&mut points, NetBound, Async, 2, |p| p.wall_s = 1.95 * floor);
+        set(&mut points, NetBound, Async, 4, |p| p.wall_s = 1.9 * floor);
+        let (net, io) = net_and_io(&points, "C4");
+        assert_eq!((net.verdict, io.verdict), (Outcome::Shown, Outcome::CannotBeShown), "{}", net.evidence);
+        set(&mut points, NetBound, Async, 4, |p| p.wall_s = 1.5 * floor);
+        assert_eq!(net_and_io(&points, "C4").0.verdict, Outcome::NotShown);
+        assert_eq!(net_and_io(&points, "C4").1.verdict, Outcome::CannotBeShown);
+    }
+
+    #[test]
+    fn a_sleep_floor_never_serves_a_request_nor_the_reverse() {
+        let sleep = OneWait {
+            workload: None,
+            wait_ms: 10,
+            wait: WaitKind::Async,
+            wall_s: 0.0111,
+            wall_range_s: None,
+        };
+        let request = OneWait { workload: Some(NetBound), ..sleep.clone() };
+        let p = |workload| Point { one_wait_s: None, ..pt(workload, Async, 1, 0.012, 0.01) };
+        assert_eq!(p(NetBound).with_one_wait(std::slice::from_ref(&sleep)).one_wait_s, None);
+        assert_eq!(p(IoBound).with_one_wait(std::slice::from_ref(&request)).one_wait_s, None);
+        assert_eq!(p(NetBound).with_one_wait(&[sleep.clone(), request]).one_wait_s, Some(0.0111));
+        assert_eq!(
+            p(Mixed).with_one_wait(&[sleep]).one_wait_s,
+            Some(0.0111),
+            "a sleep floor serves every sleep"
+        );
+        // Without its own floor, net_bound's C1 says what it needs.
+        let points: Vec<Point> = with_net(ideal(2))
+            .into_iter()
+            .map(|p| if p.workload == NetBound { Point { one_wait_s: None, ..p } } else { p })
+            .collect();
+        let (net, _) = net_and_io(&points, "C1");
+        assert_eq!(net.verdict, Outcome::CannotBeShown);
+        assert!(net.evidence.contains("one async request measured alone"), "{}", net.evidence);
+    }
+
     #[test]
     fn metrics() {
         assert_eq!(efficiency(3.0, 4, 2), 1.5);

@@ -549,6 +549,31 @@ mod tests {
     }
 
     #[test]
+    fn net_bound_gets_its_own_floors_and_a_run_at_w_0_per_configuration() {
+        let mut p = plan();
+        assert_eq!(p.one_waits(), WaitKind::ALL.map(|k| (None, k)).to_vec());
+        assert!(!p.has_net() && p.socket_only().is_empty());
+        p.workloads.push(WorkloadKind::NetBound);
+        let net = Some(WorkloadKind::NetBound);
+        assert_eq!(
+            p.one_waits(),
+            vec![
+                (None, WaitKind::Blocking),
+                (None, WaitKind::Async),
+                (net, WaitKind::Blocking),
+                (net, WaitKind::Async)
+            ]
+        );
+        assert_eq!(p.socket_only().len(), 4, "every net_bound configuration again at W = 0");
+        assert_eq!(p.total_runs(), (8 + 4 + 4) * 3);
+        // net_bound alone: no sleep floors; at W = 0 already, no second pass.
+        p.workloads = vec![WorkloadKind::NetBound];
+        assert_eq!(p.one_waits().len(), 2);
+        p.wait_ms = 0;
+        assert!(p.one_waits().is_empty() && p.socket_only().is_empty());
+    }
+
+    #[test]
     fn median_is_the_true_median() {
         assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
         assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), 2.5, "even count: mean of the middle two");
