@@ -435,17 +435,17 @@ pub fn readme(report: &Report, ctx: &ReadmeContext) -> String {
         if matches!(w, WorkloadKind::IoBound | WorkloadKind::NetBound) {
             let _ = writeln!(s, "\n![time of {w}](time_{w}.svg)");
         }
-        if w == WorkloadKind::NetBound {
-            if let Some(table) = super::net::markdown(&super::net::from_rows(&report.rows, ctx.run)) {
-                let _ = writeln!(
-                    s,
-                    "\n#### io_bound vs net_bound\n\nThe same jobs and waits, each wait a sleep (io_bound) or a \
+        if w == WorkloadKind::NetBound
+            && let Some(table) = super::net::markdown(&super::net::from_rows(&report.rows, ctx.run))
+        {
+            let _ = writeln!(
+                s,
+                "\n#### io_bound vs net_bound\n\nThe same jobs and waits, each wait a sleep (io_bound) or a \
                      request over loopback TCP to `cvp serve`, a child process (net_bound). Walls are criterion's \
                      medians; the other columns come from the `cvp run` file where it has the configuration (`-`: \
                      not measured). {}\n\n{table}",
-                    super::net::LEGEND
-                );
-            }
+                super::net::LEGEND
+            );
         }
     }
     if let (Some((bare, bare_lo, bare_hi)), Some(seq)) = (
