@@ -552,15 +552,7 @@ fn net_bound_benches_and_a_run_file_make_the_io_vs_net_table_and_verdicts() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let readme = std::fs::read_to_string(out.join("README.md")).unwrap();
     assert!(!readme.contains("net_bound") && !out.join("time_net_bound.svg").exists(), "{readme}");
-    // The net_bound bench: the same waits as requests, a little slower; its own one-request floors.
-    let ms = 1e6;
-    bench(&crit, "new", "net_bound/sequential/1", 360.0 * ms, IO, &m);
-    for (n, t) in [(1, 360.0), (2, 180.0), (4, 90.0)] {
-        bench(&crit, "new", &format!("net_bound/threads/{n}"), t * ms, IO, &m);
-        bench(&crit, "new", &format!("net_bound/async/{n}"), 12.0 * ms, IO, &m);
-    }
-    bench(&crit, "new", "reference/one_wait/net_bound-blocking-10ms", 11.2 * ms, (1, 10, 0), &m);
-    bench(&crit, "new", "reference/one_wait/net_bound-async-10ms", 11.3 * ms, (1, 10, 0), &m);
+    // A run file with both workloads but no net_bound bench: the run's own table, said to be so.
     let run = tmp.path().join("run.json");
     let one = |workload: &str, extra: Value| {
         let mut r = json!({"workload": workload, "strategy": "async", "workers": 4, "jobs": 32, "wait_ms": 10,
@@ -574,7 +566,7 @@ fn net_bound_benches_and_a_run_file_make_the_io_vs_net_table_and_verdicts() {
         "command": ["cvp", "run"], "machine": m,
         "config": {"workloads": ["io_bound", "net_bound"], "strategies": ["async"], "threads": [1, 2, 4],
             "jobs": 32, "rounds": 20000, "wait_ms": 10, "repeat": 3},
-        "runs": [one("io_bound", json!({"cores_busy": 0.02})),
+        "runs": [one("io_bound", json!({"cores_busy": 0.02, "wall_s": 0.011})),
             one("net_bound", json!({"server_cpu_s": 0.00128, "server_cores_busy": 0.05, "socket_only_s": 0.0064}))],
         "one_wait": [], "verdicts": []
     });
@@ -582,17 +574,35 @@ fn net_bound_benches_and_a_run_file_make_the_io_vs_net_table_and_verdicts() {
     let o = cvp(&["report", "--criterion-dir", s(&crit), "--run", s(&run), "--out", s(&out), "--force"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let readme = std::fs::read_to_string(out.join("README.md")).unwrap();
+    assert!(readme.contains("### io_bound vs net_bound (from `cvp run`)"), "{readme}");
+    let row = "| async | 4 | 11.0 ms | 12.0 ms | 1.09x | 0.02 / 0.03 | 0.050 | 200.0 µs | 40.0 µs |";
+    assert!(readme.contains(row), "{readme}");
+    assert!(
+        !readme.contains("(net_bound: loopback TCP)"),
+        "no criterion net_bound, no net verdict: {readme}"
+    );
+    // The net_bound bench: the same waits as requests, a little slower; its own one-request floors.
+    let ms = 1e6;
+    bench(&crit, "new", "net_bound/sequential/1", 360.0 * ms, IO, &m);
+    for (n, t) in [(1, 360.0), (2, 180.0), (4, 90.0)] {
+        bench(&crit, "new", &format!("net_bound/threads/{n}"), t * ms, IO, &m);
+        bench(&crit, "new", &format!("net_bound/async/{n}"), 12.0 * ms, IO, &m);
+    }
+    bench(&crit, "new", "reference/one_wait/net_bound-blocking-10ms", 11.2 * ms, (1, 10, 0), &m);
+    bench(&crit, "new", "reference/one_wait/net_bound-async-10ms", 11.3 * ms, (1, 10, 0), &m);
+    let o = cvp(&["report", "--criterion-dir", s(&crit), "--run", s(&run), "--out", s(&out), "--force"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let readme = std::fs::read_to_string(out.join("README.md")).unwrap();
     for f in ["time_net_bound.svg", "speedup_net_bound.svg", "time_io_bound.svg"] {
         assert!(out.join(f).is_file(), "{f}");
     }
     assert!(readme.contains("- `net_bound`: 32 jobs, wait 10 ms"), "{readme}");
-    assert!(readme.contains("#### io_bound vs net_bound"), "{readme}");
-    // criterion's walls; cores busy, the service's share and the socket's overhead from the run file.
     assert!(
-        readme
-            .contains("| async | 4 | 11.0 ms | 12.0 ms | 1.09x | 0.02 / 0.03 | 0.050 | 200.0 µs | 40.0 µs |"),
+        readme.contains("#### io_bound vs net_bound") && !readme.contains("(from `cvp run`)"),
         "{readme}"
     );
+    // criterion's walls; cores busy, the service's share and the socket's overhead from the run file.
+    assert!(readme.contains(row), "{readme}");
     assert!(readme.contains("| threads | 2 | 160.0 ms | 180.0 ms | 1.12x | - / - | - | - | - |"), "{readme}");
     // C1 and C3 on net_bound, each right after io_bound's; in flight over the request's own floor.
     let c1 = readme.find("| C1 concurrency works without multiple cores | **shown**").unwrap();

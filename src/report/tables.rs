@@ -448,6 +448,21 @@ pub fn readme(report: &Report, ctx: &ReadmeContext) -> String {
             );
         }
     }
+    // No net_bound bench in criterion's folder, but the run file has both workloads: its own table.
+    let criterion_net = report.rows.iter().any(|r| r.point.workload == WorkloadKind::NetBound);
+    if let Some(table) = ctx
+        .run
+        .filter(|_| !criterion_net)
+        .and_then(|run| super::net::markdown(&super::net::from_runs(&run.runs)))
+    {
+        let _ = writeln!(
+            s,
+            "\n### io_bound vs net_bound (from `cvp run`)\n\ncriterion's folder has no net_bound benchmark \
+             (`cargo bench --bench net_bound`), so this table is the `cvp run` file's alone: its walls are the \
+             medians of its rounds, and no verdict above uses it. {}\n\n{table}",
+            super::net::LEGEND
+        );
+    }
     if let (Some((bare, bare_lo, bare_hi)), Some(seq)) = (
         ctx.bare_loop,
         report.rows.iter().find(|r| {
