@@ -114,11 +114,13 @@ impl Point {
         if self.wall_s > 0.0 { self.jobs as f64 * self.per_job_wait_s() / self.wall_s } else { 0.0 }
     }
 
-    /// Attaches the measured one-wait floor for this point's wait and kind of wait, if `floors` has it.
+    /// Attaches the measured one-wait floor for this point's wait and kind of wait, if `floors` has it. A
+    /// floor names its workload, or serves every workload whose wait is a sleep (`workload: None`); a
+    /// request's floor (`net_bound`) never serves a sleep, nor a sleep's floor a request.
     pub fn with_one_wait(mut self, floors: &[OneWait]) -> Point {
         let wait_ms = (self.wait_s * 1e3).round() as u64;
         let kind = self.strategy.wait_kind();
-        let mine = |f: &&OneWait| f.workload.is_none_or(|w| w == self.workload);
+        let mine = |f: &&OneWait| f.workload.map_or(!self.workload.is_net(), |w| w == self.workload);
         if let Some(f) =
             floors.iter().filter(mine).find(|f| wait_ms > 0 && f.wait_ms == wait_ms && f.wait == kind)
         {
@@ -144,7 +146,8 @@ impl Point {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OneWait {
     /// The workload whose bench measured it (criterion: each waiting bench measures its own, in the same
-    /// run); `None` when it serves every workload (`cvp run` measures it once among all configurations).
+    /// run; `cvp run`: `net_bound`'s one request alone); `None` when it serves every workload whose wait is
+    /// a sleep (`cvp run` measures it once among all configurations), never `net_bound`.
     #[serde(default)]
     pub workload: Option<WorkloadKind>,
     /// The nominal wait, ms.
@@ -544,36 +547,59 @@ fn x2(v: f64) -> String {
 /// The verdicts on C1..C6 from `points` (with their one-wait floors attached), on a machine with `cores`.
 /// Each claim is judged from its own measurement, so each can fail on its own; a threshold that falls
 /// inside a measurement's interval makes the claim "cannot be shown here", never a coin toss.
+///
+/// When `points` has `net_bound`, C1, C3 and C4 are judged on it too, by the same criteria, each right
+/// after its io_bound verdict with the same claim id and "(net_bound: loopback TCP)" in its statement.
 pub fn verdicts(points: &[Point], cores: Cores) -> Vec<Verdict> {
-    let judged = [c1(points), c2(points, cores), c3(points), c4(points), c5(points, cores), c6(points)];
-    CLAIMS
-        .iter()
-        .zip(judged)
-        .map(|(&(claim, statement), (verdict, evidence))| Verdict {
-            claim: claim.into(),
-            statement: statement.into(),
-            verdict,
-            evidence,
-        })
-        .collect()
+    let io = WorkloadKind::IoBound;
+    let judged =
+        [c1(points, io), c2(points, cores), c3(points, io), c4(points, io), c5(points, cores), c6(points)];
+    let net = WorkloadKind::NetBound;
+    let has_net = points.iter().any(|p| p.workload == net);
+    let mut out = Vec::new();
+    for (&(claim, statement), (verdict, evidence)) in CLAIMS.iter().zip(judged) {
+        out.push(Verdict { claim: claim.into(), statement: statement.into(), verdict, evidence });
+        let on_net = match claim {
+            "C1" => c1(points, net),
+            "C3" => c3(points, net),
+            "C4" => c4(points, net),
+            _ => continue,
+        };
+        if has_net {
+            out.push(Verdict {
+                claim: claim.into(),
+                statement: format!("{statement} ({NET_LABEL})"),
+                verdict: on_net.0,
+                evidence: on_net.1,
+            });
+        }
+    }
+    out
 }
 
-/// The checks every claim on io_bound needs first: at least 2 jobs, and the measured one-wait floor.
+/// What the `net_bound` verdicts add to their claim's statement.
+pub const NET_LABEL: &str = "net_bound: loopback TCP";
+
+/// The checks every claim on io_bound (or net_bound) needs first: at least 2 jobs, and the measured
+/// one-wait floor of that workload.
 fn io_ready(p: &Point) -> Result<Range, Judged> {
     if p.jobs < 2 {
-        return Err(cannot(format!("io_bound has {} job: overlapping waits needs at least 2", p.jobs)));
+        return Err(cannot(format!("{} has {} job: overlapping waits needs at least 2", p.workload, p.jobs)));
     }
+    let what = if p.workload.is_net() { "request" } else { "wait" };
     p.floor().ok_or_else(|| {
         cannot(format!(
-            "needs one {} wait measured alone (criterion's reference/one_wait benchmarks, or `cvp run`)",
-            p.strategy.wait_kind()
+            "needs one {} {what} measured alone (criterion's reference/one_wait benchmarks of {}, or `cvp run`)",
+            p.strategy.wait_kind(),
+            p.workload
         ))
     })
 }
 
-fn c1(points: &[Point]) -> Judged {
-    let Some(p) = find(points, WorkloadKind::IoBound, StrategyKind::Async, 1) else {
-        return cannot("needs io_bound/async/1");
+/// C1 on `io` (io_bound, or net_bound): async on one worker overlaps all the waits.
+fn c1(points: &[Point], io: WorkloadKind) -> Judged {
+    let Some(p) = find(points, io, StrategyKind::Async, 1) else {
+        return cannot(format!("needs {io}/async/1"));
     };
     let floor = match io_ready(p) {
         Ok(f) => f,
@@ -583,7 +609,7 @@ fn c1(points: &[Point]) -> Judged {
     judge(
         &[at_most(waits, ONE_WAIT)],
         format!(
-            "io_bound async on 1 worker ran {} waits in {} = {} x one wait measured alone on the same runtime \
+            "{io} async on 1 worker ran {} waits in {} = {} x one wait measured alone on the same runtime \
              ({}; nominal {}) (criterion: <= {ONE_WAIT})",
             p.jobs,
             ms(p.wall_s),
@@ -660,16 +686,15 @@ fn c2(points: &[Point], cores: Cores) -> Judged {
 /// C3 looks at async with the most workers measured: the structure is concurrent, and even with workers
 /// to spare it keeps almost no core busy. (C1 looks at 1 worker; the two fail separately when async ran at
 /// more than one worker count.)
-fn c3(points: &[Point]) -> Judged {
-    let io = WorkloadKind::IoBound;
+fn c3(points: &[Point], io: WorkloadKind) -> Judged {
     let Some(p) = points
         .iter()
         .filter(|p| p.workload == io && p.strategy == StrategyKind::Async && p.cores_busy.is_some())
         .max_by_key(|p| p.workers)
     else {
-        return cannot(
-            "needs io_bound async with CPU time, which criterion does not record (pass a `cvp run` JSON)",
-        );
+        return cannot(format!(
+            "needs {io} async with CPU time, which criterion does not record (pass a `cvp run` JSON)"
+        ));
     };
     let busy = p.cores_busy.unwrap_or_default();
     let floor = match io_ready(p) {
@@ -683,7 +708,7 @@ fn c3(points: &[Point]) -> Judged {
             at_most(Range::of(busy, p.cores_busy_range), IDLE_CORES),
         ],
         format!(
-            "io_bound async on {} worker(s): {} of {} jobs in flight (measured wait), {busy:.3} cores busy \
+            "{io} async on {} worker(s): {} of {} jobs in flight (measured wait), {busy:.3} cores busy \
              (criterion: >= {MANY_IN_FLIGHT} x jobs in flight, <= {IDLE_CORES} cores busy)",
             p.workers,
             flight.show(|v| format!("{v:.1}")),
@@ -693,10 +718,9 @@ fn c3(points: &[Point]) -> Judged {
 }
 
 /// C4 is judged on the event loop's own time, wall minus one wait: the part more threads could take away.
-fn c4(points: &[Point]) -> Judged {
-    let io = WorkloadKind::IoBound;
+fn c4(points: &[Point], io: WorkloadKind) -> Judged {
     let Some(one) = find(points, io, StrategyKind::Async, 1) else {
-        return cannot("needs io_bound/async/1");
+        return cannot(format!("needs {io}/async/1"));
     };
     let floor = match io_ready(one) {
         Ok(f) => f,
@@ -707,19 +731,22 @@ fn c4(points: &[Point]) -> Judged {
         .filter(|p| p.workload == io && p.strategy == StrategyKind::Async && p.workers > 1)
         .min_by(|a, b| a.wall_s.total_cmp(&b.wall_s))
     else {
-        return cannot("needs io_bound async at 1 worker and at more");
+        return cannot(format!("needs {io} async at 1 worker and at more"));
     };
     let own_one = one.wall() - floor;
     if own_one.mid < LOOP_OWN * floor.mid {
         return cannot(format!(
-            "io_bound async on 1 worker ran {} waits in {} against {} for one wait alone: the loop's own time, \
+            "{io} async on 1 worker ran {} waits in {} against {} for one wait alone: the loop's own time, \
              {}, is under {LOOP_OWN} x one wait, so nothing is left that more threads could take away and this \
-             run cannot test C4 apart from C1; load the loop to test it, e.g. `--workloads io_bound --strategies \
-             async --jobs 4096 --wait-ms 1 --repeat 9`",
+             run cannot test C4 apart from C1; load the loop to test it, e.g. `--workloads {io} --strategies \
+             async --jobs {} --wait-ms 1 --repeat 9`",
             one.jobs,
             ms(one.wall_s),
             ms(floor.mid),
-            own_one.show(ms)
+            own_one.show(ms),
+            // A request costs ~0.1 ms of sockets: fewer of them load the loop as much (and keep the
+            // sequential baseline of the sweep short).
+            if io.is_net() { 1024 } else { 4096 }
         ));
     }
     if own_one.known && own_one.lo < LOOP_OWN * floor.mid {
@@ -745,7 +772,7 @@ fn c4(points: &[Point]) -> Judged {
     judge(
         &[at_most(cut, FLAT)],
         format!(
-            "io_bound async, time beyond one wait ({}): {} on 1 worker (one event loop: tokio's current-thread \
+            "{io} async, time beyond one wait ({}): {} on 1 worker (one event loop: tokio's current-thread \
              runtime), {} at best ({} workers: the multi-thread runtime) = cut {}x (criterion: <= {FLAT}x)",
             ms(floor.mid),
             own_one.show(ms),
@@ -1186,6 +1213,118 @@ mod tests {
         let no_cpu_time: Vec<Point> = ideal(2).into_iter().map(|p| Point { cores_busy: None, ..p }).collect();
         let v = outcomes(&no_cpu_time, 2);
         assert_eq!((v[0], v[2], v[4]), (Outcome::Shown, Outcome::CannotBeShown, Outcome::CannotBeShown));
+    }
+
+    /// net_bound's floors: one request alone takes a little longer than one sleep.
+    const NET: f64 = 1.02;
+
+    /// `points` with their io_bound points copied as net_bound (walls x [`NET`]), on net_bound's own floors.
+    fn with_net(points: Vec<Point>) -> Vec<Point> {
+        let floor = |wait, wall_s| OneWait {
+            workload: Some(NetBound),
+            wait_ms: 10,
+            wait,
+            wall_s,
+            wall_range_s: None,
+        };
+        let floors =
+            [floor(WaitKind::Blocking, NET * FLOOR_BLOCKING), floor(WaitKind::Async, NET * FLOOR_ASYNC)];
+        let net: Vec<Point> = points
+            .iter()
+            .filter(|p| p.workload == IoBound)
+            .map(|p| {
+                Point {
+                    workload: NetBound,
+                    wall_s: NET * p.wall_s,
+                    one_wait_s: None,
+                    one_wait_range_s: None,
+                    ..p.clone()
+                }
+                .with_one_wait(&floors)
+            })
+            .collect();
+        points.into_iter().chain(net).collect()
+    }
+
+    /// The net_bound verdict on `claim`, and the io_bound one.
+    fn net_and_io(points: &[Point], claim: &str) -> (Verdict, Verdict) {
+        let v = judged(points, Cores::flat(2));
+        let of = |net: bool| {
+            v.iter().find(|x| x.claim == claim && x.statement.contains(NET_LABEL) == net).unwrap().clone()
+        };
+        (of(true), of(false))
+    }
+
+    #[test]
+    fn net_bound_verdicts_appear_only_with_net_bound_each_after_its_io_bound_one() {
+        assert!(judged(&ideal(2), Cores::flat(2)).iter().all(|v| !v.statement.contains("net_bound")));
+        let v = judged(&with_net(ideal(2)), Cores::flat(2));
+        let claims: Vec<&str> = v.iter().map(|x| x.claim.as_str()).collect();
+        assert_eq!(claims, ["C1", "C1", "C2", "C3", "C3", "C4", "C4", "C5", "C6"]);
+        use Outcome::*;
+        let outcomes: Vec<Outcome> = v.iter().map(|x| x.verdict).collect();
+        assert_eq!(outcomes, [Shown, Shown, Shown, Shown, Shown, CannotBeShown, CannotBeShown, Shown, Shown]);
+        for i in [1, 4, 6] {
+            assert!(v[i].statement.ends_with("(net_bound: loopback TCP)"), "{}", v[i].statement);
+            assert!(v[i].evidence.starts_with("net_bound async"), "{}", v[i].evidence);
+        }
+        assert!(v[6].evidence.contains("--workloads net_bound"), "{}", v[6].evidence);
+    }
+
+    #[test]
+    fn each_net_bound_verdict_fails_on_its_own() {
+        let floor = NET * FLOOR_ASYNC;
+        // C1: async/1 on net_bound takes 10 requests' time; io_bound's C1 and net_bound's C3 still hold.
+        let mut points = with_net(ideal(2));
+        set(&mut points, NetBound, Async, 1, |p| p.wall_s = 10.0 * floor);
+        let (net, io) = net_and_io(&points, "C1");
+        assert_eq!((net.verdict, io.verdict), (Outcome::NotShown, Outcome::Shown), "{}", net.evidence);
+        assert_eq!(net_and_io(&points, "C3").0.verdict, Outcome::Shown);
+        // C3: async on 4 workers burns the cores on net_bound only.
+        let mut points = with_net(ideal(2));
+        set(&mut points, NetBound, Async, 4, |p| p.cores_busy = Some(1.9));
+        let (net, io) = net_and_io(&points, "C3");
+        assert_eq!((net.verdict, io.verdict), (Outcome::NotShown, Outcome::Shown), "{}", net.evidence);
+        assert_eq!(net_and_io(&points, "C1").0.verdict, Outcome::Shown);
+        // C4: a loaded net_bound loop that more workers do not cut, then one they halve.
+        let mut points = with_net(ideal(2));
+        set(&mut points, NetBound, Async, 1, |p| p.wall_s = 2.0 * floor);
+        set(&mut points, NetBound, Async, 2, |p| p.wall_s = 1.95 * floor);
+        set(&mut points, NetBound, Async, 4, |p| p.wall_s = 1.9 * floor);
+        let (net, io) = net_and_io(&points, "C4");
+        assert_eq!((net.verdict, io.verdict), (Outcome::Shown, Outcome::CannotBeShown), "{}", net.evidence);
+        set(&mut points, NetBound, Async, 4, |p| p.wall_s = 1.5 * floor);
+        assert_eq!(net_and_io(&points, "C4").0.verdict, Outcome::NotShown);
+        assert_eq!(net_and_io(&points, "C4").1.verdict, Outcome::CannotBeShown);
+    }
+
+    #[test]
+    fn a_sleep_floor_never_serves_a_request_nor_the_reverse() {
+        let sleep = OneWait {
+            workload: None,
+            wait_ms: 10,
+            wait: WaitKind::Async,
+            wall_s: 0.0111,
+            wall_range_s: None,
+        };
+        let request = OneWait { workload: Some(NetBound), ..sleep.clone() };
+        let p = |workload| Point { one_wait_s: None, ..pt(workload, Async, 1, 0.012, 0.01) };
+        assert_eq!(p(NetBound).with_one_wait(std::slice::from_ref(&sleep)).one_wait_s, None);
+        assert_eq!(p(IoBound).with_one_wait(std::slice::from_ref(&request)).one_wait_s, None);
+        assert_eq!(p(NetBound).with_one_wait(&[sleep.clone(), request]).one_wait_s, Some(0.0111));
+        assert_eq!(
+            p(Mixed).with_one_wait(&[sleep]).one_wait_s,
+            Some(0.0111),
+            "a sleep floor serves every sleep"
+        );
+        // Without its own floor, net_bound's C1 says what it needs.
+        let points: Vec<Point> = with_net(ideal(2))
+            .into_iter()
+            .map(|p| if p.workload == NetBound { Point { one_wait_s: None, ..p } } else { p })
+            .collect();
+        let (net, _) = net_and_io(&points, "C1");
+        assert_eq!(net.verdict, Outcome::CannotBeShown);
+        assert!(net.evidence.contains("one async request measured alone"), "{}", net.evidence);
     }
 
     #[test]

@@ -42,7 +42,7 @@
 //! | variable | default | accepted |
 //! |---|---|---|
 //! | `CVP_THREADS` | 1, 2, 4, ... up to 2 x available parallelism (+ it and twice it, if not powers of 2) | distinct counts 1..=1024 |
-//! | `CVP_JOBS` | `cpu_bound` 128 (or 4 per worker at the largest count); `io_bound`/`mixed` 32 (or 2 per worker) | 1..=4096 |
+//! | `CVP_JOBS` | `cpu_bound` 128 (or 4 per worker at the largest count); `io_bound`/`mixed`/`net_bound` 32 (or 2 per worker) | 1..=4096 |
 //! | `CVP_ROUNDS` | 20000 | 1..=1000000 |
 //! | `CVP_WAIT_MS` | 10 | 1..=1000 |
 //! | `CVP_PROFILE` | `standard` | `quick`, `standard`, `thorough` |

@@ -193,7 +193,12 @@ runs once untimed as a warm-up whose digest is checked against the expected one;
 rounds, each timing every configuration once in a freshly shuffled order (so drift spreads evenly and
 sequential, the baseline, is measured among the others). The median round is kept with its CPU time,
 and the fastest and slowest beside it. One job's wait is also measured alone, blocking and async: the
-floor that Little's law and the verdicts use instead of the nominal wait. Two numbers per row:
+floor that Little's law and the verdicts use instead of the nominal wait.
+net_bound (in the default sweep) sends each job's wait as a request over loopback TCP to `cvp serve`,
+which this command starts as a child process (and a second one replying at once, for the same runs at
+W = 0: the socket's cost per request); its own one-request floors serve net_bound only. Its rows add
+server busy: the service's CPU time / wall, read from its CPU clock around each run, never part of cores
+busy (this process's own clock). Two numbers per row:
   cores busy = CPU time / wall time                   (parallelism achieved)
   in flight  = jobs x one measured wait / wall time   (concurrency achieved, Little's law)
 Flags override the CVP_* variables of the same meaning.
@@ -209,7 +214,8 @@ threshold inside it gives 'cannot be shown here (too noisy)'):
      decidable only when that own time is clearly >= 0.25 x one wait (otherwise nothing is left to cut).
   C5 io_bound threads/rayon above the cores speed up > 1.25 x cores with <= 0.25 cores busy: a gain
      past the cores that is not parallelism (decidable when the jobs allow such a speedup).
-  C6 cpu_bound async on 1 worker is <= 1.10x sequential.";
+  C6 cpu_bound async on 1 worker is <= 1.10x sequential.
+  With net_bound, C1, C3 and C4 are judged on it too, each right after io_bound's.";
 
 const LATENCY_HELP: &str = "\
 While a heavy batch computes, how late are light requests? The batch is --jobs cpu_bound jobs, each
@@ -612,10 +618,7 @@ fn run(args: RunArgs) -> Result<(), Failure> {
         report::check_writable(path).map_err(|e| Failure::Input(anyhow::anyhow!("--output: {e}")))?;
     }
     let plan = Plan {
-        // net_bound joins the default sweep once `cvp run` starts its server.
-        workloads: args
-            .workloads
-            .unwrap_or_else(|| WorkloadKind::ALL.into_iter().filter(|w| !w.is_net()).collect()),
+        workloads: args.workloads.unwrap_or_else(|| WorkloadKind::ALL.to_vec()),
         strategies: args.strategies.unwrap_or_else(|| StrategyKind::ALL.to_vec()),
         threads: args.threads.map_or(env.threads, |t| t.0),
         jobs: args.jobs.or(env.jobs),

@@ -58,8 +58,8 @@ fn run_json_has_the_schema_and_every_digest_agrees() {
     assert!(v["machine"]["cpu_model"].is_string());
     assert_eq!(v["config"]["threads"], serde_json::json!([1, 2]));
     let runs = v["runs"].as_array().unwrap();
-    // 3 workloads x (sequential + thread_per_job + 4 strategies x 2 worker counts).
-    assert_eq!(runs.len(), 3 * 10);
+    // 4 workloads x (sequential + thread_per_job + 4 strategies x 2 worker counts).
+    assert_eq!(runs.len(), 4 * 10);
     for run in runs {
         for key in [
             "workload",
@@ -95,15 +95,27 @@ fn run_json_has_the_schema_and_every_digest_agrees() {
     // Each of sequential's 6 sleeps blocks its thread: at least one voluntary context switch apiece.
     assert!(io_seq["voluntary_switches"].as_u64().unwrap() >= 6, "{io_seq}");
     let floors = v["one_wait"].as_array().unwrap();
-    let kinds: Vec<&str> = floors.iter().map(|f| f["wait"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["blocking", "async"]);
+    let kinds: Vec<(&str, &str)> = floors
+        .iter()
+        .map(|f| (f["workload"].as_str().unwrap_or("every sleep"), f["wait"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("every sleep", "blocking"),
+            ("every sleep", "async"),
+            ("net_bound", "blocking"),
+            ("net_bound", "async")
+        ]
+    );
     for f in floors {
         assert!(f["wall_s"].as_f64().unwrap() >= 0.020, "a 20 ms wait cannot take less: {f}");
     }
     assert_eq!(v["command"][1], "run", "the command line is recorded");
     let verdicts = v["verdicts"].as_array().unwrap();
     let claims: Vec<&str> = verdicts.iter().map(|v| v["claim"].as_str().unwrap()).collect();
-    assert_eq!(claims, ["C1", "C2", "C3", "C4", "C5", "C6"]);
+    // net_bound's C1, C3, C4 right after io_bound's.
+    assert_eq!(claims, ["C1", "C1", "C2", "C3", "C3", "C4", "C4", "C5", "C6"]);
     for verdict in verdicts {
         let word = verdict["verdict"].as_str().unwrap();
         assert!(["shown", "not shown", "cannot be shown here"].contains(&word), "{word}");
@@ -120,7 +132,7 @@ fn run_csv_and_table_formats() {
     assert_eq!(
         lines.next(),
         Some(
-            "workload,strategy,workers,jobs,wait_ms,rounds,wall_s,cpu_s,speedup,cores_busy,in_flight,digest,wall_min_s,wall_max_s,voluntary_switches,involuntary_switches"
+            "workload,strategy,workers,jobs,wait_ms,rounds,wall_s,cpu_s,speedup,cores_busy,in_flight,digest,wall_min_s,wall_max_s,voluntary_switches,involuntary_switches,server_cpu_s,server_cores_busy,socket_only_s"
         )
     );
     // sequential (always, as the baseline) + async at 1 and 2 workers.

@@ -598,3 +598,82 @@ fn a_sleep_and_a_socket_scale_file_become_two_sections_with_their_own_files() {
     refused(&report(&[&socket, &socket], &out2), "accepted: at most one --io sleep file and one --io socket");
     assert!(!out2.exists());
 }
+
+#[test]
+fn net_bound_benches_and_a_run_file_make_the_io_vs_net_table_and_verdicts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (crit, out) = (tmp.path().join("criterion"), tmp.path().join("out"));
+    let m = machine("Test CPU 2000", 2);
+    fixture(&crit, "new", 1.0);
+    // Without net_bound: no net_bound table, plot or verdict.
+    let o = cvp(&["report", "--criterion-dir", s(&crit), "--out", s(&out)]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let readme = std::fs::read_to_string(out.join("README.md")).unwrap();
+    assert!(!readme.contains("net_bound") && !out.join("time_net_bound.svg").exists(), "{readme}");
+    // A run file with both workloads but no net_bound bench: the run's own table, said to be so.
+    let run = tmp.path().join("run.json");
+    let one = |workload: &str, extra: Value| {
+        let mut r = json!({"workload": workload, "strategy": "async", "workers": 4, "jobs": 32, "wait_ms": 10,
+            "rounds": 0, "wall_s": 0.012, "wall_min_s": 0.0118, "wall_max_s": 0.0122, "cpu_s": 0.0003,
+            "speedup": 29.0, "cores_busy": 0.03, "cores_busy_range": [0.02, 0.04], "repeats": 3,
+            "in_flight": 30.0, "digest": "00"});
+        r.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        r
+    };
+    let file = json!({
+        "command": ["cvp", "run"], "machine": m,
+        "config": {"workloads": ["io_bound", "net_bound"], "strategies": ["async"], "threads": [1, 2, 4],
+            "jobs": 32, "rounds": 20000, "wait_ms": 10, "repeat": 3},
+        "runs": [one("io_bound", json!({"cores_busy": 0.02, "wall_s": 0.011})),
+            one("net_bound", json!({"server_cpu_s": 0.00128, "server_cores_busy": 0.05, "socket_only_s": 0.0064}))],
+        "one_wait": [], "verdicts": []
+    });
+    std::fs::write(&run, file.to_string()).unwrap();
+    let o = cvp(&["report", "--criterion-dir", s(&crit), "--run", s(&run), "--out", s(&out), "--force"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let readme = std::fs::read_to_string(out.join("README.md")).unwrap();
+    assert!(readme.contains("### io_bound vs net_bound (from `cvp run`)"), "{readme}");
+    let row = "| async | 4 | 11.0 ms | 12.0 ms | 1.09x | 0.02 / 0.03 | 0.050 | 200.0 µs | 40.0 µs |";
+    assert!(readme.contains(row), "{readme}");
+    assert!(
+        !readme.contains("(net_bound: loopback TCP)"),
+        "no criterion net_bound, no net verdict: {readme}"
+    );
+    // The net_bound bench: the same waits as requests, a little slower; its own one-request floors.
+    let ms = 1e6;
+    bench(&crit, "new", "net_bound/sequential/1", 360.0 * ms, IO, &m);
+    for (n, t) in [(1, 360.0), (2, 180.0), (4, 90.0)] {
+        bench(&crit, "new", &format!("net_bound/threads/{n}"), t * ms, IO, &m);
+        bench(&crit, "new", &format!("net_bound/async/{n}"), 12.0 * ms, IO, &m);
+    }
+    bench(&crit, "new", "reference/one_wait/net_bound-blocking-10ms", 11.2 * ms, (1, 10, 0), &m);
+    bench(&crit, "new", "reference/one_wait/net_bound-async-10ms", 11.3 * ms, (1, 10, 0), &m);
+    let o = cvp(&["report", "--criterion-dir", s(&crit), "--run", s(&run), "--out", s(&out), "--force"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let readme = std::fs::read_to_string(out.join("README.md")).unwrap();
+    for f in ["time_net_bound.svg", "speedup_net_bound.svg", "time_io_bound.svg"] {
+        assert!(out.join(f).is_file(), "{f}");
+    }
+    assert!(readme.contains("- `net_bound`: 32 jobs, wait 10 ms"), "{readme}");
+    assert!(
+        readme.contains("#### io_bound vs net_bound") && !readme.contains("(from `cvp run`)"),
+        "{readme}"
+    );
+    // criterion's walls; cores busy, the service's share and the socket's overhead from the run file.
+    assert!(readme.contains(row), "{readme}");
+    assert!(readme.contains("| threads | 2 | 160.0 ms | 180.0 ms | 1.12x | - / - | - | - | - |"), "{readme}");
+    // C1 and C3 on net_bound, each right after io_bound's; in flight over the request's own floor.
+    let c1 = readme.find("| C1 concurrency works without multiple cores | **shown**").unwrap();
+    let c1_net = readme
+        .find("| C1 concurrency works without multiple cores (net_bound: loopback TCP) | **shown** | net_bound async on 1")
+        .unwrap();
+    let c2 = readme.find("| C2 ").unwrap();
+    assert!(c1 < c1_net && c1_net < c2, "{readme}");
+    assert!(readme.contains("(11.30 ms; nominal 10.00 ms)"), "net_bound's own floor: {readme}");
+    assert!(
+        readme.contains(
+            "| C3 concurrent programs are often not parallel (net_bound: loopback TCP) | **shown** |"
+        ),
+        "{readme}"
+    );
+}

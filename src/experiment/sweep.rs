@@ -1,6 +1,14 @@
 //! `cvp run`'s sweep: every workload x strategy x worker count, plus one job's wait measured alone (the
 //! one-wait floor of each kind of wait), each checked once, then timed in rounds.
 //!
+//! `net_bound`'s requests go to a service this sweep starts, a child process ([`crate::net::Server`]), before
+//! anything is timed, and stops at the end. Its CPU clock is read right before and after each timed
+//! `net_bound` run: the service's share of the run, never counted in the client's cores busy (the client's
+//! CPU time is this process's own clock, which does not count children). Each `net_bound` configuration is
+//! also run at W = 0 against a second service that replies at once, in the same rounds: what the socket
+//! alone costs. Its one-request floors (blocking on `sequential`, async on `async/1`) are measured apart
+//! from the sleep floors and only ever serve `net_bound`.
+//!
 //! Every pool and runtime is built once, before anything is timed, and reused. Each configuration first runs
 //! once untimed (a warm-up whose digest is checked against the expected one). Then come `repeat` rounds; each
 //! round runs every configuration once, in a freshly shuffled order, so a machine that drifts (frequency,
@@ -17,6 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::analysis::{self, OneWait, Point};
 use crate::measure::{self, Sample};
+use crate::net::Server;
 use crate::strategy::{RunError, Strategy, StrategyKind};
 use crate::workload::{Digest, WaitKind, Workload, WorkloadKind};
 
@@ -65,15 +74,39 @@ impl Plan {
         out
     }
 
-    /// The kinds of wait whose one-job floor is measured: both, when any workload waits.
-    pub fn one_waits(&self) -> Vec<WaitKind> {
-        let waits = self.workloads.iter().any(|&w| !self.workload(w).wait.is_zero());
-        if waits { WaitKind::ALL.to_vec() } else { Vec::new() }
+    /// The one-job floors measured, each as (the workload it serves, the kind of wait): both kinds of
+    /// sleep (`None`: every workload whose wait is a sleep) when a sleeping workload waits, and both kinds
+    /// of request (`Some(net_bound)`: that workload only) when `net_bound` waits.
+    pub fn one_waits(&self) -> Vec<(Option<WorkloadKind>, WaitKind)> {
+        let waits =
+            |net: bool| self.workloads.iter().any(|&w| w.is_net() == net && !self.workload(w).wait.is_zero());
+        let mut out = Vec::new();
+        if waits(false) {
+            out.extend(WaitKind::ALL.map(|k| (None, k)));
+        }
+        if waits(true) {
+            out.extend(WaitKind::ALL.map(|k| (Some(WorkloadKind::NetBound), k)));
+        }
+        out
+    }
+
+    /// Whether the sweep needs the service (it has `net_bound`).
+    pub fn has_net(&self) -> bool {
+        self.workloads.iter().any(|w| w.is_net())
+    }
+
+    /// The `net_bound` configurations that are also run at W = 0 (none when the wait is already 0).
+    pub fn socket_only(&self) -> Vec<(WorkloadKind, StrategyKind, usize)> {
+        if self.wait_ms == 0 {
+            return Vec::new();
+        }
+        self.configurations().into_iter().filter(|(w, _, _)| w.is_net()).collect()
     }
 
     /// How many runs the sweep makes (warm-ups included), for a progress bar.
     pub fn total_runs(&self) -> usize {
-        (self.configurations().len() + self.one_waits().len()) * (1 + self.repeat.max(1))
+        (self.configurations().len() + self.one_waits().len() + self.socket_only().len())
+            * (1 + self.repeat.max(1))
     }
 }
 
@@ -123,9 +156,31 @@ pub struct Run {
     pub involuntary_switches: Option<u64>,
     /// Workload digest, lowercase hex (checked against the expected digest before timing).
     pub digest: String,
+    /// `net_bound` only: the service's CPU time in a round (its own process, read from its CPU clock right
+    /// before and after the run), the median over the rounds. Never part of `cpu_s` or `cores_busy`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_cpu_s: Option<f64>,
+    /// `net_bound` only: the service's CPU time / wall of each round, the median over the rounds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_cores_busy: Option<f64>,
+    /// `net_bound` only: the median wall of the same configuration at W = 0, against a service that
+    /// replies at once, measured in the same rounds: what the sockets alone cost. Over the jobs, the
+    /// socket's overhead per request ([`Run::socket_per_request_s`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub socket_only_s: Option<f64>,
 }
 
 impl Run {
+    /// The service's CPU time per request (`net_bound`).
+    pub fn server_cpu_per_request_s(&self) -> Option<f64> {
+        self.server_cpu_s.filter(|_| self.jobs > 0).map(|s| s / self.jobs as f64)
+    }
+
+    /// The socket's overhead per request: the wall at W = 0 over the jobs (`net_bound`).
+    pub fn socket_per_request_s(&self) -> Option<f64> {
+        self.socket_only_s.filter(|_| self.jobs > 0).map(|s| s / self.jobs as f64)
+    }
+
     /// The analysis view of this run, with its one-wait floor from `floors`. Its intervals (fastest and
     /// slowest round) count only from [`crate::analysis::MIN_ROUNDS`] rounds on.
     pub fn point(&self, floors: &[OneWait]) -> Point {
@@ -179,6 +234,9 @@ pub enum SweepError {
         /// The cause (shown in the message, so not also a `source`).
         cause: std::io::Error,
     },
+    /// The `net_bound` service could not be started or read.
+    #[error("the net_bound service: {0}")]
+    Service(std::io::Error),
     /// A run could not finish (a thread the OS refused, a job that died).
     #[error("running {label}: {cause}")]
     Run {
@@ -189,14 +247,29 @@ pub enum SweepError {
     },
 }
 
-/// One thing the sweep times: a configuration, or one job's wait alone.
+/// What an item of the sweep is for.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Role {
+    /// A configuration of the plan.
+    Config,
+    /// One job's wait alone, serving the workload named (`None`: every sleeping one).
+    OneWait(Option<WorkloadKind>),
+    /// A `net_bound` configuration (its index among the items) run at W = 0.
+    SocketOnly(usize),
+}
+
+/// One thing the sweep times: a configuration, one job's wait alone, or a configuration at W = 0.
 struct Item {
     label: String,
+    role: Role,
     strategy: StrategyKind,
     workers: usize,
     workload: Workload,
     expected: Digest,
+    /// The service whose CPU clock is read around each timed run (an index into the services).
+    server: Option<usize>,
     samples: Vec<Sample>,
+    server_cpu: Vec<Duration>,
 }
 
 /// The true median (the mean of the middle two for an even count).
@@ -244,23 +317,77 @@ impl Shuffle {
     }
 }
 
-/// Runs the plan. `progress` is called before each run (warm-ups included) with its label.
-pub fn run(plan: &Plan, mut progress: impl FnMut(&str)) -> Result<Sweep, SweepError> {
+/// Runs the plan, starting this executable as the `net_bound` service when the plan has it (see
+/// [`run_with_service`]). `progress` is called before each run (warm-ups included) with its label.
+pub fn run(plan: &Plan, progress: impl FnMut(&str)) -> Result<Sweep, SweepError> {
+    run_with_service(plan, std::path::Path::new("/proc/self/exe"), progress)
+}
+
+/// Runs the plan; `net_bound`'s service is `exe` (a binary that calls [`crate::net::serve_if_child`] first,
+/// such as `cvp`), started twice before anything is timed (once replying after the plan's wait, once at
+/// once for the W = 0 runs) and stopped at the end. `progress` is called before each run with its label.
+pub fn run_with_service(
+    plan: &Plan,
+    exe: &std::path::Path,
+    mut progress: impl FnMut(&str),
+) -> Result<Sweep, SweepError> {
+    let mut services: Vec<Server> = Vec::new();
+    if plan.has_net() {
+        let wait = Duration::from_millis(plan.wait_ms);
+        services.push(Server::start_exe(exe, wait).map_err(SweepError::Service)?);
+        if !plan.socket_only().is_empty() {
+            services.push(Server::start_exe(exe, Duration::ZERO).map_err(SweepError::Service)?);
+        }
+    }
+    let item = |label, role, strategy, workers, workload: Workload, server| Item {
+        label,
+        role,
+        strategy,
+        workers,
+        workload,
+        expected: workload.expected_digest(),
+        server,
+        samples: Vec::new(),
+        server_cpu: Vec::new(),
+    };
     let mut items = Vec::new();
     for (kind, strategy, workers) in plan.configurations() {
-        let workload = plan.workload(kind);
-        let expected = workload.expected_digest();
+        let mut workload = plan.workload(kind);
+        let server = kind.is_net().then_some(0);
+        if let Some(s) = server {
+            workload = workload.on(&services[s]);
+        }
         let label = format!("{kind}/{strategy}/{workers}");
-        items.push(Item { label, strategy, workers, workload, expected, samples: Vec::new() });
+        items.push(item(label, Role::Config, strategy, workers, workload, server));
     }
-    let one = Workload::new(WorkloadKind::IoBound, 1, Duration::from_millis(plan.wait_ms), 0);
-    for kind in plan.one_waits() {
-        let (strategy, label) = match kind {
-            WaitKind::Blocking => (StrategyKind::Sequential, format!("one {kind} wait (sequential, 1 job)")),
-            WaitKind::Async => (StrategyKind::Async, format!("one {kind} wait (async/1, 1 job)")),
+    let configurations = items.len();
+    for i in 0..configurations {
+        if items[i].workload.kind.is_net() && services.len() > 1 {
+            let (strategy, workers) = (items[i].strategy, items[i].workers);
+            let workload = items[i].workload.on(&services[1]);
+            let label = format!("{} at W=0", items[i].label);
+            items.push(item(label, Role::SocketOnly(i), strategy, workers, workload, Some(1)));
+        }
+    }
+    for (serves, kind) in plan.one_waits() {
+        let strategy = match kind {
+            WaitKind::Blocking => StrategyKind::Sequential,
+            WaitKind::Async => StrategyKind::Async,
         };
-        let expected = one.expected_digest();
-        items.push(Item { label, strategy, workers: 1, workload: one, expected, samples: Vec::new() });
+        let at = if strategy == StrategyKind::Async { "async/1" } else { "sequential" };
+        let (label, workload, server) = match serves {
+            Some(w) if w.is_net() => (
+                format!("one {kind} request ({at}, 1 job)"),
+                Workload::new(w, 1, Duration::ZERO, 0).on(&services[0]),
+                Some(0),
+            ),
+            _ => (
+                format!("one {kind} wait ({at}, 1 job)"),
+                Workload::new(WorkloadKind::IoBound, 1, Duration::from_millis(plan.wait_ms), 0),
+                None,
+            ),
+        };
+        items.push(item(label, Role::OneWait(serves), strategy, 1, workload, server));
     }
     // Every pool and runtime, built once and shared by all workloads (none of them is timed).
     let mut built: BTreeMap<(StrategyKind, usize), Box<dyn Strategy>> = BTreeMap::new();
@@ -274,15 +401,22 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(&str)) -> Result<Sweep, SweepEr
             slot.insert(s);
         }
     }
-    let run_once = |item: &Item| -> Result<(Digest, Sample), SweepError> {
+    // The service's CPU clock is read right outside the client's measurement: the same window, give or
+    // take two clock reads.
+    let server_cpu = |item: &Item| -> Result<Option<Duration>, SweepError> {
+        item.server.map(|s| services[s].cpu_time().map_err(SweepError::Service)).transpose()
+    };
+    let run_once = |item: &Item| -> Result<(Digest, Sample, Option<Duration>), SweepError> {
         let strategy = &built[&(item.strategy, item.workers)];
+        let before = server_cpu(item)?;
         let (got, sample) = measure::measure(|| strategy.run(&item.workload));
+        let after = server_cpu(item)?;
         let got = got.map_err(|cause| SweepError::Run { label: item.label.clone(), cause })?;
-        Ok((got, sample))
+        Ok((got, sample, before.zip(after).map(|(b, a)| a.saturating_sub(b))))
     };
     for item in &items {
         progress(&format!("warm-up {}", item.label));
-        let (got, _) = run_once(item)?;
+        let (got, _, _) = run_once(item)?;
         if got != item.expected {
             return Err(SweepError::WrongDigest {
                 label: item.label.clone(),
@@ -299,7 +433,7 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(&str)) -> Result<Sweep, SweepEr
         for &i in &order {
             progress(&format!("round {}/{} {}", round + 1, plan.repeat.max(1), items[i].label));
             std::thread::sleep(SETTLE);
-            let (got, sample) = run_once(&items[i])?;
+            let (got, sample, served) = run_once(&items[i])?;
             if got != items[i].expected {
                 return Err(SweepError::WrongDigest {
                     label: items[i].label.clone(),
@@ -308,16 +442,23 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(&str)) -> Result<Sweep, SweepEr
                 });
             }
             items[i].samples.push(sample);
+            items[i].server_cpu.extend(served);
         }
     }
+    for service in services {
+        service.stop().map_err(SweepError::Service)?;
+    }
     let walls = |item: &Item| item.samples.iter().map(|s| s.wall.as_secs_f64()).collect::<Vec<_>>();
-    let configurations = plan.configurations().len();
-    let one_wait: Vec<OneWait> = items[configurations..]
+    let one_wait: Vec<OneWait> = items
         .iter()
-        .map(|item| {
+        .filter_map(|item| match item.role {
+            Role::OneWait(serves) => Some((item, serves)),
+            _ => None,
+        })
+        .map(|(item, serves)| {
             let w = walls(item);
             OneWait {
-                workload: None,
+                workload: serves,
                 wait_ms: plan.wait_ms,
                 wait: item.strategy.wait_kind(),
                 wall_s: median(&w),
@@ -354,9 +495,27 @@ pub fn run(plan: &Plan, mut progress: impl FnMut(&str)) -> Result<Sweep, SweepEr
                 voluntary_switches: median_u64(item.samples.iter().map(|s| s.switches.voluntary)),
                 involuntary_switches: median_u64(item.samples.iter().map(|s| s.switches.involuntary)),
                 digest: item.expected.to_hex(),
+                server_cpu_s: None,
+                server_cores_busy: None,
+                socket_only_s: None,
             }
         })
         .collect();
+    for (i, item) in items[..configurations].iter().enumerate() {
+        if item.server.is_none() || item.server_cpu.len() != item.samples.len() {
+            continue;
+        }
+        let cpu: Vec<f64> = item.server_cpu.iter().map(Duration::as_secs_f64).collect();
+        let busy: Vec<f64> =
+            item.server_cpu.iter().zip(&item.samples).map(|(c, s)| measure::cores_busy(*c, s.wall)).collect();
+        runs[i].server_cpu_s = Some(median(&cpu));
+        runs[i].server_cores_busy = Some(median(&busy));
+        runs[i].socket_only_s = if plan.wait_ms == 0 {
+            Some(runs[i].wall_s)
+        } else {
+            items.iter().find(|x| x.role == Role::SocketOnly(i)).map(|x| median(&walls(x)))
+        };
+    }
     let points: Vec<Point> = runs.iter().map(|r| r.point(&one_wait)).collect();
     for (run, point) in runs.iter_mut().zip(&points) {
         run.speedup = analysis::speedup(&points, point).unwrap_or(0.0);
@@ -387,6 +546,31 @@ mod tests {
         assert_eq!(c[0], (WorkloadKind::IoBound, StrategyKind::Sequential, 1));
         assert_eq!(c.len(), 4);
         assert!(c.contains(&(WorkloadKind::IoBound, StrategyKind::ThreadPerJob, 5)));
+    }
+
+    #[test]
+    fn net_bound_gets_its_own_floors_and_a_run_at_w_0_per_configuration() {
+        let mut p = plan();
+        assert_eq!(p.one_waits(), WaitKind::ALL.map(|k| (None, k)).to_vec());
+        assert!(!p.has_net() && p.socket_only().is_empty());
+        p.workloads.push(WorkloadKind::NetBound);
+        let net = Some(WorkloadKind::NetBound);
+        assert_eq!(
+            p.one_waits(),
+            vec![
+                (None, WaitKind::Blocking),
+                (None, WaitKind::Async),
+                (net, WaitKind::Blocking),
+                (net, WaitKind::Async)
+            ]
+        );
+        assert_eq!(p.socket_only().len(), 4, "every net_bound configuration again at W = 0");
+        assert_eq!(p.total_runs(), (8 + 4 + 4) * 3);
+        // net_bound alone: no sleep floors; at W = 0 already, no second pass.
+        p.workloads = vec![WorkloadKind::NetBound];
+        assert_eq!(p.one_waits().len(), 2);
+        p.wait_ms = 0;
+        assert!(p.one_waits().is_empty() && p.socket_only().is_empty());
     }
 
     #[test]

@@ -11,6 +11,7 @@
 
 mod compare;
 pub mod criterion;
+pub mod net;
 pub mod plot;
 mod section;
 mod tables;
@@ -673,11 +674,13 @@ pub fn build(opts: &Options) -> Result<Report, ReportError> {
             ));
         }
     }
-    if report.rows.iter().any(|r| r.point.workload == WorkloadKind::IoBound) {
-        files.push((
-            "time_io_bound.svg".into(),
-            plot::time(&report.rows, WorkloadKind::IoBound, cores)?.into_bytes(),
-        ));
+    for workload in [WorkloadKind::IoBound, WorkloadKind::NetBound] {
+        if report.rows.iter().any(|r| r.point.workload == workload) {
+            files.push((
+                format!("time_{workload}.svg"),
+                plot::time(&report.rows, workload, cores)?.into_bytes(),
+            ));
+        }
     }
     if let Some(run) = &run {
         files.push(("run.json".into(), to_json(run)?));

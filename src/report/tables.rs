@@ -106,6 +106,7 @@ pub fn run_table(file: &RunFile) -> String {
                 format!("{:.2}x", r.speedup),
                 format!("{:.2}", r.cores_busy),
                 if r.wait_ms == 0 { "-".into() } else { format!("{:.1}", r.in_flight) },
+                opt(r.server_cores_busy, |v| format!("{v:.3}")),
                 format!(
                     "{} / {}",
                     opt(r.voluntary_switches.map(|v| v as f64), |v| format!("{v:.0}")),
@@ -124,15 +125,23 @@ pub fn run_table(file: &RunFile) -> String {
             "speedup",
             "cores busy",
             "in flight",
+            "server busy",
             "switches vol / invol",
         ],
         &rows,
         2,
     );
     out += "\nwall: median of the rounds, min – max beside it; speedup: over sequential; cores busy: CPU time / wall \
-            (parallelism); in flight: jobs x one measured wait / wall (concurrency)\n\
+            (parallelism, this process only); in flight: jobs x one measured wait / wall (concurrency); server busy: \
+            net_bound's service (a child process) CPU time / wall, never in cores busy\n\
             switches: context switches of the process per round, each the median over the rounds; voluntary = a \
             thread blocked (sleep, join), involuntary = the OS preempted a runnable thread (time slicing)\n\n";
+    if let Some(table) = super::net::text(&super::net::from_runs(&file.runs)) {
+        out += &table;
+        out += "\n";
+        out += super::net::LEGEND;
+        out += "\n\n";
+    }
     out += &verdict_lines(&file.verdicts, file.machine.usable_cores());
     out
 }
@@ -140,12 +149,12 @@ pub fn run_table(file: &RunFile) -> String {
 /// `cvp run --format csv`: one header line, one line per run.
 pub fn run_csv(runs: &[Run]) -> String {
     let mut out = String::from(
-        "workload,strategy,workers,jobs,wait_ms,rounds,wall_s,cpu_s,speedup,cores_busy,in_flight,digest,wall_min_s,wall_max_s,voluntary_switches,involuntary_switches\n",
+        "workload,strategy,workers,jobs,wait_ms,rounds,wall_s,cpu_s,speedup,cores_busy,in_flight,digest,wall_min_s,wall_max_s,voluntary_switches,involuntary_switches,server_cpu_s,server_cores_busy,socket_only_s\n",
     );
     for r in runs {
         let _ = writeln!(
             out,
-            "{},{},{},{},{},{},{:.6},{:.6},{:.4},{:.4},{:.4},{},{:.6},{:.6},{},{}",
+            "{},{},{},{},{},{},{:.6},{:.6},{:.4},{:.4},{:.4},{},{:.6},{:.6},{},{},{},{},{}",
             r.workload,
             r.strategy,
             r.workers,
@@ -161,7 +170,10 @@ pub fn run_csv(runs: &[Run]) -> String {
             r.wall_min_s,
             r.wall_max_s,
             r.voluntary_switches.map_or(String::new(), |v| v.to_string()),
-            r.involuntary_switches.map_or(String::new(), |v| v.to_string())
+            r.involuntary_switches.map_or(String::new(), |v| v.to_string()),
+            r.server_cpu_s.map_or(String::new(), |v| format!("{v:.6}")),
+            r.server_cores_busy.map_or(String::new(), |v| format!("{v:.4}")),
+            r.socket_only_s.map_or(String::new(), |v| format!("{v:.6}"))
         );
     }
     out
@@ -420,9 +432,36 @@ pub fn readme(report: &Report, ctx: &ReadmeContext) -> String {
                 flight,
             );
         }
-        if w == WorkloadKind::IoBound {
-            s += "\n![time of io_bound](time_io_bound.svg)\n";
+        if matches!(w, WorkloadKind::IoBound | WorkloadKind::NetBound) {
+            let _ = writeln!(s, "\n![time of {w}](time_{w}.svg)");
         }
+        if w == WorkloadKind::NetBound
+            && let Some(table) = super::net::markdown(&super::net::from_rows(&report.rows, ctx.run))
+        {
+            let _ = writeln!(
+                s,
+                "\n#### io_bound vs net_bound\n\nThe same jobs and waits, each wait a sleep (io_bound) or a \
+                     request over loopback TCP to `cvp serve`, a child process (net_bound). Walls are criterion's \
+                     medians; the other columns come from the `cvp run` file where it has the configuration (`-`: \
+                     not measured). {}\n\n{table}",
+                super::net::LEGEND
+            );
+        }
+    }
+    // No net_bound bench in criterion's folder, but the run file has both workloads: its own table.
+    let criterion_net = report.rows.iter().any(|r| r.point.workload == WorkloadKind::NetBound);
+    if let Some(table) = ctx
+        .run
+        .filter(|_| !criterion_net)
+        .and_then(|run| super::net::markdown(&super::net::from_runs(&run.runs)))
+    {
+        let _ = writeln!(
+            s,
+            "\n### io_bound vs net_bound (from `cvp run`)\n\ncriterion's folder has no net_bound benchmark \
+             (`cargo bench --bench net_bound`), so this table is the `cvp run` file's alone: its walls are the \
+             medians of its rounds, and no verdict above uses it. {}\n\n{table}",
+            super::net::LEGEND
+        );
     }
     if let (Some((bare, bare_lo, bare_hi)), Some(seq)) = (
         ctx.bare_loop,
@@ -509,12 +548,18 @@ pub fn readme(report: &Report, ctx: &ReadmeContext) -> String {
         let _ = writeln!(s, "| {} {} | **{}** | {} |", v.claim, v.statement, v.verdict, v.evidence);
     }
     if let Some(run) = ctx.run {
+        // Matched by claim and statement: a net_bound verdict shares its claim id with the io_bound one.
         let differ: Vec<&str> = run
             .verdicts
             .iter()
-            .zip(&report.verdicts)
-            .filter(|(a, b)| a.verdict != b.verdict)
-            .map(|(a, _)| a.claim.as_str())
+            .filter(|a| {
+                report
+                    .verdicts
+                    .iter()
+                    .find(|b| b.claim == a.claim && b.statement == a.statement)
+                    .is_some_and(|b| b.verdict != a.verdict)
+            })
+            .map(|a| a.claim.as_str())
             .collect();
         if !differ.is_empty() {
             let _ = writeln!(
@@ -527,7 +572,13 @@ pub fn readme(report: &Report, ctx: &ReadmeContext) -> String {
     let _ = writeln!(
         s,
         "\nFiles: `scaling.csv` (the tables above, machine-readable), `machine.json` (`cvp machine --json` of the \
-         machine that measured), `speedup_<workload>.svg`, `time_io_bound.svg`{}. Cores used throughout: {cores}.",
+         machine that measured), `speedup_<workload>.svg`, `time_io_bound.svg`{}{}. Cores used throughout: \
+         {cores}.",
+        if report.rows.iter().any(|r| r.point.workload == WorkloadKind::NetBound) {
+            ", `time_net_bound.svg`"
+        } else {
+            ""
+        },
         if ctx.run.is_some() { ", `run.json` (the `cvp run` file)" } else { "" }
     );
     s
