@@ -277,8 +277,8 @@ impl ServeReport {
 }
 
 /// The service: binds, calls `ready` with the target (the caller prints it), answers requests until `stop`
-/// resolves, and returns what it served. Runs a tokio current-thread runtime on the calling thread: one
-/// event loop, at most one core.
+/// resolves, and returns what it served. Runs a tokio current-thread runtime on the calling thread (one
+/// event loop for every connection) and an alarm thread that times the replies ([`Alarm`]).
 pub fn serve(
     options: ServeOptions,
     ready: impl FnOnce(Target),
@@ -295,10 +295,11 @@ pub fn serve(
         let target =
             Target { base: options.bind, port: listeners[0].local_addr()?.port(), spread: options.spread };
         let permits = Arc::new(tokio::sync::Semaphore::new(bound));
+        let alarm = Alarm::start(options.wait)?;
         for listener in listeners {
             let (permits, served, malformed) =
                 (Arc::clone(&permits), Arc::clone(&served), Arc::clone(&malformed));
-            tokio::spawn(accept_loop(listener, options.wait, permits, served, malformed));
+            tokio::spawn(accept_loop(listener, alarm.clone(), permits, served, malformed));
         }
         ready(target);
         stop.await;
@@ -332,7 +333,7 @@ fn listen(options: ServeOptions) -> io::Result<Vec<tokio::net::TcpListener>> {
 
 async fn accept_loop(
     listener: tokio::net::TcpListener,
-    wait: Duration,
+    alarm: Alarm,
     permits: Arc<tokio::sync::Semaphore>,
     served: Arc<AtomicU64>,
     malformed: Arc<AtomicU64>,
@@ -342,9 +343,9 @@ async fn accept_loop(
         let Ok(permit) = Arc::clone(&permits).acquire_owned().await else { return };
         match listener.accept().await {
             Ok((stream, _)) => {
-                let (served, malformed) = (Arc::clone(&served), Arc::clone(&malformed));
+                let (served, malformed, alarm) = (Arc::clone(&served), Arc::clone(&malformed), alarm.clone());
                 tokio::spawn(async move {
-                    match answer(stream, wait).await {
+                    match answer(stream, &alarm).await {
                         Ok(()) => served.fetch_add(1, Ordering::Relaxed),
                         Err(()) => malformed.fetch_add(1, Ordering::Relaxed),
                     };
@@ -363,9 +364,85 @@ async fn accept_loop(
     }
 }
 
+/// The service's wait, as precise as a thread sleep: tokio's timer fires on whole milliseconds, so a 10 ms
+/// `tokio::time::sleep` ends up to a millisecond late (11.2 ms for one request here), while io_bound's
+/// blocking strategies sleep with `std::thread::sleep` (10.1 ms). A net_bound request must wait what an
+/// io_bound job waits, or the timer's rounding would pass for the socket's cost. One thread of the service
+/// keeps every pending reply's deadline in a heap and sleeps until the earliest (a futex wait with a
+/// timeout, like `thread::sleep`), then wakes the replies that are due.
+#[derive(Clone)]
+struct Alarm {
+    wait: Duration,
+    deadlines: Option<mpsc::Sender<Pending>>,
+}
+
+/// A reply waiting for its deadline.
+struct Pending {
+    due: Instant,
+    wake: tokio::sync::oneshot::Sender<()>,
+}
+
+impl PartialEq for Pending {
+    fn eq(&self, other: &Pending) -> bool {
+        self.due == other.due
+    }
+}
+impl Eq for Pending {}
+impl PartialOrd for Pending {
+    fn partial_cmp(&self, other: &Pending) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Pending {
+    // Reversed: `BinaryHeap` is a max-heap, the earliest deadline must come first.
+    fn cmp(&self, other: &Pending) -> std::cmp::Ordering {
+        other.due.cmp(&self.due)
+    }
+}
+
+impl Alarm {
+    /// The alarm thread for replies `wait` after their request (none for a zero wait). It ends when the
+    /// last [`Alarm`] is dropped.
+    fn start(wait: Duration) -> io::Result<Alarm> {
+        if wait.is_zero() {
+            return Ok(Alarm { wait, deadlines: None });
+        }
+        let (tx, rx) = mpsc::channel::<Pending>();
+        std::thread::Builder::new().name("cvp-serve-alarm".into()).spawn(move || {
+            let mut heap = std::collections::BinaryHeap::<Pending>::new();
+            loop {
+                let next = match heap.peek() {
+                    None => rx.recv().map_err(|_| mpsc::RecvTimeoutError::Disconnected),
+                    Some(p) => rx.recv_timeout(p.due.saturating_duration_since(Instant::now())),
+                };
+                match next {
+                    Ok(p) => heap.push(p),
+                    Err(mpsc::RecvTimeoutError::Timeout) => {}
+                    Err(mpsc::RecvTimeoutError::Disconnected) => return,
+                }
+                let now = Instant::now();
+                while heap.peek().is_some_and(|p| p.due <= now) {
+                    // A connection that has gone dropped its receiver: nothing to wake.
+                    let _ = heap.pop().expect("peeked").wake.send(());
+                }
+            }
+        })?;
+        Ok(Alarm { wait, deadlines: Some(tx) })
+    }
+
+    /// Resolves `wait` after now, to within a thread sleep's precision.
+    async fn wait(&self) {
+        let Some(deadlines) = &self.deadlines else { return };
+        let (wake, woken) = tokio::sync::oneshot::channel();
+        if deadlines.send(Pending { due: Instant::now() + self.wait, wake }).is_ok() {
+            let _ = woken.await;
+        }
+    }
+}
+
 /// One connection: exactly 8 bytes of request (more in one read, fewer before the peer closes, or none
 /// within [`REQUEST_TIMEOUT`]: closed without a reply), the wait, then the 32-byte reply and close.
-async fn answer(mut stream: tokio::net::TcpStream, wait: Duration) -> Result<(), ()> {
+async fn answer(mut stream: tokio::net::TcpStream, alarm: &Alarm) -> Result<(), ()> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut request = [0u8; 9];
     let read = async {
@@ -382,9 +459,7 @@ async fn answer(mut stream: tokio::net::TcpStream, wait: Duration) -> Result<(),
     if got != 8 {
         return Err(());
     }
-    if !wait.is_zero() {
-        tokio::time::sleep(wait).await;
-    }
+    alarm.wait().await;
     let seed = u64::from_le_bytes(request[..8].try_into().expect("8 bytes"));
     let reply = expected_reply(seed);
     // A client that has gone is not a malformed request: the reply was due.
@@ -608,6 +683,35 @@ mod tests {
         stop.send(()).unwrap();
         let report = handle.join().unwrap();
         assert_eq!((report.served, report.malformed), (20, 0));
+    }
+
+    #[test]
+    fn the_alarm_never_wakes_a_reply_early() {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let wait = Duration::from_millis(3);
+        let alarm = Alarm::start(wait).unwrap();
+        rt.block_on(async {
+            let start = Instant::now();
+            // Many at once, in one heap: each resolves no sooner than its own deadline.
+            let waits: Vec<_> = (0..50)
+                .map(|_| {
+                    let alarm = alarm.clone();
+                    tokio::spawn(async move {
+                        let asked = Instant::now();
+                        alarm.wait().await;
+                        asked.elapsed()
+                    })
+                })
+                .collect();
+            for w in waits {
+                assert!(w.await.unwrap() >= wait);
+            }
+            assert!(start.elapsed() >= wait);
+        });
+        // No alarm thread for a zero wait: it resolves at once.
+        let zero = Alarm::start(Duration::ZERO).unwrap();
+        assert!(zero.deadlines.is_none());
+        rt.block_on(zero.wait());
     }
 
     #[test]
