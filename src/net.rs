@@ -96,19 +96,21 @@ pub fn check(seed: u64, target: Target, reply: Digest, own: Digest) -> Result<Di
 }
 
 /// Closes with a reset instead of a FIN (`SO_LINGER` on, 0 s): no TIME_WAIT on either side, so no port is
-/// held after the request. Best effort: a failure only leaves the ordinary close.
+/// held after the request. It cannot fail on a connected TCP socket (checked in debug builds); a failure
+/// would only leave the ordinary close. (A request that fails closes the ordinary way.)
 fn reset_on_close(socket: &impl AsRawFd) {
     let linger = libc::linger { l_onoff: 1, l_linger: 0 };
     // SAFETY: a valid socket descriptor and a pointer to a `linger` that lives across the call, with its size.
-    unsafe {
+    let rc = unsafe {
         libc::setsockopt(
             socket.as_raw_fd(),
             libc::SOL_SOCKET,
             libc::SO_LINGER,
             (&raw const linger).cast(),
             size_of::<libc::linger>() as libc::socklen_t,
-        );
-    }
+        )
+    };
+    debug_assert_eq!(rc, 0, "SO_LINGER: {}", io::Error::last_os_error());
 }
 
 /// Reads the 32-byte reply, counting the bytes, so a short reply says how short.
@@ -133,14 +135,29 @@ fn read_reply(mut stream: &TcpStream) -> io::Result<Digest> {
 /// times out ([`TIMEOUT`], plus `wait` for the reply). Returns the reply, unchecked.
 pub fn request_blocking(target: Target, seed: u64, wait: Duration) -> Result<Digest, NetError> {
     let addr = target.addr(seed);
-    let fail = |step, e: io::Error| NetError { job: seed, addr, step, cause: e.to_string() };
-    let mut stream = TcpStream::connect_timeout(&addr.into(), TIMEOUT).map_err(|e| fail("connect to", e))?;
-    stream.set_write_timeout(Some(TIMEOUT)).map_err(|e| fail("connect to", e))?;
-    stream.set_read_timeout(Some(TIMEOUT + wait)).map_err(|e| fail("connect to", e))?;
-    stream.write_all(&seed.to_le_bytes()).map_err(|e| fail("send the request to", e))?;
-    let reply = read_reply(&stream).map_err(|e| fail("read the reply from", e))?;
+    // A socket timeout surfaces as WouldBlock (EAGAIN) or TimedOut: say what it is.
+    let fail = |step, limit: Duration, e: io::Error| NetError {
+        job: seed,
+        addr,
+        step,
+        cause: match e.kind() {
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => no_answer(limit),
+            _ => e.to_string(),
+        },
+    };
+    let mut stream =
+        TcpStream::connect_timeout(&addr.into(), TIMEOUT).map_err(|e| fail("connect to", TIMEOUT, e))?;
+    stream.set_write_timeout(Some(TIMEOUT)).map_err(|e| fail("connect to", TIMEOUT, e))?;
+    stream.set_read_timeout(Some(TIMEOUT + wait)).map_err(|e| fail("connect to", TIMEOUT, e))?;
+    stream.write_all(&seed.to_le_bytes()).map_err(|e| fail("send the request to", TIMEOUT, e))?;
+    let reply = read_reply(&stream).map_err(|e| fail("read the reply from", TIMEOUT + wait, e))?;
     reset_on_close(&stream);
     Ok(reply)
+}
+
+/// What a timed-out step says.
+fn no_answer(limit: Duration) -> String {
+    format!("timed out: no answer within {:.1} s", limit.as_secs_f64())
 }
 
 /// Job `seed`'s request as a future on a tokio runtime with its I/O driver: the task yields at every step
@@ -148,10 +165,15 @@ pub fn request_blocking(target: Target, seed: u64, wait: Duration) -> Result<Dig
 pub async fn request_async(target: Target, seed: u64, wait: Duration) -> Result<Digest, NetError> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let addr = target.addr(seed);
+    const STEPS: [&str; 3] = ["connect to", "send the request to", "read the reply from"];
+    // Which step the exchange is in, for a timeout's message (an atomic: the task must stay `Send`).
+    let at = std::sync::atomic::AtomicU8::new(0);
     let exchange = async {
         let mut stream =
             tokio::net::TcpStream::connect(addr).await.map_err(|e| ("connect to", e.to_string()))?;
+        at.store(1, Ordering::Relaxed);
         stream.write_all(&seed.to_le_bytes()).await.map_err(|e| ("send the request to", e.to_string()))?;
+        at.store(2, Ordering::Relaxed);
         let mut reply = [0u8; 32];
         let mut got = 0;
         while got < 32 {
@@ -175,8 +197,8 @@ pub async fn request_async(target: Target, seed: u64, wait: Duration) -> Result<
         Err(_) => Err(NetError {
             job: seed,
             addr,
-            step: "exchange with",
-            cause: format!("no reply within {} s", limit.as_secs_f64()),
+            step: STEPS[usize::from(at.load(Ordering::Relaxed)).min(2)],
+            cause: format!("{} (the whole exchange)", no_answer(limit)),
         }),
     }
 }
@@ -440,8 +462,9 @@ impl Alarm {
     }
 }
 
-/// One connection: exactly 8 bytes of request (more in one read, fewer before the peer closes, or none
-/// within [`REQUEST_TIMEOUT`]: closed without a reply), the wait, then the 32-byte reply and close.
+/// One connection: exactly 8 bytes of request (fewer before the peer closes or within [`REQUEST_TIMEOUT`],
+/// or more already arrived once 8 are read: closed without a reply), the wait, then the 32-byte reply and
+/// close. (A byte sent after the service has read the 8 is not seen: the rule is about what has arrived.)
 async fn answer(mut stream: tokio::net::TcpStream, alarm: &Alarm) -> Result<(), ()> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut request = [0u8; 9];
@@ -456,7 +479,9 @@ async fn answer(mut stream: tokio::net::TcpStream, alarm: &Alarm) -> Result<(), 
         got
     };
     let got = tokio::time::timeout(REQUEST_TIMEOUT, read).await.unwrap_or(0);
-    if got != 8 {
+    // Bytes beyond the 8, in the same read or already behind it, make the request malformed too.
+    let mut extra = [0u8; 1];
+    if got != 8 || matches!(stream.try_read(&mut extra), Ok(n) if n > 0) {
         return Err(());
     }
     alarm.wait().await;
@@ -616,7 +641,25 @@ impl Server {
         while let Ok(line) = self.lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
             report = ServeReport::parse(&line).or(report);
         }
-        let status = self.child.wait()?;
+        // A service that did not stop by itself (it should, once its stdin closed) is killed, never waited
+        // for forever.
+        let status = match self.child.try_wait()? {
+            Some(status) => status,
+            None => {
+                std::thread::sleep(Duration::from_millis(100));
+                match self.child.try_wait()? {
+                    Some(status) => status,
+                    None => {
+                        let _ = self.child.kill();
+                        let status = self.child.wait()?;
+                        return Err(io::Error::other(format!(
+                            "the service (pid {}) did not stop within 10 s of its stdin closing; killed ({status})",
+                            self.child.id()
+                        )));
+                    }
+                }
+            }
+        };
         match report {
             Some(r) if status.success() => Ok(r),
             _ => Err(io::Error::other(format!("the service ended with {status} and no report"))),

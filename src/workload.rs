@@ -248,7 +248,13 @@ impl Workload {
     }
 
     /// This `net_bound` workload sending its requests to `server`, whose reply delay becomes the wait.
+    /// Panics for any other workload (a programming error: only net_bound's waits are requests).
     pub fn on(mut self, server: &crate::net::Server) -> Workload {
+        assert!(
+            self.kind.is_net(),
+            "Workload::on: {} does not send requests (only net_bound does)",
+            self.kind
+        );
         self.server = Some(server.target());
         self.wait = server.wait();
         self

@@ -134,7 +134,9 @@ fn the_server_dies_with_its_parent() {
             break (port.parse::<u16>().unwrap(), pid.parse::<u32>().unwrap());
         }
     };
-    assert!(TcpStream::connect(("127.0.0.1", port)).is_ok(), "the server is not listening");
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let connect = || TcpStream::connect_timeout(&addr, Duration::from_secs(2));
+    assert!(connect().is_ok(), "the server is not listening");
     parent.kill().unwrap(); // SIGKILL: no destructor runs, only the kernel closes the server's stdin
     parent.wait().unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -146,7 +148,7 @@ fn the_server_dies_with_its_parent() {
         std::thread::sleep(Duration::from_millis(20));
     }
     let refused = (0..250).any(|_| {
-        let closed = TcpStream::connect(("127.0.0.1", port)).is_err();
+        let closed = connect().is_err();
         if !closed {
             std::thread::sleep(Duration::from_millis(20));
         }

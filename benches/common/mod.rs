@@ -220,7 +220,6 @@ pub fn bench_workload_on(
         None => config.workload(kind),
     };
     let mut group = c.benchmark_group(kind.as_str());
-    let samples = group_samples(config, recorder, kind, &mut group);
     // Iterations take milliseconds: flat sampling; no Throughput, so criterion draws the line chart.
     group
         .sampling_mode(SamplingMode::Flat)
@@ -232,6 +231,7 @@ pub fn bench_workload_on(
                 continue;
             }
             let (built, once) = checked(strategy, workers, &workload, &id);
+            let samples = samples_for(config, recorder, kind, once, &mut group);
             recorder.fit_measurement_of(&mut group, config.profile, once, samples);
             recorder.around(&id, &workload, || {
                 group.bench_with_input(BenchmarkId::new(strategy.as_str(), workers), &workload, |b, w| {
@@ -243,21 +243,23 @@ pub fn bench_workload_on(
     group.finish();
 }
 
-/// The sample size of `kind`'s group: the profile's, but half of it (at least criterion's 10) for
-/// `net_bound`, whose every request is a real round trip through the service: with it, the default `cargo
-/// bench` stays within 8 minutes on 2 cores. `--sample-size` still overrides both.
+/// The sample size of one benchmark of `kind`: the profile's, but for a `net_bound` benchmark that must be
+/// stretched to fit two runs in each sample (the blocking ones at few workers, where every one of the jobs'
+/// requests is a real round trip after the other), half of it, at least criterion's 10: with it the default
+/// `cargo bench` stays within 8 minutes on 2 cores. The others keep the profile's samples: they take the
+/// profile's measurement time either way. `--sample-size` still overrides both.
 #[allow(dead_code)] // used by the workload benches only
-fn group_samples(
+fn samples_for(
     config: &Config,
     recorder: &Recorder,
     kind: WorkloadKind,
+    once: Duration,
     group: &mut BenchmarkGroup<'_, WallTime>,
 ) -> usize {
-    let samples = config.profile.sample_size();
-    if !kind.is_net() {
-        return samples;
-    }
-    let samples = (samples / 2).max(10);
+    let profile = config.profile.sample_size();
+    let stretched = once.mul_f64(1.1 * profile as f64) > config.profile.measurement();
+    let samples =
+        if kind.is_net() && stretched && config.profile.stretch() { (profile / 2).max(10) } else { profile };
     if recorder.criterion_args.sample_size.is_none() {
         group.sample_size(samples);
     }
