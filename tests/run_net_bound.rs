@@ -88,7 +88,7 @@ fn the_table_shows_the_service_and_the_side_by_side() {
     args[10] = "1"; // one round is enough for the layout
     let table = ok(&cvp(&args));
     assert!(table.contains("server busy"), "{table}");
-    assert!(table.contains("io_bound vs net_bound:") && table.contains("socket / request"), "{table}");
+    assert!(table.contains("io_bound vs net_bound:") && table.contains("W=0 wall / J"), "{table}");
     args[2] = "csv";
     let csv = ok(&cvp(&args));
     let net = csv.lines().find(|l| l.starts_with("net_bound,")).unwrap();
