@@ -308,7 +308,9 @@ struct TraceArgs {
     /// Hash rounds per job, 1..=1000000 [default: sized on this machine so one hash takes about one wait]
     #[arg(long, value_parser = |v: &str| config::parse_rounds("--rounds", v).map_err(|e| e.short()))]
     rounds: Option<u32>,
-    /// Pin the whole process to one CPU before anything runs (only 1 is accepted): time slicing, C9.
+    /// Pin this process to one CPU before anything runs (only 1 is accepted): time slicing, C9.
+    ///
+    /// net_bound's service, a child process started before the pinning, keeps every CPU.
     #[arg(long, value_parser = parse_cores)]
     cores: Option<usize>,
     /// Output folder.

@@ -233,9 +233,9 @@ fn solo_hash(rounds: u32) -> f64 {
     t[2]
 }
 
-/// Runs the plan: starts net_bound's service, then pins when asked (the service keeps every CPU), sizes the rounds, times one hash alone, then per pass
-/// ([`Plan::passes`]) builds the strategy with a [`Tracer`], runs it once as a warm-up (traced too, digest
-/// checked; what it recorded is dropped, so the threads' names are registered and the log has its room
+/// Runs the plan: starts net_bound's service, then pins when asked (the service, another process, keeps
+/// every CPU), sizes the rounds, times one hash alone, then per pass ([`Plan::passes`]) builds the strategy
+/// with a [`Tracer`], runs it once as a warm-up (traced too, digest checked; what it recorded is dropped, so the threads' names are registered and the log has its room
 /// before the pass that counts) and once traced (digest checked). A zero wait (`cpu_bound`) is dropped from
 /// the recording: there is nothing to draw. `progress` hears each pass before it runs.
 pub fn run(
