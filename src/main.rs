@@ -308,7 +308,9 @@ struct TraceArgs {
     /// Hash rounds per job, 1..=1000000 [default: sized on this machine so one hash takes about one wait]
     #[arg(long, value_parser = |v: &str| config::parse_rounds("--rounds", v).map_err(|e| e.short()))]
     rounds: Option<u32>,
-    /// Pin the whole process to one CPU before anything runs (only 1 is accepted): time slicing, C9.
+    /// Pin this process to one CPU before anything runs (only 1 is accepted): time slicing, C9.
+    ///
+    /// net_bound's service, a child process started before the pinning, keeps every CPU.
     #[arg(long, value_parser = parse_cores)]
     cores: Option<usize>,
     /// Output folder.
@@ -626,6 +628,17 @@ fn run(args: RunArgs) -> Result<(), Failure> {
         wait_ms: args.wait_ms.unwrap_or(env.wait).as_millis() as u64,
         repeat: args.repeat.map_or(env.profile.repeats(), usize::from),
     };
+    // net_bound opens up to J connections at once, a descriptor each in the client and in the service:
+    // refused before anything runs when this machine's limits (soft limit raised to the hard one) cannot.
+    if plan.workloads.contains(&WorkloadKind::NetBound) {
+        let jobs = plan.workload(WorkloadKind::NetBound).jobs;
+        if let Some(why) = scale::Limits::detect().refuse_sockets(jobs, cvp::net::DEFAULT_SPREAD) {
+            return Err(Failure::Input(anyhow::anyhow!(
+                "invalid --jobs: net_bound's {why}; lower --jobs (or CVP_JOBS), raise the limit, or leave \
+                 net_bound out of --workloads"
+            )));
+        }
+    }
     let hashes = plan.workloads.iter().any(|&w| plan.workload(w).rounds > 0);
     if let Some(warning) = machine.oversubscription_warning(&plan.threads).filter(|_| hashes) {
         eprintln!("note: {warning}");

@@ -88,10 +88,43 @@ fn the_table_shows_the_service_and_the_side_by_side() {
     args[10] = "1"; // one round is enough for the layout
     let table = ok(&cvp(&args));
     assert!(table.contains("server busy"), "{table}");
-    assert!(table.contains("io_bound vs net_bound:") && table.contains("socket / request"), "{table}");
+    assert!(table.contains("io_bound vs net_bound:") && table.contains("W=0 wall / J"), "{table}");
     args[2] = "csv";
     let csv = ok(&cvp(&args));
     let net = csv.lines().find(|l| l.starts_with("net_bound,")).unwrap();
     assert_eq!(net.split(',').count(), 19, "{net}");
     assert!(!net.ends_with(",,"), "net_bound has its service's columns: {net}");
+}
+
+#[test]
+fn net_bound_jobs_above_the_open_file_limit_are_refused_before_anything_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = dir.path().join("run.json");
+    let mut cmd = Command::new("sh");
+    // Soft and hard limit 128: raising the soft limit still leaves 128.
+    cmd.arg("-c").arg("ulimit -n 128 && exec \"$0\" \"$@\"").arg(env!("CARGO_BIN_EXE_cvp"));
+    for var in ["CVP_THREADS", "CVP_JOBS", "CVP_ROUNDS", "CVP_WAIT_MS", "CVP_PROFILE"] {
+        cmd.env_remove(var);
+    }
+    let out = cmd
+        .args(["run", "--workloads", "net_bound", "--jobs", "300", "--threads", "1", "--wait-ms", "1"])
+        .args(["--strategies", "async", "--repeat", "1", "--output"])
+        .arg(&output)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("--jobs") && err.contains("RLIMIT_NOFILE = 128") && err.contains("300"), "{err}");
+    assert!(!err.contains("Too many open files"), "refused up front, not failed midway: {err}");
+    assert!(!output.exists(), "nothing written");
+    // The same plan under the limit runs (the check refuses only what does not fit).
+    let small = Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -n 128 && exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_cvp"))
+        .args(["run", "--workloads", "net_bound", "--jobs", "8", "--threads", "1", "--wait-ms", "1"])
+        .args(["--strategies", "async", "--repeat", "1", "--format", "csv"])
+        .output()
+        .unwrap();
+    assert!(small.status.success(), "{}", String::from_utf8_lossy(&small.stderr));
 }

@@ -305,3 +305,57 @@ fn net_bound_traces_its_requests_against_a_service_it_starts() {
         }
     }
 }
+
+/// A process's `Cpus_allowed_list` from /proc/<pid>/status.
+fn cpus_allowed(pid: u32) -> Option<String> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status.lines().find_map(|l| l.strip_prefix("Cpus_allowed_list:")).map(|v| v.trim().to_string())
+}
+
+/// The pids whose parent is `parent` (field 4 of /proc/<pid>/stat, after the command's closing paren).
+fn children_of(parent: u32) -> Vec<u32> {
+    let Ok(dir) = std::fs::read_dir("/proc") else { return Vec::new() };
+    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat")).ok().is_some_and(|stat| {
+                stat.rsplit_once(')')
+                    .and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok())
+                    == Some(parent)
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn one_core_net_bound_trace_leaves_the_service_on_every_cpu() {
+    if cvp::machine::cpus_allowed_now().unwrap_or(1) < 2 {
+        eprintln!("skipped: this machine lets the test run on one CPU only, so the masks cannot differ");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = cvp()
+        .args(["trace", "--workload", "net_bound", "--jobs", "16", "--wait-ms", "40", "--rounds", "1"])
+        .args(["--strategies", "sequential", "--cores", "1", "--out"])
+        .arg(dir.path().join("t"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Poll until the client is pinned (one CPU) and its service is up, then read both masks.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut seen = None;
+    while std::time::Instant::now() < deadline && child.try_wait().unwrap().is_none() {
+        let client = cpus_allowed(child.id());
+        let pinned = client.as_deref().is_some_and(|c| !c.contains([',', '-']));
+        if let (true, Some(service)) =
+            (pinned, children_of(child.id()).first().and_then(|&p| cpus_allowed(p)))
+        {
+            seen = Some((client.unwrap(), service));
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let _ = child.wait();
+    let (client, service) = seen.expect("saw the pinned client and its service while the trace ran");
+    assert_ne!(client, service, "the service must not inherit the client's one-CPU mask");
+}

@@ -1,9 +1,10 @@
 //! The side-by-side table of `io_bound` (each wait a sleep) and `net_bound` (each wait a request over
-//! loopback TCP to `cvp serve`) per (strategy, workers): what the socket adds to the same waits.
+//! loopback TCP to `cvp serve`) per (strategy, workers) at the same jobs J and wait W: what the socket adds.
 //!
 //! Built from a `cvp run` file ([`from_runs`]: both walls, the client's cores busy, the service's cores busy
-//! and CPU per request, the socket's overhead per request = wall at W = 0 / jobs), or from criterion's rows
-//! ([`from_rows`]: the walls, and whatever a `cvp run` file of the same machine adds).
+//! and CPU per request, net_bound's wall at W = 0 / J), or from criterion's rows ([`from_rows`]: the walls,
+//! and whatever a `cvp run` file of the same machine and sizes adds). Rows of different J or W are never
+//! paired; when that leaves no pair, [`unpaired_runs`] / [`unpaired_rows`] say why in one line.
 
 use std::fmt::Write as _;
 
@@ -30,7 +31,8 @@ pub struct SideBySide {
     pub net_cores_busy: Option<f64>,
     /// The service's cores busy during the net_bound run.
     pub server_cores_busy: Option<f64>,
-    /// net_bound's wall at W = 0 over its jobs: what the socket costs per request.
+    /// net_bound's wall at W = 0 over its jobs: a whole request's cost in this structure (the socket's round
+    /// trip plus the structure's own per-job cost; overlapped throughput where requests overlap).
     pub socket_per_request_s: Option<f64>,
     /// The service's CPU time per request.
     pub server_cpu_per_request_s: Option<f64>,
@@ -49,7 +51,11 @@ pub fn from_runs(runs: &[Run]) -> Vec<SideBySide> {
         .filter(|n| n.workload == WorkloadKind::NetBound)
         .filter_map(|n| {
             let io = runs.iter().find(|i| {
-                i.workload == WorkloadKind::IoBound && i.strategy == n.strategy && i.workers == n.workers
+                i.workload == WorkloadKind::IoBound
+                    && i.strategy == n.strategy
+                    && i.workers == n.workers
+                    && i.jobs == n.jobs
+                    && i.wait_ms == n.wait_ms
             })?;
             Some(SideBySide {
                 strategy: n.strategy,
@@ -69,17 +75,27 @@ pub fn from_runs(runs: &[Run]) -> Vec<SideBySide> {
 /// The pairs of criterion's rows (walls: criterion's medians); cores busy and the service's numbers come
 /// from `run` (a `cvp run` file of the same machine and sizes) where it has the configuration.
 pub fn from_rows(rows: &[Row], run: Option<&RunFile>) -> Vec<SideBySide> {
-    let in_run = |w: WorkloadKind, s: StrategyKind, n: usize| {
-        run.and_then(|f| f.runs.iter().find(|r| r.workload == w && r.strategy == s && r.workers == n))
+    let in_run = |w: WorkloadKind, s: StrategyKind, n: usize, size: (usize, f64)| {
+        run.and_then(|f| {
+            f.runs.iter().find(|r| {
+                r.workload == w
+                    && r.strategy == s
+                    && r.workers == n
+                    && same_size((r.jobs, r.wait_ms as f64 / 1e3), size)
+            })
+        })
     };
     rows.iter()
         .filter(|n| n.point.workload == WorkloadKind::NetBound)
         .filter_map(|n| {
-            let (s, k) = (n.point.strategy, n.point.workers);
+            let (s, k, size) = (n.point.strategy, n.point.workers, (n.point.jobs, n.point.wait_s));
             let io = rows.iter().find(|i| {
-                i.point.workload == WorkloadKind::IoBound && i.point.strategy == s && i.point.workers == k
+                i.point.workload == WorkloadKind::IoBound
+                    && i.point.strategy == s
+                    && i.point.workers == k
+                    && same_size((i.point.jobs, i.point.wait_s), size)
             })?;
-            let net_run = in_run(WorkloadKind::NetBound, s, k);
+            let net_run = in_run(WorkloadKind::NetBound, s, k, size);
             Some(SideBySide {
                 strategy: s,
                 workers: k,
@@ -95,6 +111,69 @@ pub fn from_rows(rows: &[Row], run: Option<&RunFile>) -> Vec<SideBySide> {
         .collect()
 }
 
+/// The same jobs and the same wait (seconds; equal to the nanosecond, as the configs give whole ms).
+fn same_size(a: (usize, f64), b: (usize, f64)) -> bool {
+    a.0 == b.0 && (a.1 - b.1).abs() < 1e-9
+}
+
+/// Why a file that has both workloads gets no table, one line; `None` when it has a pair or lacks a workload.
+/// `rows` are (workload, strategy, workers, jobs, wait in seconds).
+fn unpaired(rows: &[(WorkloadKind, StrategyKind, usize, usize, f64)]) -> Option<String> {
+    let sizes = |w: WorkloadKind| {
+        let mut v: Vec<(usize, f64)> = Vec::new();
+        for r in rows.iter().filter(|r| r.0 == w) {
+            if !v.iter().any(|&x| same_size(x, (r.3, r.4))) {
+                v.push((r.3, r.4));
+            }
+        }
+        v
+    };
+    let (io, net) = (sizes(WorkloadKind::IoBound), sizes(WorkloadKind::NetBound));
+    if io.is_empty() || net.is_empty() {
+        return None;
+    }
+    let paired = rows.iter().filter(|n| n.0 == WorkloadKind::NetBound).any(|n| {
+        rows.iter().any(|i| {
+            i.0 == WorkloadKind::IoBound && (i.1, i.2) == (n.1, n.2) && same_size((i.3, i.4), (n.3, n.4))
+        })
+    });
+    if paired {
+        return None;
+    }
+    let list = |v: &[(usize, f64)]| {
+        v.iter().map(|&(j, w)| format!("{j} jobs x {}", human_time(w))).collect::<Vec<_>>().join(", ")
+    };
+    Some(if io.iter().any(|&a| net.iter().any(|&b| same_size(a, b))) {
+        "io_bound vs net_bound left out: no (strategy, workers) was measured on both at the same jobs and wait."
+            .to_string()
+    } else {
+        format!(
+            "io_bound vs net_bound left out: io_bound ran at {}, net_bound at {}; only the same jobs and wait \
+             are compared.",
+            list(&io),
+            list(&net)
+        )
+    })
+}
+
+/// Why a `cvp run` file with both workloads has no io_bound vs net_bound pair (different jobs or waits), one
+/// line; `None` when [`from_runs`] has pairs or a workload is missing.
+pub fn unpaired_runs(runs: &[Run]) -> Option<String> {
+    let rows: Vec<_> =
+        runs.iter().map(|r| (r.workload, r.strategy, r.workers, r.jobs, r.wait_ms as f64 / 1e3)).collect();
+    unpaired(&rows)
+}
+
+/// Why criterion's rows with both workloads have no io_bound vs net_bound pair, one line; `None` when
+/// [`from_rows`] has pairs or a workload is missing.
+pub fn unpaired_rows(rows: &[Row]) -> Option<String> {
+    let rows: Vec<_> = rows
+        .iter()
+        .map(|r| (r.point.workload, r.point.strategy, r.point.workers, r.point.jobs, r.point.wait_s))
+        .collect();
+    unpaired(&rows)
+}
+
 const HEADER: [&str; 9] = [
     "strategy",
     "workers",
@@ -103,7 +182,7 @@ const HEADER: [&str; 9] = [
     "net / io",
     "cores busy io / net",
     "server cores busy",
-    "socket / request",
+    "W=0 wall / J",
     "server CPU / request",
 ];
 
@@ -124,11 +203,14 @@ fn cells(p: &SideBySide) -> Vec<String> {
 }
 
 /// What the columns mean, one paragraph.
-pub const LEGEND: &str = "net / io: net_bound's wall over io_bound's (the same waits, each a request over loopback \
-    TCP instead of a sleep). cores busy: the client's CPU time / wall (this process's own clock; the service is \
-    another process and is not in it). server cores busy: the service's CPU time / the same wall, read from its \
-    CPU clock right before and after each run. socket / request: net_bound at W = 0 (a service that replies at \
-    once, in the same rounds) over the jobs. server CPU / request: the service's CPU time over the jobs.";
+pub const LEGEND: &str = "net / io: net_bound's wall over io_bound's at the same jobs J and the same W (each wait a \
+    request over loopback TCP to a service that replies after W instead of a sleep of W). cores busy: the \
+    client's CPU time / wall (this process's own clock; the service is another process and is not in it). \
+    server cores busy: the service's CPU time / the same wall, read from its CPU clock right before and after \
+    each run. W=0 wall / J: net_bound's wall at W = 0 (a service that replies at once, in the same rounds) over \
+    the jobs: a whole request's cost in that structure, the socket's round trip plus the structure's own \
+    per-job cost (a thread spawn for thread_per_job); where requests overlap (async, threads) it is throughput \
+    (wall / J), not one request's latency. server CPU / request: the service's CPU time over the jobs.";
 
 /// The plain-text table (`cvp run`), `None` without pairs.
 pub fn text(pairs: &[SideBySide]) -> Option<String> {
@@ -154,6 +236,7 @@ pub fn markdown(pairs: &[SideBySide]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::Point;
 
     fn run(workload: WorkloadKind, strategy: StrategyKind, workers: usize, wall_s: f64) -> Run {
         let net = workload.is_net();
@@ -205,5 +288,65 @@ mod tests {
         );
         assert!(text(&pairs).unwrap().starts_with("io_bound vs net_bound:"));
         assert_eq!(markdown(&from_runs(&runs[..2])), None, "no net_bound, no table");
+        assert_eq!(unpaired_runs(&runs), None, "it has a pair");
+        assert_eq!(unpaired_runs(&runs[..2]), None, "no net_bound, nothing to explain");
+    }
+
+    fn sized(mut r: Run, jobs: usize, wait_ms: u64) -> Run {
+        r.jobs = jobs;
+        r.wait_ms = wait_ms;
+        r
+    }
+
+    #[test]
+    fn never_pairs_different_jobs_or_waits_and_says_why() {
+        let io = sized(run(WorkloadKind::IoBound, StrategyKind::Async, 1, 0.002), 8, 2);
+        let net = sized(run(WorkloadKind::NetBound, StrategyKind::Async, 1, 0.005), 4, 5);
+        assert!(from_runs(&[io.clone(), net.clone()]).is_empty(), "8 x 2 ms vs 4 x 5 ms is no pair");
+        let why = unpaired_runs(&[io.clone(), net.clone()]).unwrap();
+        assert_eq!(
+            why,
+            "io_bound vs net_bound left out: io_bound ran at 8 jobs x 2.0 ms, net_bound at 4 jobs x 5.0 ms; only \
+             the same jobs and wait are compared."
+        );
+        assert!(!why.contains('\n'));
+        // Only the wait differs, or only the jobs: still no pair.
+        assert!(from_runs(&[sized(io.clone(), 4, 2), net.clone()]).is_empty());
+        assert!(from_runs(&[sized(io.clone(), 8, 5), net.clone()]).is_empty());
+        // The same sizes pair; other sizes beside them are ignored.
+        let io_4x5 = sized(run(WorkloadKind::IoBound, StrategyKind::Async, 1, 0.004), 4, 5);
+        let pairs = from_runs(&[io.clone(), io_4x5.clone(), net.clone()]);
+        assert_eq!(pairs.len(), 1);
+        assert!((pairs[0].ratio() - 1.25).abs() < 1e-12, "paired with the 4 x 5 ms io_bound run");
+
+        // Criterion's rows: the same rule.
+        let row = |r: &Run| Row {
+            point: Point {
+                workload: r.workload,
+                strategy: r.strategy,
+                workers: r.workers,
+                jobs: r.jobs,
+                wait_s: r.wait_ms as f64 / 1e3,
+                wall_s: r.wall_s,
+                wall_range_s: None,
+                cores_busy: None,
+                cores_busy_range: None,
+                one_wait_s: None,
+                one_wait_range_s: None,
+            },
+            size: super::super::WorkloadSize { jobs: r.jobs, wait_ms: r.wait_ms, rounds: 0 },
+            median_ns: r.wall_s * 1e9,
+            ci_low_ns: r.wall_s * 1e9,
+            ci_high_ns: r.wall_s * 1e9,
+            speedup: None,
+            efficiency: None,
+            karp_flatt: None,
+        };
+        let rows = [row(&io), row(&net)];
+        assert!(from_rows(&rows, None).is_empty());
+        assert_eq!(unpaired_rows(&rows).as_deref(), Some(why.as_str()));
+        let same = [row(&io), row(&io_4x5), row(&net)];
+        assert_eq!(from_rows(&same, None).len(), 1);
+        assert_eq!(unpaired_rows(&same), None);
     }
 }

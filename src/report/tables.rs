@@ -141,6 +141,9 @@ pub fn run_table(file: &RunFile) -> String {
         out += "\n";
         out += super::net::LEGEND;
         out += "\n\n";
+    } else if let Some(why) = super::net::unpaired_runs(&file.runs) {
+        out += &why;
+        out += "\n\n";
     }
     out += &verdict_lines(&file.verdicts, file.machine.usable_cores());
     out
@@ -436,11 +439,16 @@ pub fn readme(report: &Report, ctx: &ReadmeContext) -> String {
             let _ = writeln!(s, "\n![time of {w}](time_{w}.svg)");
         }
         if w == WorkloadKind::NetBound
+            && let Some(why) = super::net::unpaired_rows(&report.rows)
+        {
+            let _ = writeln!(s, "\n{why}");
+        }
+        if w == WorkloadKind::NetBound
             && let Some(table) = super::net::markdown(&super::net::from_rows(&report.rows, ctx.run))
         {
             let _ = writeln!(
                 s,
-                "\n#### io_bound vs net_bound\n\nThe same jobs and waits, each wait a sleep (io_bound) or a \
+                "\n#### io_bound vs net_bound\n\nThe same jobs and W, each wait a sleep (io_bound) or a \
                      request over loopback TCP to `cvp serve`, a child process (net_bound). Walls are criterion's \
                      medians; the other columns come from the `cvp run` file where it has the configuration (`-`: \
                      not measured). {}\n\n{table}",
@@ -450,6 +458,10 @@ pub fn readme(report: &Report, ctx: &ReadmeContext) -> String {
     }
     // No net_bound bench in criterion's folder, but the run file has both workloads: its own table.
     let criterion_net = report.rows.iter().any(|r| r.point.workload == WorkloadKind::NetBound);
+    if let Some(why) = ctx.run.filter(|_| !criterion_net).and_then(|run| super::net::unpaired_runs(&run.runs))
+    {
+        let _ = writeln!(s, "\n{why}");
+    }
     if let Some(table) = ctx
         .run
         .filter(|_| !criterion_net)

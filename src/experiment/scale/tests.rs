@@ -267,3 +267,33 @@ fn the_socket_goal_compares_async_1_at_1000_with_its_own_one_request() {
     assert!(lines[1].contains("not judged"), "{lines:?}");
     assert!(net_goal_lines(&rows, Io::Sleep).is_empty());
 }
+
+#[test]
+fn the_socket_goal_is_judged_only_at_its_own_wait() {
+    let rows_at = |wait_ms: u64| {
+        let mut rows = vec![fake("async/1", 1, 0.011, 4096), fake("async/1", 1_000, 0.0132, 1 << 20)];
+        for r in &mut rows {
+            r.wait_ms = wait_ms;
+        }
+        derive(&mut rows);
+        rows
+    };
+    // At W = 10 ms: judged (met, 1.2x).
+    let at_10 = rows_at(NET_GOAL_WAIT_MS);
+    assert_eq!(net_goal(&at_10).map(|(_, o)| o), Some("met"));
+    let lines = net_goal_lines(&at_10, Io::Socket);
+    assert!(lines[0].contains("1,000 requests of 10 ms"), "{lines:?}");
+    assert!(lines[1].contains("met") && !lines[1].contains("not judged"), "{lines:?}");
+    // At W = 5 ms the same walls are not judged, and the line says the goal's W and the wait used.
+    let at_5 = rows_at(5);
+    assert_eq!(net_goal(&at_5), None);
+    let lines = net_goal_lines(&at_5, Io::Socket);
+    assert!(lines[0].contains("1,000 requests of 10 ms"), "{lines:?}");
+    assert!(
+        lines[1].contains("not judged")
+            && lines[1].contains("defined at W = 10 ms")
+            && lines[1].contains("waited 5 ms")
+            && !lines[1].contains("met"),
+        "{lines:?}"
+    );
+}

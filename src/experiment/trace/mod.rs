@@ -233,9 +233,9 @@ fn solo_hash(rounds: u32) -> f64 {
     t[2]
 }
 
-/// Runs the plan: pins first when asked, sizes the rounds, times one hash alone, then per pass
-/// ([`Plan::passes`]) builds the strategy with a [`Tracer`], runs it once as a warm-up (traced too, digest
-/// checked; what it recorded is dropped, so the threads' names are registered and the log has its room
+/// Runs the plan: starts net_bound's service, then pins when asked (the service, another process, keeps
+/// every CPU), sizes the rounds, times one hash alone, then per pass ([`Plan::passes`]) builds the strategy
+/// with a [`Tracer`], runs it once as a warm-up (traced too, digest checked; what it recorded is dropped, so the threads' names are registered and the log has its room
 /// before the pass that counts) and once traced (digest checked). A zero wait (`cpu_bound`) is dropped from
 /// the recording: there is nothing to draw. `progress` hears each pass before it runs.
 pub fn run(
@@ -246,20 +246,23 @@ pub fn run(
     // The machine as it is, before pinning: a one-CPU trace and the criterion data of the same machine go
     // into one results folder; the pinning is kept beside it (`pinned_cpu`, `cpus`).
     let machine = Machine::detect();
-    let pinned_cpu =
-        if plan.one_core { Some(crate::machine::pin_to_one_cpu().map_err(TraceError::Pin)?) } else { None };
     let wait = Duration::from_millis(plan.wait_ms);
-    let rounds = plan.rounds.unwrap_or_else(|| calibrate_rounds(wait));
-    let mut workload = Workload::new(plan.workload, plan.jobs, wait, rounds);
     // net_bound: its waits are requests to a service of our own, a child process (its CPU is not in the
-    // passes' cores busy), stopped when the trace ends.
+    // passes' cores busy), stopped when the trace ends. Started before pinning, so it keeps the machine's
+    // CPUs: a child inherits its parent's affinity mask, and a service pinned to the client's one CPU would
+    // compete with the client it serves.
     let server = if plan.workload.is_net() {
-        let server = crate::net::Server::start(wait).map_err(TraceError::Server)?;
-        workload = workload.on(&server);
-        Some(server)
+        Some(crate::net::Server::start(wait).map_err(TraceError::Server)?)
     } else {
         None
     };
+    let pinned_cpu =
+        if plan.one_core { Some(crate::machine::pin_to_one_cpu().map_err(TraceError::Pin)?) } else { None };
+    let rounds = plan.rounds.unwrap_or_else(|| calibrate_rounds(wait));
+    let mut workload = Workload::new(plan.workload, plan.jobs, wait, rounds);
+    if let Some(server) = &server {
+        workload = workload.on(server);
+    }
     let expected = workload.expected_digest();
     let solo_hash_s = solo_hash(workload.rounds);
     let mut passes = Vec::new();
