@@ -387,7 +387,7 @@ async fn accept_loop(
 }
 
 /// The service's wait, as precise as a thread sleep: tokio's timer fires on whole milliseconds, so a 10 ms
-/// `tokio::time::sleep` ends up to a millisecond late (11.2 ms for one request here), while io_bound's
+/// `tokio::time::sleep` ends up to a millisecond late (11.1 ms for one 10 ms sleep here), while io_bound's
 /// blocking strategies sleep with `std::thread::sleep` (10.1 ms). A net_bound request must wait what an
 /// io_bound job waits, or the timer's rounding would pass for the socket's cost. One thread of the service
 /// keeps every pending reply's deadline in a heap and sleeps until the earliest (a futex wait with a
