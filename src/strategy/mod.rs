@@ -135,6 +135,15 @@ impl JobOutput for Digest {
     }
 }
 
+impl JobOutput for Result<Digest, std::convert::Infallible> {
+    #[inline(always)]
+    fn into_digest(self) -> Result<Digest, String> {
+        match self {
+            Ok(d) => Ok(d),
+        }
+    }
+}
+
 impl JobOutput for Result<Digest, NetError> {
     fn into_digest(self) -> Result<Digest, String> {
         self.map_err(|e| e.to_string())
