@@ -53,13 +53,17 @@
 #![warn(missing_docs)]
 
 pub mod analysis;
+pub mod claims;
+pub mod cli;
 pub mod config;
 pub mod experiment;
 pub mod machine;
 pub mod measure;
 pub mod net;
 pub mod report;
+pub mod scaling;
 pub mod strategy;
+pub mod views;
 pub mod workload;
 
 pub use config::Config;

@@ -4,14 +4,13 @@
 //! Exit status: 0 on success, 2 on bad input (a `CVP_*` variable, a flag, missing criterion data, an existing
 //! output folder), 1 when something that should work did not (a wrong digest, a failed write), 130 on Ctrl-C.
 
-use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use cvp::analysis;
+use cvp::cli::{self, Failure, Format, Progress, emit, parse_id, repeated};
 use cvp::config::{self, Config};
 use cvp::experiment::latency;
 use cvp::experiment::scale;
@@ -321,13 +320,6 @@ struct TraceArgs {
     force: bool,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Format {
-    Table,
-    Json,
-    Csv,
-}
-
 #[derive(clap::Args)]
 struct RunArgs {
     /// Workloads, comma-separated [default: all]
@@ -460,39 +452,6 @@ fn parse_threshold(s: &str) -> Result<f64, String> {
 #[derive(Clone)]
 struct Threads(Vec<usize>);
 
-fn parse_id<T: std::str::FromStr<Err = String>>(s: &str) -> Result<T, String> {
-    s.trim().parse()
-}
-
-/// The first id listed twice, if any.
-fn repeated<T: PartialEq + std::fmt::Display>(ids: &[T]) -> Option<String> {
-    ids.iter().enumerate().find(|(i, id)| ids[..*i].contains(id)).map(|(_, id)| id.to_string())
-}
-
-/// A failure and the exit status it deserves.
-enum Failure {
-    /// Bad input: exit 2.
-    Input(anyhow::Error),
-    /// Something that should have worked: exit 1.
-    Internal(anyhow::Error),
-}
-
-impl From<anyhow::Error> for Failure {
-    fn from(e: anyhow::Error) -> Failure {
-        Failure::Internal(e)
-    }
-}
-
-impl From<ReportError> for Failure {
-    fn from(e: ReportError) -> Failure {
-        if e.is_input() { Failure::Input(e.into()) } else { Failure::Internal(e.into()) }
-    }
-}
-
-/// Set while a finished output is being written: Ctrl-C then waits for the write to end.
-static WRITING: AtomicBool = AtomicBool::new(false);
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-
 fn main() -> ExitCode {
     // A service started by `net::Server::start` (net_bound's waits) is this executable: it serves and exits.
     cvp::net::serve_if_child();
@@ -508,15 +467,7 @@ fn main() -> ExitCode {
             }
         };
     }
-    // Ctrl-C: stop at once with a short message; nothing half-written is left, since files are written to a
-    // temporary name and renamed only when complete.
-    let _ = ctrlc::set_handler(|| {
-        INTERRUPTED.store(true, Ordering::SeqCst);
-        if !WRITING.load(Ordering::SeqCst) {
-            eprintln!("\ncvp: interrupted; nothing was written");
-            std::process::exit(130);
-        }
-    });
+    cli::install_ctrl_c();
     let result = match cli.command {
         Command::Hash { seed, rounds } => {
             println!("{}", cvp::workload::chain(seed, rounds));
@@ -533,21 +484,7 @@ fn main() -> ExitCode {
         Command::ScaleChild(_) => unreachable!("handled before the Ctrl-C handler"),
         Command::Serve(args) => serve(args),
     };
-    if INTERRUPTED.load(Ordering::SeqCst) {
-        eprintln!("cvp: interrupted after the output was complete");
-        return ExitCode::from(130);
-    }
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::Input(e)) => {
-            eprintln!("error: {e:#}");
-            ExitCode::from(2)
-        }
-        Err(Failure::Internal(e)) => {
-            eprintln!("error: {e:#}");
-            ExitCode::from(1)
-        }
-    }
+    cli::exit_code(result)
 }
 
 fn serve(args: ServeArgs) -> Result<(), Failure> {
@@ -748,61 +685,10 @@ fn trace_cmd(args: TraceArgs) -> Result<(), Failure> {
         .map_err(|e| Failure::Internal(anyhow::Error::new(e)))?;
     bar.finish();
     let files = trace::files(&file)?;
-    WRITING.store(true, Ordering::SeqCst);
-    let written = report::write_folder(out, &files, args.force);
-    WRITING.store(false, Ordering::SeqCst);
-    written?;
+    cli::writing(|| report::write_folder(out, &files, args.force))?;
     print!("{}", trace::table(&file));
     println!("wrote {}", out.display());
     Ok(())
-}
-
-/// A progress bar on standard error, only when it is a terminal: `step` names the item about to run and
-/// counts the one before it as done.
-struct Progress(Option<indicatif::ProgressBar>);
-
-impl Progress {
-    fn new(len: usize, prefix: &str) -> Progress {
-        Progress(std::io::stderr().is_terminal().then(|| {
-            let bar = indicatif::ProgressBar::new(len as u64);
-            bar.set_style(
-                indicatif::ProgressStyle::with_template(&format!(
-                    "{{bar:30}} {{pos}}/{{len}} {{elapsed}} {prefix}{{msg}}"
-                ))
-                .expect("a valid progress template"),
-            );
-            bar
-        }))
-    }
-
-    fn step(&self, label: &str) {
-        if let Some(bar) = &self.0 {
-            if !bar.message().is_empty() {
-                bar.inc(1);
-            }
-            bar.set_message(label.to_string());
-        }
-    }
-
-    fn finish(self) {
-        if let Some(bar) = self.0 {
-            bar.finish_and_clear();
-        }
-    }
-}
-
-/// Prints `text`, or writes it to `path` atomically.
-fn emit(text: &str, path: Option<&Path>) -> Result<(), Failure> {
-    WRITING.store(true, Ordering::SeqCst);
-    let result = match path {
-        Some(path) => report::write_atomic(path, text.as_bytes()).map_err(Failure::from),
-        None => std::io::stdout()
-            .write_all(text.as_bytes())
-            .context("writing to standard output")
-            .map_err(Failure::from),
-    };
-    WRITING.store(false, Ordering::SeqCst);
-    result
 }
 
 fn report_cmd(args: ReportArgs) -> Result<(), Failure> {
@@ -838,10 +724,7 @@ fn report_cmd(args: ReportArgs) -> Result<(), Failure> {
         sections,
     })?;
     let out = args.out.unwrap_or_else(|| built.default_out());
-    WRITING.store(true, Ordering::SeqCst);
-    let written = built.write(&out, args.force);
-    WRITING.store(false, Ordering::SeqCst);
-    written?;
+    cli::writing(|| built.write(&out, args.force))?;
     println!("wrote {}", out.display());
     Ok(())
 }

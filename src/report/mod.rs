@@ -15,6 +15,7 @@ pub mod net;
 pub mod plot;
 mod section;
 mod tables;
+pub mod text;
 
 use std::path::{Path, PathBuf};
 
