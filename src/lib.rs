@@ -12,9 +12,9 @@
 //!   `thread_per_job`, `async` (tokio), `async_offload` (tokio waits, rayon hashing) or `rayon`. Every
 //!   strategy must return the same digest; the benches and `cvp run` check it before timing anything.
 //!
-//! Two numbers per run ([`measure`], [`analysis::Point::in_flight`]) tell concurrency from parallelism:
+//! Two numbers per run ([`measure`], [`scaling::Point::in_flight`]) tell concurrency from parallelism:
 //! **cores busy** = CPU time / wall time, and **in flight** = (J x W) / wall time (Little's law), with W the
-//! wait of one job measured alone on the same kind of wait ([`analysis::OneWait`]), not the nominal one.
+//! wait of one job measured alone on the same kind of wait ([`scaling::OneWait`]), not the nominal one.
 //!
 //! Results travel with their provenance: every criterion baseline the benches write carries a record of the
 //! workload size and the measuring machine, hashed to the data it describes ([`report::criterion`]), and a

@@ -67,8 +67,8 @@ impl Machine {
     }
 
     /// The cores the analysis counts on: usable (available parallelism) and physical.
-    pub fn cores(&self) -> crate::analysis::Cores {
-        crate::analysis::Cores::new(self.usable_cores(), self.physical_cpus)
+    pub fn cores(&self) -> Cores {
+        Cores::new(self.usable_cores(), self.physical_cpus)
     }
 
     /// Whether `other` describes the same hardware as far as the results are concerned: the same CPU and
@@ -319,6 +319,33 @@ fn parse_cpu_max(s: &str) -> Option<f64> {
     let quota: f64 = it.next()?.parse().ok()?;
     let period: f64 = it.next()?.parse().ok()?;
     (quota > 0.0 && period > 0.0).then(|| quota / period)
+}
+
+/// How many cores the analysis may count on: those the process may use, and the physical cores among them
+/// (a CPU-bound speedup follows physical cores; SMT siblings add little to SHA-256).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cores {
+    /// Available parallelism: logical CPUs this process may use.
+    pub usable: usize,
+    /// Physical cores of the machine.
+    pub physical: usize,
+}
+
+impl Cores {
+    /// `usable` logical CPUs on a machine with `physical` cores.
+    pub fn new(usable: usize, physical: usize) -> Cores {
+        Cores { usable: usable.max(1), physical: physical.max(1) }
+    }
+
+    /// The same count both ways (no SMT).
+    pub fn flat(n: usize) -> Cores {
+        Cores::new(n, n)
+    }
+
+    /// The cores that can compute in parallel: the physical cores, at most the usable ones.
+    pub fn parallel(self) -> usize {
+        self.physical.min(self.usable)
+    }
 }
 
 #[cfg(test)]

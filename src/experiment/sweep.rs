@@ -23,9 +23,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::{self, OneWait, Point};
 use crate::measure::{self, Sample};
 use crate::net::Server;
+use crate::scaling::{self, OneWait, Point};
 use crate::strategy::{RunError, Strategy, StrategyKind};
 use crate::workload::{Digest, WaitKind, Workload, WorkloadKind};
 
@@ -140,7 +140,7 @@ pub struct Run {
     /// The lowest and highest round's cores busy.
     #[serde(default)]
     pub cores_busy_range: Option<(f64, f64)>,
-    /// Timed rounds behind the median (the interval counts from [`crate::analysis::MIN_ROUNDS`] on).
+    /// Timed rounds behind the median (the interval counts from [`crate::claims::MIN_ROUNDS`] on).
     #[serde(default)]
     pub repeats: usize,
     /// jobs x measured one-job wait / wall time (Little's law); 0 for `cpu_bound`.
@@ -182,9 +182,9 @@ impl Run {
     }
 
     /// The analysis view of this run, with its one-wait floor from `floors`. Its intervals (fastest and
-    /// slowest round) count only from [`crate::analysis::MIN_ROUNDS`] rounds on.
+    /// slowest round) count only from [`crate::claims::MIN_ROUNDS`] rounds on.
     pub fn point(&self, floors: &[OneWait]) -> Point {
-        let enough = self.repeats >= crate::analysis::MIN_ROUNDS;
+        let enough = self.repeats >= crate::claims::MIN_ROUNDS;
         Point {
             workload: self.workload,
             strategy: self.strategy,
@@ -462,7 +462,7 @@ pub fn run_with_service(
                 wait_ms: plan.wait_ms,
                 wait: item.strategy.wait_kind(),
                 wall_s: median(&w),
-                wall_range_s: Some(min_max(&w)).filter(|_| w.len() >= crate::analysis::MIN_ROUNDS),
+                wall_range_s: Some(min_max(&w)).filter(|_| w.len() >= crate::claims::MIN_ROUNDS),
             }
         })
         .collect();
@@ -518,7 +518,7 @@ pub fn run_with_service(
     }
     let points: Vec<Point> = runs.iter().map(|r| r.point(&one_wait)).collect();
     for (run, point) in runs.iter_mut().zip(&points) {
-        run.speedup = analysis::speedup(&points, point).unwrap_or(0.0);
+        run.speedup = scaling::speedup(&points, point).unwrap_or(0.0);
         run.in_flight = if run.wait_ms == 0 { 0.0 } else { point.in_flight() };
     }
     Ok(Sweep { runs, one_wait })

@@ -21,10 +21,12 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::{self, LineFit, OneWait, Point, Verdict};
+use crate::analysis;
+use crate::claims::{self, Verdict};
 use crate::config::Config;
 use crate::experiment::sweep::{Plan, Run};
 use crate::machine::Machine;
+use crate::scaling::{self, LineFit, OneWait, Point};
 use crate::strategy::StrategyKind;
 use crate::workload::{WaitKind, Workload, WorkloadKind};
 
@@ -557,7 +559,7 @@ pub fn build(opts: &Options) -> Result<Report, ReportError> {
         });
         let cores_busy = from_run.map(|x| x.cores_busy);
         let cores_busy_range =
-            from_run.filter(|x| x.repeats >= analysis::MIN_ROUNDS).and_then(|x| x.cores_busy_range);
+            from_run.filter(|x| x.repeats >= claims::MIN_ROUNDS).and_then(|x| x.cores_busy_range);
         let point = Point {
             workload,
             strategy,
@@ -586,11 +588,11 @@ pub fn build(opts: &Options) -> Result<Report, ReportError> {
     rows.sort_by_key(|r| (r.point.workload, r.point.strategy, r.point.workers));
     let points: Vec<Point> = rows.iter().map(|r| r.point.clone()).collect();
     for row in &mut rows {
-        row.speedup = analysis::speedup(&points, &row.point);
-        row.efficiency = row.speedup.map(|s| analysis::efficiency(s, row.point.workers, cores));
-        row.karp_flatt = row.speedup.and_then(|s| analysis::karp_flatt(s, row.point.workers, cores));
+        row.speedup = scaling::speedup(&points, &row.point);
+        row.efficiency = row.speedup.map(|s| scaling::efficiency(s, row.point.workers, cores));
+        row.karp_flatt = row.speedup.and_then(|s| scaling::karp_flatt(s, row.point.workers, cores));
     }
-    let fits = analysis::fit_lines(&points, machine.cores());
+    let fits = scaling::fit_lines(&points, machine.cores());
     let verdicts = analysis::verdicts(&points, machine.cores());
     let cpu_size = sizes.iter().find(|(w, _)| *w == WorkloadKind::CpuBound).map(|(_, src)| src.size());
     let bare_loop = trusted.iter().find(|t| matches!(t.bench, Bench::BareLoop)).filter(|t| {

@@ -236,7 +236,7 @@ pub fn markdown(pairs: &[SideBySide]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::Point;
+    use crate::scaling::Point;
 
     fn run(workload: WorkloadKind, strategy: StrategyKind, workers: usize, wall_s: f64) -> Run {
         let net = workload.is_net();

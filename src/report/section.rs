@@ -2,7 +2,7 @@
 //! files and its verdicts. The view builds it from its own rows; the report only checks the machine and
 //! writes what it is handed, so adding a view adds a file under `src/experiment/` and not a branch here.
 
-use crate::analysis::Verdict;
+use crate::claims::Verdict;
 use crate::machine::Machine;
 
 /// One view's part of a results folder.

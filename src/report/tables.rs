@@ -4,9 +4,10 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::{Invocation, Provenances, Report, Row, RunFile, SizeSource};
-use crate::analysis::{self, OneWait, Verdict};
+use crate::claims::Verdict;
 use crate::experiment::sweep::Run;
 use crate::machine::Machine;
+use crate::scaling::{self, OneWait};
 use crate::workload::WorkloadKind;
 
 /// A duration in seconds, in a unit that keeps 3-4 significant digits.
@@ -515,8 +516,8 @@ pub fn readme(report: &Report, ctx: &ReadmeContext) -> String {
          sigma >= 0 and coherency kappa >= 0) needs {}. R-squared is on the measured speedups above 1 worker. \
          With fewer points the table says so instead of printing numbers that would fit any data; on 2 cores \
          (1 and 2 workers) nothing is fitted.\n",
-        analysis::AMDAHL_MIN_POINTS,
-        analysis::USL_MIN_POINTS,
+        scaling::AMDAHL_MIN_POINTS,
+        scaling::USL_MIN_POINTS,
         phys = m.cores().parallel()
     );
     s += "| workload | strategy | workers fitted | left out (above cores) | Amdahl s | R² | USL sigma | USL kappa | USL peak at | R² |\n";
@@ -533,7 +534,7 @@ pub fn readme(report: &Report, ctx: &ReadmeContext) -> String {
         let k = f.points_above_one();
         let (amdahl, amdahl_r2) = match f.amdahl {
             Some(a) => (format!("{:.3}", a.serial_fraction), r2(a.r_squared)),
-            None => (fit_cell(k, analysis::AMDAHL_MIN_POINTS), "-".into()),
+            None => (fit_cell(k, scaling::AMDAHL_MIN_POINTS), "-".into()),
         };
         let (sigma, kappa, peak, usl_r2) = match f.usl {
             Some(u) => (
@@ -542,7 +543,7 @@ pub fn readme(report: &Report, ctx: &ReadmeContext) -> String {
                 u.peak_workers.map_or("no peak".into(), |x| format!("{x:.1} workers")),
                 r2(u.r_squared),
             ),
-            None => (fit_cell(k, analysis::USL_MIN_POINTS), "-".into(), "-".into(), "-".into()),
+            None => (fit_cell(k, scaling::USL_MIN_POINTS), "-".into(), "-".into(), "-".into()),
         };
         let _ = writeln!(
             s,
