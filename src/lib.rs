@@ -59,12 +59,15 @@ pub mod config;
 pub mod experiment;
 pub mod machine;
 pub mod measure;
-pub mod net;
+
 pub mod report;
 pub mod scaling;
 pub mod strategy;
 pub mod views;
 pub mod workload;
+
+/// Until every user says `workload::net`.
+pub use workload::net;
 
 pub use config::Config;
 pub use strategy::{Strategy, StrategyKind};

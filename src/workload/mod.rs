@@ -3,122 +3,21 @@
 //! A job's digest is `h(R)` where `h0 = SHA-256(seed as 8 bytes little-endian)` and
 //! `h(k+1) = SHA-256(h(k))`. A workload's digest is the XOR of its jobs' digests, so it does not depend on
 //! the order in which a strategy finishes jobs. The two wait functions are the only place that knows a
-//! wait is a sleep; `net_bound`'s wait is a real request over loopback TCP, [`crate::net`]'s two request
+//! wait is a sleep; `net_bound`'s wait is a real request over loopback TCP, [`net`]'s two request
 //! functions, whose reply is the job's digest.
 
+pub mod digest;
+pub mod net;
+mod wait;
+
 use std::fmt;
-use std::ops::{BitXor, BitXorAssign};
 use std::str::FromStr;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest as _, Sha256};
 
-/// A 32-byte SHA-256 digest. XOR-combinable, printed as lowercase hex.
-#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub struct Digest(pub [u8; 32]);
-
-impl Digest {
-    /// Lowercase hex, as `sha256sum` prints it.
-    pub fn to_hex(&self) -> String {
-        self.0.iter().map(|b| format!("{b:02x}")).collect()
-    }
-}
-
-impl fmt::Display for Digest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.to_hex())
-    }
-}
-
-impl fmt::Debug for Digest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Digest({})", self.to_hex())
-    }
-}
-
-impl BitXor for Digest {
-    type Output = Digest;
-    fn bitxor(mut self, rhs: Digest) -> Digest {
-        self ^= rhs;
-        self
-    }
-}
-
-impl BitXorAssign for Digest {
-    fn bitxor_assign(&mut self, rhs: Digest) {
-        for (a, b) in self.0.iter_mut().zip(rhs.0) {
-            *a ^= b;
-        }
-    }
-}
-
-impl FromIterator<Digest> for Digest {
-    fn from_iter<I: IntoIterator<Item = Digest>>(iter: I) -> Digest {
-        iter.into_iter().fold(Digest::default(), BitXor::bitxor)
-    }
-}
-
-/// The SHA-256 chain of one job: `h(rounds)` starting from `SHA-256(seed.to_le_bytes())`.
-///
-/// Never inlined, so every strategy runs the very same machine code for a job: otherwise the compiler may
-/// lay the loop out differently inside each strategy, and a per-job speed difference would pass for scaling.
-#[inline(never)]
-pub fn chain(seed: u64, rounds: u32) -> Digest {
-    let mut h: [u8; 32] = Sha256::digest(seed.to_le_bytes()).into();
-    for _ in 0..rounds {
-        h = Sha256::digest(h).into();
-    }
-    Digest(h)
-}
-
-/// Waits `d` on the calling OS thread, blocking it (the wait of `sequential`, `threads`,
-/// `thread_per_job` and `rayon`). A zero wait returns at once without a system call.
-pub fn wait_blocking(d: Duration) {
-    if !d.is_zero() {
-        std::thread::sleep(d);
-    }
-}
-
-/// Waits `d` without blocking the thread: the task yields to its runtime (the wait of `async` and
-/// `async_offload`). tokio's timer has millisecond granularity, so a wait ends up to 1 ms late. A zero wait
-/// is ready at once without touching the timer.
-pub fn wait_async(d: Duration) -> WaitAsync {
-    if d.is_zero() { WaitAsync::Done } else { WaitAsync::Sleeping { sleep: tokio::time::sleep(d) } }
-}
-
-pub use wait_future::WaitAsync;
-
-mod wait_future {
-    // The projection type pin_project_lite generates carries no docs.
-    #![allow(missing_docs)]
-
-    pin_project_lite::pin_project! {
-        /// The future of [`wait_async`]: no bigger than tokio's `Sleep` itself. (An `async fn` would also keep
-        /// its argument beside the `Sleep`; at 100,000 tasks in flight every byte of a task counts, and the
-        /// task cell is allocated in 128-byte steps.)
-        #[project = WaitProj]
-        pub enum WaitAsync {
-            /// A zero wait.
-            Done,
-            /// A timer wait.
-            Sleeping {
-                #[pin]
-                sleep: tokio::time::Sleep,
-            },
-        }
-    }
-}
-
-impl std::future::Future for WaitAsync {
-    type Output = ();
-    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
-        match self.project() {
-            wait_future::WaitProj::Done => std::task::Poll::Ready(()),
-            wait_future::WaitProj::Sleeping { sleep } => sleep.poll(cx),
-        }
-    }
-}
+pub use digest::{Digest, chain};
+pub use wait::{WaitAsync, wait_async, wait_blocking};
 
 /// How a strategy waits: blocking its OS thread, or yielding to an async runtime. Each kind has its own
 /// measured floor (one job's wait alone), since tokio's timer rounds a sleep up and a thread sleep does not.
@@ -288,27 +187,6 @@ impl Workload {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn chain_zero_rounds_is_sha256_of_the_seed_bytes() {
-        // printf '\x00\x00\x00\x00\x00\x00\x00\x00' | sha256sum
-        assert_eq!(chain(0, 0).to_hex(), "af5570f5a1810b7af78caf4bc70a660f0df51e42baf91d4de5b2328de0e83dfc");
-    }
-
-    #[test]
-    fn chain_one_round_hashes_the_raw_digest_not_its_hex() {
-        let h0 = Sha256::digest(7u64.to_le_bytes());
-        let h1: [u8; 32] = Sha256::digest(h0).into();
-        assert_eq!(chain(7, 1), Digest(h1));
-        assert_ne!(chain(7, 1), chain(7, 0));
-    }
-
-    #[test]
-    fn xor_is_order_independent_and_self_cancelling() {
-        let (a, b, c) = (chain(1, 3), chain(2, 3), chain(3, 3));
-        assert_eq!([a, b, c].into_iter().collect::<Digest>(), [c, a, b].into_iter().collect::<Digest>());
-        assert_eq!(a ^ a, Digest::default());
-    }
 
     #[test]
     fn workload_rules_drop_what_the_kind_does_not_use() {
