@@ -628,9 +628,10 @@ fn latency_cmd(args: LatencyArgs) -> Result<(), Failure> {
         CoresArg::Both => latency::Cores::Both,
     };
     let bar = Progress::new(plan.total_runs(), "");
-    let file = latency::run(&plan, machine, std::env::args().collect(), |label| bar.step(label))
+    let mut file = latency::run(&plan, machine, std::env::args().collect(), |label| bar.step(label))
         .map_err(|e| Failure::Internal(anyhow::Error::new(e)))?;
     bar.finish();
+    latency::judge_file(&mut file);
     let text = match args.format {
         Format::Table => latency::table(&file),
         Format::Json => serde_json::to_string_pretty(&file).context("encoding latency JSON")? + "\n",
