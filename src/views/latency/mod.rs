@@ -11,9 +11,11 @@
 //! The folder: this file holds the plan and the rows (plain serde data); [`measure`] the open-loop client,
 //! the calibration and the runs of a plan (the only place that starts threads or pins CPUs), with
 //! [`serve`] the five structures under load; [`analysis`] rows -> verdict (C7, judged in
-//! [`analysis::verdicts`] only) and notes, no I/O; [`render`] the table, CSV, SVG and the report's section.
+//! [`analysis::verdicts`] only) and notes, no I/O; [`render`] the table, CSV, SVG and the report's section;
+//! [`cli`] the `cvp latency` flags and command.
 
 pub mod analysis;
+pub mod cli;
 pub mod measure;
 pub mod render;
 pub mod serve;
