@@ -224,6 +224,17 @@ pub const NET_LABEL: &str = "net_bound: loopback TCP";
 
 // ---- C7: judged by the latency view (`cvp latency`) ----
 
+/// The statement of C7.
+pub const C7: (&str, &str) = ("C7", "concurrency keeps a program responsive while it computes");
+/// C7 "responsive": p99 at most this fraction of one heavy job (a request waits for a slice, not a job).
+pub const RESPONSIVE: f64 = 0.25;
+/// C7 "blocked": p99 at least this many heavy jobs (the blocked loop answers only between jobs).
+pub const BLOCKED: f64 = 1.0;
+/// C7: fewest served requests for a p99 worth judging (with fewer, the p99 is one of the last few values).
+pub const MIN_SERVED: u64 = 100;
+/// C7: a client over one interval late for more than this fraction of requests measured its own wake-up.
+pub const CLIENT_BEHIND_FRACTION: f64 = 0.01;
+
 // ---- C8: judged by the scale view (`cvp scale`) ----
 
 // ---- C9: judged by the trace view (`cvp trace`) ----

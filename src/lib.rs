@@ -31,7 +31,7 @@
 //! - [`experiment`]: one file per view. [`experiment::sweep`] is `cvp run`: every configuration warmed up and
 //!   checked, then timed in shuffled rounds. [`experiment::scale`] is `cvp scale`: 1 to 100,000 waits in
 //!   flight per structure, each in a child process of its own, with memory, threads and context switches
-//!   (claim C8). [`experiment::latency`] is `cvp latency`: how late light requests are while a heavy batch
+//!   (claim C8). [`views::latency`] is `cvp latency`: how late light requests are while a heavy batch
 //!   computes, per structure, on all cores and on one (claim C7). [`experiment::trace`] is `cvp trace`: which
 //!   OS thread ran which job's wait and hash, when (claim C9).
 //! - [`analysis`]: speedup, efficiency, Karp-Flatt, Amdahl and USL fits (only with enough points), and the

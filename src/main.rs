@@ -8,16 +8,16 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 use cvp::analysis;
 use cvp::cli::{self, Failure, Format, Progress, emit, parse_id, repeated};
 use cvp::config::{self, Config};
-use cvp::experiment::latency;
 use cvp::experiment::scale;
 use cvp::experiment::sweep::{self, Plan};
 use cvp::experiment::trace;
 use cvp::machine::Machine;
 use cvp::report::{self, ReportError, RunFile};
+use cvp::views::latency;
 use cvp::{StrategyKind, WorkloadKind};
 
 #[derive(Parser)]
@@ -53,8 +53,8 @@ enum Command {
     Run(RunArgs),
     /// While a heavy batch computes, how late are light requests? Open-loop requests, percentiles per
     /// structure, on all cores and on one; judges claim C7.
-    #[command(long_about = LATENCY_HELP)]
-    Latency(LatencyArgs),
+    #[command(long_about = latency::cli::HELP)]
+    Latency(latency::cli::Args),
     /// Trace one pass per strategy: which OS thread ran which job's wait and hash, when (claim C9). Writes
     /// timeline.svg and trace.json (Chrome Trace Event Format, for Perfetto UI) into a folder.
     #[command(long_about = TRACE_HELP)]
@@ -216,23 +216,6 @@ threshold inside it gives 'cannot be shown here (too noisy)'):
   C6 cpu_bound async on 1 worker is <= 1.10x sequential.
   With net_bound, C1, C3 and C4 are judged on it too, each right after io_bound's.";
 
-const LATENCY_HELP: &str = "\
-While a heavy batch computes, how late are light requests? The batch is --jobs cpu_bound jobs, each
-calibrated from the measured hash rate to take about --job-ms. One client thread (the same for every
-structure) sends a request (one SHA-256) every --interval-ms on a fixed schedule, never waiting for an
-answer (open loop), stamped with its due time: latency = the instant a handler finished it - its due
-time, so a stalled server is charged for every request due during the stall (no coordinated omission).
-Structures, each at N = 1 and N = cores (--workers):
-  sequential     one thread: a heavy job, then the requests that are due, then the next job
-  async          tokio, N workers; heavy jobs and request handlers are tasks, hashing inline
-  async_yield    as async, but each heavy job yields to the runtime about every 100 us of hashing
-  async_offload  requests on a one-worker tokio runtime; hashing on a rayon pool of N
-  threads        N OS threads for the heavy jobs, one OS thread blocking on the requests
---cores 1 pins the whole process (client included) to one CPU; both runs every core first, then pins
-(pinning is inherited by every later thread and is not undone). Each row also runs the batch alone
-(slowdown = with requests / alone). The idle floor: every structure with no heavy work, N = 1.
-C7 (one core): async_yield, async_offload and threads each keep p99 <= 1/4 of one job while async on
-1 worker has p99 >= one job; each p99 is tested with its 95% order-statistic interval.";
 const TRACE_HELP: &str = "\
 Trace one pass per strategy: which OS thread ran which job's wait and hash, and when. Each strategy is
 built once, runs once as a warm-up (traced too, digest checked; its recording is dropped), then once
@@ -355,43 +338,6 @@ struct RunArgs {
     output: Option<PathBuf>,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum CoresArg {
-    #[value(name = "1")]
-    One,
-    All,
-    Both,
-}
-
-#[derive(clap::Args)]
-struct LatencyArgs {
-    /// Structures, comma-separated: sequential, async, async_yield, async_offload, threads [default: all]
-    #[arg(long, value_delimiter = ',', value_parser = parse_id::<latency::Structure>)]
-    structures: Option<Vec<latency::Structure>>,
-    /// Worker counts, comma-separated, distinct, 1..=1024 [default: 1 and the usable cores]
-    #[arg(long, value_parser = |v: &str| config::parse_threads("--workers", v).map(Threads).map_err(|e| e.short()))]
-    workers: Option<Threads>,
-    /// Heavy jobs per batch, 1..=4096 [default: 24, or 2 per worker at the largest count]
-    #[arg(long, value_parser = |v: &str| config::parse_jobs("--jobs", v).map_err(|e| e.short()))]
-    jobs: Option<usize>,
-    /// Length of one heavy job in ms, 1..=1000; the rounds are calibrated from the measured hash rate.
-    #[arg(long, default_value_t = latency::DEFAULT_JOB_MS, value_parser = clap::value_parser!(u64).range(1..=1000))]
-    job_ms: u64,
-    /// Milliseconds between two requests, 1..=1000.
-    #[arg(long, default_value_t = latency::DEFAULT_INTERVAL_MS, value_parser = clap::value_parser!(u64).range(1..=1000))]
-    interval_ms: u64,
-    /// CPUs: 1 (the whole process pinned to one), all, or both (all first, then one).
-    #[arg(long, value_enum, default_value = "both")]
-    cores: CoresArg,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "table")]
-    format: Format,
-    /// Write the output to this file (atomically, when complete) instead of standard output; checked
-    /// before anything is measured.
-    #[arg(long)]
-    output: Option<PathBuf>,
-}
-
 #[derive(clap::Args)]
 struct ReportArgs {
     /// criterion's output folder [default: $CRITERION_HOME, else $CARGO_TARGET_DIR/criterion, else target/criterion]
@@ -476,7 +422,7 @@ fn main() -> ExitCode {
         Command::Machine { json } => machine(json),
         Command::Config => show_config(),
         Command::Run(args) => run(args),
-        Command::Latency(args) => latency_cmd(args),
+        Command::Latency(args) => latency::cli::run(args),
         Command::Trace(args) => trace_cmd(args),
         Command::Report(args) => report_cmd(args),
         Command::Compare(args) => compare(args),
@@ -597,44 +543,6 @@ fn run(args: RunArgs) -> Result<(), Failure> {
         Format::Table => report::run_table(&file),
         Format::Json => serde_json::to_string_pretty(&file).context("encoding run JSON")? + "\n",
         Format::Csv => report::run_csv(&file.runs),
-    };
-    emit(&text, args.output.as_deref())
-}
-
-fn latency_cmd(args: LatencyArgs) -> Result<(), Failure> {
-    // Read before any pinning: the machine that measured, with all its cores.
-    let machine = Machine::detect();
-    if let Some(id) = repeated(args.structures.as_deref().unwrap_or_default()) {
-        return Err(Failure::Input(anyhow::anyhow!(
-            "invalid --structures: {id} is listed twice; accepted: distinct ids, comma-separated"
-        )));
-    }
-    if let Some(path) = &args.output {
-        report::check_writable(path).map_err(|e| Failure::Input(anyhow::anyhow!("--output: {e}")))?;
-    }
-    let mut plan = latency::Plan::default_for(machine.usable_cores());
-    if let Some(s) = args.structures {
-        plan.structures = s;
-    }
-    if let Some(w) = args.workers {
-        plan.workers = w.0;
-    }
-    plan.jobs = args.jobs.unwrap_or_else(|| latency::default_jobs(&plan.workers));
-    plan.job_ms = args.job_ms;
-    plan.interval_ms = args.interval_ms;
-    plan.cores = match args.cores {
-        CoresArg::One => latency::Cores::One,
-        CoresArg::All => latency::Cores::All,
-        CoresArg::Both => latency::Cores::Both,
-    };
-    let bar = Progress::new(plan.total_runs(), "");
-    let file = latency::run(&plan, machine, std::env::args().collect(), |label| bar.step(label))
-        .map_err(|e| Failure::Internal(anyhow::Error::new(e)))?;
-    bar.finish();
-    let text = match args.format {
-        Format::Table => latency::table(&file),
-        Format::Json => serde_json::to_string_pretty(&file).context("encoding latency JSON")? + "\n",
-        Format::Csv => latency::csv(&file),
     };
     emit(&text, args.output.as_deref())
 }

@@ -4,8 +4,10 @@
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use super::serve::{self, Batch, BatchEnd, Load, Recorder, Request};
+use super::measure::{self, BatchEnd, Recorder, Request};
+use super::serve::{self, Batch, Load};
 use super::*;
+use crate::claims::Outcome;
 use crate::workload::{Workload, WorkloadKind};
 
 #[test]
@@ -48,7 +50,7 @@ fn a_stall_is_charged_to_every_request_due_during_it() {
             if req.id == 0 {
                 std::thread::sleep(Duration::from_millis(100));
             }
-            serve::handle(&req, &rec);
+            measure::handle(&req, &rec);
             by_id.push((req.id, req.due.elapsed().as_secs_f64() * 1e3));
         }
         by_id
@@ -56,10 +58,13 @@ fn a_stall_is_charged_to_every_request_due_during_it() {
     let start = Instant::now();
     let end = BatchEnd::new(start);
     end.set(start);
-    let stats =
-        serve::client(start, Duration::from_millis(1), &end, Some(start + Duration::from_millis(200)), |r| {
-            tx.send(r).is_ok()
-        });
+    let stats = measure::client(
+        start,
+        Duration::from_millis(1),
+        &end,
+        Some(start + Duration::from_millis(200)),
+        |r| tx.send(r).is_ok(),
+    );
     drop(tx);
     let by_id = server.join().unwrap();
     assert_eq!(stats.sent, 200);
@@ -94,19 +99,24 @@ fn a_stalled_client_still_sends_every_request_and_charges_it_from_its_due_time()
     let (rec, latencies) = Recorder::new();
     let server = std::thread::spawn(move || {
         for req in rx {
-            serve::handle(&req, &rec);
+            measure::handle(&req, &rec);
         }
     });
     let start = Instant::now();
     let end = BatchEnd::new(start);
     end.set(start);
-    let stats =
-        serve::client(start, Duration::from_millis(1), &end, Some(start + Duration::from_millis(200)), |r| {
+    let stats = measure::client(
+        start,
+        Duration::from_millis(1),
+        &end,
+        Some(start + Duration::from_millis(200)),
+        |r| {
             if r.id == 0 {
                 std::thread::sleep(Duration::from_millis(100));
             }
             tx.send(r).is_ok()
-        });
+        },
+    );
     drop(tx);
     server.join().unwrap();
     assert_eq!(stats.sent, 200, "every due time got its request");
@@ -141,7 +151,7 @@ fn a_client_behind_when_the_batch_ends_still_sends_what_was_due() {
             at
         });
         let mut ids = Vec::new();
-        let stats = serve::client(start, Duration::from_millis(1), &end, None, |r| {
+        let stats = measure::client(start, Duration::from_millis(1), &end, None, |r| {
             if r.id == 0 {
                 std::thread::sleep(Duration::from_millis(60));
             }
@@ -400,17 +410,17 @@ fn p999_needs_a_thousand_requests() {
     let m = |n: u64| serve::Measured {
         latencies_ns: (1..=n).map(|i| i * 1000).collect(),
         since_sent_ns: (1..=n).map(|i| i * 1000).collect(),
-        client: serve::ClientStats { sent: n, ..Default::default() },
+        client: measure::ClientStats { sent: n, ..Default::default() },
         batch: Duration::from_millis(500),
         digest: Default::default(),
         involuntary_switches: 0,
         voluntary_switches: 0,
         cpus: Some(1),
     };
-    assert_eq!(super::row(Structure::Threads, 1, Setting::One, &m(999), None).p999_ms, None);
-    let r = super::row(Structure::Threads, 1, Setting::One, &m(1000), None);
+    assert_eq!(measure::row(Structure::Threads, 1, Setting::One, &m(999), None).p999_ms, None);
+    let r = measure::row(Structure::Threads, 1, Setting::One, &m(1000), None);
     assert!((r.p999_ms.unwrap() - 0.999).abs() < 0.002, "{:?}", r.p999_ms);
-    let t = table(&file(vec![super::row(Structure::Threads, 1, Setting::One, &m(500), None)]));
+    let t = table(&file(vec![measure::row(Structure::Threads, 1, Setting::One, &m(500), None)]));
     assert!(t.lines().any(|l| l.starts_with("1 (1)") && l.contains(" - ")), "{t}");
 }
 

@@ -6,7 +6,8 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
-use super::{LatencyFile, MIN_FOR_P999, RESPONSIVE, Row, Setting, Structure, notes, verdicts};
+use super::{LatencyFile, MIN_FOR_P999, Row, Setting, Structure, judge_file};
+use crate::claims::RESPONSIVE;
 use crate::report::{ReportError, Section};
 
 fn opt(v: Option<f64>, digits: usize) -> String {
@@ -188,8 +189,7 @@ pub fn read_section(path: &Path) -> Result<Section, ReportError> {
             r.p999_ms = None;
         }
     }
-    file.verdicts = verdicts(&file);
-    file.notes = notes(&file);
+    judge_file(&mut file);
     let mut md = String::new();
     let _ = writeln!(
         md,

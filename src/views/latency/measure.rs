@@ -1,0 +1,419 @@
+//! Measuring `cvp latency`: the open-loop client and the latency recorder, the hash-rate calibration, the
+//! runs of a [`Plan`] (pinning the process to one CPU for the one-core rows) and the summary of each run's
+//! latencies into a [`Row`]. The five structures under load are in [`super::serve`]. Nothing here judges
+//! or prints.
+//!
+//! The client is one OS thread, the same for every structure. Request `i` is due at `start + i x interval`;
+//! the client sleeps to just before that instant, spins to it (on one CPU it only sleeps, with a 1 ns timer
+//! slack: a spin would take the server's only CPU), sends the request stamped with its **due** time and
+//! never waits for an answer (open loop). When the batch ends it still sends every request due before that
+//! instant, however late it is. A handler's latency is the instant it finished minus
+//! that due time, so a server that stalls is charged for every request that fell due during the stall
+//! (coordinated omission, as wrk2 and HdrHistogram describe it), and a client that ran late is charged too,
+//! never hidden.
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, mpsc};
+use std::time::{Duration, Instant};
+
+use hdrhistogram::Histogram;
+
+use super::serve::{self, Batch, Load, ServeError};
+use super::{FLOOR_DURATION, LatencyFile, MIN_FOR_P999, Plan, Row, Setting, Structure, YIELD_EVERY};
+use crate::machine::Machine;
+use crate::workload::chain;
+
+/// With more than one CPU, the client sleeps until this long before a request is due, then spins: a sleep
+/// alone overshoots by tens of microseconds (and more under load), a spin alone would keep one CPU busy.
+/// On one CPU it never spins (a spin would burn the only CPU the server needs): it sleeps to the due time
+/// with a 1 ns timer slack.
+pub const SPIN: Duration = Duration::from_micros(60);
+
+/// One light request, stamped with the instant it was due, not the instant it was sent.
+#[derive(Clone, Copy, Debug)]
+pub struct Request {
+    /// Its place in the schedule (also the seed it hashes).
+    pub id: u64,
+    /// When the schedule said it should be sent.
+    pub due: Instant,
+    /// When the client really sent it (later than `due` when the client itself ran late).
+    pub sent: Instant,
+}
+
+/// Where handlers record latencies, in nanoseconds: (finish - due, finish - sent). The first is the
+/// latency; the second leaves out the client's own lateness, to tell whose the tail is. It also keeps the
+/// largest affinity mask any server thread read ([`Recorder::note_cpus`]). Cheap to clone, one per handler
+/// thread or task.
+#[derive(Clone)]
+pub struct Recorder(mpsc::Sender<(u64, u64)>, Arc<AtomicUsize>);
+
+impl Recorder {
+    /// A recorder and the receiving end that collects what every clone recorded.
+    pub fn new() -> (Recorder, mpsc::Receiver<(u64, u64)>) {
+        let (tx, rx) = mpsc::channel();
+        (Recorder(tx, Arc::new(AtomicUsize::new(0))), rx)
+    }
+
+    /// Reads the calling thread's affinity mask (a heavy thread, a rayon job, a tokio task's worker, the
+    /// request handler) and keeps the largest seen.
+    pub fn note_cpus(&self) {
+        if let Some(n) = crate::machine::cpus_allowed_now() {
+            self.1.fetch_max(n, Ordering::Relaxed);
+        }
+    }
+
+    /// The largest affinity mask a server thread read, if any did.
+    pub fn cpus_seen(&self) -> Option<usize> {
+        Some(self.1.load(Ordering::Relaxed)).filter(|&n| n > 0)
+    }
+
+    /// Records that `req` is finished now.
+    pub fn done(&self, req: &Request) {
+        let now = Instant::now();
+        let ns = |since: Instant| {
+            u64::try_from(now.saturating_duration_since(since).as_nanos()).unwrap_or(u64::MAX)
+        };
+        // The receiver lives until the run is collected; a send can only fail after that, when nothing
+        // would read the value anyway.
+        let _ = self.0.send((ns(req.due), ns(req.sent)));
+    }
+}
+
+/// Handles one request: one SHA-256 of its id, then records its latency.
+pub fn handle(req: &Request, rec: &Recorder) {
+    std::hint::black_box(chain(req.id, 0));
+    rec.done(req);
+}
+
+/// What the client did.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ClientStats {
+    /// Requests sent.
+    pub sent: u64,
+    /// The latest the client itself sent a request after its due time.
+    pub max_late: Duration,
+    /// Requests the client sent more than one interval after their due time (it fell behind its schedule).
+    pub behind: u64,
+    /// CPUs the client thread could run on (its affinity mask), when the platform tells.
+    pub cpus: Option<usize>,
+}
+
+/// Lets the calling thread's sleeps end within about a microsecond of their deadline instead of the
+/// default 50 us timer slack (Linux; elsewhere nothing).
+fn tight_timer_slack() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_TIMERSLACK takes one integer argument and affects only the calling thread.
+    unsafe {
+        libc::prctl(libc::PR_SET_TIMERSLACK, 1 as libc::c_ulong, 0, 0, 0);
+    }
+}
+
+/// The instant the heavy batch ended, set once by whoever ends it (0 = not yet), read by the client.
+#[derive(Debug)]
+pub struct BatchEnd {
+    origin: Instant,
+    /// Nanoseconds after `origin`, plus one; 0 while the batch runs.
+    nanos: AtomicU64,
+}
+
+impl BatchEnd {
+    /// A batch that has not ended; `origin` must be at or before any instant later passed to [`BatchEnd::set`].
+    pub fn new(origin: Instant) -> BatchEnd {
+        BatchEnd { origin, nanos: AtomicU64::new(0) }
+    }
+
+    /// Records that the batch ended at `at` (the first call wins).
+    pub fn set(&self, at: Instant) {
+        let ns = u64::try_from(at.saturating_duration_since(self.origin).as_nanos()).unwrap_or(u64::MAX - 1);
+        let _ = self.nanos.compare_exchange(0, ns + 1, Ordering::AcqRel, Ordering::Acquire);
+    }
+
+    /// When the batch ended, if it has.
+    pub fn get(&self) -> Option<Instant> {
+        match self.nanos.load(Ordering::Acquire) {
+            0 => None,
+            n => Some(self.origin + Duration::from_nanos(n - 1)),
+        }
+    }
+}
+
+/// Runs the open-loop client on the calling thread: request `i` is due at `start + i x interval` and sent
+/// through `send` at that instant (or at once, however late, when the client is behind). It sends every
+/// request due before the instant the batch ended (`end`, checked before each request) and before `until`
+/// (if any), and stops at the first due time at or after both: a client that is behind when the batch ends
+/// still sends what was due, so the end of the batch hides no request. `send` returning false (the server is
+/// gone) also ends it. On one CPU it sleeps to each due time (tight timer slack) instead of spinning.
+pub fn client(
+    start: Instant,
+    interval: Duration,
+    end: &BatchEnd,
+    until: Option<Instant>,
+    mut send: impl FnMut(Request) -> bool,
+) -> ClientStats {
+    tight_timer_slack();
+    let mut stats = ClientStats { cpus: crate::machine::cpus_allowed_now(), ..ClientStats::default() };
+    let spin = stats.cpus != Some(1);
+    for id in 0u64.. {
+        let due = start + interval * u32::try_from(id).unwrap_or(u32::MAX);
+        if let Some(ended) = end.get()
+            && due >= ended
+            && until.is_none_or(|u| due >= u)
+        {
+            break;
+        }
+        loop {
+            let now = Instant::now();
+            if now >= due {
+                break;
+            }
+            let left = due - now;
+            if !spin {
+                std::thread::sleep(left);
+            } else if left > SPIN {
+                std::thread::sleep(left - SPIN);
+            } else {
+                std::hint::spin_loop();
+            }
+        }
+        let late = Instant::now().saturating_duration_since(due);
+        stats.max_late = stats.max_late.max(late);
+        if late > interval {
+            stats.behind += 1;
+        }
+        if !send(Request { id, due, sent: Instant::now() }) {
+            break;
+        }
+        stats.sent += 1;
+    }
+    stats
+}
+
+/// Why a measurement stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum LatencyError {
+    /// A structure could not run.
+    #[error("{label}: {cause}")]
+    Serve {
+        /// `<setting>/<structure>/<workers>`.
+        label: String,
+        /// The cause.
+        cause: ServeError,
+    },
+    /// A structure computed another digest than the others: a bug, never a result.
+    #[error("{label} computed digest {got}, the first run {expected}: a wrong answer is not measured")]
+    WrongDigest {
+        /// `<setting>/<structure>/<workers>`.
+        label: String,
+        /// What it computed.
+        got: String,
+        /// What the first run computed.
+        expected: String,
+    },
+    /// Pinning to one CPU failed.
+    #[error("pinning the process to one CPU: {0}")]
+    Pin(std::io::Error),
+}
+
+/// The calibrated batch: rounds per job and its measured length.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Calibration {
+    /// Rounds per heavy job.
+    pub rounds: u32,
+    /// Rounds per [`YIELD_EVERY`].
+    pub yield_rounds: u32,
+    /// One job with those rounds, measured (median of 3).
+    pub job: Duration,
+}
+
+/// Measures the hash rate (the fastest of several short chains, so a preemption does not slow the
+/// estimate) and sizes a job to `job_ms`.
+pub fn calibrate(job_ms: u64) -> Calibration {
+    const PROBE: u32 = 2_000;
+    let mut best = Duration::MAX;
+    let began = Instant::now();
+    while best == Duration::MAX || began.elapsed() < Duration::from_millis(30) {
+        let t = Instant::now();
+        std::hint::black_box(crate::workload::chain(1, PROBE));
+        best = best.min(t.elapsed());
+    }
+    let per_round = best.as_secs_f64() / f64::from(PROBE);
+    let rounds = ((job_ms as f64 / 1e3) / per_round).round().clamp(1.0, f64::from(u32::MAX)) as u32;
+    let yield_rounds = (YIELD_EVERY.as_secs_f64() / per_round).round().max(1.0) as u32;
+    let mut times: Vec<Duration> = (0..3)
+        .map(|i| {
+            let t = Instant::now();
+            std::hint::black_box(crate::workload::chain(i, rounds));
+            t.elapsed()
+        })
+        .collect();
+    times.sort();
+    Calibration { rounds, yield_rounds, job: times[1] }
+}
+
+/// Measures every configuration of `plan`; the file comes back with no verdicts or notes (the analysis'
+/// [`super::judge_file`] adds them). `machine` is the machine before any pinning. `progress` is called with
+/// a label before each run.
+pub fn run(
+    plan: &Plan,
+    machine: Machine,
+    command: Vec<String>,
+    mut progress: impl FnMut(&str),
+) -> Result<LatencyFile, LatencyError> {
+    let settings = plan.cores.settings();
+    if settings == [Setting::One] {
+        crate::machine::pin_to_one_cpu().map_err(LatencyError::Pin)?;
+    }
+    let cal = calibrate(plan.job_ms);
+    let batch = Batch { jobs: plan.jobs, rounds: cal.rounds, yield_rounds: cal.yield_rounds };
+    let mut floor = Vec::new();
+    let mut rows = Vec::new();
+    let mut expected = None;
+    let mut floor_done = Vec::new();
+    for (setting, s, n) in plan.configurations() {
+        if setting == Setting::One && crate::machine::cpus_allowed_now() != Some(1) {
+            crate::machine::pin_to_one_cpu().map_err(LatencyError::Pin)?;
+        }
+        if !floor_done.contains(&setting) {
+            // The floor of each core setting, measured in it (the one-core floor gates the one-core C7).
+            floor_done.push(setting);
+            for &s in &plan.structures {
+                let label = format!("floor/{}/{s}/1", setting.words());
+                progress(&label);
+                let none = Batch { jobs: 0, ..batch };
+                let load = Load { interval: plan.interval(), at_least: FLOOR_DURATION };
+                let m = serve::run(s, 1, none, Some(load))
+                    .map_err(|cause| LatencyError::Serve { label, cause })?;
+                floor.push(row(s, 1, setting, &m, None));
+            }
+        }
+        let label = format!("{}/{s}/{n}", if setting == Setting::One { "1core" } else { "allcores" });
+        progress(&format!("{label} alone"));
+        let alone = serve::run(s, n, batch, None)
+            .map_err(|cause| LatencyError::Serve { label: label.clone(), cause })?;
+        progress(&label);
+        let load = Load { interval: plan.interval(), at_least: Duration::ZERO };
+        let m = serve::run(s, n, batch, Some(load))
+            .map_err(|cause| LatencyError::Serve { label: label.clone(), cause })?;
+        for d in [alone.digest, m.digest] {
+            let want = *expected.get_or_insert(d);
+            if d != want {
+                return Err(LatencyError::WrongDigest { label, got: d.to_hex(), expected: want.to_hex() });
+            }
+        }
+        rows.push(row(s, n, setting, &m, Some(alone.batch.as_secs_f64())));
+    }
+    Ok(LatencyFile {
+        command,
+        machine,
+        job_ms: plan.job_ms,
+        rounds: cal.rounds,
+        job_measured_ms: cal.job.as_secs_f64() * 1e3,
+        interval_ms: plan.interval_ms,
+        jobs: plan.jobs,
+        yield_rounds: cal.yield_rounds,
+        plan: plan.clone(),
+        rows,
+        floor,
+        verdicts: Vec::new(),
+        notes: Vec::new(),
+    })
+}
+
+/// The histogram of `latencies_ns`: 1 ns to one hour, 3 significant digits.
+pub fn histogram(latencies_ns: &[u64]) -> Histogram<u64> {
+    let mut h = Histogram::<u64>::new_with_bounds(1, 3_600_000_000_000, 3).expect("valid histogram bounds");
+    for &v in latencies_ns {
+        h.saturating_record(v.max(1));
+    }
+    h
+}
+
+/// The value at quantile `q` of `h`, ms (0 for an empty histogram).
+pub fn quantile_ms(h: &Histogram<u64>, q: f64) -> f64 {
+    if h.is_empty() { 0.0 } else { h.value_at_quantile(q) as f64 / 1e6 }
+}
+
+/// The 95% order-statistic interval of the `q` quantile of `n` independent samples, as quantiles
+/// `(lo, hi)`: the ranks `n q -+ 1.96 sqrt(n q (1 - q))`, widened to whole ranks.
+pub fn quantile_interval(q: f64, n: u64) -> (f64, f64) {
+    if n == 0 {
+        return (0.0, 1.0);
+    }
+    let n = n as f64;
+    let sd = (n * q * (1.0 - q)).sqrt();
+    let lo = ((n * q - 1.96 * sd).floor() / n).clamp(0.0, 1.0);
+    let hi = (((n * q + 1.96 * sd).ceil() + 1.0) / n).clamp(0.0, 1.0);
+    (lo, hi)
+}
+
+/// The plot's curve: latency at x = -log10(1 - q) in steps of 0.1 up to the last quantile the samples
+/// resolve (1 - 1/n), then the max.
+pub fn curve(h: &Histogram<u64>) -> Vec<(f64, f64)> {
+    let n = h.len();
+    if n == 0 {
+        return Vec::new();
+    }
+    let x_max = (n as f64).log10().min(5.0);
+    let mut out = Vec::new();
+    let mut k = 0;
+    loop {
+        let x = f64::from(k) / 10.0;
+        if x >= x_max {
+            break;
+        }
+        out.push((x, quantile_ms(h, 1.0 - 10f64.powf(-x))));
+        k += 1;
+    }
+    out.push((x_max, h.max() as f64 / 1e6));
+    out
+}
+
+pub(super) fn row(s: Structure, n: usize, setting: Setting, m: &serve::Measured, alone: Option<f64>) -> Row {
+    let h = histogram(&m.latencies_ns);
+    let (lo, hi) = quantile_interval(0.99, h.len());
+    let batch_s = m.batch.as_secs_f64();
+    Row {
+        structure: s,
+        workers: n,
+        setting,
+        cores: m.cpus.unwrap_or(0),
+        sent: m.client.sent,
+        served: h.len(),
+        p50_ms: quantile_ms(&h, 0.5),
+        p90_ms: quantile_ms(&h, 0.9),
+        p99_ms: quantile_ms(&h, 0.99),
+        p99_range_ms: (quantile_ms(&h, lo), quantile_ms(&h, hi)),
+        p99_after_send_ms: quantile_ms(&histogram(&m.since_sent_ns), 0.99),
+        p999_ms: (h.len() >= MIN_FOR_P999).then(|| quantile_ms(&h, 0.999)),
+        max_ms: if h.is_empty() { 0.0 } else { h.max() as f64 / 1e6 },
+        curve: curve(&h),
+        batch_s,
+        batch_alone_s: alone,
+        slowdown: alone.filter(|&a| a > 0.0).map(|a| batch_s / a),
+        involuntary_switches: m.involuntary_switches,
+        voluntary_switches: m.voluntary_switches,
+        client_late_ms: m.client.max_late.as_secs_f64() * 1e3,
+        client_behind: m.client.behind,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_client_sends_on_schedule_until_stopped() {
+        let start = Instant::now();
+        let end = BatchEnd::new(start);
+        end.set(start);
+        let mut dues = Vec::new();
+        let stats =
+            client(start, Duration::from_millis(1), &end, Some(start + Duration::from_millis(20)), |r| {
+                dues.push(r.due);
+                true
+            });
+        assert_eq!(stats.sent, 20);
+        assert!(dues.windows(2).all(|w| w[1] - w[0] == Duration::from_millis(1)));
+        assert!(start.elapsed() >= Duration::from_millis(19));
+    }
+}
