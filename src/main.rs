@@ -15,9 +15,9 @@ use cvp::config::{self, Config};
 use cvp::experiment::latency;
 use cvp::experiment::scale;
 use cvp::experiment::sweep::{self, Plan};
-use cvp::experiment::trace;
 use cvp::machine::Machine;
 use cvp::report::{self, ReportError, RunFile};
+use cvp::views::trace;
 use cvp::{StrategyKind, WorkloadKind};
 
 #[derive(Parser)]

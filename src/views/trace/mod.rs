@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::{Outcome, Verdict};
+use crate::claims::{Outcome, Verdict};
 use crate::machine::Machine;
 use crate::measure;
 use crate::report::{ReportError, Section};
