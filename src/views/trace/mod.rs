@@ -30,6 +30,7 @@ use crate::workload::{Workload, WorkloadKind};
 
 mod analysis;
 mod chrome;
+pub mod cli;
 mod measure;
 mod picture;
 mod render;
