@@ -3,24 +3,12 @@
 use std::time::Duration;
 
 use super::{Interval, Pass, TraceFile};
-use crate::claims::{Outcome, Verdict};
+use crate::claims::{
+    C9_CPU_OURS, C9_JUDGED_OVERLAP, C9_MIN_JUDGED, C9_MOST_OF_THE_RUN, C9_SLICED, C9_STATEMENT, Outcome,
+    Verdict,
+};
 use crate::measure;
 use crate::strategy::{Phase, StrategyKind};
-
-/// C9: two threads' hashes overlap "for most of the run": at least this fraction of the pass's wall time.
-pub const MOST_OF_THE_RUN: f64 = 0.5;
-/// C9: the one CPU was ours: the process kept it busy at least this fraction of the pass (cores busy). Below
-/// it, other processes took the CPU too, and a hash's stretch cannot be pinned on our own threads.
-pub const CPU_OURS: f64 = 0.9;
-/// C9: a hash is judged only if other threads' hashes overlapped it for at least this fraction of its
-/// length: it was runnable beside another runnable thread (nearly) all along.
-pub const JUDGED_OVERLAP: f64 = 0.9;
-/// C9: "taking turns": each judged hash's wall time / the thread's own CPU time over the hash is at least
-/// this. 1.6 means the thread ran at most about 60% of the time it was runnable (two threads
-/// sharing one core give 2; a hash that had a core to itself gives 1).
-pub const SLICED: f64 = 1.6;
-/// C9: the fewest judged hashes a verdict is drawn from.
-pub const MIN_JUDGED: usize = 4;
 
 /// One OS thread that ran job work in a pass, and where its phases go.
 #[derive(Clone, Debug, PartialEq)]
@@ -156,7 +144,7 @@ pub struct Slicing {
     pub threads: usize,
     /// Fraction of the wall time during which at least two threads were hashing.
     pub overlap: f64,
-    /// For each judged hash (other threads' hashes overlapped it for >= [`JUDGED_OVERLAP`] of its length,
+    /// For each judged hash (other threads' hashes overlapped it for >= [`C9_JUDGED_OVERLAP`] of its length,
     /// and its thread's CPU time over it is known): wall time / the thread's own CPU time over the hash.
     pub stretches: Vec<f64>,
 }
@@ -220,7 +208,7 @@ pub fn slicing(pass: &Pass) -> Slicing {
     let stretches = hashes
         .iter()
         .filter(|h| h.end_ns > h.start_ns)
-        .filter(|h| beside(h) as f64 >= JUDGED_OVERLAP * (h.end_ns - h.start_ns) as f64)
+        .filter(|h| beside(h) as f64 >= C9_JUDGED_OVERLAP * (h.end_ns - h.start_ns) as f64)
         .filter_map(|h| h.cpu_ns.filter(|&c| c > 0).map(|c| (h.end_ns - h.start_ns) as f64 / c as f64))
         .collect();
     let wall_ns = pass.wall_s * 1e9;
@@ -231,18 +219,18 @@ pub fn slicing(pass: &Pass) -> Slicing {
     }
 }
 
-/// C9 from the trace, on one CPU: two threads' hashes overlap for most of the run (>= [`MOST_OF_THE_RUN`]),
-/// and a hash that ran beside another thread's hash (nearly) all along (>= [`JUDGED_OVERLAP`] of its
-/// length) got only part of the core: each such hash's wall time / the thread's own CPU time over it is at
-/// least [`SLICED`] (the issue's "each job"; minimum, median and count shown). Each hash is measured against
-/// its own thread's CPU clock, so no "one hash alone" baseline enters. It cannot be shown when the process kept the CPU
-/// busy less than [`CPU_OURS`] (other processes took it too, and a stretch could be theirs) or fewer than
-/// [`MIN_JUDGED`] hashes could be judged. Judged on `threads` when it hashed on two threads or more, else on
-/// the first such pass.
+/// C9 from the trace, on one CPU: two threads' hashes overlap for most of the run (>=
+/// [`C9_MOST_OF_THE_RUN`]), and a hash that ran beside another thread's hash (nearly) all along (>=
+/// [`C9_JUDGED_OVERLAP`] of its length) got only part of the core: each such hash's wall time / the thread's
+/// own CPU time over it is at least [`C9_SLICED`] (the issue's "each job"; minimum, median and count shown).
+/// Each hash is measured against its own thread's CPU clock, so no "one hash alone" baseline enters. It
+/// cannot be shown when the process kept the CPU busy less than [`C9_CPU_OURS`] (other processes took it too,
+/// and a stretch could be theirs) or fewer than [`C9_MIN_JUDGED`] hashes could be judged. Judged on `threads`
+/// when it hashed on two threads or more, else on the first such pass.
 pub fn verdict_c9(file: &TraceFile) -> Verdict {
     let claim = |verdict, evidence: String| Verdict {
         claim: "C9".into(),
-        statement: "on one core the OS time-slices: runnable threads take turns".into(),
+        statement: C9_STATEMENT.into(),
         verdict,
         evidence,
     };
@@ -265,34 +253,34 @@ pub fn verdict_c9(file: &TraceFile) -> Verdict {
     };
     let busy = pass.cores_busy();
     let head = format!("{} on 1 CPU, {} hashing threads", pass.strategy, s.threads);
-    if busy < CPU_OURS {
+    if busy < C9_CPU_OURS {
         return cannot(format!(
-            "{head}: the CPU was shared with other processes (cores busy {busy:.2} < {CPU_OURS})"
+            "{head}: the CPU was shared with other processes (cores busy {busy:.2} < {C9_CPU_OURS})"
         ));
     }
     let overlap = format!(
-        "two hashing at once for {:.0}% of the run (>= {:.0}%), cores busy {busy:.2} (>= {CPU_OURS})",
+        "two hashing at once for {:.0}% of the run (>= {:.0}%), cores busy {busy:.2} (>= {C9_CPU_OURS})",
         100.0 * s.overlap,
-        100.0 * MOST_OF_THE_RUN
+        100.0 * C9_MOST_OF_THE_RUN
     );
     let judged = s.stretches.len();
-    if s.overlap < MOST_OF_THE_RUN {
+    if s.overlap < C9_MOST_OF_THE_RUN {
         return claim(Outcome::NotShown, format!("{head}: {overlap}: the threads did not hash side by side"));
     }
-    let Some((min, median)) = s.min_median().filter(|_| judged >= MIN_JUDGED) else {
+    let Some((min, median)) = s.min_median().filter(|_| judged >= C9_MIN_JUDGED) else {
         return cannot(format!(
             "{head}: {overlap}; only {judged} hash(es) ran beside another thread's for >= {:.0}% of their \
-             length (need {MIN_JUDGED}): longer hashes (`--wait-ms 50` sizes them to ~50 ms; the second \
+             length (need {C9_MIN_JUDGED}): longer hashes (`--wait-ms 50` sizes them to ~50 ms; the second \
              thread first runs a scheduler slice late) or more --jobs",
-            100.0 * JUDGED_OVERLAP
+            100.0 * C9_JUDGED_OVERLAP
         ));
     };
-    let shown = min >= SLICED;
+    let shown = min >= C9_SLICED;
     let took = if shown {
-        format!("took wall / own CPU time >= {SLICED}x each: minimum {min:.2}x, median {median:.2}x")
+        format!("took wall / own CPU time >= {C9_SLICED}x each: minimum {min:.2}x, median {median:.2}x")
     } else {
         format!(
-            "needed wall / own CPU time >= {SLICED}x each, but the minimum was {min:.2}x (median {median:.2}x)"
+            "needed wall / own CPU time >= {C9_SLICED}x each, but the minimum was {min:.2}x (median {median:.2}x)"
         )
     };
     claim(
@@ -300,7 +288,7 @@ pub fn verdict_c9(file: &TraceFile) -> Verdict {
         format!(
             "{head}: {overlap}; the {judged} hashes that ran beside another thread's for >= {:.0}% of their \
              length {took}",
-            100.0 * JUDGED_OVERLAP
+            100.0 * C9_JUDGED_OVERLAP
         ),
     )
 }

@@ -36,10 +36,7 @@ mod picture;
 mod render;
 mod tracer;
 
-pub use analysis::{
-    CPU_OURS, JUDGED_OVERLAP, Lane, MIN_JUDGED, MOST_OF_THE_RUN, SLICED, Slicing, slicing, thread_tracks,
-    tracks, verdict_c9,
-};
+pub use analysis::{Lane, Slicing, slicing, thread_tracks, tracks, verdict_c9};
 pub use chrome::chrome_json;
 pub use measure::{TraceError, calibrate_rounds, run};
 pub use picture::svg;
