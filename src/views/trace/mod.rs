@@ -7,17 +7,16 @@
 //! Format ([`chrome_json`], in `chrome.rs`, which Perfetto UI and chrome://tracing open). The recording
 //! probe, [`Tracer`], is in `tracer.rs`; the command's flags and help in `cli.rs`.
 //!
-//! Recording costs nothing when nobody traces: a strategy is generic over a
-//! [`Probe`](crate::strategy::Probe) chosen at compile time, and everything but this view builds it with
-//! [`crate::strategy::NoProbe`]. Here it gets a
-//! [`Tracer`], which stamps each phase with [`Instant`]s, the OS thread that started it and that thread's
-//! own CPU clock. Each strategy runs twice: a warm-up, traced too but its recording dropped, then the pass
-//! that is kept. What is left out: the time a strategy spends outside its
-//! jobs (spawning, scheduling, joining) is not drawn, only seen as gaps, and a zero wait (`cpu_bound`) is
-//! not recorded. A wait ends when its thread (async: its task) runs again, so it includes the time it was
-//! ready while the cores, or its worker, were busy: the picture draws the nominal wait as the thin bar and
-//! the rest as a lighter "ready, not running" bar. An async wait is drawn on the thread that started it,
-//! although no thread is busy during it.
+//! Recording costs nothing when nobody traces: a strategy is generic over a [`Probe`](crate::strategy::Probe)
+//! chosen at compile time, and everything but this view builds it with [`crate::strategy::NoProbe`]. Here it
+//! gets a [`Tracer`], which stamps each phase with [`Instant`](std::time::Instant)s, the OS thread that
+//! started it and that thread's own CPU clock. Each strategy runs twice: a warm-up, traced too but its
+//! recording dropped, then the pass that is kept. What is left out: the time a strategy spends outside its
+//! jobs (spawning, scheduling, joining) is not drawn, only seen as gaps, and a zero wait (`cpu_bound`) is not
+//! recorded. A wait ends when its thread (async: its task) runs again, so it includes the time it was ready
+//! while the cores, or its worker, were busy: the picture draws the nominal wait as the thin bar and the rest
+//! as a lighter "ready, not running" bar. An async wait is drawn on the thread that started it, although no
+//! thread is busy during it.
 
 use std::time::Duration;
 
