@@ -32,7 +32,7 @@
 //!   checked, then timed in shuffled rounds. [`experiment::scale`] is `cvp scale`: 1 to 100,000 waits in
 //!   flight per structure, each in a child process of its own, with memory, threads and context switches
 //!   (claim C8). [`views::latency`] is `cvp latency`: how late light requests are while a heavy batch
-//!   computes, per structure, on all cores and on one (claim C7). [`experiment::trace`] is `cvp trace`: which
+//!   computes, per structure, on all cores and on one (claim C7). [`views::trace`] is `cvp trace`: which
 //!   OS thread ran which job's wait and hash, when (claim C9).
 //! - [`analysis`]: speedup, efficiency, Karp-Flatt, Amdahl and USL fits (only with enough points), and the
 //!   verdicts on claims C1..C6, each from its own measurement.

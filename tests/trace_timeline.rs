@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 
 use cvp::StrategyKind;
-use cvp::experiment::trace::{self, Pass, Plan, TraceFile};
 use cvp::strategy::Phase;
+use cvp::views::trace::{self, Pass, Plan, TraceFile};
 use cvp::workload::WorkloadKind;
 
 const JOBS: usize = 4;
@@ -170,7 +170,7 @@ fn intervals_lanes_json_and_svg() {
     }
     // On this (multi-CPU, or unknown) run C9 is not decided, and the report section carries no verdict.
     if file.cpus != Some(1) {
-        assert_eq!(file.verdicts[0].verdict, cvp::analysis::Outcome::CannotBeShown);
+        assert_eq!(file.verdicts[0].verdict, cvp::claims::Outcome::CannotBeShown);
     }
 }
 

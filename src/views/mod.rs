@@ -4,3 +4,4 @@
 //! `Config` -> plan, then measure -> analysis -> render. A view imports no other view.
 
 pub mod latency;
+pub mod trace;

@@ -5,7 +5,8 @@ use std::time::Duration;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{Pass, TraceFile, ms, tracks};
+use super::render::ms;
+use super::{Pass, TraceFile, tracks};
 use crate::report::ReportError;
 use crate::strategy::Phase;
 use crate::workload::{Workload, WorkloadKind};
