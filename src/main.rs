@@ -13,11 +13,11 @@ use cvp::analysis;
 use cvp::cli::{self, Failure, Format, Progress, emit, parse_id, repeated};
 use cvp::config::{self, Config};
 use cvp::experiment::latency;
-use cvp::experiment::scale;
 use cvp::experiment::sweep::{self, Plan};
 use cvp::experiment::trace;
 use cvp::machine::Machine;
 use cvp::report::{self, ReportError, RunFile};
+use cvp::views::scale;
 use cvp::{StrategyKind, WorkloadKind};
 
 #[derive(Parser)]

@@ -5,13 +5,9 @@
 //! - [`sweep`]: `cvp run`, time against workers for every workload and strategy (claims C1..C6).
 //! - [`latency`]: `cvp latency`, how late light requests are while a heavy batch computes, per structure,
 //!   on all cores and on one (claim C7, and the first evidence for C9: time slicing).
-//! - [`scale`]: `cvp scale`, 1 to 100,000 waits in flight per structure: time, memory, threads, context
-//!   switches, each in a child process of its own (claim C8); `--io socket` the same on net_bound's
-//!   loopback TCP requests to a `cvp serve` child.
 //! - [`trace`]: `cvp trace`, which OS thread ran which job's wait and hash, when: a timeline SVG and a
 //!   Chrome trace (claim C9).
 
 pub mod latency;
-pub mod scale;
 pub mod sweep;
 pub mod trace;
