@@ -16,6 +16,7 @@ use cvp::experiment::latency;
 use cvp::experiment::sweep::{self, Plan};
 use cvp::experiment::trace;
 use cvp::machine::Machine;
+use cvp::machine::limits::Limits;
 use cvp::report::{self, ReportError, RunFile};
 use cvp::views::scale;
 use cvp::{StrategyKind, WorkloadKind};
@@ -569,7 +570,7 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     // refused before anything runs when this machine's limits (soft limit raised to the hard one) cannot.
     if plan.workloads.contains(&WorkloadKind::NetBound) {
         let jobs = plan.workload(WorkloadKind::NetBound).jobs;
-        if let Some(why) = scale::Limits::detect().refuse_sockets(jobs, cvp::net::DEFAULT_SPREAD) {
+        if let Some(why) = Limits::detect().refuse_sockets(jobs, cvp::net::DEFAULT_SPREAD) {
             return Err(Failure::Input(anyhow::anyhow!(
                 "invalid --jobs: net_bound's {why}; lower --jobs (or CVP_JOBS), raise the limit, or leave \
                  net_bound out of --workloads"
@@ -759,7 +760,7 @@ fn scale(args: ScaleArgs) -> Result<(), Failure> {
         report::check_writable(path).map_err(|e| Failure::Input(anyhow::anyhow!("--output: {e}")))?;
     }
     // Raises the open-file limit to the hard one (what the children and the service do too) and reads it.
-    let limits = scale::Limits::detect();
+    let limits = Limits::detect();
     let mut jobs = match (args.jobs, args.io) {
         (Some(j), _) => j.0,
         (None, scale::Io::Socket) if std::env::var_os("CVP_SCALE_JOBS").is_none() => {

@@ -39,6 +39,7 @@ pub use render::{bytes_text, csv, goal_lines, net_goal_lines, plots, read_sectio
 
 use crate::analysis::{self, Outcome, Range, Verdict};
 use crate::machine::Machine;
+use crate::machine::limits::Limits;
 use crate::strategy::StrategyKind;
 
 /// Claim C8, as the report names it.
@@ -54,12 +55,6 @@ pub const REFERENCE_GOAL: f64 = 1.10;
 /// A memory per wait is printed only where the excess over the baseline is at least this many times the
 /// structure's noise floor (its J = 1 excess): the error is then at most 1 / this.
 pub const NOISE_FACTOR: f64 = 5.0;
-/// Resident memory counted per thread when comparing J threads with the available memory: a touched
-/// stack page or two, the kernel stack, page tables and guard (a generous estimate: the skip is a safety
-/// margin, not a measurement).
-pub const THREAD_FOOTPRINT_BYTES: u64 = 64 * 1024;
-/// The same for a task (about 0.5 KiB measured; twice that as a margin).
-pub const TASK_FOOTPRINT_BYTES: u64 = 1024;
 
 /// C8 on `net_bound` and the socket goal: the job count of the goal "1,000 requests of one wait within
 /// [`NET_GOAL`] of one request on the same runtime".
@@ -70,9 +65,6 @@ pub const NET_GOAL: f64 = 1.3;
 /// The wait, ms, at which the socket goal is defined ("1,000 requests of 10 ms"): at another W the same
 /// per-request cost is a different share of the wall, so [`net_goal`] does not judge it.
 pub const NET_GOAL_WAIT_MS: u64 = 10;
-/// File descriptors a client or the service keeps for itself (stdio, epoll, listeners, pipes) beside one
-/// per connection: a J is run only when J plus this fits the open-file limit of both.
-pub const FD_RESERVE: u64 = 64;
 /// The job counts of `cvp scale --io socket` when neither `--jobs` nor `CVP_SCALE_JOBS` is given
 /// ([`default_socket_jobs`] adds 100,000 where the limits allow it).
 pub const SOCKET_JOBS: [usize; 5] = [1, 10, 100, 1_000, 10_000];
@@ -345,150 +337,6 @@ pub struct ScaleFile {
     pub rows: Vec<Row>,
     /// C8.
     pub verdicts: Vec<Verdict>,
-}
-
-/// This machine's limits on threads, each `None` when unlimited or unknown.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Limits {
-    /// `RLIMIT_NPROC` (soft): processes and threads of this user, all of them.
-    pub rlimit_nproc: Option<u64>,
-    /// `/proc/sys/kernel/threads-max`.
-    pub threads_max: Option<u64>,
-    /// The cgroup's `pids.max`.
-    pub cgroup_pids_max: Option<u64>,
-    /// `/proc/sys/vm/max_map_count`: each thread maps a stack and a guard page.
-    pub max_map_count: Option<u64>,
-    /// `MemAvailable` in bytes.
-    pub mem_available_bytes: Option<u64>,
-    /// `RLIMIT_NOFILE` after raising the soft limit to the hard one, as the client children and the
-    /// service both do (the service is started by `cvp scale`, so it has the same hard limit).
-    #[serde(default)]
-    pub rlimit_nofile: Option<u64>,
-    /// `net.ipv4.ip_local_port_range`: the ephemeral ports a connection's local end takes from, per
-    /// destination address.
-    #[serde(default)]
-    pub local_ports: Option<(u64, u64)>,
-}
-
-impl Limits {
-    /// Reads them from this machine, after raising this process's soft open-file limit to the hard one
-    /// (what a socket child and the service do too, so the limit recorded is the one they get).
-    pub fn detect() -> Limits {
-        let num = |path: &str| std::fs::read_to_string(path).ok().and_then(|s| s.trim().parse::<u64>().ok());
-        let mut nproc = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-        // SAFETY: `nproc` is a valid, writable rlimit owned by this frame.
-        let rlimit_nproc = (unsafe { libc::getrlimit(libc::RLIMIT_NPROC, &mut nproc) } == 0
-            && nproc.rlim_cur != libc::RLIM_INFINITY)
-            .then_some(nproc.rlim_cur);
-        let mem_available_bytes = std::fs::read_to_string("/proc/meminfo").ok().and_then(|s| {
-            s.lines().find_map(|l| l.strip_prefix("MemAvailable:")).and_then(|v| kib(v).map(|k| k * 1024))
-        });
-        let local_ports =
-            std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").ok().and_then(|s| {
-                let mut it = s.split_whitespace().map(|v| v.parse::<u64>().ok());
-                Some((it.next()??, it.next()??))
-            });
-        let nofile = crate::net::raise_fd_limit();
-        Limits {
-            rlimit_nproc,
-            threads_max: num("/proc/sys/kernel/threads-max"),
-            cgroup_pids_max: cgroup_pids_max(),
-            max_map_count: num("/proc/sys/vm/max_map_count"),
-            mem_available_bytes,
-            rlimit_nofile: (nofile != libc::RLIM_INFINITY).then_some(nofile),
-            local_ports,
-        }
-    }
-
-    /// Why `jobs` connections must not be opened at once here, to a service on `spread` loopback addresses:
-    /// the client's and the service's open-file limit (a descriptor per connection on each side, plus
-    /// [`FD_RESERVE`]), and the ephemeral ports per destination address (`jobs / spread` each). Every limit
-    /// exceeded is named; `None` when they fit.
-    pub fn refuse_sockets(&self, jobs: usize, spread: u8) -> Option<String> {
-        let j = jobs as u64;
-        let mut over = Vec::new();
-        if let Some(limit) = self.rlimit_nofile.filter(|&l| j + FD_RESERVE > l) {
-            over.push(format!(
-                "the client's and the service's RLIMIT_NOFILE = {limit} (ulimit -n, after raising the soft limit \
-                 to the hard one; a descriptor per connection on each side, {FD_RESERVE} kept for the rest)"
-            ));
-        }
-        let per_address = j.div_ceil(u64::from(spread.max(1)));
-        if let Some((lo, hi)) = self.local_ports.filter(|&(lo, hi)| per_address > (hi + 1).saturating_sub(lo))
-        {
-            over.push(format!(
-                "the ephemeral ports net.ipv4.ip_local_port_range = {lo}-{hi} ({} per address; {per_address} \
-                 connections to each of {spread} addresses)",
-                (hi + 1).saturating_sub(lo)
-            ));
-        }
-        (!over.is_empty()).then(|| format!("{jobs} connections exceed {}", over.join(", and ")))
-    }
-
-    /// Why `threads` threads must not be started here: more than half of one or more limits (every one
-    /// exceeded is named, so the binding one is among them). `None` when they fit.
-    pub fn refuse(&self, threads: usize) -> Option<String> {
-        let t = threads as u64;
-        let mut over = Vec::new();
-        for (name, limit) in [
-            ("RLIMIT_NPROC (ulimit -u; root may be exempt)", self.rlimit_nproc),
-            ("kernel.threads-max", self.threads_max),
-            ("the cgroup's pids.max", self.cgroup_pids_max),
-        ] {
-            if let Some(limit) = limit.filter(|&l| t > l / 2) {
-                over.push(format!("{name} = {limit}"));
-            }
-        }
-        // Each thread maps its stack and a guard page: two memory maps.
-        if let Some(limit) = self.max_map_count.filter(|&l| 2 * t > l / 2) {
-            over.push(format!(
-                "vm.max_map_count = {limit} (they need {} maps: a stack and a guard page each)",
-                2 * t
-            ));
-        }
-        if let Some(avail) =
-            self.mem_available_bytes.filter(|&a| t.saturating_mul(THREAD_FOOTPRINT_BYTES) > a / 2)
-        {
-            over.push(format!(
-                "the available memory = {} MiB (at ~{} KiB a thread)",
-                avail >> 20,
-                THREAD_FOOTPRINT_BYTES / 1024
-            ));
-        }
-        (!over.is_empty()).then(|| format!("{threads} threads exceed half of {}", over.join(", and of ")))
-    }
-
-    /// Why `tasks` tasks must not be started here: more than half of the available memory at
-    /// [`TASK_FOOTPRINT_BYTES`] each. `None` when they fit.
-    pub fn refuse_tasks(&self, tasks: usize) -> Option<String> {
-        let bytes = (tasks as u64).saturating_mul(TASK_FOOTPRINT_BYTES);
-        self.mem_available_bytes.filter(|&a| bytes > a / 2).map(|avail| {
-            format!(
-                "{tasks} tasks at ~{} KiB each exceed half of the available memory = {} MiB",
-                TASK_FOOTPRINT_BYTES / 1024,
-                avail >> 20
-            )
-        })
-    }
-}
-
-fn cgroup_pids_max() -> Option<u64> {
-    let cgroup = std::fs::read_to_string("/proc/self/cgroup").ok()?;
-    for line in cgroup.lines() {
-        let mut parts = line.splitn(3, ':');
-        let (_, controllers, path) = (parts.next()?, parts.next()?, parts.next()?);
-        let file = if controllers.is_empty() {
-            format!("/sys/fs/cgroup{path}/pids.max")
-        } else if controllers.split(',').any(|c| c == "pids") {
-            format!("/sys/fs/cgroup/pids{path}/pids.max")
-        } else {
-            continue;
-        };
-        if let Ok(v) = std::fs::read_to_string(&file) {
-            return v.trim().parse().ok();
-        }
-    }
-    None
 }
 
 /// The job counts of a default `cvp scale --io socket`: [`SOCKET_JOBS`], and 100,000 where the limits
@@ -818,11 +666,6 @@ pub fn c8_on(rows: &[Row], io: Io) -> Verdict {
     );
     let (outcome, evidence) = analysis::judge(&tests, evidence);
     verdict(outcome, evidence)
-}
-
-/// `"  1234 kB"` -> 1234.
-pub(crate) fn kib(v: &str) -> Option<u64> {
-    v.trim().trim_end_matches("kB").trim().parse().ok()
 }
 
 #[cfg(test)]
