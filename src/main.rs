@@ -802,7 +802,7 @@ fn scale(args: ScaleArgs) -> Result<(), Failure> {
             r.status
         )));
     }
-    let verdicts = vec![scale::c8_on(&rows, plan.io)];
+    let verdicts = scale::verdicts(&rows, plan.io);
     let file =
         scale::ScaleFile { command: std::env::args().collect(), machine, limits, plan, rows, verdicts };
     let text = match args.format {

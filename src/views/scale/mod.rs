@@ -27,44 +27,26 @@
 //! clock around each child. Descriptors and ephemeral ports are checked beside the thread limits
 //! ([`Limits::refuse_sockets`]). There is no `reference` row for sockets (see [`default_structures`]).
 
+pub mod analysis;
 mod child;
-mod render;
-
-use std::time::Duration;
+pub mod measure;
+pub mod render;
 
 use serde::{Deserialize, Serialize};
 
+pub use analysis::{
+    NET_GOAL, NET_GOAL_JOBS, NET_GOAL_WAIT_MS, NOISE_FACTOR, REFERENCE_GOAL, c8, c8_on, derive, goal,
+    net_goal, verdicts,
+};
 pub use child::{ChildReport, child, run_child};
+pub use measure::{cells, run, skip_reason};
 pub use render::{bytes_text, csv, goal_lines, net_goal_lines, plots, read_section, table};
 
-use crate::analysis::{self, Outcome, Range, Verdict};
+use crate::claims::Verdict;
 use crate::machine::Machine;
 use crate::machine::limits::Limits;
 use crate::strategy::StrategyKind;
 
-/// Claim C8, as the report names it.
-pub const C8: (&str, &str) = ("C8", "threads for waiting add overhead, not speed");
-/// C8: the smallest J at which the claim is judged (fewer waits hide the overhead).
-pub const C8_MIN_JOBS: usize = 1_000;
-/// C8: `thread_per_job` must need at least this many times the memory per wait of `async` on 1 worker.
-pub const C8_MEMORY: f64 = 5.0;
-/// C8: "not faster": `thread_per_job`'s wall may be at most this much shorter than `async`'s (as in C6).
-pub const C8_NOT_FASTER: f64 = analysis::NO_FASTER;
-/// Performance goal: `async` on 1 worker within this factor of the reference's `waits` at every J.
-pub const REFERENCE_GOAL: f64 = 1.10;
-/// A memory per wait is printed only where the excess over the baseline is at least this many times the
-/// structure's noise floor (its J = 1 excess): the error is then at most 1 / this.
-pub const NOISE_FACTOR: f64 = 5.0;
-
-/// C8 on `net_bound` and the socket goal: the job count of the goal "1,000 requests of one wait within
-/// [`NET_GOAL`] of one request on the same runtime".
-pub const NET_GOAL_JOBS: usize = 1_000;
-/// Performance goal for `--io socket`: `async` on 1 worker runs [`NET_GOAL_JOBS`] requests within this
-/// factor of one request's wall on the same runtime (its J = 1 row).
-pub const NET_GOAL: f64 = 1.3;
-/// The wait, ms, at which the socket goal is defined ("1,000 requests of 10 ms"): at another W the same
-/// per-request cost is a different share of the wall, so [`net_goal`] does not judge it.
-pub const NET_GOAL_WAIT_MS: u64 = 10;
 /// The job counts of `cvp scale --io socket` when neither `--jobs` nor `CVP_SCALE_JOBS` is given
 /// ([`default_socket_jobs`] adds 100,000 where the limits allow it).
 pub const SOCKET_JOBS: [usize; 5] = [1, 10, 100, 1_000, 10_000];
@@ -308,18 +290,6 @@ impl Row {
             s => format!("{s}/{}", self.workers),
         }
     }
-
-    /// The wall time with its min - max, when measured (an interval only from 3 runs on).
-    fn wall(&self) -> Option<Range> {
-        let range = self.wall_min_s.zip(self.wall_max_s).filter(|_| self.repeats >= analysis::MIN_ROUNDS);
-        self.wall_s.map(|w| Range::of(w, range))
-    }
-
-    /// The memory per wait with its min - max, when clear of the noise floor.
-    fn bytes(&self) -> Option<Range> {
-        let range = self.bytes_per_wait_range.filter(|_| self.repeats >= analysis::MIN_ROUNDS);
-        self.bytes_per_wait.map(|b| Range::of(b, range))
-    }
 }
 
 /// What `cvp scale --format json` writes and `cvp report --scale` reads.
@@ -347,325 +317,6 @@ pub fn default_socket_jobs(limits: &Limits) -> Vec<usize> {
         jobs.push(100_000);
     }
     jobs
-}
-
-/// Why a (structure, J) is not run, decided before anything starts.
-pub fn skip_reason(
-    structure: Structure,
-    jobs: usize,
-    wait_ms: u64,
-    budget_s: f64,
-    limits: &Limits,
-) -> Option<String> {
-    if let Some(why) = limits.refuse(structure.threads(jobs)) {
-        return Some(why);
-    }
-    let tasks = !structure.pool_bound() && !matches!(structure, Structure::Of(StrategyKind::ThreadPerJob, _));
-    if let Some(why) = limits.refuse_tasks(jobs).filter(|_| tasks) {
-        return Some(why);
-    }
-    if structure.pool_bound() {
-        let predicted = jobs as f64 * wait_ms as f64 / 1e3 / structure.workers(jobs) as f64;
-        if predicted > budget_s {
-            return Some(format!("would take ~{predicted:.1} s (J x W / N; --budget-s {budget_s})"));
-        }
-    }
-    None
-}
-
-/// The (structure, J) cells of a plan with why each is skipped, if it is.
-pub fn cells(
-    structures: &[Structure],
-    plan: &Plan,
-    limits: &Limits,
-) -> Vec<(Structure, usize, Option<String>)> {
-    let mut cells = Vec::new();
-    for &s in structures {
-        for &j in &plan.jobs {
-            let sockets = match plan.io {
-                Io::Sleep => None,
-                Io::Socket => limits.refuse_sockets(j, crate::net::DEFAULT_SPREAD),
-            };
-            let why = match (sockets, skip_reason(s, j, plan.wait_ms, plan.budget_s, limits)) {
-                (Some(a), Some(b)) => Some(format!("{a}; {b}")),
-                (a, b) => a.or(b),
-            };
-            cells.push((s, j, why));
-        }
-    }
-    cells
-}
-
-/// Runs the whole plan: every (structure, J) `repeat` times in a fresh child, rounds in a shuffled order,
-/// skipping what the limits or the budget rule out. `progress` gets a label before each child. With
-/// `--io socket` one service ([`crate::net::Server`], replying after the plan's wait) is started before
-/// the first child and stopped after the last; its CPU time is read around each child. The only error is
-/// a service that cannot be started.
-pub fn run(
-    structures: &[Structure],
-    plan: &Plan,
-    limits: &Limits,
-    mut progress: impl FnMut(&str),
-) -> std::io::Result<Vec<Row>> {
-    let mut cells: Vec<(Structure, usize, Option<String>, Vec<ChildReport>)> =
-        cells(structures, plan, limits).into_iter().map(|(s, j, skip)| (s, j, skip, Vec::new())).collect();
-    let server = match plan.io {
-        Io::Socket if cells.iter().any(|c| c.2.is_none()) => {
-            Some(crate::net::Server::start(Duration::from_millis(plan.wait_ms))?)
-        }
-        _ => None,
-    };
-    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos());
-    let mut order: Vec<usize> = (0..cells.len()).filter(|&i| cells[i].2.is_none()).collect();
-    let mut rng = (seed as u64) | 1;
-    for round in 0..plan.repeat.max(1) {
-        for i in (1..order.len()).rev() {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
-            order.swap(i, (rng % (i as u64 + 1)) as usize);
-        }
-        for &i in &order {
-            let (s, j, _, runs) = &mut cells[i];
-            // A structure that already failed at this J is not started again.
-            if runs.iter().any(|r| r.status != "ok") {
-                continue;
-            }
-            progress(&format!("round {}/{} {} J={}", round + 1, plan.repeat.max(1), s.label(), j));
-            let timeout = child::timeout(*s, *j, plan.wait_ms);
-            let Some(server) = &server else {
-                runs.push(run_child(*s, *j, plan.wait_ms, None, timeout));
-                continue;
-            };
-            let before = server.cpu_time().ok();
-            let mut report = run_child(*s, *j, plan.wait_ms, Some(server.target()), timeout);
-            report.server_cpu_s =
-                before.zip(server.cpu_time().ok()).map(|(a, b)| b.saturating_sub(a).as_secs_f64());
-            runs.push(report);
-        }
-    }
-    if let Some(server) = server {
-        // Its counts are not needed (every reply was checked by the children); a service that ended badly
-        // shows in the rows it failed.
-        let _ = server.stop();
-    }
-    let mut rows: Vec<Row> =
-        cells.into_iter().map(|(s, j, skip, runs)| row(s, j, plan.wait_ms, skip, runs)).collect();
-    derive(&mut rows);
-    Ok(rows)
-}
-
-fn min_max(v: impl Iterator<Item = f64> + Clone) -> (f64, f64) {
-    (v.clone().fold(f64::INFINITY, f64::min), v.fold(f64::NEG_INFINITY, f64::max))
-}
-
-fn row(s: Structure, jobs: usize, wait_ms: u64, skip: Option<String>, runs: Vec<ChildReport>) -> Row {
-    let mut row = Row {
-        strategy: s.id().into(),
-        workers: s.workers(jobs),
-        jobs,
-        wait_ms,
-        repeats: runs.len(),
-        status: skip.map_or_else(|| "ok".to_string(), |why| format!("skipped: {why}")),
-        ..Row::default()
-    };
-    if let Some(bad) = runs.iter().find(|r| r.status != "ok") {
-        row.status = bad.status.clone();
-        return row;
-    }
-    if runs.is_empty() {
-        if row.ok() {
-            row.status = "failed: not run".into();
-        }
-        return row;
-    }
-    let mut sorted: Vec<&ChildReport> = runs.iter().collect();
-    sorted.sort_by(|a, b| a.wall_s.total_cmp(&b.wall_s));
-    let median = sorted[(sorted.len() - 1) / 2];
-    row.wall_s = Some(median.wall_s);
-    row.wall_min_s = Some(sorted[0].wall_s);
-    row.wall_max_s = Some(sorted[sorted.len() - 1].wall_s);
-    row.cpu_s = Some(median.cpu_s);
-    row.cores_busy = Some(crate::measure::cores_busy(
-        Duration::from_secs_f64(median.cpu_s),
-        Duration::from_secs_f64(median.wall_s),
-    ));
-    row.peak_rss_bytes = Some(median.peak_rss_bytes);
-    row.baseline_rss_bytes = Some(median.baseline_rss_bytes);
-    row.peak_reset = Some(runs.iter().all(|r| r.peak_reset));
-    row.excess_bytes = runs.iter().map(|r| r.peak_rss_bytes.saturating_sub(r.baseline_rss_bytes)).collect();
-    row.vm_pte_bytes = Some(median.vm_pte_bytes);
-    row.peak_threads = Some(median.peak_threads);
-    row.server_cpu_s = median.server_cpu_s;
-    // The warm-up's request is served during the child's run too.
-    row.server_us_per_request = median.server_cpu_s.map(|c| c / (jobs as f64 + 1.0) * 1e6);
-    row.voluntary_switches = Some(median.voluntary_switches);
-    row.involuntary_switches = Some(median.involuntary_switches);
-    // The median run's own excess, for bytes per wait (same run as the wall).
-    let at = runs.iter().position(|r| std::ptr::eq(r, median)).unwrap_or(0);
-    row.excess_bytes.rotate_left(at);
-    row
-}
-
-/// Fills in what needs other rows: waits, overhead and in flight against the same structure's J = 1 wall,
-/// memory per wait above the same structure's noise floor, and the ratio to the reference.
-pub fn derive(rows: &mut [Row]) {
-    let floors: Vec<(String, f64, u64)> = rows
-        .iter()
-        .filter(|r| r.jobs == 1 && r.ok())
-        .filter_map(|r| Some((r.label(), r.wall_s?, r.excess_bytes.iter().copied().max()?)))
-        .collect();
-    let floor = |label: &str| floors.iter().find(|(l, _, _)| l == label).map(|&(_, w, n)| (w, n));
-    for r in rows.iter_mut().filter(|r| r.ok()) {
-        let Some((w1, noise)) = floor(&r.label()) else { continue };
-        let Some(wall) = r.wall_s else { continue };
-        let j = r.jobs as f64;
-        r.waits = Some(wall / w1);
-        r.overhead_us_per_wait = Some((wall - w1) / j * 1e6);
-        r.in_flight = Some(j * w1 / wall);
-        // A page is the least the counters can move by: the floor is never below one.
-        let noise = noise.max(4096);
-        r.noise_floor_bytes = Some(noise);
-        let clear = |e: u64| r.jobs > 1 && e as f64 >= NOISE_FACTOR * noise as f64;
-        if r.excess_bytes.first().is_some_and(|&e| clear(e)) && r.excess_bytes.iter().all(|&e| clear(e)) {
-            r.bytes_per_wait = Some(r.excess_bytes[0] as f64 / j);
-            r.bytes_per_wait_range = Some(min_max(r.excess_bytes.iter().map(|&e| e as f64 / j)));
-        }
-    }
-    let reference: Vec<Row> =
-        rows.iter().filter(|r| r.strategy == "reference" && r.waits.is_some()).cloned().collect();
-    let ref_one = reference.iter().find(|r| r.jobs == 1).cloned();
-    let one: Vec<Row> = rows.iter().filter(|r| r.jobs == 1 && r.ok()).cloned().collect();
-    for r in rows.iter_mut().filter(|r| r.waits.is_some()) {
-        let Some(reference) = reference.iter().find(|x| x.jobs == r.jobs) else { continue };
-        r.vs_reference = r.waits.zip(reference.waits).map(|(a, b)| a / b);
-        // Every ratio the four walls' fastest and slowest allow: (wall / wall1) / (ref / ref1).
-        let own_one = one.iter().find(|x| x.label() == r.label());
-        let walls = [Some(&*r), own_one, Some(reference), ref_one.as_ref()].map(|x| x.and_then(Row::wall));
-        if let [Some(w), Some(w1), Some(rf), Some(rf1)] = walls {
-            let ratio = (w / w1) / (rf / rf1);
-            if ratio.known {
-                r.vs_reference_range = Some((ratio.lo, ratio.hi));
-            }
-        }
-    }
-}
-
-/// The goal "`async` on 1 worker within [`REFERENCE_GOAL`] of the reference" at one J: met when the
-/// whole interval is at or below it, missed when the whole interval is above, undecided otherwise.
-pub fn goal(row: &Row) -> Option<&'static str> {
-    let v = row.vs_reference?;
-    Some(match row.vs_reference_range {
-        None => "no interval (fewer than 3 runs)",
-        Some((_, hi)) if hi <= REFERENCE_GOAL => "met",
-        Some((lo, _)) if lo > REFERENCE_GOAL => "missed",
-        Some(_) if v <= REFERENCE_GOAL => "undecided (noise; the median meets it)",
-        Some(_) => "undecided (noise; the median misses it)",
-    })
-}
-
-/// The goal of `--io socket`: `async/1` at [`NET_GOAL_JOBS`] requests within [`NET_GOAL`] of its own
-/// J = 1 wall: its `waits` with every ratio the runs' fastest and slowest allow, and `met`, `missed` or
-/// `undecided` as for [`goal`]. `None` when either row was not measured, or their wait is not
-/// [`NET_GOAL_WAIT_MS`].
-pub fn net_goal(rows: &[Row]) -> Option<(Range, &'static str)> {
-    let find = |j: usize| {
-        rows.iter().find(|r| r.label() == "async/1" && r.jobs == j && r.ok() && r.wait_ms == NET_GOAL_WAIT_MS)
-    };
-    let (many, one) = (find(NET_GOAL_JOBS)?.wall()?, find(1)?.wall()?);
-    let ratio = many / one;
-    let outcome = if !ratio.known {
-        "no interval (fewer than 3 runs)"
-    } else if ratio.hi <= NET_GOAL {
-        "met"
-    } else if ratio.lo > NET_GOAL {
-        "missed"
-    } else if ratio.mid <= NET_GOAL {
-        "undecided (noise; the median meets it)"
-    } else {
-        "undecided (noise; the median misses it)"
-    };
-    Some((ratio, outcome))
-}
-
-/// Claim C8 from the rows: at the largest J >= [`C8_MIN_JOBS`] where `thread_per_job` and `async/1` both
-/// ran with a memory per wait clear of the noise floor, `thread_per_job` needs >= [`C8_MEMORY`] x the memory
-/// per wait and is not faster.
-pub fn c8(rows: &[Row]) -> Verdict {
-    c8_on(rows, Io::Sleep)
-}
-
-/// C8 as [`c8`], on rows whose waits are `io`: for [`Io::Socket`] the statement and the evidence say
-/// `net_bound: loopback TCP` and count requests, not waits.
-pub fn c8_on(rows: &[Row], io: Io) -> Verdict {
-    let (claim, statement) = C8;
-    let (statement, prefix) = match io {
-        Io::Sleep => (statement.to_string(), String::new()),
-        Io::Socket => (format!("{statement} (net_bound: loopback TCP)"), "net_bound: loopback TCP: ".into()),
-    };
-    let unit = io.unit();
-    let verdict = |verdict: Outcome, evidence: String| Verdict {
-        claim: claim.into(),
-        statement: statement.clone(),
-        verdict,
-        evidence: format!("{prefix}{evidence}"),
-    };
-    let find = |label: &str, j: usize| rows.iter().find(|r| r.label() == label && r.jobs == j);
-    let usable = |r: &Row| r.ok() && r.bytes_per_wait.is_some() && r.wall_s.is_some();
-    let both: Option<usize> = rows
-        .iter()
-        .filter(|r| r.jobs >= C8_MIN_JOBS && r.label() == "thread_per_job" && usable(r))
-        .map(|r| r.jobs)
-        .filter(|&j| find("async/1", j).is_some_and(usable))
-        .max();
-    let Some(j) = both else {
-        let why: Vec<String> = rows
-            .iter()
-            .filter(|r| r.jobs >= C8_MIN_JOBS && (r.label() == "thread_per_job" || r.label() == "async/1"))
-            .filter(|r| !usable(r))
-            .map(|r| {
-                let what = if r.ok() {
-                    format!("memory per {unit} below the noise floor")
-                } else {
-                    r.status.clone()
-                };
-                format!("{} at J={}: {what}", r.label(), r.jobs)
-            })
-            .collect();
-        let why = if why.is_empty() {
-            format!("thread_per_job and async/1 were not both run at a J of at least {C8_MIN_JOBS}")
-        } else {
-            why.join("; ")
-        };
-        return verdict(
-            Outcome::CannotBeShown,
-            format!("no J >= {C8_MIN_JOBS} at which both were measured: {why}"),
-        );
-    };
-    let (tpj, asy) =
-        (find("thread_per_job", j).expect("found above"), find("async/1", j).expect("found above"));
-    let (Some(tb), Some(ab), Some(tw), Some(aw)) = (tpj.bytes(), asy.bytes(), tpj.wall(), asy.wall()) else {
-        unreachable!("usable rows have memory and wall")
-    };
-    let memory = tb / ab;
-    let faster = aw / tw;
-    let tests = [analysis::at_least(memory, C8_MEMORY), analysis::at_most(faster, C8_NOT_FASTER)];
-    let threads = tpj.peak_threads.unwrap_or(0);
-    let evidence = format!(
-        "at J={j}: thread_per_job {} per {unit}, {} wall, at most {threads} threads alive at once ({:.0} {unit}s \
-         in flight on average: starting a thread costs more than a {unit} lasts, and each thread's stack stays \
-         resident until it is joined); async/1 {} per {unit}, {} wall; memory ratio {}x, async wall / \
-         thread_per_job wall {} (criterion: memory >= {C8_MEMORY}x, ratio <= {C8_NOT_FASTER})",
-        bytes_text(tb.mid),
-        crate::report::human_time(tw.mid),
-        tpj.in_flight.unwrap_or(0.0),
-        bytes_text(ab.mid),
-        crate::report::human_time(aw.mid),
-        memory.show(|x| format!("{x:.1}")),
-        faster.show(|x| format!("{x:.2}")),
-    );
-    let (outcome, evidence) = analysis::judge(&tests, evidence);
-    verdict(outcome, evidence)
 }
 
 #[cfg(test)]

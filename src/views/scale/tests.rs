@@ -1,6 +1,7 @@
 //! `cvp scale`'s logic on made-up rows and limits: skips, derived numbers, the noise floor, the goal, C8.
 
 use super::*;
+use crate::claims::{C8, Outcome};
 
 #[test]
 fn pool_bound_rows_are_skipped_beyond_the_budget_and_task_rows_beyond_memory() {
