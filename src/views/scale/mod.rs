@@ -29,6 +29,7 @@
 
 pub mod analysis;
 mod child;
+pub mod cli;
 pub mod measure;
 pub mod render;
 
