@@ -26,6 +26,11 @@
 //! memory, threads and CPU are the client's alone, and the service's CPU per request is read from its CPU
 //! clock around each child. Descriptors and ephemeral ports are checked beside the thread limits
 //! ([`Limits::refuse_sockets`]). There is no `reference` row for sockets (see [`default_structures`]).
+//!
+//! Here: the plan, the rows and the file. [`measure`] decides which cells run and runs them (each in a
+//! child: `child.rs`), [`analysis`] derives numbers, the goals and C8 from rows (its thresholds are in
+//! [`crate::claims`]), [`render`] writes the table, CSV, plots and the report's section, and [`cli`] holds
+//! the flags and the two commands.
 
 pub mod analysis;
 mod child;
