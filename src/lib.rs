@@ -29,7 +29,7 @@
 //! - [`machine`]: what this machine offers (cores six ways, CPU, OS, toolchain).
 //! - [`measure`]: wall and CPU time of one run.
 //! - [`experiment`]: one file per view. [`experiment::sweep`] is `cvp run`: every configuration warmed up and
-//!   checked, then timed in shuffled rounds. [`experiment::scale`] is `cvp scale`: 1 to 100,000 waits in
+//!   checked, then timed in shuffled rounds. [`views::scale`] is `cvp scale`: 1 to 100,000 waits in
 //!   flight per structure, each in a child process of its own, with memory, threads and context switches
 //!   (claim C8). [`views::latency`] is `cvp latency`: how late light requests are while a heavy batch
 //!   computes, per structure, on all cores and on one (claim C7). [`views::trace`] is `cvp trace`: which

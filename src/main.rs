@@ -12,11 +12,11 @@ use clap::{Parser, Subcommand};
 use cvp::analysis;
 use cvp::cli::{self, Failure, Format, Progress, emit, parse_id, repeated};
 use cvp::config::{self, Config};
-use cvp::experiment::scale;
 use cvp::experiment::sweep::{self, Plan};
 use cvp::machine::Machine;
+use cvp::machine::limits::Limits;
 use cvp::report::{self, RunFile};
-use cvp::views::{latency, trace};
+use cvp::views::{latency, scale, trace};
 use cvp::{StrategyKind, WorkloadKind};
 
 #[derive(Parser)]
@@ -63,11 +63,11 @@ enum Command {
     /// Compare two criterion baselines (by name) or two results folders, benchmark by benchmark.
     Compare(CompareArgs),
     /// Keep 1 to 100,000 waits in flight per structure: time, memory, threads, context switches (claim C8).
-    #[command(long_about = SCALE_HELP)]
-    Scale(ScaleArgs),
+    #[command(long_about = scale::cli::HELP)]
+    Scale(scale::cli::Args),
     /// One (structure, J) of `cvp scale`, measured in this process and printed as one JSON line.
     #[command(hide = true)]
-    ScaleChild(ScaleChildArgs),
+    ScaleChild(scale::cli::ChildArgs),
     /// Serve net_bound's requests on loopback TCP: each connection sends a seed (8 bytes, little-endian)
     /// and gets SHA-256 of those bytes back after --wait-ms. Prints `listening <address> spread <n>`,
     /// serves until stdin closes (Ctrl-D), then prints what it served and its own CPU time. The benches
@@ -94,95 +94,6 @@ struct ServeArgs {
     /// kernel's backlog.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     max_connections: Option<u64>,
-}
-
-const SCALE_HELP: &str = "\
-Run the io_bound workload (J jobs, each one wait, no hashing) at every J in CVP_SCALE_JOBS (default
-1,10,100,1000,10000,100000) for each structure: reference (a current-thread tokio runtime, one sleep per
-job: the cheapest way to keep J waits in flight), thread_per_job (J threads), async on 1 worker and on
-all cores, async_offload, and the pool-bound threads and rayon at N = cores (J x W / N: run only when that
-fits --budget-s). Every (structure, J) runs in a fresh child process, so its peak memory, threads and
-context switches are its own; thread rows above half of a limit of this machine (RLIMIT_NPROC,
-kernel.threads-max, the cgroup's pids.max, vm.max_map_count, available memory) are skipped, never tried.
-
-Per row: wall, wall / one wait (the J = 1 row of the same structure), overhead per wait, in flight
-(Little's law), CPU time and cores busy, peak RSS above the child's idle baseline per wait (only where it
-is at least 5x the structure's J = 1 excess, the noise floor of the kernel's approximate counters), page
-tables (VmPTE), peak OS threads, voluntary / involuntary context switches, and a status. Then whether
-async on 1 worker stays within 1.10x of the reference at each J (met / missed / undecided).
-
-C8 'threads for waiting add overhead, not speed': shown when, at the largest J >= 1000 at which both were
-measured above the noise floor, thread_per_job needs >= 5x the memory per wait of async on 1 worker and
-is not faster (its wall at most 1.10x shorter), each tested over the runs' min - max.
-
---io socket: the same on net_bound, each wait a request over loopback TCP to one `cvp serve` child that
-this command starts before the first row (its CPU is never the rows'; its CPU per request is shown).
-Default J 1 to 10,000, and 100,000 where the limits hold it. Each J is also checked against the client's
-and the service's RLIMIT_NOFILE (raised to the hard limit; a descriptor per connection, plus 64) and the
-ephemeral ports per loopback address (net.ipv4.ip_local_port_range); what does not fit is skipped, naming
-every limit. No reference row (async/1 is the cheapest client). C8 is judged on these rows as its own
-verdict, and the goal: async/1 runs 1,000 requests within 1.3x of one request (its J = 1 wall).";
-
-#[derive(clap::Args)]
-struct ScaleArgs {
-    /// Job counts (waits in flight), comma-separated, distinct, 1..=1000000; 1 is always added (the
-    /// one-wait reference) [default: CVP_SCALE_JOBS, else 1,10,100,1000,10000,100000]
-    #[arg(long, value_parser = |v: &str| config::parse_scale_jobs("--jobs", v).map(Jobs).map_err(|e| e.short()))]
-    jobs: Option<Jobs>,
-    /// Strategies besides the reference, comma-separated [default: thread_per_job, async, async_offload,
-    /// threads, rayon; sequential only when named]
-    #[arg(long, value_delimiter = ',', value_parser = parse_id::<StrategyKind>)]
-    strategies: Option<Vec<StrategyKind>>,
-    /// Milliseconds per wait, 1..=1000 [default: CVP_WAIT_MS, else 10]
-    #[arg(long, value_parser = |v: &str| config::parse_wait_ms("--wait-ms", v).map_err(|e| e.short()))]
-    wait_ms: Option<std::time::Duration>,
-    /// Seconds a pool-bound row (threads, rayon, sequential) may be predicted to take (J x W / N), 0.01..=600
-    #[arg(long, default_value_t = 2.0, value_parser = parse_budget)]
-    budget_s: f64,
-    /// Child processes per (structure, J), 1..=20; the median is kept [default: by CVP_PROFILE: quick 1,
-    /// standard 3, thorough 5; fewer than 3 give no interval, so C8 cannot be decided]
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=20))]
-    repeat: Option<u16>,
-    /// What a wait is: sleep (io_bound) or socket (net_bound: a request over loopback TCP to one
-    /// `cvp serve` child started by this command; default J then 1 to 10,000, and 100,000 where the
-    /// open-file limits and ephemeral ports allow).
-    #[arg(long, default_value = "sleep", value_parser = parse_id::<scale::Io>)]
-    io: scale::Io,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "table")]
-    format: Format,
-    /// Write the output to this file (atomically, when complete) instead of standard output.
-    #[arg(long)]
-    output: Option<PathBuf>,
-}
-
-#[derive(clap::Args)]
-struct ScaleChildArgs {
-    #[arg(long)]
-    strategy: String,
-    #[arg(long)]
-    workers: usize,
-    #[arg(long)]
-    jobs: usize,
-    #[arg(long)]
-    wait_ms: u64,
-    /// net_bound: the service's first address and port.
-    #[arg(long)]
-    server: Option<std::net::SocketAddrV4>,
-    /// net_bound: how many consecutive addresses it listens on.
-    #[arg(long, default_value_t = cvp::net::DEFAULT_SPREAD)]
-    spread: u8,
-}
-
-/// A parsed `--jobs` list for `cvp scale`.
-#[derive(Clone)]
-struct Jobs(Vec<usize>);
-
-fn parse_budget(s: &str) -> Result<f64, String> {
-    match s.trim().parse::<f64>() {
-        Ok(x) if (0.01..=600.0).contains(&x) => Ok(x),
-        _ => Err("accepted: seconds from 0.01 to 600, e.g. 2".into()),
-    }
 }
 
 const RUN_HELP: &str = "\
@@ -317,7 +228,7 @@ fn main() -> ExitCode {
     // A `cvp scale` child measures its own threads: it installs no Ctrl-C handler (that is a thread), and
     // dies with its parent instead.
     if let Command::ScaleChild(args) = cli.command {
-        return match scale_child(args) {
+        return match scale::cli::run_child(args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(Failure::Input(e) | Failure::Internal(e)) => {
                 eprintln!("error: {e:#}");
@@ -338,7 +249,7 @@ fn main() -> ExitCode {
         Command::Trace(args) => trace::cli::run(args),
         Command::Report(args) => report_cmd(args),
         Command::Compare(args) => compare(args),
-        Command::Scale(args) => scale(args),
+        Command::Scale(args) => scale::cli::run(args),
         Command::ScaleChild(_) => unreachable!("handled before the Ctrl-C handler"),
         Command::Serve(args) => serve(args),
     };
@@ -427,7 +338,7 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     // refused before anything runs when this machine's limits (soft limit raised to the hard one) cannot.
     if plan.workloads.contains(&WorkloadKind::NetBound) {
         let jobs = plan.workload(WorkloadKind::NetBound).jobs;
-        if let Some(why) = scale::Limits::detect().refuse_sockets(jobs, cvp::net::DEFAULT_SPREAD) {
+        if let Some(why) = Limits::detect().refuse_sockets(jobs, cvp::net::DEFAULT_SPREAD) {
             return Err(Failure::Input(anyhow::anyhow!(
                 "invalid --jobs: net_bound's {why}; lower --jobs (or CVP_JOBS), raise the limit, or leave \
                  net_bound out of --workloads"
@@ -503,93 +414,5 @@ fn compare(args: CompareArgs) -> Result<(), Failure> {
         report::CompareOptions { criterion_dir: &criterion_dir, noise_threshold: args.noise_threshold };
     let text = report::compare(&opts, &args.a, &args.b)?;
     print!("{text}");
-    Ok(())
-}
-
-fn scale(args: ScaleArgs) -> Result<(), Failure> {
-    let machine = Machine::detect();
-    let mut overridden = Vec::new();
-    if args.jobs.is_some() {
-        overridden.push("CVP_SCALE_JOBS");
-    }
-    if args.wait_ms.is_some() {
-        overridden.push("CVP_WAIT_MS");
-    }
-    let env =
-        Config::from_env_except(machine.usable_cores(), &overridden).map_err(|e| Failure::Input(e.into()))?;
-    let strategies = args.strategies.unwrap_or_else(|| scale::DEFAULT_STRATEGIES.to_vec());
-    if let Some(id) = repeated(&strategies) {
-        return Err(Failure::Input(anyhow::anyhow!(
-            "invalid --strategies: {id} is listed twice; accepted: distinct ids, comma-separated"
-        )));
-    }
-    if let Some(path) = &args.output {
-        report::check_writable(path).map_err(|e| Failure::Input(anyhow::anyhow!("--output: {e}")))?;
-    }
-    // Raises the open-file limit to the hard one (what the children and the service do too) and reads it.
-    let limits = scale::Limits::detect();
-    let mut jobs = match (args.jobs, args.io) {
-        (Some(j), _) => j.0,
-        (None, scale::Io::Socket) if std::env::var_os("CVP_SCALE_JOBS").is_none() => {
-            scale::default_socket_jobs(&limits)
-        }
-        (None, _) => env.scale_jobs,
-    };
-    if !jobs.contains(&1) {
-        jobs.insert(0, 1);
-    }
-    let structures = scale::default_structures(machine.usable_cores(), &strategies, args.io);
-    let repeat = args.repeat.map_or(
-        match env.profile {
-            config::Profile::Quick => 1,
-            config::Profile::Standard => 3,
-            config::Profile::Thorough => 5,
-        },
-        usize::from,
-    );
-    let plan = scale::Plan {
-        jobs,
-        wait_ms: args.wait_ms.unwrap_or(env.wait).as_millis() as u64,
-        structures: structures.iter().map(|s| s.label()).collect(),
-        budget_s: args.budget_s,
-        repeat,
-        io: args.io,
-    };
-    let runs = scale::cells(&structures, &plan, &limits).iter().filter(|c| c.2.is_none()).count() * repeat;
-    let bar = Progress::new(runs, "");
-    let rows = scale::run(&structures, &plan, &limits, |label| bar.step(label))
-        .context("cvp scale --io socket could not start its service")?;
-    bar.finish();
-    // No child could be started at all: that is not a measurement, it is a broken installation.
-    if !rows.iter().any(scale::Row::ok)
-        && let Some(r) = rows.iter().find(|r| r.status.starts_with("failed: cannot start"))
-    {
-        return Err(Failure::Internal(anyhow::anyhow!(
-            "cvp scale could not start its children: {}",
-            r.status
-        )));
-    }
-    let verdicts = vec![scale::c8_on(&rows, plan.io)];
-    let file =
-        scale::ScaleFile { command: std::env::args().collect(), machine, limits, plan, rows, verdicts };
-    let text = match args.format {
-        Format::Table => scale::table(&file),
-        Format::Json => serde_json::to_string_pretty(&file).context("encoding scale JSON")? + "\n",
-        Format::Csv => scale::csv(&file.rows),
-    };
-    emit(&text, args.output.as_deref())
-}
-
-fn scale_child(args: ScaleChildArgs) -> Result<(), Failure> {
-    let structure = if args.strategy == "reference" {
-        scale::Structure::Reference
-    } else {
-        let s = args.strategy.parse::<StrategyKind>().map_err(|e| Failure::Input(anyhow::anyhow!(e)))?;
-        scale::Structure::Of(s, args.workers.max(1))
-    };
-    let server =
-        args.server.map(|a| cvp::net::Target { base: *a.ip(), port: a.port(), spread: args.spread.max(1) });
-    let report = scale::child(structure, args.jobs.max(1), args.wait_ms, server);
-    println!("{}", serde_json::to_string(&report).context("encoding the child's report")?);
     Ok(())
 }

@@ -340,7 +340,7 @@ pub fn bench_bare_loop(c: &mut Criterion, config: &Config, recorder: &Recorder) 
 #[allow(dead_code)] // used by the scale bench only
 pub fn bench_scale(c: &mut Criterion, config: &Config, recorder: &Recorder) {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let limits = cvp::experiment::scale::Limits::detect();
+    let limits = cvp::machine::limits::Limits::detect();
     let mut structures = vec![(StrategyKind::ThreadPerJob, 0), (StrategyKind::Async, 1)];
     if cores > 1 {
         structures.push((StrategyKind::Async, cores));

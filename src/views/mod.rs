@@ -4,4 +4,5 @@
 //! `Config` -> plan, then measure -> analysis -> render. A view imports no other view.
 
 pub mod latency;
+pub mod scale;
 pub mod trace;

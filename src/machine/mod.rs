@@ -4,6 +4,8 @@
 //! quotas, `available_parallelism` (std) honours both. The sweep and every "cores" in the analysis use
 //! [`Machine::usable_cores`], which is `available_parallelism`: the cores this process may really use.
 
+pub mod limits;
+
 use serde::{Deserialize, Serialize};
 
 /// A snapshot of the machine, as `cvp machine --json` prints it.

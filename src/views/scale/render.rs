@@ -2,10 +2,10 @@
 
 use std::path::Path;
 
-use super::{
-    Io, NET_GOAL, NET_GOAL_JOBS, NET_GOAL_WAIT_MS, REFERENCE_GOAL, Row, ScaleFile, c8_on, goal, net_goal,
-};
-use crate::report::{self, ReportError, Section, plot};
+use super::analysis::{NET_GOAL, NET_GOAL_JOBS, NET_GOAL_WAIT_MS, REFERENCE_GOAL, goal, net_goal, verdicts};
+use super::{Io, Row, ScaleFile};
+use crate::report::text::{aligned, human_time, shell_word};
+use crate::report::{ReportError, Section, plot};
 
 /// `512 B`, `4.6 KiB`, `1.2 MiB`.
 pub fn bytes_text(b: f64) -> String {
@@ -29,14 +29,14 @@ fn cells(r: &Row, io: Io) -> Vec<String> {
         c.push(r.status.clone());
         return c;
     }
-    c.extend([or_dash(r.wall_s, report::human_time), or_dash(r.waits, |x| format!("{x:.2}"))]);
+    c.extend([or_dash(r.wall_s, human_time), or_dash(r.waits, |x| format!("{x:.2}"))]);
     if io == Io::Sleep {
         c.push(or_dash(r.vs_reference, |x| format!("{x:.2}")));
     }
     c.extend([
         or_dash(r.overhead_us_per_wait, |x| format!("{x:.1}")),
         or_dash(r.in_flight, |x| format!("{x:.0}")),
-        or_dash(r.cpu_s, report::human_time),
+        or_dash(r.cpu_s, human_time),
         or_dash(r.cores_busy, |x| format!("{x:.2}")),
     ]);
     if io == Io::Socket {
@@ -142,7 +142,7 @@ pub fn table(file: &ScaleFile) -> String {
         file.plan.budget_s
     );
     let rows: Vec<Vec<String>> = file.rows.iter().map(|r| cells(r, io)).collect();
-    out += &report::aligned(header(io), &rows, 1);
+    out += &aligned(header(io), &rows, 1);
     out += "\n";
     out += LEGEND;
     if io == Io::Socket {
@@ -383,10 +383,10 @@ pub fn read_section(path: &Path) -> Result<Section, ReportError> {
     let mut file: ScaleFile = serde_json::from_str(&text)
         .map_err(|e| unreadable(format!("{e} (expected the output of `cvp scale --format json`)")))?;
     let io = file.plan.io;
-    file.verdicts = vec![c8_on(&file.rows, io)];
+    file.verdicts = verdicts(&file.rows, io);
     let mut md = format!(
         "`{}`: {}, every row a fresh child process, median of {} run(s).\n\n",
-        file.command.iter().map(|a| report::shell_word(a)).collect::<Vec<_>>().join(" "),
+        file.command.iter().map(|a| shell_word(a)).collect::<Vec<_>>().join(" "),
         what(&file),
         file.plan.repeat
     );

@@ -198,7 +198,7 @@ impl Status {
         let mut s = Status::default();
         for line in text.lines() {
             let Some((key, value)) = line.split_once(':') else { continue };
-            let bytes = || super::kib(value).map_or(0, |k| k * 1024);
+            let bytes = || crate::machine::limits::kib(value).map_or(0, |k| k * 1024);
             let count = || value.trim().parse().unwrap_or(0);
             match key {
                 "VmRSS" => s.rss = bytes(),
