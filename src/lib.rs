@@ -52,11 +52,9 @@
 
 #![warn(missing_docs)]
 
-pub mod analysis;
 pub mod claims;
 pub mod cli;
 pub mod config;
-pub mod experiment;
 pub mod machine;
 pub mod measure;
 

@@ -17,7 +17,7 @@ use sha2::{Digest as _, Sha256};
 
 use super::ReportError;
 use crate::machine::Machine;
-use crate::workload::Workload;
+use crate::workload::{WaitKind, Workload, WorkloadKind};
 
 /// The record's file name, inside each baseline folder of each benchmark.
 pub const RECORD_FILE: &str = "cvp-record.json";
@@ -311,6 +311,30 @@ pub fn read(dir: &Path, baseline: &str) -> Result<Vec<Measured>, ReportError> {
     Ok(out)
 }
 
+/// criterion id of the plain loop over the cpu_bound jobs.
+pub const BARE_LOOP_ID: &str = "reference/bare_loop/cpu_bound";
+
+/// criterion id of one job's wait alone, measured by the bench of `workload` beside it:
+/// `reference/one_wait/<workload>-<kind>-<W>ms`.
+pub fn one_wait_id(workload: WorkloadKind, kind: WaitKind, wait_ms: u64) -> String {
+    format!("reference/one_wait/{}", one_wait_value(workload, kind, wait_ms))
+}
+
+/// The parameter part of [`one_wait_id`].
+pub fn one_wait_value(workload: WorkloadKind, kind: WaitKind, wait_ms: u64) -> String {
+    format!("{workload}-{kind}-{wait_ms}ms")
+}
+
+/// The parts of a one-wait benchmark's parameter: its workload, kind of wait and wait in ms.
+pub fn parse_one_wait(value: &str) -> Option<(WorkloadKind, WaitKind, u64)> {
+    let mut parts = value.strip_suffix("ms")?.split('-');
+    let workload = parts.next()?.parse::<WorkloadKind>().ok()?;
+    let kind = parts.next()?;
+    let kind = WaitKind::ALL.into_iter().find(|k| k.as_str() == kind)?;
+    let ms = parts.next()?.parse().ok()?;
+    parts.next().is_none().then_some((workload, kind, ms))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -386,5 +410,15 @@ mod tests {
         let mut found = Vec::new();
         walk(dir.path(), &mut found).unwrap();
         assert_eq!(found, vec![b]);
+    }
+
+    #[test]
+    fn one_wait_ids_round_trip() {
+        let id = one_wait_id(WorkloadKind::IoBound, WaitKind::Async, 10);
+        assert_eq!(id, "reference/one_wait/io_bound-async-10ms");
+        assert_eq!(parse_one_wait("io_bound-async-10ms"), Some((WorkloadKind::IoBound, WaitKind::Async, 10)));
+        assert_eq!(parse_one_wait("mixed-blocking-7ms"), Some((WorkloadKind::Mixed, WaitKind::Blocking, 7)));
+        assert_eq!(parse_one_wait("mixed-fast-7ms"), None);
+        assert_eq!(parse_one_wait("async-7ms"), None);
     }
 }

@@ -1,5 +1,5 @@
-//! SVG plots (plotters): speedup vs workers per workload, time vs workers for `io_bound`, and a generic
-//! log-log line plot ([`log_log`]) the views use.
+//! SVG plots (plotters) with one palette: a value against workers, one line per strategy ([`workers`]), and
+//! a generic log-log line plot ([`log_log`]).
 //!
 //! Both axes are logarithmic: worker counts are powers of two, and ideal scaling is then a straight line.
 //! `thread_per_job` always runs one thread per job, so it is drawn as a horizontal reference level, not at
@@ -7,9 +7,8 @@
 
 use plotters::prelude::*;
 
-use super::{ReportError, Row};
+use super::ReportError;
 use crate::strategy::StrategyKind;
-use crate::workload::WorkloadKind;
 
 const SIZE: (u32, u32) = (860, 540);
 /// The palette: strategies take the first six in `StrategyKind::ALL` order; generic plots cycle through all.
@@ -24,7 +23,8 @@ pub const COLORS: [RGBColor; 8] = [
     RGBColor(0x17, 0xbe, 0xcf),
 ];
 
-fn color(s: StrategyKind) -> RGBColor {
+/// The colour of a strategy, the same in every plot.
+pub fn color(s: StrategyKind) -> RGBColor {
     COLORS[StrategyKind::ALL.iter().position(|&k| k == s).unwrap_or(0)]
 }
 
@@ -32,26 +32,9 @@ fn err(what: &str) -> impl Fn(Box<dyn std::error::Error + '_>) -> ReportError + 
     move |e| ReportError::Plot(format!("{what}: {e}"))
 }
 
-/// One series per strategy: (workers, y) pairs sorted by workers.
-fn series(
-    rows: &[Row],
-    workload: WorkloadKind,
-    y: impl Fn(&Row) -> Option<f64>,
-) -> Vec<(StrategyKind, Vec<(f64, f64)>)> {
-    StrategyKind::ALL
-        .into_iter()
-        .filter_map(|s| {
-            let pts: Vec<(f64, f64)> = rows
-                .iter()
-                .filter(|r| r.point.workload == workload && r.point.strategy == s)
-                .filter_map(|r| y(r).filter(|v| *v > 0.0).map(|v| (r.point.workers as f64, v)))
-                .collect();
-            (!pts.is_empty()).then_some((s, pts))
-        })
-        .collect()
-}
-
-fn draw(
+/// Workers (log scale) against `y_desc`, one line per strategy in its colour, the core count marked, and
+/// the ideal line `y = workers` when `ideal`. `thread_per_job` is drawn as a level, not at x = jobs.
+pub fn workers(
     title: &str,
     y_desc: &str,
     lines: &[(StrategyKind, Vec<(f64, f64)>)],
@@ -158,18 +141,6 @@ fn draw(
         root.present().map_err(|x| e(Box::new(x)))?;
     }
     Ok(svg)
-}
-
-/// Speedup over sequential vs workers, one line per strategy, the ideal line and the core count.
-pub fn speedup(rows: &[Row], workload: WorkloadKind, cores: usize) -> Result<String, ReportError> {
-    let lines = series(rows, workload, |r| r.speedup);
-    draw(&format!("{workload}: speedup over sequential"), "speedup (log scale)", &lines, cores, true)
-}
-
-/// Median time vs workers, one line per strategy (ms).
-pub fn time(rows: &[Row], workload: WorkloadKind, cores: usize) -> Result<String, ReportError> {
-    let lines = series(rows, workload, |r| Some(r.median_ns / 1e6));
-    draw(&format!("{workload}: time per run"), "median time, ms (log scale)", &lines, cores, false)
 }
 
 /// One line of a [`log_log`] plot.

@@ -4,7 +4,7 @@
 
 use super::render::bytes_text;
 use super::{Io, Row};
-use crate::analysis::MIN_ROUNDS;
+use crate::claims::MIN_ROUNDS;
 use crate::claims::{
     C8, C8_MEMORY, C8_MIN_JOBS, C8_NOT_FASTER, Outcome, Range, Verdict, at_least, at_most, judge,
 };

@@ -8,10 +8,11 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::ReportError;
-use super::criterion::{self, Provenance, WorkloadSize};
-use super::tables::{SCALING_HEADER, SCALING_HEADER_V1, human_time};
+use super::render::{SCALING_HEADER, SCALING_HEADER_V1};
 use crate::machine::Machine;
+use crate::report::ReportError;
+use crate::report::criterion::{self, Provenance, WorkloadSize};
+use crate::report::text::human_time;
 
 /// Median and confidence interval, ns.
 type Interval = (f64, f64, f64);

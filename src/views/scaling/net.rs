@@ -8,9 +8,8 @@
 
 use std::fmt::Write as _;
 
-use super::tables::{aligned, human_time};
-use super::{Row, RunFile};
-use crate::experiment::sweep::Run;
+use super::{Row, Run, RunFile};
+use crate::report::text::{aligned, human_time};
 use crate::strategy::StrategyKind;
 use crate::workload::WorkloadKind;
 

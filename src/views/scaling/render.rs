@@ -3,49 +3,15 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::{Invocation, Provenances, Report, Row, RunFile, SizeSource};
+use super::bench::{Invocation, Provenances, Report};
+use super::{Row, Run, RunFile, SizeSource};
 use crate::claims::Verdict;
-use crate::experiment::sweep::Run;
 use crate::machine::Machine;
+use crate::report::text::{aligned, human_time, opt, shell_word};
+use crate::report::{ReportError, civil_date, plot};
 use crate::scaling::{self, OneWait};
+use crate::strategy::StrategyKind;
 use crate::workload::WorkloadKind;
-
-/// A duration in seconds, in a unit that keeps 3-4 significant digits.
-pub fn human_time(s: f64) -> String {
-    if s >= 1.0 {
-        format!("{s:.2} s")
-    } else if s >= 1e-3 {
-        format!("{:.1} ms", s * 1e3)
-    } else {
-        format!("{:.1} µs", s * 1e6)
-    }
-}
-
-fn opt(v: Option<f64>, f: impl Fn(f64) -> String) -> String {
-    v.map_or_else(|| "-".into(), f)
-}
-
-/// Left-aligns text columns and right-aligns numeric ones (all but the first `text_cols`).
-pub fn aligned(header: &[&str], rows: &[Vec<String>], text_cols: usize) -> String {
-    let widths: Vec<usize> = (0..header.len())
-        .map(|i| rows.iter().map(|r| r[i].chars().count()).chain([header[i].len()]).max().unwrap_or(0))
-        .collect();
-    let line = |cells: Vec<String>| {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .enumerate()
-            .map(|(i, (c, &w))| if i < text_cols { format!("{c:<w$}") } else { format!("{c:>w$}") })
-            .collect();
-        padded.join("  ").trim_end().to_string() + "\n"
-    };
-    let mut out = line(header.iter().map(|s| s.to_string()).collect());
-    out += &line(widths.iter().map(|&w| "-".repeat(w)).collect());
-    for r in rows {
-        out += &line(r.clone());
-    }
-    out
-}
 
 fn machine_line(m: &Machine) -> String {
     m.summary()
@@ -233,15 +199,6 @@ pub struct ReadmeContext<'a> {
     pub bare_loop: Option<(f64, f64, f64)>,
 }
 
-/// A shell word, quoted when it needs to be.
-pub fn shell_word(w: &str) -> String {
-    if !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=,:@".contains(c)) {
-        w.to_string()
-    } else {
-        format!("'{}'", w.replace('\'', "'\\''"))
-    }
-}
-
 /// The `cargo bench` command the records describe: `CVP_*` values, bench targets, criterion's arguments.
 fn bench_command(i: &Invocation) -> String {
     let mut words: Vec<String> = i.env.iter().map(|(k, v)| format!("{k}={}", shell_word(v))).collect();
@@ -264,7 +221,7 @@ fn bench_command(i: &Invocation) -> String {
             "{}   # bench executables run directly (a kit's run.sh), profile {}, started {} {:02}:{:02} UTC",
             lines.join(" && "),
             i.profile,
-            super::civil_date((secs / 86_400) as i64),
+            civil_date((secs / 86_400) as i64),
             secs % 86_400 / 3600,
             secs % 3600 / 60
         );
@@ -283,7 +240,7 @@ fn bench_command(i: &Invocation) -> String {
     let secs = i.started_unix_s;
     let time = format!(
         "{} {:02}:{:02} UTC",
-        super::civil_date((secs / 86_400) as i64),
+        civil_date((secs / 86_400) as i64),
         secs % 86_400 / 3600,
         secs % 3600 / 60
     );
@@ -486,7 +443,7 @@ pub fn readme(report: &Report, ctx: &ReadmeContext) -> String {
         let _ = writeln!(
             s,
             "\n`cpu_bound/sequential/1` / `{}` = {:.3} ({} vs {}, 95% CIs {} – {} and {} – {}). {}",
-            super::BARE_LOOP_ID,
+            crate::report::BARE_LOOP_ID,
             seq.median_ns / bare,
             human_time(seq.median_ns / 1e9),
             human_time(bare / 1e9),
@@ -595,4 +552,35 @@ pub fn readme(report: &Report, ctx: &ReadmeContext) -> String {
         if ctx.run.is_some() { ", `run.json` (the `cvp run` file)" } else { "" }
     );
     s
+}
+
+/// One series per strategy: (workers, y) pairs sorted by workers.
+fn series(
+    rows: &[Row],
+    workload: WorkloadKind,
+    y: impl Fn(&Row) -> Option<f64>,
+) -> Vec<(StrategyKind, Vec<(f64, f64)>)> {
+    StrategyKind::ALL
+        .into_iter()
+        .filter_map(|s| {
+            let pts: Vec<(f64, f64)> = rows
+                .iter()
+                .filter(|r| r.point.workload == workload && r.point.strategy == s)
+                .filter_map(|r| y(r).filter(|v| *v > 0.0).map(|v| (r.point.workers as f64, v)))
+                .collect();
+            (!pts.is_empty()).then_some((s, pts))
+        })
+        .collect()
+}
+
+/// Speedup over sequential vs workers, one line per strategy, the ideal line and the core count.
+pub fn speedup_plot(rows: &[Row], workload: WorkloadKind, cores: usize) -> Result<String, ReportError> {
+    let lines = series(rows, workload, |r| r.speedup);
+    plot::workers(&format!("{workload}: speedup over sequential"), "speedup (log scale)", &lines, cores, true)
+}
+
+/// Median time vs workers, one line per strategy (ms).
+pub fn time_plot(rows: &[Row], workload: WorkloadKind, cores: usize) -> Result<String, ReportError> {
+    let lines = series(rows, workload, |r| Some(r.median_ns / 1e6));
+    plot::workers(&format!("{workload}: time per run"), "median time, ms (log scale)", &lines, cores, false)
 }

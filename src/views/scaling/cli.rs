@@ -1,0 +1,189 @@
+//! `cvp run` and `cvp compare`: flags and `Config` -> plan, then measure -> analysis -> render.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+
+use super::{Plan, RunFile, analysis, compare, measure, render};
+use crate::cli::{Failure, Format, Progress, check_output, emit, parse_id, repeated};
+use crate::config::{self, Config};
+use crate::machine::Machine;
+use crate::machine::limits::Limits;
+use crate::report;
+use crate::strategy::StrategyKind;
+use crate::workload::WorkloadKind;
+
+/// The long help of `cvp run`.
+pub const HELP: &str = "\
+Sweep workloads x strategies x worker counts. Every pool and runtime is built once; every configuration
+runs once untimed as a warm-up whose digest is checked against the expected one; then come --repeat
+rounds, each timing every configuration once in a freshly shuffled order (so drift spreads evenly and
+sequential, the baseline, is measured among the others). The median round is kept with its CPU time,
+and the fastest and slowest beside it. One job's wait is also measured alone, blocking and async: the
+floor that Little's law and the verdicts use instead of the nominal wait.
+net_bound (in the default sweep) sends each job's wait as a request over loopback TCP to `cvp serve`,
+which this command starts as a child process (and a second one replying at once, for the same runs at
+W = 0: the socket's cost per request); its own one-request floors serve net_bound only. Its rows add
+server busy: the service's CPU time / wall, read from its CPU clock around each run, never part of cores
+busy (this process's own clock). Two numbers per row:
+  cores busy = CPU time / wall time                   (parallelism achieved)
+  in flight  = jobs x one measured wait / wall time   (concurrency achieved, Little's law)
+Flags override the CVP_* variables of the same meaning.
+
+Verdicts (cores = available parallelism; each is 'shown', 'not shown' or 'cannot be shown here'; one wait
+= one job's wait measured alone on the same kind of wait; every value is tested with its min - max, and a
+threshold inside it gives 'cannot be shown here (too noisy)'):
+  C1 io_bound async on 1 worker finishes all jobs in <= 1.5 x one wait.
+  C2 cpu_bound best of threads/rayon reaches >= 0.75 x workers up to the physical cores and stays
+     <= 1.15 x cores beyond the cores (needs 2+ cores and a worker count above them).
+  C3 io_bound async on its most workers keeps >= 0.5 x jobs in flight with <= 0.25 cores busy.
+  C4 io_bound async: more workers cut the 1-worker loop's own time (wall - one wait) by <= 1.25x;
+     decidable only when that own time is clearly >= 0.25 x one wait (otherwise nothing is left to cut).
+  C5 io_bound threads/rayon above the cores speed up > 1.25 x cores with <= 0.25 cores busy: a gain
+     past the cores that is not parallelism (decidable when the jobs allow such a speedup).
+  C6 cpu_bound async on 1 worker is <= 1.10x sequential.
+  With net_bound, C1, C3 and C4 are judged on it too, each right after io_bound's.";
+
+/// `cvp run`'s flags.
+#[derive(clap::Args)]
+pub struct RunArgs {
+    /// Workloads, comma-separated [default: all]
+    #[arg(long, value_delimiter = ',', value_parser = parse_id::<WorkloadKind>)]
+    pub workloads: Option<Vec<WorkloadKind>>,
+    /// Strategies, comma-separated; sequential always runs as the baseline [default: all]
+    #[arg(long, value_delimiter = ',', value_parser = parse_id::<StrategyKind>)]
+    pub strategies: Option<Vec<StrategyKind>>,
+    /// Worker counts, comma-separated, distinct, 1..=1024 [default: CVP_THREADS, else 1, 2, 4 .. up to
+    /// 2 x cores, plus the core count and twice it when they are not powers of two]
+    #[arg(long, value_parser = |v: &str| config::parse_threads("--threads", v).map(Threads).map_err(|e| e.short()))]
+    pub threads: Option<Threads>,
+    /// Jobs per workload, 1..=4096 [default: CVP_JOBS, else cpu_bound 128 (or 4 per worker at the largest
+    /// count), io_bound and mixed the smallest multiple of the largest count that is at least 32 and at
+    /// least 2 per worker; `cvp config` prints them]
+    #[arg(long, value_parser = |v: &str| config::parse_jobs("--jobs", v).map_err(|e| e.short()))]
+    pub jobs: Option<usize>,
+    /// Hash rounds per job, 1..=1000000 [default: CVP_ROUNDS, else 20000]
+    #[arg(long, value_parser = |v: &str| config::parse_rounds("--rounds", v).map_err(|e| e.short()))]
+    pub rounds: Option<u32>,
+    /// Milliseconds per wait, 1..=1000 [default: CVP_WAIT_MS, else 10]
+    #[arg(long, value_parser = |v: &str| config::parse_wait_ms("--wait-ms", v).map_err(|e| e.short()))]
+    pub wait_ms: Option<std::time::Duration>,
+    /// Timed repeats per configuration, 1..=100 [default: by CVP_PROFILE: quick 3, standard 3, thorough 9; fewer than 3 give no interval, so no timing verdict]
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=100))]
+    pub repeat: Option<u16>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Write the output to this file (atomically, when complete) instead of standard output; checked
+    /// before anything is measured.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+}
+
+/// `cvp compare`'s flags.
+#[derive(clap::Args)]
+pub struct CompareArgs {
+    /// Baseline name (in the criterion folder) or results folder: the reference.
+    pub a: String,
+    /// Baseline name or results folder: the candidate.
+    pub b: String,
+    /// criterion's output folder, for baseline names [default: as for `report`]
+    #[arg(long)]
+    pub criterion_dir: Option<PathBuf>,
+    /// Smallest relative change called faster or slower, as criterion's own (0.01 = 1%).
+    #[arg(long, default_value_t = 0.01, value_parser = parse_threshold)]
+    pub noise_threshold: f64,
+}
+
+fn parse_threshold(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(x) if (0.0..1.0).contains(&x) => Ok(x),
+        _ => Err("accepted: a fraction from 0 to below 1, e.g. 0.01 for 1%".into()),
+    }
+}
+
+/// A parsed `--threads` list (one value to clap, not many).
+#[derive(Clone)]
+pub struct Threads(pub Vec<usize>);
+
+/// `cvp run`: sweeps the plan, judges C1..C6 and prints or writes the run file.
+pub fn run(args: RunArgs) -> Result<(), Failure> {
+    let machine = Machine::detect();
+    let mut overridden = Vec::new();
+    for (given, var) in [
+        (args.threads.is_some(), "CVP_THREADS"),
+        (args.jobs.is_some(), "CVP_JOBS"),
+        (args.rounds.is_some(), "CVP_ROUNDS"),
+        (args.wait_ms.is_some(), "CVP_WAIT_MS"),
+    ] {
+        if given {
+            overridden.push(var);
+        }
+    }
+    let env =
+        Config::from_env_except(machine.usable_cores(), &overridden).map_err(|e| Failure::Input(e.into()))?;
+    for (flag, twice) in [
+        ("--workloads", repeated(args.workloads.as_deref().unwrap_or_default())),
+        ("--strategies", repeated(args.strategies.as_deref().unwrap_or_default())),
+    ] {
+        if let Some(id) = twice {
+            return Err(Failure::Input(anyhow::anyhow!(
+                "invalid {flag}: {id} is listed twice; accepted: distinct ids, comma-separated"
+            )));
+        }
+    }
+    check_output(args.output.as_deref())?;
+    let plan = Plan {
+        workloads: args.workloads.unwrap_or_else(|| WorkloadKind::ALL.to_vec()),
+        strategies: args.strategies.unwrap_or_else(|| StrategyKind::ALL.to_vec()),
+        threads: args.threads.map_or(env.threads, |t| t.0),
+        jobs: args.jobs.or(env.jobs),
+        rounds: args.rounds.unwrap_or(env.rounds),
+        wait_ms: args.wait_ms.unwrap_or(env.wait).as_millis() as u64,
+        repeat: args.repeat.map_or(env.profile.repeats(), usize::from),
+    };
+    // net_bound opens up to J connections at once, a descriptor each in the client and in the service:
+    // refused before anything runs when this machine's limits (soft limit raised to the hard one) cannot.
+    if plan.workloads.contains(&WorkloadKind::NetBound) {
+        let jobs = plan.workload(WorkloadKind::NetBound).jobs;
+        if let Some(why) = Limits::detect().refuse_sockets(jobs, crate::workload::net::DEFAULT_SPREAD) {
+            return Err(Failure::Input(anyhow::anyhow!(
+                "invalid --jobs: net_bound's {why}; lower --jobs (or CVP_JOBS), raise the limit, or leave \
+                 net_bound out of --workloads"
+            )));
+        }
+    }
+    let hashes = plan.workloads.iter().any(|&w| plan.workload(w).rounds > 0);
+    if let Some(warning) = machine.oversubscription_warning(&plan.threads).filter(|_| hashes) {
+        eprintln!("note: {warning}");
+    }
+    let bar = Progress::new(plan.total_runs(), "");
+    let sweep =
+        measure::run(&plan, |label| bar.step(label)).map_err(|e| Failure::Internal(anyhow::Error::new(e)))?;
+    bar.finish();
+    let mut file = RunFile {
+        command: std::env::args().collect(),
+        machine,
+        config: plan,
+        runs: sweep.runs,
+        one_wait: sweep.one_wait,
+        verdicts: Vec::new(),
+    };
+    file.verdicts = analysis::verdicts(&file.points(), file.machine.cores());
+    let text = match args.format {
+        Format::Table => render::run_table(&file),
+        Format::Json => serde_json::to_string_pretty(&file).context("encoding run JSON")? + "\n",
+        Format::Csv => render::run_csv(&file.runs),
+    };
+    emit(&text, args.output.as_deref())
+}
+
+/// `cvp compare`: two baselines or two results folders, benchmark by benchmark.
+pub fn compare(args: CompareArgs) -> Result<(), Failure> {
+    let criterion_dir = args.criterion_dir.unwrap_or_else(report::criterion_home);
+    let opts =
+        compare::CompareOptions { criterion_dir: &criterion_dir, noise_threshold: args.noise_threshold };
+    let text = compare::compare(&opts, &args.a, &args.b)?;
+    print!("{text}");
+    Ok(())
+}

@@ -1,0 +1,278 @@
+//! The scaling view: how does time fall as workers grow, per strategy, and how much of it was parallel
+//! (cores busy) and how much concurrent (in flight)? Its jobs are measured twice over: by criterion
+//! (`cargo bench`: the benches in `benches/`, read back from criterion's folder by [`bench`]) and by
+//! `cvp run` ([`measure`]: wall and CPU time in shuffled rounds). It judges claims C1..C6.
+//!
+//! - this file: the plan and the rows, plain serde data: [`Plan`], [`Run`], [`RunFile`] (`cvp run --format
+//!   json`), and [`Row`], a criterion benchmark with its size.
+//! - [`measure`]: the sweep, the only place here that runs jobs (and `net_bound`'s service).
+//! - [`bench`]: criterion's folder read back and trusted (every benchmark tied to its size and machine).
+//! - [`analysis`]: C1..C6 from the points, and io_bound vs net_bound pairs; no I/O.
+//! - [`render`]: the run table and CSV, `scaling.csv`, the plots and the scaling part of a results folder.
+//! - [`compare`]: two baselines or two results folders, benchmark by benchmark.
+//! - [`cli`]: `cvp run`, `cvp compare`.
+
+pub mod analysis;
+pub mod bench;
+pub mod cli;
+pub mod compare;
+pub mod measure;
+pub mod net;
+pub mod render;
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::claims::Verdict;
+use crate::machine::Machine;
+use crate::report::{ReportError, WorkloadSize};
+use crate::scaling::{OneWait, Point};
+use crate::strategy::StrategyKind;
+use crate::workload::{WaitKind, Workload, WorkloadKind};
+
+/// What to sweep.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// Workloads, in order.
+    pub workloads: Vec<WorkloadKind>,
+    /// Strategies, in order (`sequential` is added if missing).
+    pub strategies: Vec<StrategyKind>,
+    /// Worker counts for the strategies that take one.
+    pub threads: Vec<usize>,
+    /// Jobs per workload (`None`: each workload's default for this sweep).
+    pub jobs: Option<usize>,
+    /// Hash rounds per job.
+    pub rounds: u32,
+    /// Wait per job in milliseconds.
+    pub wait_ms: u64,
+    /// Timed rounds: each configuration is timed this many times.
+    pub repeat: usize,
+}
+
+impl Plan {
+    /// The workload `kind` as this plan sizes it.
+    pub fn workload(&self, kind: WorkloadKind) -> Workload {
+        let jobs = self.jobs.unwrap_or_else(|| crate::config::default_jobs(kind, &self.threads));
+        Workload::new(kind, jobs, Duration::from_millis(self.wait_ms), self.rounds)
+    }
+
+    /// Every (workload, strategy, workers) the sweep will run, `sequential` first in each workload.
+    pub fn configurations(&self) -> Vec<(WorkloadKind, StrategyKind, usize)> {
+        let mut strategies = vec![StrategyKind::Sequential];
+        strategies.extend(self.strategies.iter().copied().filter(|&s| s != StrategyKind::Sequential));
+        let mut out = Vec::new();
+        for &w in &self.workloads {
+            let jobs = self.workload(w).jobs;
+            for &s in &strategies {
+                for n in s.worker_counts(&self.threads, jobs) {
+                    out.push((w, s, n));
+                }
+            }
+        }
+        out
+    }
+
+    /// The one-job floors measured, each as (the workload it serves, the kind of wait): both kinds of
+    /// sleep (`None`: every workload whose wait is a sleep) when a sleeping workload waits, and both kinds
+    /// of request (`Some(net_bound)`: that workload only) when `net_bound` waits.
+    pub fn one_waits(&self) -> Vec<(Option<WorkloadKind>, WaitKind)> {
+        let waits =
+            |net: bool| self.workloads.iter().any(|&w| w.is_net() == net && !self.workload(w).wait.is_zero());
+        let mut out = Vec::new();
+        if waits(false) {
+            out.extend(WaitKind::ALL.map(|k| (None, k)));
+        }
+        if waits(true) {
+            out.extend(WaitKind::ALL.map(|k| (Some(WorkloadKind::NetBound), k)));
+        }
+        out
+    }
+
+    /// Whether the sweep needs the service (it has `net_bound`).
+    pub fn has_net(&self) -> bool {
+        self.workloads.iter().any(|w| w.is_net())
+    }
+
+    /// The `net_bound` configurations that are also run at W = 0 (none when the wait is already 0).
+    pub fn socket_only(&self) -> Vec<(WorkloadKind, StrategyKind, usize)> {
+        if self.wait_ms == 0 {
+            return Vec::new();
+        }
+        self.configurations().into_iter().filter(|(w, _, _)| w.is_net()).collect()
+    }
+
+    /// How many runs the sweep makes (warm-ups included), for a progress bar.
+    pub fn total_runs(&self) -> usize {
+        (self.configurations().len() + self.one_waits().len() + self.socket_only().len())
+            * (1 + self.repeat.max(1))
+    }
+}
+
+/// One measured configuration: the `runs` entries of `cvp run --format json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Run {
+    /// Workload id.
+    pub workload: WorkloadKind,
+    /// Strategy id.
+    pub strategy: StrategyKind,
+    /// Workers.
+    pub workers: usize,
+    /// Jobs.
+    pub jobs: usize,
+    /// Wait per job (0 for `cpu_bound`).
+    pub wait_ms: u64,
+    /// Hash rounds per job (0 for `io_bound`).
+    pub rounds: u32,
+    /// Median wall time over the rounds.
+    pub wall_s: f64,
+    /// Fastest round.
+    pub wall_min_s: f64,
+    /// Slowest round.
+    pub wall_max_s: f64,
+    /// Median process CPU time over the rounds.
+    pub cpu_s: f64,
+    /// `sequential` wall / this wall.
+    pub speedup: f64,
+    /// CPU time / wall time, the median over the rounds of each round's own ratio.
+    pub cores_busy: f64,
+    /// The lowest and highest round's cores busy.
+    #[serde(default)]
+    pub cores_busy_range: Option<(f64, f64)>,
+    /// Timed rounds behind the median (the interval counts from [`crate::claims::MIN_ROUNDS`] on).
+    #[serde(default)]
+    pub repeats: usize,
+    /// jobs x measured one-job wait / wall time (Little's law); 0 for `cpu_bound`.
+    pub in_flight: f64,
+    /// Voluntary context switches of the whole process in a round, the median over the rounds: threads
+    /// blocking (a sleep, a lock, a join). `None` in files written before it was measured.
+    #[serde(default)]
+    pub voluntary_switches: Option<u64>,
+    /// Involuntary context switches in a round, the median over the rounds (on its own, not necessarily
+    /// the same round as the voluntary median): the kernel preempting a thread that could have run on, the
+    /// time slicing of more runnable threads than cores. `None` in files written before it was measured.
+    #[serde(default)]
+    pub involuntary_switches: Option<u64>,
+    /// Workload digest, lowercase hex (checked against the expected digest before timing).
+    pub digest: String,
+    /// `net_bound` only: the service's CPU time in a round (its own process, read from its CPU clock right
+    /// before and after the run), the median over the rounds. Never part of `cpu_s` or `cores_busy`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_cpu_s: Option<f64>,
+    /// `net_bound` only: the service's CPU time / wall of each round, the median over the rounds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_cores_busy: Option<f64>,
+    /// `net_bound` only: the median wall of the same configuration at W = 0, against a service that
+    /// replies at once, measured in the same rounds: what the sockets alone cost. Over the jobs, the
+    /// socket's overhead per request ([`Run::socket_per_request_s`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub socket_only_s: Option<f64>,
+}
+
+impl Run {
+    /// The service's CPU time per request (`net_bound`).
+    pub fn server_cpu_per_request_s(&self) -> Option<f64> {
+        self.server_cpu_s.filter(|_| self.jobs > 0).map(|s| s / self.jobs as f64)
+    }
+
+    /// The socket's overhead per request: the wall at W = 0 over the jobs (`net_bound`).
+    pub fn socket_per_request_s(&self) -> Option<f64> {
+        self.socket_only_s.filter(|_| self.jobs > 0).map(|s| s / self.jobs as f64)
+    }
+
+    /// The analysis view of this run, with its one-wait floor from `floors`. Its intervals (fastest and
+    /// slowest round) count only from [`crate::claims::MIN_ROUNDS`] rounds on.
+    pub fn point(&self, floors: &[OneWait]) -> Point {
+        let enough = self.repeats >= crate::claims::MIN_ROUNDS;
+        Point {
+            workload: self.workload,
+            strategy: self.strategy,
+            workers: self.workers,
+            jobs: self.jobs,
+            wait_s: self.wait_ms as f64 / 1e3,
+            wall_s: self.wall_s,
+            wall_range_s: Some((self.wall_min_s, self.wall_max_s)).filter(|_| enough),
+            cores_busy: Some(self.cores_busy),
+            cores_busy_range: self.cores_busy_range.filter(|_| enough),
+            one_wait_s: None,
+            one_wait_range_s: None,
+        }
+        .with_one_wait(floors)
+    }
+}
+
+/// What `cvp run --format json` prints, and `cvp report --run` reads.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunFile {
+    /// The command line that made this file.
+    #[serde(default)]
+    pub command: Vec<String>,
+    /// The machine the sweep ran on.
+    pub machine: Machine,
+    /// What was swept.
+    pub config: Plan,
+    /// One entry per configuration.
+    pub runs: Vec<Run>,
+    /// One job's wait measured alone, per kind of wait: the floor Little's law and C1, C3, C4 use.
+    #[serde(default)]
+    pub one_wait: Vec<OneWait>,
+    /// C1..C6.
+    pub verdicts: Vec<Verdict>,
+}
+
+impl RunFile {
+    /// The analysis view of the runs.
+    pub fn points(&self) -> Vec<Point> {
+        self.runs.iter().map(|r| r.point(&self.one_wait)).collect()
+    }
+}
+
+/// Reads a `cvp run --format json` file.
+pub fn read_run_file(path: &Path) -> Result<RunFile, ReportError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ReportError::Unreadable { path: path.to_path_buf(), why: e.to_string() })?;
+    serde_json::from_str(&text).map_err(|e| ReportError::Unreadable {
+        path: path.to_path_buf(),
+        why: format!("not a `cvp run --format json` file: {e}"),
+    })
+}
+
+/// One row of `scaling.csv` and of the README tables.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    /// The measurement (wall = criterion's median).
+    pub point: Point,
+    /// The size it ran at.
+    pub size: WorkloadSize,
+    /// Median, ns.
+    pub median_ns: f64,
+    /// Confidence interval of the median, ns.
+    pub ci_low_ns: f64,
+    /// Upper bound, ns.
+    pub ci_high_ns: f64,
+    /// Over `sequential`.
+    pub speedup: Option<f64>,
+    /// Speedup / min(workers, cores).
+    pub efficiency: Option<f64>,
+    /// Karp-Flatt serial fraction.
+    pub karp_flatt: Option<f64>,
+}
+
+/// Where a workload's size and machine came from.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum SizeSource {
+    /// The benches' records, checked against the data they describe.
+    Recorded(WorkloadSize),
+    /// Nothing valid was recorded; `--assume-this-machine` took the current `CVP_*` sizes.
+    Assumed(WorkloadSize),
+}
+
+impl SizeSource {
+    /// The size, wherever it came from.
+    pub fn size(self) -> WorkloadSize {
+        match self {
+            SizeSource::Recorded(s) | SizeSource::Assumed(s) => s,
+        }
+    }
+}
