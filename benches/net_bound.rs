@@ -7,11 +7,11 @@ mod common;
 use std::process::exit;
 
 use cvp::WorkloadKind;
-use cvp::net::Server;
+use cvp::workload::net::Server;
 
 fn main() {
     // The service this bench starts is this executable again: it serves and exits here.
-    cvp::net::serve_if_child();
+    cvp::workload::net::serve_if_child();
     let config = common::config();
     let recorder = common::Recorder::new(&config);
     let server = Server::start(config.wait).unwrap_or_else(|e| {

@@ -64,9 +64,6 @@ pub mod strategy;
 pub mod views;
 pub mod workload;
 
-/// Until every user says `workload::net`.
-pub use workload::net;
-
 pub use config::Config;
 pub use strategy::{Strategy, StrategyKind};
 pub use workload::{Digest, Workload, WorkloadKind};

@@ -80,7 +80,7 @@ struct ServeArgs {
     port: u16,
     /// Listen on this many consecutive addresses from --bind (job k uses address k mod spread), so more
     /// connections than one address's ephemeral ports can be open at once.
-    #[arg(long, default_value_t = cvp::net::DEFAULT_SPREAD)]
+    #[arg(long, default_value_t = cvp::workload::net::DEFAULT_SPREAD)]
     spread: u8,
     /// The delay before each reply, 0 to 1000 ms.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=1000))]
@@ -93,7 +93,7 @@ struct ServeArgs {
 
 fn main() -> ExitCode {
     // A service started by `net::Server::start` (net_bound's waits) is this executable: it serves and exits.
-    cvp::net::serve_if_child();
+    cvp::workload::net::serve_if_child();
     let cli = Cli::parse();
     // A `cvp scale` child measures its own threads: it installs no Ctrl-C handler (that is a thread), and
     // dies with its parent instead.
@@ -127,7 +127,7 @@ fn main() -> ExitCode {
 }
 
 fn serve(args: ServeArgs) -> Result<(), Failure> {
-    let options = cvp::net::ServeOptions {
+    let options = cvp::workload::net::ServeOptions {
         bind: args.bind,
         port: args.port,
         spread: args.spread,
@@ -135,7 +135,7 @@ fn serve(args: ServeArgs) -> Result<(), Failure> {
         max_connections: args.max_connections.map(|n| n as usize),
     };
     options.validate().map_err(|e| Failure::Input(anyhow::anyhow!(e)))?;
-    cvp::net::serve_until_stdin_closes(options).context("serving")?;
+    cvp::workload::net::serve_until_stdin_closes(options).context("serving")?;
     Ok(())
 }
 

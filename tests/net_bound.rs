@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use cvp::net::Server;
+use cvp::workload::net::Server;
 use cvp::{StrategyKind, Workload, WorkloadKind};
 
 fn cvp() -> &'static Path {
@@ -100,7 +100,7 @@ fn serve_prints_where_it_listens_and_reports_on_exit() {
     let mut rest = String::new();
     out.read_line(&mut rest).unwrap();
     assert!(child.wait().unwrap().success());
-    let report = cvp::net::ServeReport::parse(&rest).unwrap_or_else(|| panic!("{rest}"));
+    let report = cvp::workload::net::ServeReport::parse(&rest).unwrap_or_else(|| panic!("{rest}"));
     assert_eq!((report.served, report.malformed), (0, 1));
 }
 

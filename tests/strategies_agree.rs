@@ -26,8 +26,9 @@ fn all_strategies_agree_for_many_jobs_and_workers() {
     // 1 job; workers > jobs; workers = 1; uneven splits; workers = jobs.
     let pairs = [(1, 1), (1, 4), (2, 1), (3, 2), (5, 8), (7, 3), (16, 16), (33, 4)];
     // net_bound's requests go to `cvp serve`, replying after the same 1 ms.
-    let server = cvp::net::Server::start_exe(env!("CARGO_BIN_EXE_cvp").as_ref(), Duration::from_millis(1))
-        .expect("the net_bound service starts");
+    let server =
+        cvp::workload::net::Server::start_exe(env!("CARGO_BIN_EXE_cvp").as_ref(), Duration::from_millis(1))
+            .expect("the net_bound service starts");
     for kind in WorkloadKind::ALL {
         for &(jobs, workers) in &pairs {
             let mut workload = Workload::new(kind, jobs, Duration::from_millis(1), 3);

@@ -213,7 +213,7 @@ pub fn bench_workload_on(
     config: &Config,
     recorder: &Recorder,
     kind: WorkloadKind,
-    server: Option<&cvp::net::Server>,
+    server: Option<&cvp::workload::net::Server>,
 ) {
     let workload = match server {
         Some(s) => config.workload(kind).on(s),
@@ -282,7 +282,7 @@ pub fn bench_one_waits_on(
     config: &Config,
     recorder: &Recorder,
     workload: WorkloadKind,
-    server: Option<&cvp::net::Server>,
+    server: Option<&cvp::workload::net::Server>,
 ) {
     let one = match server {
         Some(s) => Workload::new(WorkloadKind::NetBound, 1, config.wait, 0).on(s),

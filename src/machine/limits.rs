@@ -56,7 +56,7 @@ impl Limits {
                 let mut it = s.split_whitespace().map(|v| v.parse::<u64>().ok());
                 Some((it.next()??, it.next()??))
             });
-        let nofile = crate::net::raise_fd_limit();
+        let nofile = crate::workload::net::raise_fd_limit();
         Limits {
             rlimit_nproc,
             threads_max: num("/proc/sys/kernel/threads-max"),

@@ -15,7 +15,7 @@ use super::{
     NoProbe, Phase, Probe, RunError, Strategy, StrategyKind, hash, net_target, rayon_pool, tokio_runtime,
     xor_tasks,
 };
-use crate::net::{self, NetError, Target};
+use crate::workload::net::{self, NetError, Target};
 use crate::workload::{Digest, Workload, wait_async};
 
 /// Waits on a one-worker runtime, hashes on a rayon pool, telling the probe `P`.

@@ -14,7 +14,7 @@ use tokio::runtime::Runtime;
 use super::{
     NoProbe, Phase, Probe, RunError, Strategy, StrategyKind, hash, net_target, tokio_runtime, xor_tasks,
 };
-use crate::net::{self, NetError, Target};
+use crate::workload::net::{self, NetError, Target};
 use crate::workload::{Digest, Workload, wait_async};
 
 /// One task per job on a runtime of N workers, telling the probe `P`.

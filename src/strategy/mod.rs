@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::net::{self, NetError, Target};
+use crate::workload::net::{self, NetError, Target};
 use crate::workload::{Digest, Job, WaitKind, Workload, chain, wait_blocking};
 
 /// Runs every job of a workload and returns the workload digest.

@@ -60,7 +60,7 @@ pub enum WorkloadKind {
     /// A wait, then the hash chain: bound by both.
     Mixed,
     /// io_bound's jobs with a real wait: a request over loopback TCP to `cvp serve`, which replies after W
-    /// ms with the job's digest ([`crate::net`]). Its waits need a server ([`Workload::on`]).
+    /// ms with the job's digest ([`crate::workload::net`]). Its waits need a server ([`Workload::on`]).
     NetBound,
 }
 
@@ -131,7 +131,7 @@ pub struct Workload {
     /// Hash rounds per job (zero for `io_bound` and `net_bound`).
     pub rounds: u32,
     /// `net_bound` only: the server its requests go to, which replies after `wait` ([`Workload::on`]).
-    pub server: Option<crate::net::Target>,
+    pub server: Option<crate::workload::net::Target>,
 }
 
 impl Workload {
@@ -148,7 +148,7 @@ impl Workload {
 
     /// This `net_bound` workload sending its requests to `server`, whose reply delay becomes the wait.
     /// Panics for any other workload (a programming error: only net_bound's waits are requests).
-    pub fn on(mut self, server: &crate::net::Server) -> Workload {
+    pub fn on(mut self, server: &crate::workload::net::Server) -> Workload {
         assert!(
             self.kind.is_net(),
             "Workload::on: {} does not send requests (only net_bound does)",

@@ -17,8 +17,8 @@ use serde::{Deserialize, Serialize};
 
 use super::Structure;
 use crate::measure::{self, Switches};
-use crate::net::Target;
 use crate::strategy::RunError;
+use crate::workload::net::Target;
 use crate::workload::{Digest, Workload, WorkloadKind};
 
 /// How often the child's sampler reads `/proc/self/status`.
@@ -68,7 +68,7 @@ pub fn child(structure: Structure, jobs: usize, wait_ms: u64, server: Option<Tar
     let failed = |status: String| ChildReport { status, ..ChildReport::default() };
     if server.is_some() {
         // A descriptor per connection: the soft limit up to the hard one, as the parent checked.
-        crate::net::raise_fd_limit();
+        crate::workload::net::raise_fd_limit();
     }
     let kind = if server.is_some() { WorkloadKind::NetBound } else { WorkloadKind::IoBound };
     let workload_of = |jobs: usize| Workload { server, ..Workload::new(kind, jobs, wait, 0) };

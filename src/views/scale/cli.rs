@@ -92,7 +92,7 @@ pub struct ChildArgs {
     #[arg(long)]
     server: Option<std::net::SocketAddrV4>,
     /// net_bound: how many consecutive addresses it listens on.
-    #[arg(long, default_value_t = crate::net::DEFAULT_SPREAD)]
+    #[arg(long, default_value_t = crate::workload::net::DEFAULT_SPREAD)]
     spread: u8,
 }
 
@@ -187,8 +187,11 @@ pub fn run_child(args: ChildArgs) -> Result<(), Failure> {
         let s = args.strategy.parse::<StrategyKind>().map_err(|e| Failure::Input(anyhow::anyhow!(e)))?;
         Structure::Of(s, args.workers.max(1))
     };
-    let server =
-        args.server.map(|a| crate::net::Target { base: *a.ip(), port: a.port(), spread: args.spread.max(1) });
+    let server = args.server.map(|a| crate::workload::net::Target {
+        base: *a.ip(),
+        port: a.port(),
+        spread: args.spread.max(1),
+    });
     let report = super::child(structure, args.jobs.max(1), args.wait_ms, server);
     println!("{}", serde_json::to_string(&report).context("encoding the child's report")?);
     Ok(())

@@ -45,7 +45,7 @@ pub fn cells(
         for &j in &plan.jobs {
             let sockets = match plan.io {
                 Io::Sleep => None,
-                Io::Socket => limits.refuse_sockets(j, crate::net::DEFAULT_SPREAD),
+                Io::Socket => limits.refuse_sockets(j, crate::workload::net::DEFAULT_SPREAD),
             };
             let why = match (sockets, skip_reason(s, j, plan.wait_ms, plan.budget_s, limits)) {
                 (Some(a), Some(b)) => Some(format!("{a}; {b}")),
@@ -59,7 +59,7 @@ pub fn cells(
 
 /// Runs the whole plan: every (structure, J) `repeat` times in a fresh child, rounds in a shuffled order,
 /// skipping what the limits or the budget rule out. `progress` gets a label before each child. With
-/// `--io socket` one service ([`crate::net::Server`], replying after the plan's wait) is started before
+/// `--io socket` one service ([`crate::workload::net::Server`], replying after the plan's wait) is started before
 /// the first child and stopped after the last; its CPU time is read around each child. The only error is
 /// a service that cannot be started.
 pub fn run(
@@ -72,7 +72,7 @@ pub fn run(
         cells(structures, plan, limits).into_iter().map(|(s, j, skip)| (s, j, skip, Vec::new())).collect();
     let server = match plan.io {
         Io::Socket if cells.iter().any(|c| c.2.is_none()) => {
-            Some(crate::net::Server::start(Duration::from_millis(plan.wait_ms))?)
+            Some(crate::workload::net::Server::start(Duration::from_millis(plan.wait_ms))?)
         }
         _ => None,
     };

@@ -319,7 +319,7 @@ pub struct ScaleFile {
 /// hold that many connections.
 pub fn default_socket_jobs(limits: &Limits) -> Vec<usize> {
     let mut jobs = SOCKET_JOBS.to_vec();
-    if limits.refuse_sockets(100_000, crate::net::DEFAULT_SPREAD).is_none() {
+    if limits.refuse_sockets(100_000, crate::workload::net::DEFAULT_SPREAD).is_none() {
         jobs.push(100_000);
     }
     jobs

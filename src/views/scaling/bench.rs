@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::pairs::NetPairs;
 use super::{Row, SizeSource, analysis, read_run_file, render};
 use crate::claims::{self, Verdict};
 use crate::config::Config;
@@ -31,6 +32,10 @@ pub struct Report {
     pub one_wait: Vec<OneWait>,
     /// C1..C6.
     pub verdicts: Vec<Verdict>,
+    /// io_bound vs net_bound on criterion's rows (with the run file's CPU numbers where it has them).
+    pub net_pairs: NetPairs,
+    /// The same from the run file alone (shown only when criterion has no net_bound benchmark).
+    pub run_net_pairs: Option<NetPairs>,
     /// File name -> contents.
     pub files: Vec<(String, Vec<u8>)>,
 }
@@ -418,7 +423,20 @@ pub fn build(opts: &Options) -> Result<Report, ReportError> {
         .filter_map(|t| t.record.as_ref().map(|r| r.started_unix_s))
         .min()
         .map_or_else(today, |secs| civil_date((secs / 86_400) as i64));
-    let mut report = Report { machine, reporter, date, rows, fits, one_wait, verdicts, files: Vec::new() };
+    let net_pairs = NetPairs::of_rows(&rows, run.as_ref());
+    let run_net_pairs = run.as_ref().map(|r| NetPairs::of_runs(&r.runs));
+    let mut report = Report {
+        machine,
+        reporter,
+        date,
+        rows,
+        fits,
+        one_wait,
+        verdicts,
+        net_pairs,
+        run_net_pairs,
+        files: Vec::new(),
+    };
     let context = render::ReadmeContext {
         command: opts.command,
         criterion_dir: opts.criterion_dir,

@@ -1,7 +1,7 @@
 //! `cvp run`'s sweep: every workload x strategy x worker count, plus one job's wait measured alone (the
 //! one-wait floor of each kind of wait), each checked once, then timed in rounds.
 //!
-//! `net_bound`'s requests go to a service this sweep starts, a child process ([`crate::net::Server`]), before
+//! `net_bound`'s requests go to a service this sweep starts, a child process ([`crate::workload::net::Server`]), before
 //! anything is timed, and stops at the end. Its CPU clock is read right before and after each timed
 //! `net_bound` run: the service's share of the run, never counted in the client's cores busy (the client's
 //! CPU time is this process's own clock, which does not count children). Each `net_bound` configuration is
@@ -23,10 +23,10 @@ use std::time::Duration;
 
 use super::{Plan, Run};
 use crate::measure::{self, Sample};
-use crate::net::Server;
 use crate::scaling::Point;
 use crate::scaling::{self, OneWait};
 use crate::strategy::{RunError, Strategy, StrategyKind};
+use crate::workload::net::Server;
 use crate::workload::{Digest, WaitKind, Workload, WorkloadKind};
 
 /// Pause before each timed run, so the previous configuration's threads are asleep.
@@ -153,7 +153,7 @@ pub fn run(plan: &Plan, progress: impl FnMut(&str)) -> Result<Sweep, SweepError>
     run_with_service(plan, std::path::Path::new("/proc/self/exe"), progress)
 }
 
-/// Runs the plan; `net_bound`'s service is `exe` (a binary that calls [`crate::net::serve_if_child`] first,
+/// Runs the plan; `net_bound`'s service is `exe` (a binary that calls [`crate::workload::net::serve_if_child`] first,
 /// such as `cvp`), started twice before anything is timed (once replying after the plan's wait, once at
 /// once for the W = 0 runs) and stopped at the end. `progress` is called before each run with its label.
 pub fn run_with_service(

@@ -7,7 +7,8 @@
 //!   json`), and [`Row`], a criterion benchmark with its size.
 //! - [`measure`]: the sweep, the only place here that runs jobs (and `net_bound`'s service).
 //! - [`bench`]: criterion's folder read back and trusted (every benchmark tied to its size and machine).
-//! - [`analysis`]: C1..C6 from the points, and io_bound vs net_bound pairs; no I/O.
+//! - [`analysis`]: C1..C6 from the points; [`pairs`]: io_bound vs net_bound, configuration by configuration;
+//!   no I/O in either.
 //! - [`render`]: the run table and CSV, `scaling.csv`, the plots and the scaling part of a results folder.
 //! - [`compare`]: two baselines or two results folders, benchmark by benchmark.
 //! - [`cli`]: `cvp run`, `cvp compare`.
@@ -17,7 +18,7 @@ pub mod bench;
 pub mod cli;
 pub mod compare;
 pub mod measure;
-pub mod net;
+pub mod pairs;
 pub mod render;
 
 use std::path::Path;

@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::bench::{Invocation, Provenances, Report};
+use super::pairs::{NetPairs, SideBySide};
 use super::{Row, Run, RunFile, SizeSource};
 use crate::claims::Verdict;
 use crate::machine::Machine;
@@ -39,7 +40,7 @@ fn verdict_lines(verdicts: &[Verdict], cores: usize) -> String {
 }
 
 /// The table `cvp run` prints: one row per configuration, then the verdicts.
-pub fn run_table(file: &RunFile) -> String {
+pub fn run_table(file: &RunFile, pairs: &NetPairs) -> String {
     let plan = &file.config;
     let sizes: Vec<String> =
         plan.workloads.iter().map(|&w| format!("{w} {}", plan.workload(w).jobs)).collect();
@@ -103,12 +104,12 @@ pub fn run_table(file: &RunFile) -> String {
             net_bound's service (a child process) CPU time / wall, never in cores busy\n\
             switches: context switches of the process per round, each the median over the rounds; voluntary = a \
             thread blocked (sleep, join), involuntary = the OS preempted a runnable thread (time slicing)\n\n";
-    if let Some(table) = super::net::text(&super::net::from_runs(&file.runs)) {
+    if let Some(table) = net_text(&pairs.pairs) {
         out += &table;
         out += "\n";
-        out += super::net::LEGEND;
+        out += NET_LEGEND;
         out += "\n\n";
-    } else if let Some(why) = super::net::unpaired_runs(&file.runs) {
+    } else if let Some(why) = pairs.unpaired.clone() {
         out += &why;
         out += "\n\n";
     }
@@ -397,12 +398,12 @@ pub fn readme(report: &Report, ctx: &ReadmeContext) -> String {
             let _ = writeln!(s, "\n![time of {w}](time_{w}.svg)");
         }
         if w == WorkloadKind::NetBound
-            && let Some(why) = super::net::unpaired_rows(&report.rows)
+            && let Some(why) = report.net_pairs.unpaired.clone()
         {
             let _ = writeln!(s, "\n{why}");
         }
         if w == WorkloadKind::NetBound
-            && let Some(table) = super::net::markdown(&super::net::from_rows(&report.rows, ctx.run))
+            && let Some(table) = net_markdown(&report.net_pairs.pairs)
         {
             let _ = writeln!(
                 s,
@@ -410,27 +411,26 @@ pub fn readme(report: &Report, ctx: &ReadmeContext) -> String {
                      request over loopback TCP to `cvp serve`, a child process (net_bound). Walls are criterion's \
                      medians; the other columns come from the `cvp run` file where it has the configuration (`-`: \
                      not measured). {}\n\n{table}",
-                super::net::LEGEND
+                NET_LEGEND
             );
         }
     }
     // No net_bound bench in criterion's folder, but the run file has both workloads: its own table.
     let criterion_net = report.rows.iter().any(|r| r.point.workload == WorkloadKind::NetBound);
-    if let Some(why) = ctx.run.filter(|_| !criterion_net).and_then(|run| super::net::unpaired_runs(&run.runs))
+    if let Some(why) =
+        report.run_net_pairs.as_ref().filter(|_| !criterion_net).and_then(|p| p.unpaired.clone())
     {
         let _ = writeln!(s, "\n{why}");
     }
-    if let Some(table) = ctx
-        .run
-        .filter(|_| !criterion_net)
-        .and_then(|run| super::net::markdown(&super::net::from_runs(&run.runs)))
+    if let Some(table) =
+        report.run_net_pairs.as_ref().filter(|_| !criterion_net).and_then(|p| net_markdown(&p.pairs))
     {
         let _ = writeln!(
             s,
             "\n### io_bound vs net_bound (from `cvp run`)\n\ncriterion's folder has no net_bound benchmark \
              (`cargo bench --bench net_bound`), so this table is the `cvp run` file's alone: its walls are the \
              medians of its rounds, and no verdict above uses it. {}\n\n{table}",
-            super::net::LEGEND
+            NET_LEGEND
         );
     }
     if let (Some((bare, bare_lo, bare_hi)), Some(seq)) = (
@@ -583,4 +583,63 @@ pub fn speedup_plot(rows: &[Row], workload: WorkloadKind, cores: usize) -> Resul
 pub fn time_plot(rows: &[Row], workload: WorkloadKind, cores: usize) -> Result<String, ReportError> {
     let lines = series(rows, workload, |r| Some(r.median_ns / 1e6));
     plot::workers(&format!("{workload}: time per run"), "median time, ms (log scale)", &lines, cores, false)
+}
+
+const NET_HEADER: [&str; 9] = [
+    "strategy",
+    "workers",
+    "io_bound wall",
+    "net_bound wall",
+    "net / io",
+    "cores busy io / net",
+    "server cores busy",
+    "W=0 wall / J",
+    "server CPU / request",
+];
+
+fn net_cells(p: &SideBySide) -> Vec<String> {
+    let busy = |v: Option<f64>| v.map_or("-".into(), |x| format!("{x:.2}"));
+    let time = |v: Option<f64>| v.map_or("-".into(), human_time);
+    vec![
+        p.strategy.to_string(),
+        p.workers.to_string(),
+        human_time(p.io_wall_s),
+        human_time(p.net_wall_s),
+        format!("{:.2}x", p.ratio()),
+        format!("{} / {}", busy(p.io_cores_busy), busy(p.net_cores_busy)),
+        p.server_cores_busy.map_or("-".into(), |x| format!("{x:.3}")),
+        time(p.socket_per_request_s),
+        time(p.server_cpu_per_request_s),
+    ]
+}
+
+/// What the columns mean, one paragraph.
+pub const NET_LEGEND: &str = "net / io: net_bound's wall over io_bound's at the same jobs J and the same W (each wait a \
+    request over loopback TCP to a service that replies after W instead of a sleep of W). cores busy: the \
+    client's CPU time / wall (this process's own clock; the service is another process and is not in it). \
+    server cores busy: the service's CPU time / the same wall, read from its CPU clock right before and after \
+    each run. W=0 wall / J: net_bound's wall at W = 0 (a service that replies at once, in the same rounds) over \
+    the jobs: a whole request's cost in that structure, the socket's round trip plus the structure's own \
+    per-job cost (a thread spawn for thread_per_job); where requests overlap (async, threads) it is throughput \
+    (wall / J), not one request's latency. server CPU / request: the service's CPU time over the jobs.";
+
+/// The plain-text table (`cvp run`), `None` without pairs.
+pub fn net_text(pairs: &[SideBySide]) -> Option<String> {
+    if pairs.is_empty() {
+        return None;
+    }
+    let rows: Vec<Vec<String>> = pairs.iter().map(net_cells).collect();
+    Some(format!("io_bound vs net_bound:\n{}", aligned(&NET_HEADER, &rows, 2)))
+}
+
+/// The Markdown table (the results folder's README), `None` without pairs.
+pub fn net_markdown(pairs: &[SideBySide]) -> Option<String> {
+    if pairs.is_empty() {
+        return None;
+    }
+    let mut s = format!("| {} |\n|---|--:|--:|--:|--:|--:|--:|--:|--:|\n", NET_HEADER.join(" | "));
+    for p in pairs {
+        let _ = writeln!(s, "| {} |", net_cells(p).join(" | "));
+    }
+    Some(s)
 }

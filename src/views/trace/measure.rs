@@ -96,7 +96,7 @@ pub fn run(
     // CPUs: a child inherits its parent's affinity mask, and a service pinned to the client's one CPU would
     // compete with the client it serves.
     let server = if plan.workload.is_net() {
-        Some(crate::net::Server::start(wait).map_err(TraceError::Server)?)
+        Some(crate::workload::net::Server::start(wait).map_err(TraceError::Server)?)
     } else {
         None
     };

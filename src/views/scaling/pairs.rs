@@ -1,15 +1,14 @@
-//! The side-by-side table of `io_bound` (each wait a sleep) and `net_bound` (each wait a request over
+//! The io_bound vs net_bound pairs: `io_bound` (each wait a sleep) and `net_bound` (each wait a request over
 //! loopback TCP to `cvp serve`) per (strategy, workers) at the same jobs J and wait W: what the socket adds.
+//! Analysis only: [`super::render`] draws the table.
 //!
 //! Built from a `cvp run` file ([`from_runs`]: both walls, the client's cores busy, the service's cores busy
 //! and CPU per request, net_bound's wall at W = 0 / J), or from criterion's rows ([`from_rows`]: the walls,
 //! and whatever a `cvp run` file of the same machine and sizes adds). Rows of different J or W are never
 //! paired; when that leaves no pair, [`unpaired_runs`] / [`unpaired_rows`] say why in one line.
 
-use std::fmt::Write as _;
-
 use super::{Row, Run, RunFile};
-use crate::report::text::{aligned, human_time};
+use crate::report::text::human_time;
 use crate::strategy::StrategyKind;
 use crate::workload::WorkloadKind;
 
@@ -173,69 +172,33 @@ pub fn unpaired_rows(rows: &[Row]) -> Option<String> {
     unpaired(&rows)
 }
 
-const HEADER: [&str; 9] = [
-    "strategy",
-    "workers",
-    "io_bound wall",
-    "net_bound wall",
-    "net / io",
-    "cores busy io / net",
-    "server cores busy",
-    "W=0 wall / J",
-    "server CPU / request",
-];
-
-fn cells(p: &SideBySide) -> Vec<String> {
-    let busy = |v: Option<f64>| v.map_or("-".into(), |x| format!("{x:.2}"));
-    let time = |v: Option<f64>| v.map_or("-".into(), human_time);
-    vec![
-        p.strategy.to_string(),
-        p.workers.to_string(),
-        human_time(p.io_wall_s),
-        human_time(p.net_wall_s),
-        format!("{:.2}x", p.ratio()),
-        format!("{} / {}", busy(p.io_cores_busy), busy(p.net_cores_busy)),
-        p.server_cores_busy.map_or("-".into(), |x| format!("{x:.3}")),
-        time(p.socket_per_request_s),
-        time(p.server_cpu_per_request_s),
-    ]
+/// The io_bound vs net_bound pairs of a run file or of criterion's rows, and, when there are none although
+/// both workloads were measured, why (one line).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NetPairs {
+    /// The pairs, in the order of the net_bound rows.
+    pub pairs: Vec<SideBySide>,
+    /// Why nothing was paired, when both workloads are there.
+    pub unpaired: Option<String>,
 }
 
-/// What the columns mean, one paragraph.
-pub const LEGEND: &str = "net / io: net_bound's wall over io_bound's at the same jobs J and the same W (each wait a \
-    request over loopback TCP to a service that replies after W instead of a sleep of W). cores busy: the \
-    client's CPU time / wall (this process's own clock; the service is another process and is not in it). \
-    server cores busy: the service's CPU time / the same wall, read from its CPU clock right before and after \
-    each run. W=0 wall / J: net_bound's wall at W = 0 (a service that replies at once, in the same rounds) over \
-    the jobs: a whole request's cost in that structure, the socket's round trip plus the structure's own \
-    per-job cost (a thread spawn for thread_per_job); where requests overlap (async, threads) it is throughput \
-    (wall / J), not one request's latency. server CPU / request: the service's CPU time over the jobs.";
+impl NetPairs {
+    /// The pairs of a `cvp run` file's runs.
+    pub fn of_runs(runs: &[Run]) -> NetPairs {
+        NetPairs { pairs: from_runs(runs), unpaired: unpaired_runs(runs) }
+    }
 
-/// The plain-text table (`cvp run`), `None` without pairs.
-pub fn text(pairs: &[SideBySide]) -> Option<String> {
-    if pairs.is_empty() {
-        return None;
+    /// The pairs of criterion's rows, with what the `cvp run` file `run` adds.
+    pub fn of_rows(rows: &[Row], run: Option<&RunFile>) -> NetPairs {
+        NetPairs { pairs: from_rows(rows, run), unpaired: unpaired_rows(rows) }
     }
-    let rows: Vec<Vec<String>> = pairs.iter().map(cells).collect();
-    Some(format!("io_bound vs net_bound:\n{}", aligned(&HEADER, &rows, 2)))
-}
-
-/// The Markdown table (the results folder's README), `None` without pairs.
-pub fn markdown(pairs: &[SideBySide]) -> Option<String> {
-    if pairs.is_empty() {
-        return None;
-    }
-    let mut s = format!("| {} |\n|---|--:|--:|--:|--:|--:|--:|--:|--:|\n", HEADER.join(" | "));
-    for p in pairs {
-        let _ = writeln!(s, "| {} |", cells(p).join(" | "));
-    }
-    Some(s)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::scaling::Point;
+    use crate::views::scaling::render::{net_markdown as markdown, net_text as text};
 
     fn run(workload: WorkloadKind, strategy: StrategyKind, workers: usize, wall_s: f64) -> Run {
         let net = workload.is_net();
