@@ -5,7 +5,7 @@
 //! summed over every thread of the process, ended ones included: a **voluntary** switch is a thread giving
 //! up its CPU because it blocks (a sleep, a lock, a join), an **involuntary** one is the kernel taking the
 //! CPU from a thread that could have run on: time slicing. Nothing else is measured here. In flight, the other of
-//! the two numbers, needs the measured one-job wait and lives with it: [`crate::scaling::Point::in_flight`].
+//! the two numbers, needs the measured one-job wait and lives with it, in the scaling model (`Point::in_flight`).
 
 use std::time::{Duration, Instant};
 

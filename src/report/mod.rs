@@ -21,7 +21,7 @@ pub use criterion::{
 };
 pub use folder::{check_writable, civil_date, to_json, today, write_atomic, write_folder};
 pub use section::Section;
-pub use text::{aligned, human_time, shell_word};
+pub use text::{aligned, bytes_text, human_time, shell_word};
 
 /// Why a report could not be made.
 #[derive(Debug, thiserror::Error)]

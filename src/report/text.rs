@@ -1,4 +1,5 @@
-//! Text every view writes: human times, aligned plain-text tables, shell words. A leaf of the toolkit.
+//! Text every view writes: human times and sizes, aligned plain-text tables, shell words. A leaf of the
+//! toolkit.
 
 /// A duration in seconds, in a unit that keeps 3-4 significant digits.
 pub fn human_time(s: f64) -> String {
@@ -44,5 +45,16 @@ pub fn shell_word(w: &str) -> String {
         w.to_string()
     } else {
         format!("'{}'", w.replace('\'', "'\\''"))
+    }
+}
+
+/// `512 B`, `4.6 KiB`, `1.2 MiB`.
+pub fn bytes_text(b: f64) -> String {
+    if b < 1024.0 {
+        format!("{b:.0} B")
+    } else if b < 1024.0 * 1024.0 {
+        format!("{:.1} KiB", b / 1024.0)
+    } else {
+        format!("{:.1} MiB", b / 1024.0 / 1024.0)
     }
 }

@@ -8,14 +8,15 @@
 //! trip; the client is one thread on the same machine, so on one core it competes with the server for the
 //! CPU (its own lateness is reported, and charged to the server).
 //!
-//! The folder: this file holds the plan and the rows (plain serde data); [`measure`] the open-loop client,
-//! the calibration and the runs of a plan (the only place that starts threads or pins CPUs), with
-//! [`serve`] the five structures under load; [`analysis`] rows -> verdict (C7, judged in
+//! The folder: this file holds the plan and the rows (plain serde data); [`measure`] the calibration and
+//! the runs of a plan (with [`serve`], the five structures under load, and [`client`], the open-loop client:
+//! the only places that start threads or pin CPUs); [`analysis`] rows -> verdict (C7, judged in
 //! [`analysis::verdicts`] only) and notes, no I/O; [`render`] the table, CSV, SVG and the report's section;
 //! [`cli`] the `cvp latency` flags and command.
 
 pub mod analysis;
 pub mod cli;
+pub mod client;
 pub mod measure;
 pub mod render;
 pub mod serve;

@@ -1,5 +1,5 @@
 //! The server under load in `cvp latency`: the five structures that run a heavy batch while serving the
-//! light requests of [`super::measure`]'s open-loop client. Nothing here analyses or prints.
+//! light requests of [`super::client`]'s open-loop client. Nothing here analyses or prints.
 //!
 //! Requests reach the tokio structures through a channel, so no runtime timer is on the measured path.
 
@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use sha2::{Digest as _, Sha256};
 
 use super::Structure;
-use super::measure::{BatchEnd, ClientStats, Recorder, Request, client, handle};
+use super::client::{BatchEnd, ClientStats, Recorder, Request, client, handle};
 use crate::workload::{Digest, Job, Workload, WorkloadKind, chain};
 
 /// The heavy batch: `jobs` cpu_bound jobs of `rounds` rounds each (seeds `0..jobs`), and for

@@ -4,7 +4,8 @@
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use super::measure::{self, BatchEnd, Recorder, Request};
+use super::client::{self, BatchEnd, Recorder, Request};
+use super::measure;
 use super::serve::{self, Batch, Load};
 use super::*;
 use crate::claims::Outcome;
@@ -50,7 +51,7 @@ fn a_stall_is_charged_to_every_request_due_during_it() {
             if req.id == 0 {
                 std::thread::sleep(Duration::from_millis(100));
             }
-            measure::handle(&req, &rec);
+            client::handle(&req, &rec);
             by_id.push((req.id, req.due.elapsed().as_secs_f64() * 1e3));
         }
         by_id
@@ -58,7 +59,7 @@ fn a_stall_is_charged_to_every_request_due_during_it() {
     let start = Instant::now();
     let end = BatchEnd::new(start);
     end.set(start);
-    let stats = measure::client(
+    let stats = client::client(
         start,
         Duration::from_millis(1),
         &end,
@@ -99,13 +100,13 @@ fn a_stalled_client_still_sends_every_request_and_charges_it_from_its_due_time()
     let (rec, latencies) = Recorder::new();
     let server = std::thread::spawn(move || {
         for req in rx {
-            measure::handle(&req, &rec);
+            client::handle(&req, &rec);
         }
     });
     let start = Instant::now();
     let end = BatchEnd::new(start);
     end.set(start);
-    let stats = measure::client(
+    let stats = client::client(
         start,
         Duration::from_millis(1),
         &end,
@@ -151,7 +152,7 @@ fn a_client_behind_when_the_batch_ends_still_sends_what_was_due() {
             at
         });
         let mut ids = Vec::new();
-        let stats = measure::client(start, Duration::from_millis(1), &end, None, |r| {
+        let stats = client::client(start, Duration::from_millis(1), &end, None, |r| {
             if r.id == 0 {
                 std::thread::sleep(Duration::from_millis(60));
             }
@@ -410,7 +411,7 @@ fn p999_needs_a_thousand_requests() {
     let m = |n: u64| serve::Measured {
         latencies_ns: (1..=n).map(|i| i * 1000).collect(),
         since_sent_ns: (1..=n).map(|i| i * 1000).collect(),
-        client: measure::ClientStats { sent: n, ..Default::default() },
+        client: client::ClientStats { sent: n, ..Default::default() },
         batch: Duration::from_millis(500),
         digest: Default::default(),
         involuntary_switches: 0,

@@ -2,12 +2,12 @@
 //! wait against each structure's J = 1 row and noise floor, the ratio to the reference, the two
 //! performance goals, and claim C8 (its thresholds are in [`crate::claims`]).
 
-use super::render::bytes_text;
 use super::{Io, Row};
 use crate::claims::MIN_ROUNDS;
 use crate::claims::{
     C8, C8_MEMORY, C8_MIN_JOBS, C8_NOT_FASTER, Outcome, Range, Verdict, at_least, at_most, judge,
 };
+use crate::report::text::bytes_text;
 use crate::report::text::human_time;
 
 /// Performance goal: `async` on 1 worker within this factor of the reference's `waits` at every J.

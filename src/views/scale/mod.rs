@@ -46,7 +46,7 @@ pub use analysis::{
 };
 pub use child::{ChildReport, child, run_child};
 pub use measure::{cells, run, skip_reason};
-pub use render::{bytes_text, csv, goal_lines, net_goal_lines, plots, read_section, table};
+pub use render::{csv, goal_lines, net_goal_lines, plots, read_section, table};
 
 use crate::claims::Verdict;
 use crate::machine::Machine;

@@ -4,19 +4,8 @@ use std::path::Path;
 
 use super::analysis::{NET_GOAL, NET_GOAL_JOBS, NET_GOAL_WAIT_MS, REFERENCE_GOAL, goal, net_goal, verdicts};
 use super::{Io, Row, ScaleFile};
-use crate::report::text::{aligned, human_time, shell_word};
+use crate::report::text::{aligned, bytes_text, human_time, shell_word};
 use crate::report::{ReportError, Section, plot};
-
-/// `512 B`, `4.6 KiB`, `1.2 MiB`.
-pub fn bytes_text(b: f64) -> String {
-    if b < 1024.0 {
-        format!("{b:.0} B")
-    } else if b < 1024.0 * 1024.0 {
-        format!("{:.1} KiB", b / 1024.0)
-    } else {
-        format!("{:.1} MiB", b / 1024.0 / 1024.0)
-    }
-}
 
 fn or_dash<T>(v: Option<T>, f: impl Fn(T) -> String) -> String {
     v.map_or_else(|| "-".into(), f)

@@ -3,42 +3,17 @@
 //! workload, each workload's rows from the bench run of its `sequential`; then the rows, speedups, fits and
 //! C1..C6 of a results folder, with the `cvp run` file's CPU time where it has the same configuration.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use super::pairs::NetPairs;
-use super::{Row, SizeSource, analysis, read_run_file, render};
-use crate::claims::{self, Verdict};
+use super::{Invocation, NetPairs, Provenances, Report, Row, SizeSource, analysis, read_run_file, render};
+use crate::claims::{self};
 use crate::config::Config;
 use crate::machine::Machine;
 use crate::report::criterion::{self, BenchRecord, Provenance, WorkloadSize};
-use crate::report::{self, BARE_LOOP_ID, ReportError, Section, civil_date, parse_one_wait, to_json, today};
-use crate::scaling::{self, LineFit, OneWait, Point};
+use crate::report::{BARE_LOOP_ID, ReportError, Section, civil_date, parse_one_wait, to_json, today};
+use crate::scaling::{self, OneWait, Point};
 use crate::strategy::StrategyKind;
 use crate::workload::{WaitKind, Workload, WorkloadKind};
-
-/// A results folder, computed in memory and not yet written.
-pub struct Report {
-    /// The machine that measured: every core count in the report is its.
-    pub machine: Machine,
-    /// The machine that made the report.
-    pub reporter: Machine,
-    /// The date the data was measured (its first bench run), `YYYY-MM-DD` (UTC); today when unrecorded.
-    pub date: String,
-    /// Rows, in workload, strategy, worker order.
-    pub rows: Vec<Row>,
-    /// One line per strategy that takes a worker count.
-    pub fits: Vec<LineFit>,
-    /// The one-wait floors criterion measured.
-    pub one_wait: Vec<OneWait>,
-    /// C1..C6.
-    pub verdicts: Vec<Verdict>,
-    /// io_bound vs net_bound on criterion's rows (with the run file's CPU numbers where it has them).
-    pub net_pairs: NetPairs,
-    /// The same from the run file alone (shown only when criterion has no net_bound benchmark).
-    pub run_net_pairs: Option<NetPairs>,
-    /// File name -> contents.
-    pub files: Vec<(String, Vec<u8>)>,
-}
 
 /// What `cvp report` reads.
 pub struct Options<'a> {
@@ -84,35 +59,6 @@ struct Trusted {
     size: WorkloadSize,
     machine: Machine,
     record: Option<BenchRecord>,
-}
-
-/// One recorded `cargo bench` invocation: the bench targets that ran with the same settings.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Invocation {
-    /// Bench targets, e.g. `cpu_bound`.
-    pub benches: Vec<String>,
-    /// `CVP_PROFILE` as used.
-    pub profile: String,
-    /// `CVP_*` variables as set.
-    pub env: Vec<(String, String)>,
-    /// criterion's arguments.
-    pub args: Vec<String>,
-    /// When the first of them started, seconds since 1970 (UTC).
-    pub started_unix_s: u64,
-    /// `cargo`, or `direct` (the executables themselves, e.g. a kit's run.sh).
-    pub runner: String,
-}
-
-/// What the README says about where its numbers came from.
-pub struct Provenances {
-    /// Each workload's size and where it came from.
-    pub sizes: Vec<(WorkloadKind, SizeSource)>,
-    /// Distinct bench invocations as recorded.
-    pub benches: Vec<Invocation>,
-    /// Benchmarks taken under `--assume-this-machine`.
-    pub assumed: Vec<String>,
-    /// Benchmarks left out, and why.
-    pub left_out: Vec<String>,
 }
 
 fn untrusted_list(items: &[String]) -> String {
@@ -506,16 +452,4 @@ pub fn build(opts: &Options) -> Result<Report, ReportError> {
     }
     report.files = files;
     Ok(report)
-}
-
-impl Report {
-    /// `results/<machine slug>/<date>`, named for the machine that measured.
-    pub fn default_out(&self) -> PathBuf {
-        Path::new("results").join(self.machine.slug()).join(&self.date)
-    }
-
-    /// Writes the folder `out` whole or not at all ([`report::write_folder`]).
-    pub fn write(&self, out: &Path, force: bool) -> Result<(), ReportError> {
-        report::write_folder(out, &self.files, force)
-    }
 }

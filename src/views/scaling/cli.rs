@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
-use super::{Plan, RunFile, analysis, compare, measure, pairs, render};
+use super::{NetPairs, Plan, RunFile, analysis, compare, measure, render};
 use crate::cli::{Failure, Format, Progress, check_output, emit, parse_id, repeated};
 use crate::config::{self, Config};
 use crate::machine::Machine;
@@ -171,7 +171,7 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     };
     file.verdicts = analysis::verdicts(&file.points(), file.machine.cores());
     let text = match args.format {
-        Format::Table => render::run_table(&file, &pairs::NetPairs::of_runs(&file.runs)),
+        Format::Table => render::run_table(&file, &NetPairs::of_runs(&file.runs)),
         Format::Json => serde_json::to_string_pretty(&file).context("encoding run JSON")? + "\n",
         Format::Csv => render::run_csv(&file.runs),
     };

@@ -21,15 +21,15 @@ pub mod measure;
 pub mod pairs;
 pub mod render;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use crate::claims::Verdict;
 use crate::machine::Machine;
-use crate::report::{ReportError, WorkloadSize};
-use crate::scaling::{OneWait, Point};
+use crate::report::{self, ReportError, WorkloadSize};
+use crate::scaling::{LineFit, OneWait, Point};
 use crate::strategy::StrategyKind;
 use crate::workload::{WaitKind, Workload, WorkloadKind};
 
@@ -276,4 +276,103 @@ impl SizeSource {
             SizeSource::Recorded(s) | SizeSource::Assumed(s) => s,
         }
     }
+}
+
+/// A results folder, computed in memory and not yet written.
+pub struct Report {
+    /// The machine that measured: every core count in the report is its.
+    pub machine: Machine,
+    /// The machine that made the report.
+    pub reporter: Machine,
+    /// The date the data was measured (its first bench run), `YYYY-MM-DD` (UTC); today when unrecorded.
+    pub date: String,
+    /// Rows, in workload, strategy, worker order.
+    pub rows: Vec<Row>,
+    /// One line per strategy that takes a worker count.
+    pub fits: Vec<LineFit>,
+    /// The one-wait floors criterion measured.
+    pub one_wait: Vec<OneWait>,
+    /// C1..C6.
+    pub verdicts: Vec<Verdict>,
+    /// io_bound vs net_bound on criterion's rows (with the run file's CPU numbers where it has them).
+    pub net_pairs: NetPairs,
+    /// The same from the run file alone (shown only when criterion has no net_bound benchmark).
+    pub run_net_pairs: Option<NetPairs>,
+    /// File name -> contents.
+    pub files: Vec<(String, Vec<u8>)>,
+}
+
+/// One recorded `cargo bench` invocation: the bench targets that ran with the same settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Invocation {
+    /// Bench targets, e.g. `cpu_bound`.
+    pub benches: Vec<String>,
+    /// `CVP_PROFILE` as used.
+    pub profile: String,
+    /// `CVP_*` variables as set.
+    pub env: Vec<(String, String)>,
+    /// criterion's arguments.
+    pub args: Vec<String>,
+    /// When the first of them started, seconds since 1970 (UTC).
+    pub started_unix_s: u64,
+    /// `cargo`, or `direct` (the executables themselves, e.g. a kit's run.sh).
+    pub runner: String,
+}
+
+/// What the README says about where its numbers came from.
+pub struct Provenances {
+    /// Each workload's size and where it came from.
+    pub sizes: Vec<(WorkloadKind, SizeSource)>,
+    /// Distinct bench invocations as recorded.
+    pub benches: Vec<Invocation>,
+    /// Benchmarks taken under `--assume-this-machine`.
+    pub assumed: Vec<String>,
+    /// Benchmarks left out, and why.
+    pub left_out: Vec<String>,
+}
+
+impl Report {
+    /// `results/<machine slug>/<date>`, named for the machine that measured.
+    pub fn default_out(&self) -> PathBuf {
+        Path::new("results").join(self.machine.slug()).join(&self.date)
+    }
+
+    /// Writes the folder `out` whole or not at all ([`report::write_folder`]).
+    pub fn write(&self, out: &Path, force: bool) -> Result<(), ReportError> {
+        report::write_folder(out, &self.files, force)
+    }
+}
+
+/// One (strategy, workers) measured on both workloads.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SideBySide {
+    /// The strategy.
+    pub strategy: StrategyKind,
+    /// Its workers.
+    pub workers: usize,
+    /// io_bound's wall, seconds.
+    pub io_wall_s: f64,
+    /// net_bound's wall, seconds.
+    pub net_wall_s: f64,
+    /// io_bound's cores busy (the client), when CPU time was measured.
+    pub io_cores_busy: Option<f64>,
+    /// net_bound's cores busy (the client only), when CPU time was measured.
+    pub net_cores_busy: Option<f64>,
+    /// The service's cores busy during the net_bound run.
+    pub server_cores_busy: Option<f64>,
+    /// net_bound's wall at W = 0 over its jobs: a whole request's cost in this structure (the socket's round
+    /// trip plus the structure's own per-job cost; overlapped throughput where requests overlap).
+    pub socket_per_request_s: Option<f64>,
+    /// The service's CPU time per request.
+    pub server_cpu_per_request_s: Option<f64>,
+}
+
+/// The io_bound vs net_bound pairs of a run file or of criterion's rows, and, when there are none although
+/// both workloads were measured, why (one line).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NetPairs {
+    /// The pairs, in the order of the net_bound rows.
+    pub pairs: Vec<SideBySide>,
+    /// Why nothing was paired, when both workloads are there.
+    pub unpaired: Option<String>,
 }

@@ -7,34 +7,10 @@
 //! and whatever a `cvp run` file of the same machine and sizes adds). Rows of different J or W are never
 //! paired; when that leaves no pair, [`unpaired_runs`] / [`unpaired_rows`] say why in one line.
 
-use super::{Row, Run, RunFile};
+use super::{NetPairs, Row, Run, RunFile, SideBySide};
 use crate::report::text::human_time;
 use crate::strategy::StrategyKind;
 use crate::workload::WorkloadKind;
-
-/// One (strategy, workers) measured on both workloads.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SideBySide {
-    /// The strategy.
-    pub strategy: StrategyKind,
-    /// Its workers.
-    pub workers: usize,
-    /// io_bound's wall, seconds.
-    pub io_wall_s: f64,
-    /// net_bound's wall, seconds.
-    pub net_wall_s: f64,
-    /// io_bound's cores busy (the client), when CPU time was measured.
-    pub io_cores_busy: Option<f64>,
-    /// net_bound's cores busy (the client only), when CPU time was measured.
-    pub net_cores_busy: Option<f64>,
-    /// The service's cores busy during the net_bound run.
-    pub server_cores_busy: Option<f64>,
-    /// net_bound's wall at W = 0 over its jobs: a whole request's cost in this structure (the socket's round
-    /// trip plus the structure's own per-job cost; overlapped throughput where requests overlap).
-    pub socket_per_request_s: Option<f64>,
-    /// The service's CPU time per request.
-    pub server_cpu_per_request_s: Option<f64>,
-}
 
 impl SideBySide {
     /// net_bound's wall / io_bound's.
@@ -170,16 +146,6 @@ pub fn unpaired_rows(rows: &[Row]) -> Option<String> {
         .map(|r| (r.point.workload, r.point.strategy, r.point.workers, r.point.jobs, r.point.wait_s))
         .collect();
     unpaired(&rows)
-}
-
-/// The io_bound vs net_bound pairs of a run file or of criterion's rows, and, when there are none although
-/// both workloads were measured, why (one line).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct NetPairs {
-    /// The pairs, in the order of the net_bound rows.
-    pub pairs: Vec<SideBySide>,
-    /// Why nothing was paired, when both workloads are there.
-    pub unpaired: Option<String>,
 }
 
 impl NetPairs {

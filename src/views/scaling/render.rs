@@ -3,9 +3,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::bench::{Invocation, Provenances, Report};
-use super::pairs::{NetPairs, SideBySide};
-use super::{Row, Run, RunFile, SizeSource};
+use super::{Invocation, NetPairs, Provenances, Report, Row, Run, RunFile, SideBySide, SizeSource};
 use crate::claims::Verdict;
 use crate::machine::Machine;
 use crate::report::text::{aligned, human_time, opt, shell_word};
