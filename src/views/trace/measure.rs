@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::{Pass, Plan, TraceFile, Tracer, verdict_c9};
+use super::{Pass, Plan, TraceFile, Tracer};
 use crate::machine::Machine;
 use crate::measure;
 use crate::strategy::{Phase, RunError, StrategyKind};
@@ -146,7 +146,7 @@ pub fn run(
         });
     }
     drop(server);
-    let mut file = TraceFile {
+    let file = TraceFile {
         command,
         machine,
         plan: plan.clone(),
@@ -157,6 +157,5 @@ pub fn run(
         passes,
         verdicts: Vec::new(),
     };
-    file.verdicts = vec![verdict_c9(&file)];
     Ok(file)
 }

@@ -37,7 +37,7 @@ mod tracer;
 
 pub use analysis::{Lane, Slicing, slicing, thread_tracks, tracks, verdict_c9};
 pub use chrome::chrome_json;
-pub use measure::{TraceError, calibrate_rounds, run};
+pub use measure::{TraceError, calibrate_rounds};
 pub use picture::svg;
 pub use render::{files, read, read_section, slug, table};
 pub use tracer::{Mark, Tracer};
@@ -149,4 +149,12 @@ pub struct TraceFile {
     pub passes: Vec<Pass>,
     /// C9, judged from the passes.
     pub verdicts: Vec<Verdict>,
+}
+
+/// Traces `plan` ([`measure::run`]) and judges C9 on what it traced ([`verdict_c9`]): the file `cvp trace`
+/// writes. `progress` is called before each pass with its label.
+pub fn run(plan: &Plan, command: Vec<String>, progress: impl FnMut(&str)) -> Result<TraceFile, TraceError> {
+    let mut file = measure::run(plan, command, progress)?;
+    file.verdicts = vec![verdict_c9(&file)];
+    Ok(file)
 }
