@@ -187,6 +187,111 @@ pub(crate) fn judge(tests: &[Test], evidence: String) -> Judged {
     }
 }
 
+/// One of the article's claims: what the suite says it is, the article's own words, the view that judges
+/// it and the rule it is judged by (its thresholds are the constants below, each with its reason).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Claim {
+    /// `C1` .. `C9`.
+    pub id: &'static str,
+    /// The claim as a verdict states it.
+    pub statement: &'static str,
+    /// The article's words it comes from, quoted.
+    pub article: &'static str,
+    /// The view (`src/views/<view>`) that judges it.
+    pub view: &'static str,
+    /// The rule: what is measured, and when it is shown.
+    pub rule: &'static str,
+}
+
+impl Claim {
+    /// The verdict on this claim.
+    pub fn verdict(&self, verdict: Outcome, evidence: String) -> Verdict {
+        Verdict { claim: self.id.into(), statement: self.statement.into(), verdict, evidence }
+    }
+}
+
+/// The nine claims, in order.
+pub const CLAIMS: [Claim; 9] = [
+    Claim {
+        id: "C1",
+        statement: "concurrency works without multiple cores",
+        article: "concurrency works even without multiple cores",
+        view: "scaling",
+        rule: "io_bound (and net_bound), async on 1 worker: all J jobs finish within 1.5 one-job waits measured alone",
+    },
+    Claim {
+        id: "C2",
+        statement: "parallelism needs cores",
+        article: "You don\u{2019}t get this without hardware support",
+        view: "scaling",
+        rule: "cpu_bound, best of threads and rayon: speedup >= 0.75 x N up to the physical cores, and <= 1.15 x the \
+               usable cores above them",
+    },
+    Claim {
+        id: "C3",
+        statement: "concurrent programs are often not parallel",
+        article: "concurrent programs are very often not parallel",
+        view: "scaling",
+        rule: "io_bound (and net_bound), async at its largest N: >= 0.5 x J in flight with <= 0.25 cores busy",
+    },
+    Claim {
+        id: "C4",
+        statement: "more threads do not speed up an I/O-bound event loop",
+        article: "Adding more threads there doesn\u{2019}t make them faster",
+        view: "scaling",
+        rule: "io_bound (and net_bound), async: more workers cut the loop's own time (wall - one wait) by <= 1.25x; \
+               decidable once that own time is above 0.25 x one wait",
+    },
+    Claim {
+        id: "C5",
+        statement: "parallelism helps only CPU-bound, splittable work",
+        article: "Parallelism only helps when the work is actually CPU-bound and can be split into independent pieces",
+        view: "scaling",
+        rule: "io_bound, best of threads and rayon above the cores: speedup > 1.25 x cores with <= 0.25 cores busy, \
+               a gain past the cores that is not parallelism",
+    },
+    Claim {
+        id: "C6",
+        statement: "concurrency is not speed",
+        article: "If you think concurrency equals speed, you\u{2019}ll design bad systems",
+        view: "scaling",
+        rule: "cpu_bound, async on 1 worker: speedup over sequential <= 1.10 (a control)",
+    },
+    Claim {
+        id: "C7",
+        statement: "concurrency keeps a program responsive while it computes",
+        article: "Concurrency helps you stay responsive",
+        view: "latency",
+        rule: "one core, at least 100 requests served: async_yield, async_offload and threads keep p99 <= 0.25 x one \
+               heavy job, async on 1 worker has p99 >= 1 job; a client late for more than 0.01 of its requests \
+               measured itself",
+    },
+    Claim {
+        id: "C8",
+        statement: "threads for waiting add overhead, not speed",
+        article: "it just adds overhead",
+        view: "scale",
+        rule: "at the largest J >= 1000 both ran: thread_per_job needs >= 5 x the memory per wait of async on 1 \
+               worker and is not faster (async wall / thread_per_job wall <= 1.10)",
+    },
+    Claim {
+        id: "C9",
+        statement: "on one core the OS time-slices: runnable threads take turns",
+        article: "the OS keeps switching between tasks so fast (time slicing)",
+        view: "trace",
+        rule: "one CPU, cores busy >= 0.9: two threads hash at once for >= 0.5 of the pass, and each hash others \
+               overlapped for >= 0.9 of it took wall >= 1.6 x its own CPU time; at least 4 such hashes",
+    },
+];
+
+/// The claim `id` (`C1` .. `C9`).
+///
+/// # Panics
+/// On an id not in [`CLAIMS`]: the ids are this crate's own constants.
+pub fn claim(id: &str) -> &'static Claim {
+    CLAIMS.iter().find(|c| c.id == id).unwrap_or_else(|| panic!("no claim {id}"))
+}
+
 // ---- C1..C6: judged by the scaling view (`cvp run`, and `cvp report` from criterion's data) ----
 
 /// C1: "all the waits in about one wait": at most this many measured one-job waits of wall time.
@@ -209,23 +314,11 @@ pub const PAST_CORES: f64 = 1.25;
 /// C6: async on 1 worker is "no faster than sequential" when its speedup is at most this.
 pub const NO_FASTER: f64 = 1.10;
 
-/// The claims, in order, with their statements.
-pub const CLAIMS: [(&str, &str); 6] = [
-    ("C1", "concurrency works without multiple cores"),
-    ("C2", "parallelism needs cores"),
-    ("C3", "concurrent programs are often not parallel"),
-    ("C4", "more threads do not speed up an I/O-bound event loop"),
-    ("C5", "parallelism helps only CPU-bound, splittable work"),
-    ("C6", "concurrency is not speed"),
-];
-
 /// What the `net_bound` verdicts add to their claim's statement.
 pub const NET_LABEL: &str = "net_bound: loopback TCP";
 
 // ---- C7: judged by the latency view (`cvp latency`) ----
 
-/// The statement of C7.
-pub const C7: (&str, &str) = ("C7", "concurrency keeps a program responsive while it computes");
 /// C7 "responsive": p99 at most this fraction of one heavy job (a request waits for a slice, not a job).
 pub const RESPONSIVE: f64 = 0.25;
 /// C7 "blocked": p99 at least this many heavy jobs (the blocked loop answers only between jobs).
@@ -237,8 +330,6 @@ pub const CLIENT_BEHIND_FRACTION: f64 = 0.01;
 
 // ---- C8: judged by the scale view (`cvp scale`) ----
 
-/// Claim C8, as the report names it.
-pub const C8: (&str, &str) = ("C8", "threads for waiting add overhead, not speed");
 /// C8: the smallest J at which the claim is judged (fewer waits hide the overhead).
 pub const C8_MIN_JOBS: usize = 1_000;
 /// C8: `thread_per_job` must need at least this many times the memory per wait of `async` on 1 worker.
@@ -248,8 +339,6 @@ pub const C8_NOT_FASTER: f64 = 1.10;
 
 // ---- C9: judged by the trace view (`cvp trace`) ----
 
-/// C9's statement, as the verdict gives it.
-pub const C9_STATEMENT: &str = "on one core the OS time-slices: runnable threads take turns";
 /// C9: two threads' hashes must overlap "for most of the run": this fraction of the pass's wall time.
 pub const C9_MOST_OF_THE_RUN: f64 = 0.5;
 /// C9: below this cores busy on the one CPU, other processes took it too and a stretch may be theirs.
@@ -260,3 +349,49 @@ pub const C9_JUDGED_OVERLAP: f64 = 0.9;
 pub const C9_SLICED: f64 = 1.6;
 /// C9: the fewest judged hashes a verdict is drawn from, so one lucky hash decides nothing.
 pub const C9_MIN_JUDGED: usize = 4;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_nine_claims_are_in_order_each_judged_by_a_view() {
+        for (i, c) in CLAIMS.iter().enumerate() {
+            assert_eq!(c.id, format!("C{}", i + 1));
+            assert!(["scaling", "latency", "scale", "trace"].contains(&c.view), "{}: {}", c.id, c.view);
+            assert!(!c.article.is_empty() && !c.rule.is_empty(), "{}", c.id);
+        }
+    }
+
+    /// Every threshold a rule depends on is written in its rule: the rule's text cannot drift from the code.
+    #[test]
+    fn each_rule_states_the_thresholds_it_is_judged_by() {
+        let f = |x: f64| format!("{x}");
+        let uses: [(&str, Vec<String>); 9] = [
+            ("C1", vec![f(ONE_WAIT)]),
+            ("C2", vec![f(FOLLOWS), f(CAP)]),
+            ("C3", vec![f(MANY_IN_FLIGHT), f(IDLE_CORES)]),
+            ("C4", vec![f(FLAT), f(LOOP_OWN)]),
+            ("C5", vec![f(PAST_CORES), f(IDLE_CORES)]),
+            ("C6", vec![format!("{NO_FASTER:.2}")]),
+            ("C7", vec![f(RESPONSIVE), f(BLOCKED), MIN_SERVED.to_string(), f(CLIENT_BEHIND_FRACTION)]),
+            ("C8", vec![C8_MIN_JOBS.to_string(), f(C8_MEMORY), format!("{C8_NOT_FASTER:.2}")]),
+            (
+                "C9",
+                vec![
+                    f(C9_CPU_OURS),
+                    f(C9_MOST_OF_THE_RUN),
+                    f(C9_JUDGED_OVERLAP),
+                    f(C9_SLICED),
+                    C9_MIN_JUDGED.to_string(),
+                ],
+            ),
+        ];
+        for (id, values) in uses {
+            let rule = claim(id).rule;
+            for v in values {
+                assert!(rule.contains(&v), "{id}'s rule does not state {v}: {rule}");
+            }
+        }
+    }
+}

@@ -3,8 +3,8 @@
 
 use super::{LatencyFile, Row, Setting, Structure};
 use crate::claims::{
-    BLOCKED, C7, CLIENT_BEHIND_FRACTION, Judged, MIN_SERVED, Outcome, RESPONSIVE, Range, Test, Verdict,
-    at_least, at_most,
+    BLOCKED, CLIENT_BEHIND_FRACTION, Judged, MIN_SERVED, Outcome, RESPONSIVE, Range, Test, Verdict, at_least,
+    at_most, claim,
 };
 
 /// The harness's own p99 (no heavy work) should stay below this for `threads` and `sequential`, ms.
@@ -39,7 +39,7 @@ fn p99_text(r: &Row) -> String {
 /// keep its schedule: ...)"; the one-core idle floor above the bound gives "cannot be shown here" too.
 pub fn verdicts(file: &LatencyFile) -> Vec<Verdict> {
     let (verdict, evidence) = c7(file);
-    vec![Verdict { claim: C7.0.into(), statement: C7.1.into(), verdict, evidence }]
+    vec![claim("C7").verdict(verdict, evidence)]
 }
 
 fn c7(file: &LatencyFile) -> Judged {

@@ -5,7 +5,7 @@
 use super::{Io, Row};
 use crate::claims::MIN_ROUNDS;
 use crate::claims::{
-    C8, C8_MEMORY, C8_MIN_JOBS, C8_NOT_FASTER, Outcome, Range, Verdict, at_least, at_most, judge,
+    C8_MEMORY, C8_MIN_JOBS, C8_NOT_FASTER, NET_LABEL, Outcome, Range, Verdict, at_least, at_most, judge,
 };
 use crate::report::text::bytes_text;
 use crate::report::text::human_time;
@@ -134,10 +134,11 @@ pub fn c8(rows: &[Row]) -> Verdict {
 /// C8 as [`c8`], on rows whose waits are `io`: for [`Io::Socket`] the statement and the evidence say
 /// `net_bound: loopback TCP` and count requests, not waits.
 pub fn c8_on(rows: &[Row], io: Io) -> Verdict {
-    let (claim, statement) = C8;
+    let c8 = crate::claims::claim("C8");
+    let (claim, statement) = (c8.id, c8.statement);
     let (statement, prefix) = match io {
         Io::Sleep => (statement.to_string(), String::new()),
-        Io::Socket => (format!("{statement} (net_bound: loopback TCP)"), "net_bound: loopback TCP: ".into()),
+        Io::Socket => (format!("{statement} ({NET_LABEL})"), format!("{NET_LABEL}: ")),
     };
     let unit = io.unit();
     let verdict = |verdict: Outcome, evidence: String| Verdict {

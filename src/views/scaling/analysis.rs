@@ -40,9 +40,9 @@ pub fn verdicts(points: &[Point], cores: Cores) -> Vec<Verdict> {
     let net = WorkloadKind::NetBound;
     let has_net = points.iter().any(|p| p.workload == net);
     let mut out = Vec::new();
-    for (&(claim, statement), (verdict, evidence)) in CLAIMS.iter().zip(judged) {
-        out.push(Verdict { claim: claim.into(), statement: statement.into(), verdict, evidence });
-        let on_net = match claim {
+    for (c, (verdict, evidence)) in CLAIMS[..6].iter().zip(judged) {
+        out.push(c.verdict(verdict, evidence));
+        let on_net = match c.id {
             "C1" => c1(points, net),
             "C3" => c3(points, net),
             "C4" => c4(points, net),
@@ -50,8 +50,8 @@ pub fn verdicts(points: &[Point], cores: Cores) -> Vec<Verdict> {
         };
         if has_net {
             out.push(Verdict {
-                claim: claim.into(),
-                statement: format!("{statement} ({NET_LABEL})"),
+                claim: c.id.into(),
+                statement: format!("{} ({NET_LABEL})", c.statement),
                 verdict: on_net.0,
                 evidence: on_net.1,
             });

@@ -4,8 +4,7 @@ use std::time::Duration;
 
 use super::{Interval, Pass, TraceFile};
 use crate::claims::{
-    C9_CPU_OURS, C9_JUDGED_OVERLAP, C9_MIN_JUDGED, C9_MOST_OF_THE_RUN, C9_SLICED, C9_STATEMENT, Outcome,
-    Verdict,
+    C9_CPU_OURS, C9_JUDGED_OVERLAP, C9_MIN_JUDGED, C9_MOST_OF_THE_RUN, C9_SLICED, Outcome, Verdict,
 };
 use crate::measure;
 use crate::strategy::{Phase, StrategyKind};
@@ -228,12 +227,7 @@ pub fn slicing(pass: &Pass) -> Slicing {
 /// and a stretch could be theirs) or fewer than [`C9_MIN_JUDGED`] hashes could be judged. Judged on `threads`
 /// when it hashed on two threads or more, else on the first such pass.
 pub fn verdict_c9(file: &TraceFile) -> Verdict {
-    let claim = |verdict, evidence: String| Verdict {
-        claim: "C9".into(),
-        statement: C9_STATEMENT.into(),
-        verdict,
-        evidence,
-    };
+    let claim = |verdict, evidence: String| crate::claims::claim("C9").verdict(verdict, evidence);
     let cannot = |why: String| claim(Outcome::CannotBeShown, why);
     if file.cpus != Some(1) {
         let cpus = file.cpus.map_or("an unknown number of".into(), |c| c.to_string());
