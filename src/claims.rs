@@ -1,8 +1,8 @@
 //! The nine claims in one place, and the verdict toolkit every view judges with.
 //!
 //! A claim is judged from measurements only, each condition on a value **with its interval**
-//! ([`Range`]): [`at_most`] / [`at_least`] say whether the whole interval meets a threshold, misses it, or
-//! straddles it, and [`judge`] turns the tests into an [`Outcome`]: shown when every condition is met over
+//! ([`Range`]): `at_most` / `at_least` say whether the whole interval meets a threshold, misses it, or
+//! straddles it, and `judge` turns the tests into an [`Outcome`]: shown when every condition is met over
 //! its whole interval, not shown when one fails over its whole interval, "cannot be shown here" otherwise
 //! (too noisy, no interval, or a machine that cannot show it). No view keeps its own copy of these rules,
 //! and no view borrows another claim's threshold: each claim's thresholds are below, each with its reason.

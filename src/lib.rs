@@ -7,7 +7,8 @@
 //!   trip), then a **SHA-256 chain** of R rounds. Its digest is checkable with `sha256sum` or Python.
 //! - A **workload** ([`workload::Workload`]) is J jobs with seeds `0..J`: `cpu_bound` (no wait),
 //!   `io_bound` (no rounds), `mixed` (both) or `net_bound` (io_bound's jobs, each wait a real request over
-//!   loopback TCP to `cvp serve`, a child process: [`net`]). Its digest is the XOR of the job digests.
+//!   loopback TCP to `cvp serve`, a child process: [`workload::net`]). Its digest is the XOR of the job
+//!   digests.
 //! - A **strategy** ([`strategy::StrategyKind`]) runs every job with N **workers**: `sequential`, `threads`,
 //!   `thread_per_job`, `async` (tokio), `async_offload` (tokio waits, rayon hashing) or `rayon`. Every
 //!   strategy must return the same digest; the benches and `cvp run` check it before timing anything.
@@ -20,23 +21,24 @@
 //! workload size and the measuring machine, hashed to the data it describes ([`report::criterion`]), and a
 //! report uses the measuring machine's cores, refusing data it cannot tie to a size and a machine.
 //!
-//! # Modules
-//! - [`workload`]: jobs, workloads, the digest, the SHA-256 chain and the two wait functions.
-//! - [`net`]: `net_bound`'s waits: the loopback service (a child process) and the blocking and async request.
-//! - [`strategy`]: one file per strategy; pools and runtimes are built once per worker count. Each is
-//!   generic over a [`strategy::Probe`] chosen at compile time: the no-op one everywhere but `cvp trace`.
-//! - [`config`]: the `CVP_*` environment variables, parsed once into a [`config::Config`].
-//! - [`machine`]: what this machine offers (cores six ways, CPU, OS, toolchain).
-//! - [`measure`]: wall and CPU time of one run.
-//! - [`experiment`]: one file per view. [`experiment::sweep`] is `cvp run`: every configuration warmed up and
-//!   checked, then timed in shuffled rounds. [`views::scale`] is `cvp scale`: 1 to 100,000 waits in
-//!   flight per structure, each in a child process of its own, with memory, threads and context switches
-//!   (claim C8). [`views::latency`] is `cvp latency`: how late light requests are while a heavy batch
-//!   computes, per structure, on all cores and on one (claim C7). [`views::trace`] is `cvp trace`: which
-//!   OS thread ran which job's wait and hash, when (claim C9).
-//! - [`analysis`]: speedup, efficiency, Karp-Flatt, Amdahl and USL fits (only with enough points), and the
-//!   verdicts on claims C1..C6, each from its own measurement.
-//! - [`report`]: criterion's folder and the records beside it, CSV, Markdown and SVG, comparing runs.
+//! # Modules, bottom up (ARCHITECTURE.md has the map and the rules)
+//! Every view follows one flow: a typed plan -> measured rows (plain serde data) -> analysis (derived numbers,
+//! verdicts) -> rendering. A module imports only modules of its own layer or below; `tests/layout.rs` checks.
+//!
+//! 1. The model: [`workload`] (jobs, workloads, the digest and chain, the two waits, and [`workload::net`]:
+//!    `net_bound`'s request, the `cvp serve` service and the parent's handle on it), then [`strategy`] (one
+//!    file per strategy, each generic over a [`strategy::Probe`]: the no-op one everywhere but `cvp trace`).
+//! 2. What is around a run: [`config`] (the `CVP_*` variables, parsed once), [`machine`] (cores six ways,
+//!    CPU, toolchain, and the limits: open files, threads, memory), [`measure`] (wall and CPU time, context
+//!    switches of one run).
+//! 3. Judging: [`claims`] (the nine claims in one table, their thresholds and the verdict toolkit) and
+//!    [`scaling`] (the point model, speedup, efficiency, Karp-Flatt, Amdahl and USL fits).
+//! 4. [`report`]: a toolkit that runs nothing and knows no view: criterion's folder and its records, text,
+//!    plots with one palette, the atomic file and folder writers, [`report::Section`].
+//! 5. [`cli`]: what every command shares (exit status, `--format`, output, progress, Ctrl-C).
+//! 6. [`views`]: one folder per view, each judging its claims: [`views::scaling`] (`cargo bench`, `cvp run`,
+//!    `cvp compare`: C1..C6), [`views::scale`] (`cvp scale`: C8), [`views::latency`] (`cvp latency`: C7),
+//!    [`views::trace`] (`cvp trace`: C9); `cvp report` composes their sections into a results folder.
 //!
 //! # Environment variables
 //! | variable | default | accepted |
@@ -52,17 +54,21 @@
 
 #![warn(missing_docs)]
 
-pub mod claims;
-pub mod cli;
+// 1. the model
+pub mod strategy;
+pub mod workload;
+// 2. around a run
 pub mod config;
 pub mod machine;
 pub mod measure;
-
-pub mod report;
+// 3. judging
+pub mod claims;
 pub mod scaling;
-pub mod strategy;
+// 4. the report toolkit, 5. what every command shares
+pub mod cli;
+pub mod report;
+// 6. the views
 pub mod views;
-pub mod workload;
 
 pub use config::Config;
 pub use strategy::{Strategy, StrategyKind};

@@ -1,6 +1,6 @@
 //! What a view (`cvp scale`, `cvp latency`, `cvp trace`) adds to a results folder: a README section, its
 //! files and its verdicts. The view builds it from its own rows; the report only checks the machine and
-//! writes what it is handed, so adding a view adds a file under `src/experiment/` and not a branch here.
+//! writes what it is handed, so adding a view adds a folder under `src/views/` and not a branch here.
 
 use crate::claims::Verdict;
 use crate::machine::Machine;

@@ -15,6 +15,7 @@ use crate::cli::Failure;
 use crate::report;
 
 /// `cvp report`'s flags.
+#[allow(rustdoc::invalid_html_tags)] // `<machine>` is help text for the terminal
 #[derive(clap::Args)]
 pub struct ReportArgs {
     /// criterion's output folder [default: $CRITERION_HOME, else $CARGO_TARGET_DIR/criterion, else target/criterion]

@@ -151,7 +151,7 @@ pub struct TraceFile {
     pub verdicts: Vec<Verdict>,
 }
 
-/// Traces `plan` ([`measure::run`]) and judges C9 on what it traced ([`verdict_c9`]): the file `cvp trace`
+/// Traces `plan` (`measure::run`) and judges C9 on what it traced ([`verdict_c9`]): the file `cvp trace`
 /// writes. `progress` is called before each pass with its label.
 pub fn run(plan: &Plan, command: Vec<String>, progress: impl FnMut(&str)) -> Result<TraceFile, TraceError> {
     let mut file = measure::run(plan, command, progress)?;

@@ -23,13 +23,13 @@ pub struct Server {
 }
 
 impl Server {
-    /// Starts this very executable as the service (it must call [`serve_if_child`] first in `main`),
+    /// Starts this very executable as the service (it must call [`super::serve_if_child`] first in `main`),
     /// replying after `wait`. Raises this process's open-file limit too.
     pub fn start(wait: Duration) -> io::Result<Server> {
         Server::start_exe(Path::new("/proc/self/exe"), wait)
     }
 
-    /// Starts `exe` (a binary that calls [`serve_if_child`], such as `cvp`) as the service.
+    /// Starts `exe` (a binary that calls [`super::serve_if_child`], such as `cvp`) as the service.
     pub fn start_exe(exe: &Path, wait: Duration) -> io::Result<Server> {
         raise_fd_limit();
         let mut child = Command::new(exe)

@@ -88,7 +88,7 @@ impl ServeReport {
 
 /// The service: binds, calls `ready` with the target (the caller prints it), answers requests until `stop`
 /// resolves, and returns what it served. Runs a tokio current-thread runtime on the calling thread (one
-/// event loop for every connection) and an alarm thread that times the replies ([`Alarm`]).
+/// event loop for every connection) and an alarm thread that times the replies (`Alarm`).
 pub fn serve(
     options: ServeOptions,
     ready: impl FnOnce(Target),
@@ -292,9 +292,9 @@ async fn answer(mut stream: tokio::net::TcpStream, alarm: &Alarm) -> Result<(), 
     Ok(())
 }
 
-/// If this process was started by [`Server::start`] (it has [`CHILD_ENV`]), runs the service until stdin
+/// If this process was started by [`super::Server::start`] (it has [`CHILD_ENV`]), runs the service until stdin
 /// closes and exits; otherwise returns at once. Call it first thing in `main` of any binary that starts a
-/// [`Server`] on itself (`cvp`, the `net_bound` bench).
+/// [`super::Server`] on itself (`cvp`, the `net_bound` bench).
 pub fn serve_if_child() {
     let Some(value) = std::env::var_os(CHILD_ENV) else { return };
     let code = match value.to_str().and_then(|v| v.parse::<u64>().ok()) {
