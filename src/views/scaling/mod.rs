@@ -1,12 +1,12 @@
 //! The scaling view: how does time fall as workers grow, per strategy, and how much of it was parallel
 //! (cores busy) and how much concurrent (in flight)? Its jobs are measured twice over: by criterion
-//! (`cargo bench`: the benches in `benches/`, read back from criterion's folder by [`bench`]) and by
+//! (`cargo bench`: the benches in `benches/`, read back from criterion's folder by [`mod@bench`]) and by
 //! `cvp run` ([`measure`]: wall and CPU time in shuffled rounds). It judges claims C1..C6.
 //!
 //! - this file: the plan and the rows, plain serde data: [`Plan`], [`Run`], [`RunFile`] (`cvp run --format
 //!   json`), and [`Row`], a criterion benchmark with its size.
 //! - [`measure`]: the sweep, the only place here that runs jobs (and `net_bound`'s service).
-//! - [`bench`]: criterion's folder read back and trusted (every benchmark tied to its size and machine).
+//! - [`mod@bench`]: criterion's folder read back and trusted (every benchmark tied to its size and machine).
 //! - [`analysis`]: C1..C6 from the points; [`pairs`]: io_bound vs net_bound, configuration by configuration;
 //!   no I/O in either.
 //! - [`render`]: the run table and CSV, `scaling.csv`, the plots and the scaling part of a results folder.
