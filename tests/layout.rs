@@ -38,7 +38,8 @@
 //! path `a::b::c::D` goes to the longest prefix that names a module file: `src/a/b/c.rs` or
 //! `src/a/b/c/mod.rs`, else `src/a/b.rs` or `src/a/b/mod.rs`, else `src/a.rs` or `src/a/mod.rs`. A first name
 //! that is no module but a re-export of `src/lib.rs` (`pub use workload::net;`) is replaced by what it
-//! re-exports first, so a re-export is no way around the rules. `crate::`, `self::` and `super::` in
+//! re-exports first, so a re-export is no way around the rules; so is a name a module file re-exports from
+//! one of its children (`pub use analysis::verdict;`): the path goes on to that child. `crate::`, `self::` and `super::` in
 //! `src/main.rs` name the binary itself, not the library. `src/lib.rs` makes no references (it declares and
 //! re-exports), a file's references to itself do not count, and `#[path]` and module files declared by
 //! `src/main.rs` are not supported: the check reports them.
@@ -333,11 +334,15 @@ fn module_file(path: &[String], files: &BTreeMap<String, String>) -> Option<Stri
 }
 
 /// The file a path from the crate root goes to: the longest prefix that names a module file, after a
-/// re-export of the crate root; the crate root itself if no prefix does.
+/// re-export of the crate root; the crate root itself if no prefix does. A name that a module file
+/// re-exports from one of its own children (`pub use analysis::verdict;` in a `mod.rs`) goes on to the
+/// child that defines it, so `super::verdict` from a sibling is a reference to `analysis.rs`, not to the
+/// `mod.rs`: a cycle between two files of one folder cannot hide behind their `mod.rs`.
 fn file_of(
     path: &[String],
     files: &BTreeMap<String, String>,
     reexports: &BTreeMap<String, Vec<String>>,
+    children: &BTreeMap<String, BTreeMap<String, Vec<String>>>,
 ) -> String {
     let mut path = path.to_vec();
     if module_file(&path[..1.min(path.len())], files).is_none()
@@ -345,7 +350,56 @@ fn file_of(
     {
         path.splice(..1, target.iter().cloned());
     }
-    (1..=path.len()).rev().find_map(|k| module_file(&path[..k], files)).unwrap_or_else(|| LIB.to_string())
+    // A re-export names a longer path each time, and a child is never its own parent: a few rounds suffice.
+    for _ in 0..8 {
+        let Some(k) = (1..=path.len()).rev().find(|&k| module_file(&path[..k], files).is_some()) else {
+            return LIB.to_string();
+        };
+        let file = module_file(&path[..k], files).unwrap();
+        match path.get(k).and_then(|name| children.get(&file)?.get(name)) {
+            Some(target) => {
+                let rest = path.split_off(k + 1);
+                path = target.iter().cloned().chain(rest).collect();
+            }
+            None => return file,
+        }
+    }
+    LIB.to_string()
+}
+
+/// Per module file, the names it re-exports from its own children with a bare path (`pub use
+/// render::{table, csv};`), each with the path from the crate root of what it names.
+fn child_reexports(files: &BTreeMap<String, String>) -> BTreeMap<String, BTreeMap<String, Vec<String>>> {
+    let use_re = Regex::new(r"\bpub(?:\([^)]*\))?\s+use\s+").unwrap();
+    let mut out = BTreeMap::new();
+    for (file, text) in files.iter().filter(|(f, _)| *f != LIB && *f != MAIN) {
+        let module = module_of(file);
+        let code = mask(text).code;
+        let mut names = BTreeMap::new();
+        for m in use_re.find_iter(&code) {
+            for leaf in use_tree(&code, m.end()).map(|(leaves, _)| leaves).unwrap_or_default() {
+                let mut rel = leaf.path;
+                if rel.first().map(String::as_str) == Some("self") {
+                    rel.remove(0);
+                }
+                let Some(first) = rel.first() else { continue };
+                let mut child = module.clone();
+                child.push(first.clone());
+                if matches!(first.as_str(), "crate" | "super" | "cvp") || module_file(&child, files).is_none()
+                {
+                    continue;
+                }
+                let name = leaf.alias.or_else(|| rel.last().cloned()).filter(|n| n != "*" && n != "self");
+                if let Some(name) = name {
+                    names.insert(name, module.iter().cloned().chain(rel).collect());
+                }
+            }
+        }
+        if !names.is_empty() {
+            out.insert(file.clone(), names);
+        }
+    }
+    out
 }
 
 /// A file's text twice over, each byte for byte as long as the text and with the same lines: `code`, with
@@ -577,6 +631,7 @@ fn references(files: &BTreeMap<String, String>) -> (Vec<Reference>, Vec<Violatio
     let mod_block_re = Regex::new(r"\bmod\s+(\w+)\s*\{").unwrap();
     let mod_file_re = Regex::new(r"\bmod\s+(\w+)\s*;").unwrap();
     let reexports = reexports(files);
+    let children = child_reexports(files);
     let (mut refs, mut unsupported) = (Vec::new(), Vec::new());
 
     for (file, text) in files.iter().filter(|(f, _)| *f != LIB) {
@@ -637,7 +692,7 @@ fn references(files: &BTreeMap<String, String>) -> (Vec<Reference>, Vec<Violatio
                 }
                 _ => return,
             };
-            let to = file_of(&absolute, files, &reexports);
+            let to = file_of(&absolute, files, &reexports, &children);
             if to != *file {
                 refs.push(Reference { from: file.clone(), to, path: shown, line: line(at) });
             }
@@ -811,6 +866,19 @@ fn checker_reports_a_cycle() {
         ("src/workload/mod.rs", "pub mod net;\npub struct Workload;\nuse self::net::x;\n"),
     ]);
     only(&v, "cycle", &["src/workload/mod.rs -> src/workload/net.rs -> src/workload/mod.rs"]);
+}
+
+#[test]
+fn checker_sees_a_cycle_behind_a_mod_rs_reexport() {
+    let v = check_with(&[
+        (
+            "src/views/a/mod.rs",
+            "mod render;\nmod analysis;\npub use analysis::verdict;\npub use render::{table as draw};\npub struct Thing;\n",
+        ),
+        ("src/views/a/analysis.rs", "pub fn verdict() -> String { super::draw() }\n"),
+        ("src/views/a/render.rs", "use super::{Thing, verdict};\npub fn table() -> String { verdict() }\n"),
+    ]);
+    only(&v, "cycle", &["src/views/a/analysis.rs -> src/views/a/render.rs -> src/views/a/analysis.rs"]);
 }
 
 #[test]

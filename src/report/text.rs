@@ -58,3 +58,16 @@ pub fn bytes_text(b: f64) -> String {
         format!("{:.1} MiB", b / 1024.0 / 1024.0)
     }
 }
+
+/// A duration in s, readable at any length: µs below 1 ms, then ms, with the decimals that matter.
+pub fn short_time(s: f64) -> String {
+    if s < 1e-5 {
+        format!("{:.1} µs", s * 1e6)
+    } else if s < 1e-3 {
+        format!("{:.0} µs", s * 1e6)
+    } else if s < 1e-2 {
+        format!("{:.2} ms", s * 1e3)
+    } else {
+        format!("{:.1} ms", s * 1e3)
+    }
+}

@@ -3,8 +3,8 @@
 
 use serde_json::json;
 
-use super::render::ms;
 use super::{TraceFile, thread_tracks};
+use crate::report::text::short_time as ms;
 use crate::strategy::Phase;
 
 /// tids of the extra wait tracks start here, above any Linux tid (`pid_max` is at most 2^22).

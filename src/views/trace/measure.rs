@@ -2,54 +2,14 @@
 
 use std::time::{Duration, Instant};
 
-use super::{Pass, Plan, TraceFile, Tracer};
+use super::{Pass, Plan, TraceError, TraceFile, Tracer};
 use crate::machine::Machine;
 use crate::measure;
-use crate::strategy::{Phase, RunError, StrategyKind};
+use crate::strategy::Phase;
 use crate::workload::{Workload, chain};
 
 /// Pause before each traced pass, so the warm-up's threads are asleep.
 const SETTLE: Duration = Duration::from_millis(5);
-
-/// Why a trace stopped.
-#[derive(Debug, thiserror::Error)]
-pub enum TraceError {
-    /// Pinning to one CPU failed.
-    #[error("cannot pin the process to one CPU: {0}")]
-    Pin(std::io::Error),
-    /// A pool or runtime could not be built.
-    #[error("building {strategy}: {cause}")]
-    Build {
-        /// The strategy.
-        strategy: StrategyKind,
-        /// The OS error.
-        cause: std::io::Error,
-    },
-    /// net_bound's service could not be started.
-    #[error("starting net_bound's service: {0}")]
-    Server(std::io::Error),
-    /// A run failed.
-    #[error(transparent)]
-    Run(#[from] RunError),
-    /// The tracer's log held a phase from outside the pass (a bug: never clamped into the picture).
-    #[error("job {job}'s {} was recorded outside the traced pass", phase.as_str())]
-    OutsideThePass {
-        /// The job.
-        job: u64,
-        /// The phase.
-        phase: Phase,
-    },
-    /// A strategy computed the wrong digest.
-    #[error("{strategy} computed digest {got}, expected {expected}: a wrong answer is not traced")]
-    Digest {
-        /// The strategy.
-        strategy: StrategyKind,
-        /// What it computed.
-        got: String,
-        /// What it should have.
-        expected: String,
-    },
-}
 
 /// Rounds that make one hash take about `wait` on this thread (at least 1).
 pub fn calibrate_rounds(wait: Duration) -> u32 {

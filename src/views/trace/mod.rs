@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::claims::Verdict;
 use crate::machine::Machine;
-use crate::strategy::{Phase, StrategyKind};
+use crate::strategy::{Phase, RunError, StrategyKind};
 use crate::workload::{Workload, WorkloadKind};
 
 mod analysis;
@@ -37,7 +37,7 @@ mod tracer;
 
 pub use analysis::{Lane, Slicing, slicing, thread_tracks, tracks, verdict_c9};
 pub use chrome::chrome_json;
-pub use measure::{TraceError, calibrate_rounds};
+pub use measure::calibrate_rounds;
 pub use picture::svg;
 pub use render::{files, read, read_section, slug, table};
 pub use tracer::{Mark, Tracer};
@@ -149,6 +149,46 @@ pub struct TraceFile {
     pub passes: Vec<Pass>,
     /// C9, judged from the passes.
     pub verdicts: Vec<Verdict>,
+}
+
+/// Why a trace stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum TraceError {
+    /// Pinning to one CPU failed.
+    #[error("cannot pin the process to one CPU: {0}")]
+    Pin(std::io::Error),
+    /// A pool or runtime could not be built.
+    #[error("building {strategy}: {cause}")]
+    Build {
+        /// The strategy.
+        strategy: StrategyKind,
+        /// The OS error.
+        cause: std::io::Error,
+    },
+    /// net_bound's service could not be started.
+    #[error("starting net_bound's service: {0}")]
+    Server(std::io::Error),
+    /// A run failed.
+    #[error(transparent)]
+    Run(#[from] RunError),
+    /// The tracer's log held a phase from outside the pass (a bug: never clamped into the picture).
+    #[error("job {job}'s {} was recorded outside the traced pass", phase.as_str())]
+    OutsideThePass {
+        /// The job.
+        job: u64,
+        /// The phase.
+        phase: Phase,
+    },
+    /// A strategy computed the wrong digest.
+    #[error("{strategy} computed digest {got}, expected {expected}: a wrong answer is not traced")]
+    Digest {
+        /// The strategy.
+        strategy: StrategyKind,
+        /// What it computed.
+        got: String,
+        /// What it should have.
+        expected: String,
+    },
 }
 
 /// Traces `plan` (`measure::run`) and judges C9 on what it traced ([`verdict_c9`]): the file `cvp trace`

@@ -5,9 +5,9 @@ use std::time::Duration;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::render::ms;
 use super::{Pass, TraceFile, tracks};
 use crate::report::ReportError;
+use crate::report::text::short_time as ms;
 use crate::strategy::Phase;
 use crate::workload::{Workload, WorkloadKind};
 

@@ -6,21 +6,9 @@ use std::path::Path;
 
 use super::{TraceFile, chrome_json, svg, verdict_c9};
 use crate::claims::Verdict;
+use crate::report::text::short_time as ms;
 use crate::report::{ReportError, Section};
 use crate::workload::WorkloadKind;
-
-/// A duration in s, readable at any length: µs below 1 ms, then ms, with the decimals that matter.
-pub(super) fn ms(s: f64) -> String {
-    if s < 1e-5 {
-        format!("{:.1} µs", s * 1e6)
-    } else if s < 1e-3 {
-        format!("{:.0} µs", s * 1e6)
-    } else if s < 1e-2 {
-        format!("{:.2} ms", s * 1e3)
-    } else {
-        format!("{:.1} ms", s * 1e3)
-    }
-}
 
 /// Reads the rows back from a `trace.json` (or the folder holding it).
 pub fn read(path: &Path) -> Result<(TraceFile, std::path::PathBuf), ReportError> {

@@ -29,7 +29,7 @@ use super::digest::{Digest, chain};
 
 pub use request::{request_async, request_blocking};
 pub use server::Server;
-pub use service::{ServeOptions, ServeReport, serve, serve_if_child, serve_until_stdin_closes};
+pub use service::{ServeOptions, serve, serve_if_child, serve_until_stdin_closes};
 
 /// How long any one socket operation of a request may take beyond the wait itself (connect, send, reply):
 /// a server that stops answering is an error naming the job, never a hang.
@@ -112,6 +112,37 @@ pub fn raise_fd_limit() -> u64 {
         }
     }
     lim.rlim_cur
+}
+
+/// What the service did, printed as its last line (`served N malformed M cpu_s S`).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ServeReport {
+    /// Requests answered.
+    pub served: u64,
+    /// Connections closed without a reply: a request that was not exactly 8 bytes, or came too late.
+    pub malformed: u64,
+    /// The service's own CPU time (user + system), seconds.
+    pub cpu_s: f64,
+}
+
+impl ServeReport {
+    /// The line the service prints on exit.
+    pub fn line(&self) -> String {
+        format!("served {} malformed {} cpu_s {:.6}", self.served, self.malformed, self.cpu_s)
+    }
+
+    /// Reads [`ServeReport::line`] back.
+    pub fn parse(line: &str) -> Option<ServeReport> {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words.as_slice() {
+            ["served", s, "malformed", m, "cpu_s", c] => Some(ServeReport {
+                served: s.parse().ok()?,
+                malformed: m.parse().ok()?,
+                cpu_s: c.parse().ok()?,
+            }),
+            _ => None,
+        }
+    }
 }
 
 #[cfg(test)]

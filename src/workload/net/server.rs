@@ -7,8 +7,7 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use super::service::ServeReport;
-use super::{CHILD_ENV, Target, raise_fd_limit};
+use super::{CHILD_ENV, ServeReport, Target, raise_fd_limit};
 
 /// The service as a child process of this one, for the lifetime of this value: the client's measurements
 /// never include its CPU time, and dropping it (or this process dying) closes the child's stdin, which

@@ -7,7 +7,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use super::{CHILD_ENV, DEFAULT_SPREAD, FD_RESERVE, REQUEST_TIMEOUT, Target, expected_reply, raise_fd_limit};
+use super::{
+    CHILD_ENV, DEFAULT_SPREAD, FD_RESERVE, REQUEST_TIMEOUT, ServeReport, Target, expected_reply,
+    raise_fd_limit,
+};
 
 /// How the service is set up (`cvp serve`'s flags).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,37 +55,6 @@ impl ServeOptions {
             return Err("--spread 0: at least one address (accepted: 1..=255)".into());
         }
         Ok(())
-    }
-}
-
-/// What the service did, printed as its last line (`served N malformed M cpu_s S`).
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct ServeReport {
-    /// Requests answered.
-    pub served: u64,
-    /// Connections closed without a reply: a request that was not exactly 8 bytes, or came too late.
-    pub malformed: u64,
-    /// The service's own CPU time (user + system), seconds.
-    pub cpu_s: f64,
-}
-
-impl ServeReport {
-    /// The line the service prints on exit.
-    pub fn line(&self) -> String {
-        format!("served {} malformed {} cpu_s {:.6}", self.served, self.malformed, self.cpu_s)
-    }
-
-    /// Reads [`ServeReport::line`] back.
-    pub fn parse(line: &str) -> Option<ServeReport> {
-        let words: Vec<&str> = line.split_whitespace().collect();
-        match words.as_slice() {
-            ["served", s, "malformed", m, "cpu_s", c] => Some(ServeReport {
-                served: s.parse().ok()?,
-                malformed: m.parse().ok()?,
-                cpu_s: c.parse().ok()?,
-            }),
-            _ => None,
-        }
     }
 }
 
@@ -292,9 +264,9 @@ async fn answer(mut stream: tokio::net::TcpStream, alarm: &Alarm) -> Result<(), 
     Ok(())
 }
 
-/// If this process was started by [`super::Server::start`] (it has [`CHILD_ENV`]), runs the service until stdin
+/// If this process was started by `Server::start` (it has [`CHILD_ENV`]), runs the service until stdin
 /// closes and exits; otherwise returns at once. Call it first thing in `main` of any binary that starts a
-/// [`super::Server`] on itself (`cvp`, the `net_bound` bench).
+/// `Server` on itself (`cvp`, the `net_bound` bench).
 pub fn serve_if_child() {
     let Some(value) = std::env::var_os(CHILD_ENV) else { return };
     let code = match value.to_str().and_then(|v| v.parse::<u64>().ok()) {
