@@ -217,7 +217,7 @@ pub const CLAIMS: [Claim; 9] = [
         statement: "concurrency works without multiple cores",
         article: "concurrency works even without multiple cores",
         view: "scaling",
-        rule: "io_bound (and net_bound), async on 1 worker: all J jobs finish within 1.5 one-job waits measured alone",
+        rule: "io_bound (and net_bound), async on 1 worker: all J jobs finish in <= 1.5 one-job waits measured alone",
     },
     Claim {
         id: "C2",
@@ -240,7 +240,7 @@ pub const CLAIMS: [Claim; 9] = [
         article: "Adding more threads there doesn\u{2019}t make them faster",
         view: "scaling",
         rule: "io_bound (and net_bound), async: more workers cut the loop's own time (wall - one wait) by <= 1.25x; \
-               decidable once that own time is above 0.25 x one wait",
+               decidable once that own time is >= 0.25 x one wait",
     },
     Claim {
         id: "C5",
@@ -262,17 +262,17 @@ pub const CLAIMS: [Claim; 9] = [
         statement: "concurrency keeps a program responsive while it computes",
         article: "Concurrency helps you stay responsive",
         view: "latency",
-        rule: "one core, at least 100 requests served: async_yield, async_offload and threads keep p99 <= 0.25 x one \
-               heavy job, async on 1 worker has p99 >= 1 job; a client late for more than 0.01 of its requests \
-               measured itself",
+        rule: "one core, >= 100 requests served per row: async_yield, async_offload and threads keep p99 <= 0.25 x \
+               one heavy job, async on 1 worker has p99 >= 1 job; a client late for > 0.01 of its requests measured \
+               itself",
     },
     Claim {
         id: "C8",
         statement: "threads for waiting add overhead, not speed",
         article: "it just adds overhead",
         view: "scale",
-        rule: "at the largest J >= 1000 both ran: thread_per_job needs >= 5 x the memory per wait of async on 1 \
-               worker and is not faster (async wall / thread_per_job wall <= 1.10)",
+        rule: "at the largest J >= 1000 both ran: thread_per_job needs >= 5 x the memory per wait of async on 1 worker \
+               and is not faster (async wall / thread_per_job wall <= 1.10)",
     },
     Claim {
         id: "C9",
@@ -280,7 +280,7 @@ pub const CLAIMS: [Claim; 9] = [
         article: "the OS keeps switching between tasks so fast (time slicing)",
         view: "trace",
         rule: "one CPU, cores busy >= 0.9: two threads hash at once for >= 0.5 of the pass, and each hash others \
-               overlapped for >= 0.9 of it took wall >= 1.6 x its own CPU time; at least 4 such hashes",
+               overlapped for >= 0.9 of it took wall >= 1.6 x its own CPU time; >= 4 such hashes",
     },
 ];
 
@@ -363,35 +363,60 @@ mod tests {
         }
     }
 
-    /// Every threshold a rule depends on is written in its rule: the rule's text cannot drift from the code.
+    /// Every threshold a rule depends on is written in its rule, with its comparison: the rule's text cannot
+    /// drift from the code. Numbers are compared as numbers (so `0.2` is not found in `0.25`), each after the
+    /// comparison the code makes.
     #[test]
     fn each_rule_states_the_thresholds_it_is_judged_by() {
-        let f = |x: f64| format!("{x}");
-        let uses: [(&str, Vec<String>); 9] = [
-            ("C1", vec![f(ONE_WAIT)]),
-            ("C2", vec![f(FOLLOWS), f(CAP)]),
-            ("C3", vec![f(MANY_IN_FLIGHT), f(IDLE_CORES)]),
-            ("C4", vec![f(FLAT), f(LOOP_OWN)]),
-            ("C5", vec![f(PAST_CORES), f(IDLE_CORES)]),
-            ("C6", vec![format!("{NO_FASTER:.2}")]),
-            ("C7", vec![f(RESPONSIVE), f(BLOCKED), MIN_SERVED.to_string(), f(CLIENT_BEHIND_FRACTION)]),
-            ("C8", vec![C8_MIN_JOBS.to_string(), f(C8_MEMORY), format!("{C8_NOT_FASTER:.2}")]),
+        let stated = |rule: &str| -> Vec<(String, f64)> {
+            regex::Regex::new(r"(<=|>=|<|>) ([0-9]+(?:\.[0-9]+)?)")
+                .unwrap()
+                .captures_iter(rule)
+                .map(|c| (c[1].to_string(), c[2].parse().unwrap()))
+                .collect()
+        };
+        let uses: [(&str, &[(&str, f64)]); 9] = [
+            ("C1", &[("<=", ONE_WAIT)]),
+            ("C2", &[(">=", FOLLOWS), ("<=", CAP)]),
+            ("C3", &[(">=", MANY_IN_FLIGHT), ("<=", IDLE_CORES)]),
+            ("C4", &[("<=", FLAT), (">=", LOOP_OWN)]),
+            ("C5", &[(">", PAST_CORES), ("<=", IDLE_CORES)]),
+            ("C6", &[("<=", NO_FASTER)]),
+            (
+                "C7",
+                &[
+                    (">=", MIN_SERVED as f64),
+                    ("<=", RESPONSIVE),
+                    (">=", BLOCKED),
+                    (">", CLIENT_BEHIND_FRACTION),
+                ],
+            ),
+            ("C8", &[(">=", C8_MIN_JOBS as f64), (">=", C8_MEMORY), ("<=", C8_NOT_FASTER)]),
             (
                 "C9",
-                vec![
-                    f(C9_CPU_OURS),
-                    f(C9_MOST_OF_THE_RUN),
-                    f(C9_JUDGED_OVERLAP),
-                    f(C9_SLICED),
-                    C9_MIN_JUDGED.to_string(),
+                &[
+                    (">=", C9_CPU_OURS),
+                    (">=", C9_MOST_OF_THE_RUN),
+                    (">=", C9_JUDGED_OVERLAP),
+                    (">=", C9_SLICED),
+                    (">=", C9_MIN_JUDGED as f64),
                 ],
             ),
         ];
-        for (id, values) in uses {
+        for (id, thresholds) in uses {
             let rule = claim(id).rule;
-            for v in values {
-                assert!(rule.contains(&v), "{id}'s rule does not state {v}: {rule}");
+            let stated = stated(rule);
+            for (cmp, value) in thresholds {
+                assert!(
+                    stated.iter().any(|(c, v)| c == cmp && (v - value).abs() < 1e-12),
+                    "{id}'s rule does not state {cmp} {value}: {rule}"
+                );
             }
+            assert_eq!(
+                stated.len(),
+                thresholds.len(),
+                "{id}'s rule states a number no threshold backs: {rule}"
+            );
         }
     }
 }

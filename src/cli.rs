@@ -24,13 +24,6 @@ pub enum Failure {
     Internal(anyhow::Error),
 }
 
-impl Failure {
-    /// Bad input, from a message.
-    pub fn input(message: impl std::fmt::Display) -> Failure {
-        Failure::Input(anyhow::anyhow!("{message}"))
-    }
-}
-
 impl From<anyhow::Error> for Failure {
     fn from(e: anyhow::Error) -> Failure {
         Failure::Internal(e)

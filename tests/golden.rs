@@ -23,8 +23,15 @@ fn golden() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
 }
 
+/// `CVP_GOLDEN_BLESS=1` rewrites the golden files instead of comparing; never under CI, where a rewrite
+/// would turn every comparison into a pass.
 fn bless() -> bool {
-    std::env::var_os("CVP_GOLDEN_BLESS").is_some()
+    let bless = std::env::var("CVP_GOLDEN_BLESS").is_ok_and(|v| v == "1");
+    assert!(
+        !(bless && std::env::var_os("CI").is_some()),
+        "CVP_GOLDEN_BLESS=1 under CI would compare nothing"
+    );
+    bless
 }
 
 /// Runs `cvp` in `tests/golden` (so input paths stay relative and the same on every checkout), with no `CVP_*`
@@ -233,6 +240,49 @@ fn reports_compares_help_and_errors_are_byte_for_byte_the_golden_ones() {
     }
     check("errors", &errors, &mut failures);
 
+    assert!(
+        failures.is_empty(),
+        "{} golden difference(s); if the change is intended, rerun with CVP_GOLDEN_BLESS=1 and commit the diff:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// What the measuring commands print (`--format table` and `csv`), rendered by the library from the fixed
+/// rows in `input/`: the same functions the commands call after measuring.
+#[test]
+fn tables_and_csv_of_the_measuring_commands_are_the_golden_ones() {
+    use cvp::views::{latency, scale, scaling, trace};
+    let input = golden().join("input");
+    let json = |name: &str| std::fs::read_to_string(input.join(name)).unwrap();
+    let mut actual = Vec::new();
+    let run = scaling::read_run_file(&input.join("run.json")).unwrap();
+    let pairs = scaling::NetPairs::of_runs(&run.runs);
+    actual.push(("run-table.txt", scaling::render::run_table(&run, &pairs)));
+    actual.push(("run.csv", scaling::render::run_csv(&run.runs)));
+    for name in ["scale.json", "scale_socket.json"] {
+        let file: scale::ScaleFile = serde_json::from_str(&json(name)).unwrap();
+        actual.push((
+            if name == "scale.json" { "scale-table.txt" } else { "scale-socket-table.txt" },
+            scale::table(&file),
+        ));
+        actual.push((
+            if name == "scale.json" { "scale.csv" } else { "scale-socket.csv" },
+            scale::csv(&file.rows),
+        ));
+    }
+    let mut file: latency::LatencyFile = serde_json::from_str(&json("latency.json")).unwrap();
+    latency::judge_file(&mut file);
+    actual.push(("latency-table.txt", latency::table(&file)));
+    actual.push(("latency.csv", latency::csv(&file)));
+    for name in ["trace-mixed.json", "trace-cpu_bound-1cpu.json", "trace-net_bound.json"] {
+        let (file, _) = trace::read(&input.join(name)).unwrap();
+        actual.push((name, trace::table(&file)));
+    }
+    let actual: Vec<(PathBuf, String)> =
+        actual.into_iter().map(|(n, t)| (PathBuf::from(n.replace(".json", "-table.txt")), t)).collect();
+    let mut failures = Vec::new();
+    check("tables", &actual, &mut failures);
     assert!(
         failures.is_empty(),
         "{} golden difference(s); if the change is intended, rerun with CVP_GOLDEN_BLESS=1 and commit the diff:\n{}",

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::ValueEnum;
 
-use super::{Cores, Plan, Structure, csv, default_jobs, judge_file, measure, table};
+use super::{Cores, Plan, Structure, csv, default_jobs, table};
 use crate::cli::{Failure, Format, Progress, check_output, emit, parse_id, repeated};
 use crate::config;
 use crate::machine::Machine;
@@ -98,10 +98,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
         CoresArg::Both => Cores::Both,
     };
     let bar = Progress::new(plan.total_runs(), "");
-    let mut file = measure::run(&plan, machine, std::env::args().collect(), |label| bar.step(label))
+    let file = super::run(&plan, machine, std::env::args().collect(), |label| bar.step(label))
         .map_err(|e| Failure::Internal(anyhow::Error::new(e)))?;
     bar.finish();
-    judge_file(&mut file);
     let text = match args.format {
         Format::Table => table(&file),
         Format::Json => serde_json::to_string_pretty(&file).context("encoding latency JSON")? + "\n",

@@ -30,9 +30,7 @@ use serde::{Deserialize, Serialize};
 use crate::claims::Verdict;
 use crate::machine::Machine;
 pub use analysis::{client_could_not_keep_up, judge_file, notes, time_slicing, verdicts};
-pub use measure::{
-    Calibration, LatencyError, calibrate, curve, histogram, quantile_interval, quantile_ms, run,
-};
+pub use measure::{Calibration, LatencyError, calibrate, curve, histogram, quantile_interval, quantile_ms};
 pub use render::{csv, plot, plot_name, read_section, table};
 
 /// The five ways to run a heavy batch while serving requests. The ids are the strategies' where they match.
@@ -313,6 +311,19 @@ pub struct LatencyFile {
 
 /// Fewest served requests for a p99.9 that is not just the max.
 pub const MIN_FOR_P999: u64 = 1000;
+
+/// Measures `plan` (`measure::run`) and judges C7 and the notes on what it measured ([`judge_file`]): the
+/// file `cvp latency` writes. `progress` is called before each run with its label.
+pub fn run(
+    plan: &Plan,
+    machine: Machine,
+    command: Vec<String>,
+    progress: impl FnMut(&str),
+) -> Result<LatencyFile, LatencyError> {
+    let mut file = measure::run(plan, machine, command, progress)?;
+    judge_file(&mut file);
+    Ok(file)
+}
 
 #[cfg(test)]
 mod tests;

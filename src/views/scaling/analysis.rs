@@ -2,22 +2,14 @@
 //! measurement, with the thresholds and the toolkit of [`crate::claims`], on the points of
 //! [`crate::scaling`]. Nothing here measures; nothing here is hard-coded to a verdict.
 
-// `pub(crate)` until the views still reading the toolkit from here read it from `claims`.
-#[allow(unused_imports)]
-pub(crate) use crate::claims::{
+use crate::claims::{
     CAP, CLAIMS, FLAT, FOLLOWS, IDLE_CORES, Judged, LOOP_OWN, MANY_IN_FLIGHT, NET_LABEL, NO_FASTER, ONE_WAIT,
-    PAST_CORES, Test, above, at_least, at_most, cannot, judge,
+    PAST_CORES, Range, Verdict, above, at_least, at_most, cannot, judge,
 };
 use crate::machine::Cores;
-use crate::scaling::{find, sequential_wall, speedup_range};
+use crate::scaling::{Point, find, sequential_wall, speedup_range};
 use crate::strategy::StrategyKind;
 use crate::workload::WorkloadKind;
-
-// Until every user imports them from their new homes.
-pub use crate::claims::{MIN_ROUNDS, Outcome, Range, Verdict};
-pub use crate::scaling::{
-    AMDAHL_MIN_POINTS, LineFit, OneWait, Point, USL_MIN_POINTS, efficiency, fit_lines, karp_flatt, speedup,
-};
 
 fn ms(s: f64) -> String {
     format!("{:.2} ms", s * 1e3)
@@ -339,7 +331,9 @@ fn c6(points: &[Point]) -> Judged {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::claims::Outcome;
     use crate::scaling::fixtures::*;
+    use crate::scaling::{OneWait, Point};
     use crate::workload::WaitKind;
     use StrategyKind::*;
     use WorkloadKind::*;
