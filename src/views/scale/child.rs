@@ -73,8 +73,14 @@ pub fn child(structure: Structure, jobs: usize, wait_ms: u64, server: Option<Tar
     let kind = if server.is_some() { WorkloadKind::NetBound } else { WorkloadKind::IoBound };
     let workload_of = |jobs: usize| Workload { server, ..Workload::new(kind, jobs, wait, 0) };
     let runner: Runner = match structure {
-        Structure::Reference if server.is_some() => {
-            return failed("failed: there is no reference structure for sockets (async/1 is it)".into());
+        Structure::Reference if let Some(target) = server => {
+            match tokio::runtime::Builder::new_current_thread().enable_io().build() {
+                Ok(rt) => Box::new(move |w: &Workload| {
+                    reference_socket(&rt, w, target)
+                        .map_err(|why| RunError::Job { strategy: REFERENCE_AS, why })
+                }),
+                Err(e) => return failed(format!("failed to build the runtime: {e}")),
+            }
         }
         Structure::Reference => match tokio::runtime::Builder::new_current_thread().enable_time().build() {
             Ok(rt) => Box::new(move |w: &Workload| Ok(reference(&rt, w))),
@@ -158,6 +164,49 @@ fn reference(rt: &tokio::runtime::Runtime, workload: &Workload) -> Digest {
             }
         }
         digest
+    })
+}
+
+/// What a failed socket reference names as its strategy in [`RunError::Job`] (the message goes on to say
+/// it was the reference: "a job failed: reference: ...").
+const REFERENCE_AS: crate::StrategyKind = crate::StrategyKind::Async;
+
+/// The smallest connect-per-request client: one task per request on a current-thread runtime, each
+/// connecting, sending the 8-byte seed, reading the 32-byte reply and checking it against the seed's
+/// SHA-256, then closing with a reset as every `net_bound` request does (no TIME_WAIT holding a port);
+/// no timeout, no probe, no strategy. A lost request shows as an error, a hung one as the parent's timeout.
+fn reference_socket(
+    rt: &tokio::runtime::Runtime,
+    workload: &Workload,
+    target: Target,
+) -> Result<Digest, String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    rt.block_on(async {
+        let tasks: Vec<_> = workload
+            .jobs()
+            .map(|job| {
+                tokio::spawn(async move {
+                    let addr = target.addr(job.seed);
+                    let fail = |e: std::io::Error| format!("reference: job {} at {addr}: {e}", job.seed);
+                    let mut stream = tokio::net::TcpStream::connect(addr).await.map_err(fail)?;
+                    stream.write_all(&job.seed.to_le_bytes()).await.map_err(fail)?;
+                    let mut reply = [0u8; 32];
+                    stream.read_exact(&mut reply).await.map_err(fail)?;
+                    stream.set_zero_linger().map_err(fail)?;
+                    let (reply, own) = (Digest(reply), crate::workload::net::expected_reply(job.seed));
+                    if reply == own {
+                        Ok(reply)
+                    } else {
+                        Err(format!("reference: job {} at {addr}: got {reply}, expected {own}", job.seed))
+                    }
+                })
+            })
+            .collect();
+        let mut digest = Digest::default();
+        for t in tasks {
+            digest ^= t.await.map_err(|e| format!("reference: a task ended: {e}"))??;
+        }
+        Ok(digest)
     })
 }
 

@@ -4,9 +4,10 @@
 
 use std::time::Duration;
 
-use super::analysis::derive;
+use super::analysis::{C8_ROWS, derive};
 use super::child::{self, ChildReport, run_child};
 use super::{Io, Plan, Row, Structure};
+use crate::claims::{C8_MIN_JOBS, MIN_SAMPLES_FOR_CI};
 use crate::machine::limits::Limits;
 use crate::strategy::StrategyKind;
 
@@ -57,7 +58,29 @@ pub fn cells(
     cells
 }
 
-/// Runs the whole plan: every (structure, J) `repeat` times in a fresh child, rounds in a shuffled order,
+/// How many child runs each cell of `cells` gets: `repeat`, and at least [`MIN_SAMPLES_FOR_CI`] for the
+/// rows that can decide C8 ([`C8_ROWS`] at every J >= [`C8_MIN_JOBS`] where neither is skipped): a 95%
+/// interval for a median needs that many, and the verdict reads nothing else. A skipped cell gets none.
+pub fn runs(cells: &[(Structure, usize, Option<String>)], repeat: usize) -> Vec<usize> {
+    let runnable = |label: &str, j: usize| {
+        cells.iter().any(|(s, n, skip)| s.label() == label && *n == j && skip.is_none())
+    };
+    cells
+        .iter()
+        .map(|(s, j, skip)| match skip {
+            Some(_) => 0,
+            None if *j >= C8_MIN_JOBS
+                && C8_ROWS.contains(&s.label().as_str())
+                && C8_ROWS.iter().all(|l| runnable(l, *j)) =>
+            {
+                repeat.max(MIN_SAMPLES_FOR_CI)
+            }
+            None => repeat.max(1),
+        })
+        .collect()
+}
+
+/// Runs the whole plan: every (structure, J) as often as [`runs`] says, in a fresh child, rounds in a shuffled order,
 /// skipping what the limits or the budget rule out. `progress` gets a label before each child. With
 /// `--io socket` one service ([`crate::workload::net::Server`], replying after the plan's wait) is started before
 /// the first child and stopped after the last; its CPU time is read around each child. The only error is
@@ -68,8 +91,11 @@ pub fn run(
     limits: &Limits,
     mut progress: impl FnMut(&str),
 ) -> std::io::Result<Vec<Row>> {
+    let planned = cells(structures, plan, limits);
+    let wanted = runs(&planned, plan.repeat);
+    let rounds = wanted.iter().copied().max().unwrap_or(0);
     let mut cells: Vec<(Structure, usize, Option<String>, Vec<ChildReport>)> =
-        cells(structures, plan, limits).into_iter().map(|(s, j, skip)| (s, j, skip, Vec::new())).collect();
+        planned.into_iter().map(|(s, j, skip)| (s, j, skip, Vec::new())).collect();
     let server = match plan.io {
         Io::Socket if cells.iter().any(|c| c.2.is_none()) => {
             Some(crate::workload::net::Server::start(Duration::from_millis(plan.wait_ms))?)
@@ -79,7 +105,7 @@ pub fn run(
     let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos());
     let mut order: Vec<usize> = (0..cells.len()).filter(|&i| cells[i].2.is_none()).collect();
     let mut rng = (seed as u64) | 1;
-    for round in 0..plan.repeat.max(1) {
+    for round in 0..rounds {
         for i in (1..order.len()).rev() {
             rng ^= rng << 13;
             rng ^= rng >> 7;
@@ -89,10 +115,10 @@ pub fn run(
         for &i in &order {
             let (s, j, _, runs) = &mut cells[i];
             // A structure that already failed at this J is not started again.
-            if runs.iter().any(|r| r.status != "ok") {
+            if round >= wanted[i] || runs.iter().any(|r| r.status != "ok") {
                 continue;
             }
-            progress(&format!("round {}/{} {} J={}", round + 1, plan.repeat.max(1), s.label(), j));
+            progress(&format!("round {}/{} {} J={}", round + 1, wanted[i], s.label(), j));
             let timeout = child::timeout(*s, *j, plan.wait_ms);
             let Some(server) = &server else {
                 runs.push(run_child(*s, *j, plan.wait_ms, None, timeout));
@@ -158,8 +184,10 @@ fn row(s: Structure, jobs: usize, wait_ms: u64, skip: Option<String>, runs: Vec<
     row.server_us_per_request = median.server_cpu_s.map(|c| c / (jobs as f64 + 1.0) * 1e6);
     row.voluntary_switches = Some(median.voluntary_switches);
     row.involuntary_switches = Some(median.involuntary_switches);
+    row.wall_runs_s = runs.iter().map(|r| r.wall_s).collect();
     // The median run's own excess, for bytes per wait (same run as the wall).
     let at = runs.iter().position(|r| std::ptr::eq(r, median)).unwrap_or(0);
     row.excess_bytes.rotate_left(at);
+    row.wall_runs_s.rotate_left(at);
     row
 }

@@ -25,7 +25,13 @@
 //! `net_bound` workload) to one `cvp serve` child of the parent, started before the first row: the rows'
 //! memory, threads and CPU are the client's alone, and the service's CPU per request is read from its CPU
 //! clock around each child. Descriptors and ephemeral ports are checked beside the thread limits
-//! ([`Limits::refuse_sockets`]). There is no `reference` row for sockets (see [`default_structures`]).
+//! ([`Limits::refuse_sockets`]). Its `reference` row is the smallest connect-per-request client: a
+//! current-thread tokio runtime, one task per request (connect, send the seed, read the reply, check it),
+//! no strategy machinery.
+//!
+//! Every row runs `repeat` times; the rows that can decide C8 (`thread_per_job` and `async/1` at each
+//! J >= [`crate::claims::C8_MIN_JOBS`] where both run) at least [`crate::claims::MIN_SAMPLES_FOR_CI`] times,
+//! the fewest that give a distribution-free 95% interval for a median ([`crate::claims::median_ci`]).
 //!
 //! Here: the plan, the rows and the file. [`measure`] decides which cells run and runs them (each in a
 //! child: `child.rs`), [`analysis`] derives numbers, the goals and C8 from rows (its thresholds are in
@@ -41,11 +47,11 @@ pub mod render;
 use serde::{Deserialize, Serialize};
 
 pub use analysis::{
-    NET_GOAL, NET_GOAL_JOBS, NET_GOAL_WAIT_MS, NOISE_FACTOR, REFERENCE_GOAL, c8, c8_on, derive, goal,
-    net_goal, verdicts,
+    C8_ROWS, NET_GOAL, NET_GOAL_JOBS, NOISE_FACTOR, REFERENCE_GOAL, c8, c8_on, derive, goal, net_goal,
+    verdicts,
 };
 pub use child::{ChildReport, child, run_child};
-pub use measure::{cells, run, skip_reason};
+pub use measure::{cells, run, runs, skip_reason};
 pub use render::{csv, goal_lines, net_goal_lines, plots, read_section, table};
 
 use crate::claims::Verdict;
@@ -114,7 +120,8 @@ impl std::str::FromStr for Io {
 /// One structure: how the J waits are held.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Structure {
-    /// The cheapest program that keeps J waits in flight: a current-thread runtime, one sleep per job.
+    /// The cheapest program that keeps J waits in flight: a current-thread runtime, one sleep per job (for
+    /// sockets: one task per request, connect, send, read, check, and nothing else).
     Reference,
     /// A strategy at a worker count (`thread_per_job` ignores it: one thread per job).
     Of(StrategyKind, usize),
@@ -164,12 +171,11 @@ impl Structure {
     }
 }
 
-/// The structures of a default `cvp scale` on a machine with `cores` usable cores. `--io socket` has no
-/// `reference` row: the cheapest program that keeps J requests in flight is a current-thread runtime that
-/// spawns one request per job, which is `async/1` itself, so its goal compares `async/1` with its own J = 1.
-pub fn default_structures(cores: usize, strategies: &[StrategyKind], io: Io) -> Vec<Structure> {
+/// The structures of a default `cvp scale` on a machine with `cores` usable cores: the `reference` first
+/// (for sleeps and sockets alike: the goals compare `async/1` with it), then the strategies.
+pub fn default_structures(cores: usize, strategies: &[StrategyKind]) -> Vec<Structure> {
     let cores = cores.max(1);
-    let mut out = if io == Io::Sleep { vec![Structure::Reference] } else { Vec::new() };
+    let mut out = vec![Structure::Reference];
     for &s in strategies {
         let counts: Vec<usize> = match s {
             StrategyKind::Sequential | StrategyKind::ThreadPerJob => vec![1],
@@ -205,7 +211,9 @@ pub struct Plan {
     pub structures: Vec<String>,
     /// A pool-bound row runs only when J x W / N fits this many seconds.
     pub budget_s: f64,
-    /// Child processes per (structure, J); the median is kept, fastest and slowest beside it.
+    /// Child processes per (structure, J); the median is kept, fastest and slowest beside it. The rows that
+    /// can decide C8 run at least [`crate::claims::MIN_SAMPLES_FOR_CI`] times ([`runs`]; each row's
+    /// `repeats` says how many it had).
     pub repeat: usize,
     /// What a wait is: a sleep (`io_bound`, the default and what files without this field hold) or a
     /// loopback TCP request (`net_bound`).
@@ -233,7 +241,7 @@ pub struct Row {
     pub wall_max_s: Option<f64>,
     /// Wall / the same structure's J = 1 wall: how many one-waits all J waits took.
     pub waits: Option<f64>,
-    /// `waits` over the reference's at the same J (the goal: <= 1.10 for `async/1`).
+    /// `waits` over the reference's at the same J (the goals: <= 1.10 for `async/1`).
     pub vs_reference: Option<f64>,
     /// The lowest and highest `vs_reference` the runs' fastest and slowest allow.
     pub vs_reference_range: Option<(f64, f64)>,
@@ -281,6 +289,10 @@ pub struct Row {
     /// and the memory range.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub excess_bytes: Vec<u64>,
+    /// The wall time of each run (seconds), the median run's first: C8's 95% interval for the median wall
+    /// ([`crate::claims::median_ci`]). Empty in files from before it was kept.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub wall_runs_s: Vec<f64>,
 }
 
 impl Row {

@@ -2,8 +2,9 @@
 
 use std::path::Path;
 
-use super::analysis::{NET_GOAL, NET_GOAL_JOBS, NET_GOAL_WAIT_MS, REFERENCE_GOAL, goal, net_goal, verdicts};
+use super::analysis::{C8_ROWS, NET_GOAL, NET_GOAL_JOBS, REFERENCE_GOAL, goal, net_goal, verdicts};
 use super::{Io, Row, ScaleFile};
+use crate::claims::MIN_SAMPLES_FOR_CI;
 use crate::report::text::{aligned, bytes_text, human_time, shell_word};
 use crate::report::{ReportError, Section, plot};
 
@@ -64,8 +65,8 @@ const HEADER: [&str; 15] = [
     "status",
 ];
 
-/// The columns of `--io socket`: no reference to compare with, requests instead of waits, and the
-/// service's CPU per request.
+/// The columns of `--io socket`: requests instead of waits, the service's CPU per request, and no `vs ref`
+/// (the socket goal compares walls, [`net_goal`]).
 const SOCKET_HEADER: [&str; 15] = [
     "structure",
     "J",
@@ -98,7 +99,8 @@ reset), and the columns say requests where they say waits above: requests: wall 
 wall (one request); µs/req: (wall - one request) / J; server µs/req: the service's CPU time \
 over the child's run / (J + 1) (its warm-up request included), read from the service's own CPU clock and never \
 counted in CPU or cores busy; RSS/req counts the client's memory only (socket buffers are kernel memory, not in \
-RSS); there is no reference row (async/1 is the cheapest client)";
+RSS); reference: the smallest connect-per-request client (a current-thread tokio runtime, one task per request: \
+connect, send the seed, read the reply, check it, reset; no timeout, no strategy machinery)";
 
 const LEGEND: &str = "waits: wall / the same structure's J=1 wall (one wait); vs ref: waits / the reference's \
 at that J; µs/wait: (wall - one wait) / J, what one more wait costs; in flight: J x one wait / wall (Little's \
@@ -119,15 +121,36 @@ fn what(file: &ScaleFile) -> String {
     }
 }
 
+/// How many runs the rows' medians are of: the plan's, and the rows that decide C8 where they had more.
+fn runs_text(file: &ScaleFile) -> String {
+    let repeat = file.plan.repeat;
+    let more: Vec<String> = file
+        .rows
+        .iter()
+        .filter(|r| r.ok() && r.repeats > repeat && C8_ROWS.contains(&r.label().as_str()))
+        .map(|r| format!("{} at J={}", r.label(), r.jobs))
+        .collect();
+    let most = file.rows.iter().filter(|r| r.ok()).map(|r| r.repeats).max().unwrap_or(repeat);
+    if more.is_empty() {
+        format!("{repeat} run(s)")
+    } else {
+        format!(
+            "{repeat} run(s), {most} for the rows that decide C8 ({}: a 95% interval for a median needs \
+             {MIN_SAMPLES_FOR_CI})",
+            more.join(", ")
+        )
+    }
+}
+
 /// The table `cvp scale` prints: one line per (structure, J), the goal, then the verdict.
 pub fn table(file: &ScaleFile) -> String {
     let io = file.plan.io;
     let mut out = format!(
-        "machine: {}\n{}; each row a fresh child process, median of {} run(s); pool-bound rows skipped beyond \
+        "machine: {}\n{}; each row a fresh child process, median of {}; pool-bound rows skipped beyond \
          --budget-s {}\n\n",
         file.machine.summary(),
         what(file),
-        file.plan.repeat,
+        runs_text(file),
         file.plan.budget_s
     );
     let rows: Vec<Vec<String>> = file.rows.iter().map(|r| cells(r, io)).collect();
@@ -139,7 +162,8 @@ pub fn table(file: &ScaleFile) -> String {
         out += SOCKET_LEGEND;
     }
     out += "\n\n";
-    for line in goal_lines(&file.rows).into_iter().chain(net_goal_lines(&file.rows, io)) {
+    let goals = if io == Io::Sleep { goal_lines(&file.rows) } else { net_goal_lines(&file.rows, io) };
+    for line in goals {
         out += &line;
         out += "\n";
     }
@@ -173,56 +197,37 @@ pub fn goal_lines(rows: &[Row]) -> Vec<String> {
     lines
 }
 
-/// The goal of `--io socket` ([`net_goal`]) as one line; nothing for sleeps. Says why when it could not
-/// be judged.
+/// The goal of `--io socket` ([`net_goal`]): a head line, then one line per J of [`NET_GOAL_JOBS`] saying
+/// the ratio and its outcome, or why it was not judged; nothing for sleeps.
 pub fn net_goal_lines(rows: &[Row], io: Io) -> Vec<String> {
     if io != Io::Socket {
         return Vec::new();
     }
-    let wait = rows.first().map_or(0, |r| r.wait_ms);
-    let head = format!(
-        "goal: net_bound async/1: {} requests of {NET_GOAL_WAIT_MS} ms within {NET_GOAL:.2}x of one request \
-         on the same runtime (async/1 wall at J={NET_GOAL_JOBS} / at J=1, min - max of the runs):",
-        with_commas(NET_GOAL_JOBS)
-    );
-    if wait != NET_GOAL_WAIT_MS {
-        return vec![
-            head,
-            format!(
-                "  not judged: the goal is defined at W = {NET_GOAL_WAIT_MS} ms and this run waited {wait} ms \
-                 (--wait-ms {NET_GOAL_WAIT_MS} judges it)"
-            ),
-        ];
-    }
-    let line = match net_goal(rows) {
-        Some((r, outcome)) => {
-            let range = if r.known { format!(" [{:.2} to {:.2}]", r.lo, r.hi) } else { String::new() };
-            let at = rows.iter().find(|r| r.label() == "async/1" && r.jobs == NET_GOAL_JOBS);
-            let per = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{x:.1} µs"));
-            format!(
-                "  {:.2}{range} {outcome}: each request added {} of wall, with {} of client CPU and {} of the \
-                 service's; {NET_GOAL:.2}x leaves {:.1} µs per request",
-                r.mid,
-                per(at.and_then(|r| r.overhead_us_per_wait)),
-                per(at.and_then(|r| r.cpu_s).map(|c| c / NET_GOAL_JOBS as f64 * 1e6)),
-                per(at.and_then(|r| r.server_us_per_request)),
-                (NET_GOAL - 1.0) * wait as f64 * 1e3 / NET_GOAL_JOBS as f64,
-            )
-        }
-        None => {
-            let why: Vec<String> = rows
-                .iter()
-                .filter(|r| r.label() == "async/1" && (r.jobs == 1 || r.jobs == NET_GOAL_JOBS) && !r.ok())
-                .map(|r| format!("J={}: {}", r.jobs, r.status))
-                .collect();
-            if why.is_empty() {
-                format!("  not judged: async/1 did not run at J=1 and J={NET_GOAL_JOBS}")
-            } else {
-                format!("  not judged: async/1 {}", why.join("; "))
+    let at: Vec<String> = NET_GOAL_JOBS.iter().map(|&j| with_commas(j)).collect();
+    let mut lines = vec![format!(
+        "goal: net_bound async/1 within {NET_GOAL:.2}x the reference's wall at {} requests (async/1 wall / \
+         reference wall, min - max of the runs): the reference does the same socket work with no strategy \
+         machinery, and the machinery should cost nothing visible next to it:",
+        at.join(" and ")
+    )];
+    let find = |label: &str, j: usize| rows.iter().find(|r| r.label() == label && r.jobs == j);
+    for j in NET_GOAL_JOBS {
+        let line = match (net_goal(rows, j), find("async/1", j), find("reference", j)) {
+            (Some((r, outcome)), ..) => {
+                let range = if r.known { format!(" [{:.2} to {:.2}]", r.lo, r.hi) } else { String::new() };
+                format!("{:.2}{range} {outcome}", r.mid)
             }
-        }
-    };
-    vec![head, line]
+            (None, Some(r), _) if !r.ok() => format!("not judged: async/1 {}", r.status),
+            (None, _, Some(x)) if !x.ok() => format!("not judged: reference {}", x.status),
+            (None, None, _) => "not judged: async/1 did not run at this J".to_string(),
+            (None, _, None) => {
+                "not judged: no reference row (a file from before sockets had one)".to_string()
+            }
+            (None, ..) => "not judged: a wall is missing".to_string(),
+        };
+        lines.push(format!("  J={j}: {line}"));
+    }
+    lines
 }
 
 fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
@@ -374,10 +379,10 @@ pub fn read_section(path: &Path) -> Result<Section, ReportError> {
     let io = file.plan.io;
     file.verdicts = verdicts(&file.rows, io);
     let mut md = format!(
-        "`{}`: {}, every row a fresh child process, median of {} run(s).\n\n",
+        "`{}`: {}, every row a fresh child process, median of {}.\n\n",
         file.command.iter().map(|a| shell_word(a)).collect::<Vec<_>>().join(" "),
         what(&file),
-        file.plan.repeat
+        runs_text(&file)
     );
     let (time_svg, memory_svg) = names(io);
     let unit = io.unit();
@@ -393,12 +398,11 @@ pub fn read_section(path: &Path) -> Result<Section, ReportError> {
     if io == Io::Socket {
         md += &format!("\n{SOCKET_LEGEND}.\n");
     }
-    for goal in [goal_lines(&file.rows), net_goal_lines(&file.rows, io)] {
-        if let Some((head, rest)) = goal.split_first() {
-            md += &format!("\n{head}\n\n");
-            for line in rest {
-                md += &format!("- {}\n", line.trim());
-            }
+    let goal = if io == Io::Sleep { goal_lines(&file.rows) } else { net_goal_lines(&file.rows, io) };
+    if let Some((head, rest)) = goal.split_first() {
+        md += &format!("\n{head}\n\n");
+        for line in rest {
+            md += &format!("- {}\n", line.trim());
         }
     }
     let stem = match io {
