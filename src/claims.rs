@@ -135,7 +135,8 @@ pub fn median_ci(values: &[f64]) -> Option<((f64, f64), f64)> {
     Some(((v[k - 1], v[n - k]), coverage(k)))
 }
 
-/// Fewest `cvp run` rounds whose fastest and slowest make an interval the verdicts accept.
+/// Fewest rounds whose fastest and slowest make an interval the verdicts of `cvp scale` accept (`cvp run`
+/// needs [`MIN_SAMPLES_FOR_CI`]: its intervals are [`median_ci`]).
 pub const MIN_ROUNDS: usize = 3;
 
 /// A verdict before it is given its claim: the outcome and the evidence.
@@ -237,9 +238,33 @@ pub struct Claim {
     pub view: &'static str,
     /// The rule: what is measured, and when it is shown.
     pub rule: &'static str,
+    /// Whether the claim, or a part of it, is a control ([`Control`]).
+    pub control: Control,
+}
+
+/// A control is a claim (or part of one) that the code's own structure guarantees, so it can fail only
+/// through a measuring error (or an unfair structure): its verdict checks the measurement, not the article.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Control {
+    /// Not a control: the claim tests the article.
+    No,
+    /// The whole claim is a control.
+    Whole,
+    /// The part named is a control (the rest tests the article).
+    Part(&'static str),
 }
 
 impl Claim {
+    /// The id as a verdict table shows it: `C6 (control)` for a control, `C2 (part control)` for a claim with
+    /// a control part ([`Control::Part`] names it).
+    pub fn label(&self) -> String {
+        match self.control {
+            Control::No => self.id.to_string(),
+            Control::Whole => format!("{} (control)", self.id),
+            Control::Part(_) => format!("{} (part control)", self.id),
+        }
+    }
+
     /// The verdict on this claim.
     pub fn verdict(&self, verdict: Outcome, evidence: String) -> Verdict {
         Verdict { claim: self.id.into(), statement: self.statement.into(), verdict, evidence }
@@ -254,6 +279,7 @@ pub const CLAIMS: [Claim; 9] = [
         article: "concurrency works even without multiple cores",
         view: "scaling",
         rule: "io_bound (and net_bound), async on 1 worker: all J jobs finish in <= 1.5 one-job waits measured alone",
+        control: Control::No,
     },
     Claim {
         id: "C2",
@@ -261,7 +287,8 @@ pub const CLAIMS: [Claim; 9] = [
         article: "You don\u{2019}t get this without hardware support",
         view: "scaling",
         rule: "cpu_bound, best of threads and rayon: speedup >= 0.75 x N up to the physical cores, and <= 1.15 x the \
-               usable cores above them",
+               usable cores above them (a control: no code computes on more cores than it has)",
+        control: Control::Part("beyond the cores"),
     },
     Claim {
         id: "C3",
@@ -269,6 +296,7 @@ pub const CLAIMS: [Claim; 9] = [
         article: "concurrent programs are very often not parallel",
         view: "scaling",
         rule: "io_bound (and net_bound), async at its largest N: >= 0.5 x J in flight with <= 0.25 cores busy",
+        control: Control::No,
     },
     Claim {
         id: "C4",
@@ -277,6 +305,7 @@ pub const CLAIMS: [Claim; 9] = [
         view: "scaling",
         rule: "io_bound (and net_bound), async: more workers cut the loop's own time (wall - one wait) by <= 1.25x; \
                decidable once that own time is >= 0.25 x one wait",
+        control: Control::No,
     },
     Claim {
         id: "C5",
@@ -285,6 +314,7 @@ pub const CLAIMS: [Claim; 9] = [
         view: "scaling",
         rule: "io_bound, best of threads and rayon above the cores: speedup > 1.25 x cores with <= 0.25 cores busy, \
                a gain past the cores that is not parallelism",
+        control: Control::No,
     },
     Claim {
         id: "C6",
@@ -292,6 +322,7 @@ pub const CLAIMS: [Claim; 9] = [
         article: "If you think concurrency equals speed, you\u{2019}ll design bad systems",
         view: "scaling",
         rule: "cpu_bound, async on 1 worker: speedup over sequential <= 1.10 (a control)",
+        control: Control::Whole,
     },
     Claim {
         id: "C7",
@@ -301,6 +332,7 @@ pub const CLAIMS: [Claim; 9] = [
         rule: "one core, >= 100 requests served per row: async_yield, async_offload and threads keep p99 <= 0.25 x \
                one heavy job, async on 1 worker has p99 >= 1 job; a client late for > 0.01 of its requests measured \
                itself",
+        control: Control::No,
     },
     Claim {
         id: "C8",
@@ -310,6 +342,7 @@ pub const CLAIMS: [Claim; 9] = [
         rule: "at the largest J >= 1000 both ran, each row >= 6 runs: thread_per_job needs >= 5 x the memory per wait \
                of async on 1 worker and is not faster (async wall / thread_per_job wall <= 1.10), over the 95% \
                intervals of the medians",
+        control: Control::No,
     },
     Claim {
         id: "C9",
@@ -318,6 +351,7 @@ pub const CLAIMS: [Claim; 9] = [
         view: "trace",
         rule: "one CPU, cores busy >= 0.9: two threads hash at once for >= 0.5 of the pass, and each hash others \
                overlapped for >= 0.9 of it took wall >= 1.6 x its own CPU time; >= 4 such hashes",
+        control: Control::No,
     },
 ];
 
@@ -403,6 +437,16 @@ mod tests {
     /// Every threshold a rule depends on is written in its rule, with its comparison: the rule's text cannot
     /// drift from the code. Numbers are compared as numbers (so `0.2` is not found in `0.25`), each after the
     /// comparison the code makes.
+    #[test]
+    fn the_controls_are_c6_and_c2_beyond_the_cores_and_their_labels_say_so() {
+        let labels: Vec<String> = CLAIMS.iter().map(Claim::label).collect();
+        assert_eq!(labels, ["C1", "C2 (part control)", "C3", "C4", "C5", "C6 (control)", "C7", "C8", "C9"]);
+        assert_eq!(claim("C2").control, Control::Part("beyond the cores"));
+        for c in CLAIMS.iter().filter(|c| c.control != Control::No) {
+            assert!(c.rule.contains("a control"), "{}'s rule says it is a control: {}", c.id, c.rule);
+        }
+    }
+
     #[test]
     fn each_rule_states_the_thresholds_it_is_judged_by() {
         let stated = |rule: &str| -> Vec<(String, f64)> {

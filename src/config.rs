@@ -113,12 +113,13 @@ impl Profile {
         self != Profile::Quick
     }
 
-    /// Timed repeats per configuration in `cvp run` (after one untimed warm-up run): at least 3 in every
-    /// profile, so that each verdict has an interval (fastest to slowest round) to be tested against.
+    /// Timed rounds in `cvp run` of each configuration a verdict reads (after one untimed warm-up run): at
+    /// least 6 (`claims::MIN_SAMPLES_FOR_CI`) in every profile that decides, the fewest that give a median a
+    /// 95% interval; `quick` takes 3 and so draws no timing verdict (a look, not a judgement).
     pub fn repeats(self) -> usize {
         match self {
             Profile::Quick => 3,
-            Profile::Standard => 3,
+            Profile::Standard => 6,
             Profile::Thorough => 9,
         }
     }

@@ -40,12 +40,13 @@ pub struct Point {
     pub wait_s: f64,
     /// Median wall time in seconds.
     pub wall_s: f64,
-    /// The interval around `wall_s` (criterion's 95% confidence interval, or `cvp run`'s fastest and slowest
-    /// round), when known: a verdict whose threshold falls inside it cannot be decided.
+    /// The 95% interval around `wall_s` (criterion's confidence interval, or `cvp run`'s distribution-free
+    /// interval for the median of its rounds, [`crate::claims::median_ci`]), when known: a verdict whose
+    /// threshold falls inside it cannot be decided.
     pub wall_range_s: Option<(f64, f64)>,
     /// CPU time / wall time, when CPU time was measured (criterion does not measure it).
     pub cores_busy: Option<f64>,
-    /// The interval around `cores_busy` (`cvp run`'s lowest and highest round), when known.
+    /// The 95% interval around `cores_busy` (`cvp run`'s [`crate::claims::median_ci`] of its rounds), when known.
     pub cores_busy_range: Option<(f64, f64)>,
     /// One job's wait measured alone with this strategy's kind of wait ([`OneWait`]), when measured.
     pub one_wait_s: Option<f64>,
@@ -70,14 +71,24 @@ impl Point {
     pub fn with_one_wait(mut self, floors: &[OneWait]) -> Point {
         let wait_ms = (self.wait_s * 1e3).round() as u64;
         let kind = self.strategy.wait_kind();
+        let runtime = self.floor_workers();
         let mine = |f: &&OneWait| f.workload.map_or(!self.workload.is_net(), |w| w == self.workload);
-        if let Some(f) =
-            floors.iter().filter(mine).find(|f| wait_ms > 0 && f.wait_ms == wait_ms && f.wait == kind)
+        if let Some(f) = floors
+            .iter()
+            .filter(mine)
+            .find(|f| wait_ms > 0 && f.wait_ms == wait_ms && f.wait == kind && f.workers == runtime)
         {
             self.one_wait_s = Some(f.wall_s);
             self.one_wait_range_s = f.wall_range_s;
         }
         self
+    }
+
+    /// The workers of the runtime this point's waits run on, which its floor must be measured on too: `async`
+    /// at N >= 2 waits on tokio's multi-thread runtime of N workers; every other wait on one worker (`async`
+    /// at 1 and `async_offload`'s loop: tokio's current-thread runtime; a blocking wait: a thread).
+    pub fn floor_workers(&self) -> usize {
+        if self.strategy == StrategyKind::Async { self.workers } else { 1 }
     }
 
     /// The wall time with its interval.
@@ -102,13 +113,23 @@ pub struct OneWait {
     pub workload: Option<WorkloadKind>,
     /// The nominal wait, ms.
     pub wait_ms: u64,
-    /// Blocking (`std::thread::sleep`) or async (`tokio::time::sleep` on a one-worker runtime).
+    /// Blocking (`std::thread::sleep`) or async (`tokio::time::sleep`).
     pub wait: WaitKind,
+    /// The workers of the runtime it was measured on ([`Point::floor_workers`]): 1 for a blocking wait and for
+    /// tokio's current-thread runtime (`async/1`), N for the multi-thread runtime of `async/N`. Files from
+    /// before it was kept measured every floor on one worker.
+    #[serde(default = "one_worker")]
+    pub workers: usize,
     /// Median wall time of the one-job run, seconds.
     pub wall_s: f64,
-    /// Its interval (criterion's 95% confidence interval, or `cvp run`'s fastest and slowest round).
+    /// Its 95% interval (criterion's confidence interval, or `cvp run`'s [`crate::claims::median_ci`] of its
+    /// rounds), when known.
     #[serde(default)]
     pub wall_range_s: Option<(f64, f64)>,
+}
+
+fn one_worker() -> usize {
+    1
 }
 
 pub(crate) fn find(points: &[Point], w: WorkloadKind, s: StrategyKind, n: usize) -> Option<&Point> {
@@ -330,21 +351,20 @@ pub(crate) mod fixtures {
     ) -> Point {
         let jobs = crate::config::default_jobs(workload, &[1, 2, 4]);
         let wait_s = if workload == CpuBound { 0.0 } else { WAIT };
+        // Each floor on the runtime it serves: one worker, and the multi-thread runtimes of async/2 and /4.
+        let floor = |wait, workers, wall_s| OneWait {
+            workload: None,
+            wait_ms: 10,
+            wait,
+            workers,
+            wall_s,
+            wall_range_s: None,
+        };
         let floors = [
-            OneWait {
-                workload: None,
-                wait_ms: 10,
-                wait: WaitKind::Blocking,
-                wall_s: FLOOR_BLOCKING,
-                wall_range_s: None,
-            },
-            OneWait {
-                workload: None,
-                wait_ms: 10,
-                wait: WaitKind::Async,
-                wall_s: FLOOR_ASYNC,
-                wall_range_s: None,
-            },
+            floor(WaitKind::Blocking, 1, FLOOR_BLOCKING),
+            floor(WaitKind::Async, 1, FLOOR_ASYNC),
+            floor(WaitKind::Async, 2, FLOOR_ASYNC),
+            floor(WaitKind::Async, 4, FLOOR_ASYNC),
         ];
         Point {
             workload,

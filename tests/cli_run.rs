@@ -95,17 +95,26 @@ fn run_json_has_the_schema_and_every_digest_agrees() {
     // Each of sequential's 6 sleeps blocks its thread: at least one voluntary context switch apiece.
     assert!(io_seq["voluntary_switches"].as_u64().unwrap() >= 6, "{io_seq}");
     let floors = v["one_wait"].as_array().unwrap();
-    let kinds: Vec<(&str, &str)> = floors
+    // Each floor on the runtime of the rows it divides: async also on the multi-thread runtime of 2 workers.
+    let kinds: Vec<(&str, &str, u64)> = floors
         .iter()
-        .map(|f| (f["workload"].as_str().unwrap_or("every sleep"), f["wait"].as_str().unwrap()))
+        .map(|f| {
+            (
+                f["workload"].as_str().unwrap_or("every sleep"),
+                f["wait"].as_str().unwrap(),
+                f["workers"].as_u64().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         kinds,
         [
-            ("every sleep", "blocking"),
-            ("every sleep", "async"),
-            ("net_bound", "blocking"),
-            ("net_bound", "async")
+            ("every sleep", "blocking", 1),
+            ("every sleep", "async", 1),
+            ("every sleep", "async", 2),
+            ("net_bound", "blocking", 1),
+            ("net_bound", "async", 1),
+            ("net_bound", "async", 2)
         ]
     );
     for f in floors {
@@ -210,7 +219,8 @@ fn a_refused_thread_is_a_clear_error_not_a_panic_or_a_hang() {
 
 /// Pinned to one CPU (as `taskset -c 0` does, with sched_setaffinity on the child itself, so the test needs
 /// no tool) one core is usable: C2 cannot be shown, whatever the load (that follows from the core count
-/// alone), while C1 and C3 are shown. Those two are timings, so a loaded machine may spoil one attempt: up to
+/// alone), while C1 and C3 are shown (6 rounds: the fewest that give a median a 95% interval). Those two are
+/// timings, so a loaded machine may spoil one attempt: up to
 /// 3 attempts, each reason printed.
 #[test]
 fn one_core_changes_the_verdicts_that_need_cores() {
@@ -228,7 +238,7 @@ fn one_core_changes_the_verdicts_that_need_cores() {
             "--threads",
             "1,2,4",
             "--repeat",
-            "3",
+            "6",
         ]);
         // SAFETY: sched_getaffinity/sched_setaffinity are async-signal-safe and touch only the child.
         unsafe {

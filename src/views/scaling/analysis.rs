@@ -3,8 +3,8 @@
 //! [`crate::scaling`]. Nothing here measures; nothing here is hard-coded to a verdict.
 
 use crate::claims::{
-    CAP, CLAIMS, FLAT, FOLLOWS, IDLE_CORES, Judged, LOOP_OWN, MANY_IN_FLIGHT, NET_LABEL, NO_FASTER, ONE_WAIT,
-    PAST_CORES, Range, Verdict, above, at_least, at_most, cannot, judge,
+    CAP, CLAIMS, FLAT, FOLLOWS, IDLE_CORES, Judged, LOOP_OWN, MANY_IN_FLIGHT, MIN_SAMPLES_FOR_CI, NET_LABEL,
+    NO_FASTER, ONE_WAIT, PAST_CORES, Range, Test, Verdict, above, at_least, at_most, cannot,
 };
 use crate::machine::Cores;
 use crate::scaling::{Point, find, sequential_wall, speedup_range};
@@ -52,20 +52,63 @@ pub fn verdicts(points: &[Point], cores: Cores) -> Vec<Verdict> {
     out
 }
 
-/// The checks every claim on io_bound (or net_bound) needs first: at least 2 jobs, and the measured
-/// one-wait floor of that workload.
+/// [`crate::claims::judge`], but a value without an interval says why here: `cvp run`'s intervals are the
+/// 95% intervals of medians ([`crate::claims::median_ci`]), which need at least 6 rounds (criterion's always
+/// have one).
+fn judge(tests: &[Test], evidence: String) -> Judged {
+    if tests.contains(&Test::NoInterval) {
+        return cannot(format!(
+            "no 95% interval to test against (a median's needs at least {MIN_SAMPLES_FOR_CI} rounds, and a row \
+             with fewer has none: use --repeat {MIN_SAMPLES_FOR_CI} or more); {evidence}"
+        ));
+    }
+    crate::claims::judge(tests, evidence)
+}
+
+/// The checks every claim on io_bound (or net_bound) needs first: at least 2 jobs, the measured one-wait
+/// floor of that workload on the point's own runtime, and a possible measurement. Each of the J jobs waits
+/// at least one wait, so a wall shorter than one wait alone on the same runtime, beyond both 95% intervals
+/// (that is, more jobs in flight than there are jobs), is impossible: a failed measurement, named as such,
+/// never evidence.
 fn io_ready(p: &Point) -> Result<Range, Judged> {
     if p.jobs < 2 {
         return Err(cannot(format!("{} has {} job: overlapping waits needs at least 2", p.workload, p.jobs)));
     }
     let what = if p.workload.is_net() { "request" } else { "wait" };
-    p.floor().ok_or_else(|| {
+    let runtime = match (p.strategy.wait_kind(), p.floor_workers()) {
+        (crate::workload::WaitKind::Async, 1) => " on tokio's current-thread runtime".to_string(),
+        (crate::workload::WaitKind::Async, n) => format!(" on the multi-thread runtime of {n} workers"),
+        _ => String::new(),
+    };
+    let floor = p.floor().ok_or_else(|| {
         cannot(format!(
-            "needs one {} {what} measured alone (criterion's reference/one_wait benchmarks of {}, or `cvp run`)",
+            "needs one {} {what} of {} measured alone{runtime}, the runtime of {}/{}/{} (`cvp run` measures it; \
+             criterion's reference/one_wait benchmarks measure it on one worker only)",
             p.strategy.wait_kind(),
-            p.workload
+            p.workload,
+            p.workload,
+            p.strategy,
+            p.workers
         ))
-    })
+    })?;
+    let wall = p.wall();
+    if wall.known && floor.known && wall.hi < floor.lo {
+        let flight = (floor / wall).scale(p.jobs as f64);
+        return Err(cannot(format!(
+            "impossible value, a failed measurement: {}/{}/{} ran {} jobs in {}, shorter than one {what} alone \
+             on the same runtime ({}) beyond both 95% intervals, i.e. {} of {} jobs in flight; every job waits \
+             at least one {what}, so the clock or the floor failed here; measure again",
+            p.workload,
+            p.strategy,
+            p.workers,
+            p.jobs,
+            wall.show(ms),
+            floor.show(ms),
+            flight.show(|v| format!("{v:.1}")),
+            p.jobs
+        )));
+    }
+    Ok(floor)
 }
 
 /// C1 on `io` (io_bound, or net_bound): async on one worker overlaps all the waits.
@@ -210,13 +253,6 @@ fn c4(points: &[Point], io: WorkloadKind) -> Judged {
         Ok(f) => f,
         Err(j) => return j,
     };
-    let Some(best) = points
-        .iter()
-        .filter(|p| p.workload == io && p.strategy == StrategyKind::Async && p.workers > 1)
-        .min_by(|a, b| a.wall_s.total_cmp(&b.wall_s))
-    else {
-        return cannot(format!("needs {io} async at 1 worker and at more"));
-    };
     let own_one = one.wall() - floor;
     // "Under" only when the whole interval is: a median under the bound with an interval across it is the
     // "too noisy" case below.
@@ -244,28 +280,52 @@ fn c4(points: &[Point], io: WorkloadKind) -> Judged {
             ms(floor.mid)
         ));
     }
-    let own_best = best.wall() - floor;
-    // The cut own(1) / own(best) = (one - f) / (best - f) grows with the floor f (one > best), so its ends
-    // are at the floor's ends, each with the walls' extremes; own(best) is floored at 1% of own(1).
-    let cut_at = |one_wall: f64, best_wall: f64, f: f64| {
-        (one_wall - f) / (best_wall - f).max(0.01 * (one_wall - f).max(f64::MIN_POSITIVE))
+    let more: Vec<&Point> = points
+        .iter()
+        .filter(|p| p.workload == io && p.strategy == StrategyKind::Async && p.workers > 1)
+        .collect();
+    if more.is_empty() {
+        return cannot(format!("needs {io} async at 1 worker and at more"));
+    }
+    // Each count's own time on its own floor (the multi-thread runtime of that many workers); the best is
+    // the shortest own time. A count without its floor, or with an impossible value, decides nothing.
+    let mut owned = Vec::new();
+    for p in more {
+        match io_ready(p) {
+            Ok(f) => owned.push((p, f)),
+            Err(j) => return j,
+        }
+    }
+    let Some(&(best, best_floor)) =
+        owned.iter().min_by(|a, b| (a.0.wall_s - a.1.mid).total_cmp(&(b.0.wall_s - b.1.mid)))
+    else {
+        return cannot(format!("needs {io} async at 1 worker and at more"));
+    };
+    let own_best = best.wall() - best_floor;
+    // The cut own(1) / own(best) = (w1 - f1) / (wb - fb) grows with w1 and fb and falls with f1 and wb (each
+    // floor measured on its own runtime), so its ends take those values' extremes; own(best) is floored at
+    // 1% of own(1).
+    let cut_at = |one_wall: f64, f1: f64, best_wall: f64, fb: f64| {
+        (one_wall - f1) / (best_wall - fb).max(0.01 * (one_wall - f1).max(f64::MIN_POSITIVE))
     };
     let (w1, wb) = (one.wall(), best.wall());
     let cut = Range {
-        lo: cut_at(w1.lo, wb.hi, floor.lo),
-        mid: cut_at(w1.mid, wb.mid, floor.mid),
-        hi: cut_at(w1.hi, wb.lo, floor.hi),
-        known: w1.known && wb.known && floor.known,
+        lo: cut_at(w1.lo, floor.hi, wb.hi, best_floor.lo),
+        mid: cut_at(w1.mid, floor.mid, wb.mid, best_floor.mid),
+        hi: cut_at(w1.hi, floor.lo, wb.lo, best_floor.hi),
+        known: w1.known && wb.known && floor.known && best_floor.known,
     };
     judge(
         &[at_most(cut, FLAT)],
         format!(
-            "{io} async, time beyond one wait ({}): {} on 1 worker (one event loop: tokio's current-thread \
-             runtime), {} at best ({} workers: the multi-thread runtime) = cut {}x (criterion: <= {FLAT}x)",
-            ms(floor.mid),
+            "{io} async, time beyond one wait on the same runtime: {} on 1 worker (one event loop: tokio's \
+             current-thread runtime; one wait {}), {} at best ({} workers: the multi-thread runtime; one wait {}) \
+             = cut {}x (criterion: <= {FLAT}x)",
             own_one.show(ms),
+            ms(floor.mid),
             own_best.show(ms),
             best.workers,
+            ms(best_floor.mid),
             cut.show(x2)
         ),
     )
@@ -425,13 +485,15 @@ mod tests {
     fn c1_counts_measured_waits_not_nominal_ones() {
         // 1 ms nominal waits that tokio stretches to 2.1 ms: 32 of them in 2.3 ms is about one real wait,
         // although it is 2.3 nominal waits.
-        let floors = [OneWait {
+        let floor = |workers| OneWait {
             workload: None,
             wait_ms: 1,
             wait: WaitKind::Async,
+            workers,
             wall_s: 0.0021,
             wall_range_s: None,
-        }];
+        };
+        let floors = [floor(1), floor(4)];
         let p = |workers, wall_s| {
             Point {
                 workload: IoBound,
@@ -498,11 +560,15 @@ mod tests {
 
     #[test]
     fn c4_does_not_flip_on_timer_jitter() {
-        // 1 worker 0.6 ms above one wait, 4 workers 0.2 ms below it (timer jitter): the loop's own time is
-        // under a quarter wait, so C4 is undecided rather than "not shown" by an infinite cut.
+        // 1 worker 0.6 ms above one wait, 4 workers 0.2 ms below it by the median, the floor inside its
+        // interval (timer jitter): the loop's own time is under a quarter wait, so C4 is undecided rather
+        // than "not shown" by an infinite cut.
         let mut points = ideal(2);
         set(&mut points, IoBound, Async, 1, |p| p.wall_s = FLOOR_ASYNC + 0.0006);
-        set(&mut points, IoBound, Async, 4, |p| p.wall_s = FLOOR_ASYNC - 0.0002);
+        set(&mut points, IoBound, Async, 4, |p| {
+            p.wall_s = FLOOR_ASYNC - 0.0002;
+            p.wall_range_s = Some((FLOOR_ASYNC - 0.0004, FLOOR_ASYNC + 0.0002));
+        });
         assert_eq!(outcomes(&points, 2)[3], Outcome::CannotBeShown, "{}", evidence(&points, 2, 3));
         assert!(evidence(&points, 2, 3).contains("nothing is left"));
         // A loaded loop whose best time is at the floor: the cut is large but finite, and "not shown".
@@ -520,12 +586,41 @@ mod tests {
     }
 
     #[test]
+    fn an_impossible_value_is_a_failed_measurement_never_evidence() {
+        // async/1 ran 32 waits in 1.14 ms against a 2.10 ms floor on the same runtime, both intervals tight:
+        // shorter than one wait, 59 of 32 jobs in flight. C1 would be "shown" by it: it must not be.
+        let mut points = ideal(2);
+        set(&mut points, IoBound, Async, 1, |p| p.wall_s = 0.55 * FLOOR_ASYNC);
+        let v = judged(&points, Cores::flat(2));
+        assert_eq!(v[0].verdict, Outcome::CannotBeShown, "{}", v[0].evidence);
+        assert!(v[0].evidence.starts_with("impossible value"), "{}", v[0].evidence);
+        assert!(v[0].evidence.contains("i.e. 58.2 [58.1 to 58.3] of 32 jobs in flight"), "{}", v[0].evidence);
+        assert!(v[0].evidence.contains("6.11 ms"), "the wall, named: {}", v[0].evidence);
+        // C4 reads async/1 too: it names the same failure.
+        assert!(v[3].evidence.starts_with("impossible value"), "{}", v[3].evidence);
+        // C3 at 4 workers: more jobs in flight than jobs, beyond the intervals.
+        let mut points = ideal(2);
+        set(&mut points, IoBound, Async, 4, |p| p.wall_s = 0.9 * FLOOR_ASYNC);
+        let v = judged(&points, Cores::flat(2));
+        assert_eq!(v[2].verdict, Outcome::CannotBeShown, "{}", v[2].evidence);
+        assert!(v[2].evidence.contains("35.6 [35.5 to 35.6] of 32 jobs in flight"), "{}", v[2].evidence);
+        // Below the floor by the medians but within the intervals: noise, not impossible; C3 is decided.
+        set(&mut points, IoBound, Async, 4, |p| {
+            p.wall_s = 0.99 * FLOOR_ASYNC;
+            p.wall_range_s = Some((0.97 * FLOOR_ASYNC, 1.02 * FLOOR_ASYNC))
+        });
+        let v = judged(&points, Cores::flat(2));
+        assert_eq!(v[2].verdict, Outcome::Shown, "{}", v[2].evidence);
+    }
+
+    #[test]
     fn one_round_measures_no_interval_and_decides_nothing() {
         // Tight medians, but no interval (a single `cvp run` round): no timing verdict.
         let v = verdicts(&ideal(2), Cores::flat(2));
         for i in [0, 2, 4, 5] {
             assert_eq!(v[i].verdict, Outcome::CannotBeShown, "{}", v[i].evidence);
-            assert!(v[i].evidence.contains("no interval"), "{}", v[i].evidence);
+            assert!(v[i].evidence.contains("no 95% interval"), "{}", v[i].evidence);
+            assert!(v[i].evidence.contains("at least 6 rounds"), "{}", v[i].evidence);
         }
         // C2 on one core needs no timing at all: still decided.
         assert!(verdicts(&ideal(1), Cores::flat(1))[1].evidence.contains("only 1 core"));
@@ -673,15 +768,20 @@ mod tests {
 
     /// `points` with their io_bound points copied as net_bound (walls x [`NET`]), on net_bound's own floors.
     fn with_net(points: Vec<Point>) -> Vec<Point> {
-        let floor = |wait, wall_s| OneWait {
+        let floor = |wait, workers, wall_s| OneWait {
             workload: Some(NetBound),
             wait_ms: 10,
             wait,
+            workers,
             wall_s,
             wall_range_s: None,
         };
-        let floors =
-            [floor(WaitKind::Blocking, NET * FLOOR_BLOCKING), floor(WaitKind::Async, NET * FLOOR_ASYNC)];
+        let floors = [
+            floor(WaitKind::Blocking, 1, NET * FLOOR_BLOCKING),
+            floor(WaitKind::Async, 1, NET * FLOOR_ASYNC),
+            floor(WaitKind::Async, 2, NET * FLOOR_ASYNC),
+            floor(WaitKind::Async, 4, NET * FLOOR_ASYNC),
+        ];
         let net: Vec<Point> = points
             .iter()
             .filter(|p| p.workload == IoBound)
@@ -757,6 +857,7 @@ mod tests {
             workload: None,
             wait_ms: 10,
             wait: WaitKind::Async,
+            workers: 1,
             wall_s: 0.0111,
             wall_range_s: None,
         };
@@ -777,6 +878,6 @@ mod tests {
             .collect();
         let (net, _) = net_and_io(&points, "C1");
         assert_eq!(net.verdict, Outcome::CannotBeShown);
-        assert!(net.evidence.contains("one async request measured alone"), "{}", net.evidence);
+        assert!(net.evidence.contains("one async request of net_bound measured alone"), "{}", net.evidence);
     }
 }

@@ -6,7 +6,6 @@
 use std::path::Path;
 
 use super::{Invocation, NetPairs, Provenances, Report, Row, SizeSource, analysis, read_run_file, render};
-use crate::claims::{self};
 use crate::config::Config;
 use crate::machine::Machine;
 use crate::report::criterion::{self, BenchRecord, Provenance, WorkloadSize};
@@ -282,6 +281,8 @@ pub fn build(opts: &Options) -> Result<Report, ReportError> {
                 workload: Some(workload),
                 wait_ms: ms,
                 wait: kind,
+                // criterion's benches measure each floor on one worker (`sequential`, `async/1`).
+                workers: 1,
                 wall_s: t.m.median_ns / 1e9,
                 wall_range_s: Some((t.m.ci_low_ns / 1e9, t.m.ci_high_ns / 1e9)),
             }),
@@ -296,8 +297,7 @@ pub fn build(opts: &Options) -> Result<Report, ReportError> {
             r.runs.iter().find(|x| x.workload == workload && x.strategy == strategy && x.workers == workers)
         });
         let cores_busy = from_run.map(|x| x.cores_busy);
-        let cores_busy_range =
-            from_run.filter(|x| x.repeats >= claims::MIN_ROUNDS).and_then(|x| x.cores_busy_range);
+        let cores_busy_range = from_run.and_then(|x| x.cores_busy_ci);
         let point = Point {
             workload,
             strategy,

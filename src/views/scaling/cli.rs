@@ -18,9 +18,16 @@ pub const HELP: &str = "\
 Sweep workloads x strategies x worker counts. Every pool and runtime is built once; every configuration
 runs once untimed as a warm-up whose digest is checked against the expected one; then come --repeat
 rounds, each timing every configuration once in a freshly shuffled order (so drift spreads evenly and
-sequential, the baseline, is measured among the others). The median round is kept with its CPU time,
-and the fastest and slowest beside it. One job's wait is also measured alone, blocking and async: the
-floor that Little's law and the verdicts use instead of the nominal wait.
+sequential, the baseline, is measured among the others). Every row a verdict reads (the sequential
+baselines of cpu_bound and io_bound, async at every count on io_bound and net_bound, cpu_bound async/1
+and threads/rayon from 2 workers, io_bound threads/rayon at the largest count) takes all --repeat
+rounds; the others, only shown for context, take one round (no interval), which keeps the default
+sweep within about 40 s on 2 cores. The
+median round is kept with its CPU time, its 95% interval (distribution-free, from the order statistics
+of the rounds: none below 6 rounds), and the fastest and slowest round beside it. One job's wait is also
+measured alone in the same rounds, blocking and async, each on the runtime of the rows it divides
+(tokio's current-thread runtime for async/1 and async_offload, the multi-thread runtime of N workers for
+async/N): the floor that Little's law and the verdicts use instead of the nominal wait.
 net_bound (in the default sweep) sends each job's wait as a request over loopback TCP to `cvp serve`,
 which this command starts as a child process (and a second one replying at once, for the same runs at
 W = 0: the socket's cost per request); its own one-request floors serve net_bound only. Its rows add
@@ -31,17 +38,21 @@ busy (this process's own clock). Two numbers per row:
 Flags override the CVP_* variables of the same meaning.
 
 Verdicts (cores = available parallelism; each is 'shown', 'not shown' or 'cannot be shown here'; one wait
-= one job's wait measured alone on the same kind of wait; every value is tested with its min - max, and a
-threshold inside it gives 'cannot be shown here (too noisy)'):
+= one job's wait measured alone on the same runtime; every value is tested with its 95% interval, and a
+threshold inside it gives 'cannot be shown here (too noisy)'; fewer than 6 rounds give no interval and
+no timing verdict; a wall shorter than its floor beyond both intervals, i.e. more jobs in flight than
+jobs, is a failed measurement, named, never evidence; (control): guaranteed by the code's structure, so it
+fails only through a measuring error):
   C1 io_bound async on 1 worker finishes all jobs in <= 1.5 x one wait.
   C2 cpu_bound best of threads/rayon reaches >= 0.75 x workers up to the physical cores and stays
-     <= 1.15 x cores beyond the cores (needs 2+ cores and a worker count above them).
+     <= 1.15 x cores beyond the cores (needs 2+ cores and a worker count above them; control beyond
+     the cores).
   C3 io_bound async on its most workers keeps >= 0.5 x jobs in flight with <= 0.25 cores busy.
   C4 io_bound async: more workers cut the 1-worker loop's own time (wall - one wait) by <= 1.25x;
      decidable only when that own time is clearly >= 0.25 x one wait (otherwise nothing is left to cut).
   C5 io_bound threads/rayon above the cores speed up > 1.25 x cores with <= 0.25 cores busy: a gain
      past the cores that is not parallelism (decidable when the jobs allow such a speedup).
-  C6 cpu_bound async on 1 worker is <= 1.10x sequential.
+  C6 cpu_bound async on 1 worker is <= 1.10x sequential (control).
   With net_bound, C1, C3 and C4 are judged on it too, each right after io_bound's.";
 
 /// `cvp run`'s flags.
@@ -68,7 +79,7 @@ pub struct RunArgs {
     /// Milliseconds per wait, 1..=1000 [default: CVP_WAIT_MS, else 10]
     #[arg(long, value_parser = |v: &str| config::parse_wait_ms("--wait-ms", v).map_err(|e| e.short()))]
     pub wait_ms: Option<std::time::Duration>,
-    /// Timed repeats per configuration, 1..=100 [default: by CVP_PROFILE: quick 3, standard 3, thorough 9; fewer than 3 give no interval, so no timing verdict]
+    /// Timed rounds of each row a verdict reads, 1..=100; the other rows take 1 [default: by CVP_PROFILE: quick 3, standard 6, thorough 9; fewer than 6 give no 95% interval, so no timing verdict]
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=100))]
     pub repeat: Option<u16>,
     /// Output format.

@@ -13,8 +13,11 @@
 //! once untimed (a warm-up whose digest is checked against the expected one). Then come `repeat` rounds; each
 //! round runs every configuration once, in a freshly shuffled order, so a machine that drifts (frequency,
 //! other load) spreads its drift over all configurations instead of biasing the ones measured last, and
-//! `sequential`, the baseline of every speedup, is measured among them. The median of the rounds is kept
-//! (the mean of the middle two for an even count), with the fastest and slowest round beside it. A short
+//! `sequential`, the baseline of every speedup, is measured among them. The one-wait floors are items of
+//! the same rounds, each on the runtime of the rows it divides. A configuration no verdict reads takes
+//! part in the first [`super::OTHER_REPEAT`] rounds only ([`Plan::repeat_of`]). The median of the rounds
+//! is kept (the mean of the middle two for an even count), with its 95% interval
+//! ([`crate::claims::median_ci`], none below 6 rounds) and the fastest and slowest round beside it. A short
 //! pause before each timed run lets the threads of the previous configuration go idle, so their CPU time
 //! is not counted in the next one.
 
@@ -98,6 +101,8 @@ struct Item {
     expected: Digest,
     /// The service whose CPU clock is read around each timed run (an index into the services).
     server: Option<usize>,
+    /// Timed rounds it takes part in (the first ones).
+    repeat: usize,
     samples: Vec<Sample>,
     server_cpu: Vec<Duration>,
 }
@@ -126,6 +131,11 @@ fn median_u64(values: impl Iterator<Item = u64>) -> Option<u64> {
 /// The smallest and largest value.
 fn min_max(values: &[f64]) -> (f64, f64) {
     (values.iter().copied().fold(f64::INFINITY, f64::min), values.iter().copied().fold(0.0, f64::max))
+}
+
+/// The 95% interval of the median of `values` ([`crate::claims::median_ci`]; none below 6 values).
+fn ci(values: &[f64]) -> Option<(f64, f64)> {
+    crate::claims::median_ci(values).map(|(range, _)| range)
 }
 
 /// A small xorshift generator for the round order (no need for cryptographic quality).
@@ -169,7 +179,7 @@ pub fn run_with_service(
             services.push(Server::start_exe(exe, Duration::ZERO).map_err(SweepError::Service)?);
         }
     }
-    let item = |label, role, strategy, workers, workload: Workload, server| Item {
+    let item = |label, role, strategy, workers, workload: Workload, server, repeat| Item {
         label,
         role,
         strategy,
@@ -177,6 +187,7 @@ pub fn run_with_service(
         workload,
         expected: workload.expected_digest(),
         server,
+        repeat,
         samples: Vec::new(),
         server_cpu: Vec::new(),
     };
@@ -188,7 +199,8 @@ pub fn run_with_service(
             workload = workload.on(&services[s]);
         }
         let label = format!("{kind}/{strategy}/{workers}");
-        items.push(item(label, Role::Config, strategy, workers, workload, server));
+        let repeat = plan.repeat_of(kind, strategy, workers);
+        items.push(item(label, Role::Config, strategy, workers, workload, server, repeat));
     }
     let configurations = items.len();
     for i in 0..configurations {
@@ -196,15 +208,17 @@ pub fn run_with_service(
             let (strategy, workers) = (items[i].strategy, items[i].workers);
             let workload = items[i].workload.on(&services[1]);
             let label = format!("{} at W=0", items[i].label);
-            items.push(item(label, Role::SocketOnly(i), strategy, workers, workload, Some(1)));
+            let repeat = plan.repeat.clamp(1, super::OTHER_REPEAT);
+            items.push(item(label, Role::SocketOnly(i), strategy, workers, workload, Some(1), repeat));
         }
     }
-    for (serves, kind) in plan.one_waits() {
+    for (serves, kind, workers) in plan.one_waits() {
         let strategy = match kind {
             WaitKind::Blocking => StrategyKind::Sequential,
             WaitKind::Async => StrategyKind::Async,
         };
-        let at = if strategy == StrategyKind::Async { "async/1" } else { "sequential" };
+        let at =
+            if strategy == StrategyKind::Async { format!("async/{workers}") } else { "sequential".into() };
         let (label, workload, server) = match serves {
             Some(w) if w.is_net() => (
                 format!("one {kind} request ({at}, 1 job)"),
@@ -217,7 +231,15 @@ pub fn run_with_service(
                 None,
             ),
         };
-        items.push(item(label, Role::OneWait(serves), strategy, 1, workload, server));
+        items.push(item(
+            label,
+            Role::OneWait(serves),
+            strategy,
+            workers,
+            workload,
+            server,
+            plan.repeat.max(1),
+        ));
     }
     // Every pool and runtime, built once and shared by all workloads (none of them is timed).
     let mut built: BTreeMap<(StrategyKind, usize), Box<dyn Strategy>> = BTreeMap::new();
@@ -261,7 +283,10 @@ pub fn run_with_service(
     for round in 0..plan.repeat.max(1) {
         rng.shuffle(&mut order);
         for &i in &order {
-            progress(&format!("round {}/{} {}", round + 1, plan.repeat.max(1), items[i].label));
+            if round >= items[i].repeat {
+                continue;
+            }
+            progress(&format!("round {}/{} {}", round + 1, items[i].repeat, items[i].label));
             std::thread::sleep(SETTLE);
             let (got, sample, served) = run_once(&items[i])?;
             if got != items[i].expected {
@@ -291,8 +316,9 @@ pub fn run_with_service(
                 workload: serves,
                 wait_ms: plan.wait_ms,
                 wait: item.strategy.wait_kind(),
+                workers: item.workers,
                 wall_s: median(&w),
-                wall_range_s: Some(min_max(&w)).filter(|_| w.len() >= crate::claims::MIN_ROUNDS),
+                wall_range_s: ci(&w),
             }
         })
         .collect();
@@ -320,6 +346,8 @@ pub fn run_with_service(
                 speedup: 0.0,
                 cores_busy: busy,
                 cores_busy_range: Some(min_max(&busies)),
+                wall_ci_s: ci(&w),
+                cores_busy_ci: ci(&busies),
                 repeats: item.samples.len(),
                 in_flight: 0.0,
                 voluntary_switches: median_u64(item.samples.iter().map(|s| s.switches.voluntary)),
@@ -356,6 +384,7 @@ pub fn run_with_service(
 
 #[cfg(test)]
 mod tests {
+    use super::super::OTHER_REPEAT;
     use super::*;
 
     fn plan() -> Plan {
@@ -381,26 +410,54 @@ mod tests {
     #[test]
     fn net_bound_gets_its_own_floors_and_a_run_at_w_0_per_configuration() {
         let mut p = plan();
-        assert_eq!(p.one_waits(), WaitKind::ALL.map(|k| (None, k)).to_vec());
+        // Async floors on each runtime async runs on: current-thread (1) and multi-thread (3).
+        let sleeps =
+            vec![(None, WaitKind::Blocking, 1), (None, WaitKind::Async, 1), (None, WaitKind::Async, 3)];
+        assert_eq!(p.one_waits(), sleeps);
         assert!(!p.has_net() && p.socket_only().is_empty());
         p.workloads.push(WorkloadKind::NetBound);
         let net = Some(WorkloadKind::NetBound);
-        assert_eq!(
-            p.one_waits(),
-            vec![
-                (None, WaitKind::Blocking),
-                (None, WaitKind::Async),
-                (net, WaitKind::Blocking),
-                (net, WaitKind::Async)
-            ]
-        );
+        let mut both = sleeps.clone();
+        both.extend([(net, WaitKind::Blocking, 1), (net, WaitKind::Async, 1), (net, WaitKind::Async, 3)]);
+        assert_eq!(p.one_waits(), both);
         assert_eq!(p.socket_only().len(), 4, "every net_bound configuration again at W = 0");
-        assert_eq!(p.total_runs(), (8 + 4 + 4) * 3);
+        // A warm-up each, then 2 rounds of the 5 rows a verdict reads (io_bound sequential, async at 1 and 3 on
+        // both) and of the 6 floors, OTHER_REPEAT of the 3 other rows and of the 4 at W = 0.
+        assert_eq!(p.total_runs(), (5 + 6) * 3 + (3 + 4) * (1 + OTHER_REPEAT));
         // net_bound alone: no sleep floors; at W = 0 already, no second pass.
         p.workloads = vec![WorkloadKind::NetBound];
-        assert_eq!(p.one_waits().len(), 2);
+        assert_eq!(p.one_waits().len(), 3);
         p.wait_ms = 0;
         assert!(p.one_waits().is_empty() && p.socket_only().is_empty());
+    }
+
+    #[test]
+    fn rows_a_verdict_reads_get_every_round_the_others_at_most_other_repeat() {
+        let mut p = plan();
+        p.repeat = 9;
+        p.workloads = WorkloadKind::ALL.to_vec();
+        p.strategies = StrategyKind::ALL.to_vec();
+        p.threads = vec![1, 2, 4];
+        use StrategyKind::*;
+        use WorkloadKind::*;
+        for (w, s, n) in [
+            (CpuBound, Sequential, 1),
+            (CpuBound, Async, 1),
+            (CpuBound, Threads, 2),
+            (CpuBound, Rayon, 4),
+            (IoBound, Sequential, 1),
+            (IoBound, Async, 1),
+            (IoBound, Async, 4),
+            (IoBound, Threads, 4),
+            (NetBound, Async, 2),
+        ] {
+            assert_eq!(p.repeat_of(w, s, n), 9, "{w}/{s}/{n} decides a claim");
+        }
+        for (w, s, n) in
+            [(Mixed, Sequential, 1), (CpuBound, Async, 2), (IoBound, Threads, 2), (NetBound, Threads, 4)]
+        {
+            assert_eq!(p.repeat_of(w, s, n), OTHER_REPEAT, "{w}/{s}/{n} is only shown");
+        }
     }
 
     #[test]
@@ -425,13 +482,15 @@ mod tests {
     fn a_sweep_measures_the_one_wait_floors_and_every_round() {
         let sweep = run(&plan(), |_| {}).unwrap();
         assert_eq!(sweep.runs.len(), 4);
-        let kinds: Vec<WaitKind> = sweep.one_wait.iter().map(|w| w.wait).collect();
-        assert_eq!(kinds, WaitKind::ALL.to_vec());
+        let kinds: Vec<(WaitKind, usize)> = sweep.one_wait.iter().map(|w| (w.wait, w.workers)).collect();
+        assert_eq!(kinds, [(WaitKind::Blocking, 1), (WaitKind::Async, 1), (WaitKind::Async, 3)]);
         for w in &sweep.one_wait {
             assert!(w.wall_s >= 0.001, "a 1 ms wait cannot take less: {w:?}");
         }
         for r in &sweep.runs {
             assert!(r.wall_min_s <= r.wall_s && r.wall_s <= r.wall_max_s, "{r:?}");
+            assert_eq!(r.repeats, plan().repeat_of(r.workload, r.strategy, r.workers), "{r:?}");
+            assert_eq!(r.wall_ci_s, None, "2 rounds at most: no 95% interval");
             assert!(r.in_flight > 0.0);
         }
     }

@@ -48,9 +48,15 @@ pub struct Plan {
     pub rounds: u32,
     /// Wait per job in milliseconds.
     pub wait_ms: u64,
-    /// Timed rounds: each configuration is timed this many times.
+    /// Timed rounds of every configuration a verdict reads ([`Plan::decides`]) and of the one-wait floors;
+    /// the others get at most [`OTHER_REPEAT`].
     pub repeat: usize,
 }
+
+/// Timed rounds, at most, of a configuration no verdict reads: it is only shown, for context, and one round
+/// of it (no interval) keeps the default sweep within 40 s on 2 cores (measured: 34 s with one, 43 s with two,
+/// on a loaded 2-core machine); `--repeat` gives the rows that decide a claim all their rounds.
+pub const OTHER_REPEAT: usize = 1;
 
 impl Plan {
     /// The workload `kind` as this plan sizes it.
@@ -75,18 +81,62 @@ impl Plan {
         out
     }
 
-    /// The one-job floors measured, each as (the workload it serves, the kind of wait): both kinds of
-    /// sleep (`None`: every workload whose wait is a sleep) when a sleeping workload waits, and both kinds
-    /// of request (`Some(net_bound)`: that workload only) when `net_bound` waits.
-    pub fn one_waits(&self) -> Vec<(Option<WorkloadKind>, WaitKind)> {
+    /// Whether a C1..C6 verdict reads the configuration (so it gets [`Plan::repeat`] rounds): each
+    /// workload's `sequential` baseline of a speedup a verdict tests (cpu_bound, io_bound); `async` at every
+    /// worker count on io_bound and net_bound (C1, C3, C4); on cpu_bound `async/1` (C6) and threads and
+    /// rayon from 2 workers on (C2); on io_bound threads and rayon at the largest count (C5). `mixed` and
+    /// net_bound's other strategies are only shown.
+    pub fn decides(&self, workload: WorkloadKind, strategy: StrategyKind, workers: usize) -> bool {
+        use StrategyKind::*;
+        use WorkloadKind::*;
+        let largest = self.threads.iter().copied().max().unwrap_or(1);
+        match (workload, strategy) {
+            (CpuBound | IoBound, Sequential) => true,
+            (IoBound | NetBound, Async) => true,
+            (CpuBound, Async) => workers == 1,
+            (CpuBound, Threads | Rayon) => workers >= 2,
+            (IoBound, Threads | Rayon) => workers == largest,
+            _ => false,
+        }
+    }
+
+    /// Timed rounds of a configuration: [`Plan::repeat`] when a verdict reads it, else at most
+    /// [`OTHER_REPEAT`].
+    pub fn repeat_of(&self, workload: WorkloadKind, strategy: StrategyKind, workers: usize) -> usize {
+        let all = self.repeat.max(1);
+        if self.decides(workload, strategy, workers) { all } else { all.min(OTHER_REPEAT) }
+    }
+
+    /// The one-job floors measured, each as (the workload it serves, the kind of wait, the runtime's
+    /// workers): both kinds of sleep (`None`: every workload whose wait is a sleep) when a sleeping workload
+    /// waits, and both kinds of request (`Some(net_bound)`: that workload only) when `net_bound` waits. Each
+    /// floor is measured on the runtime of the rows it divides ([`Point::floor_workers`]): blocking on one
+    /// thread, async on tokio's current-thread runtime (`async/1`, `async_offload`'s loop) and, for each
+    /// count `async` runs at above 1, on the multi-thread runtime of that many workers.
+    ///
+    /// [`Point::floor_workers`]: crate::scaling::Point::floor_workers
+    pub fn one_waits(&self) -> Vec<(Option<WorkloadKind>, WaitKind, usize)> {
         let waits =
             |net: bool| self.workloads.iter().any(|&w| w.is_net() == net && !self.workload(w).wait.is_zero());
+        let configurations = self.configurations();
+        let async_counts = |net: bool| {
+            let mut ns: Vec<usize> = configurations
+                .iter()
+                .filter(|&&(w, s, n)| w.is_net() == net && s == StrategyKind::Async && n > 1)
+                .map(|&(_, _, n)| n)
+                .collect();
+            ns.sort_unstable();
+            ns.dedup();
+            ns
+        };
         let mut out = Vec::new();
-        if waits(false) {
-            out.extend(WaitKind::ALL.map(|k| (None, k)));
-        }
-        if waits(true) {
-            out.extend(WaitKind::ALL.map(|k| (Some(WorkloadKind::NetBound), k)));
+        for net in [false, true] {
+            if waits(net) {
+                let serves = net.then_some(WorkloadKind::NetBound);
+                out.push((serves, WaitKind::Blocking, 1));
+                out.push((serves, WaitKind::Async, 1));
+                out.extend(async_counts(net).into_iter().map(|n| (serves, WaitKind::Async, n)));
+            }
         }
         out
     }
@@ -106,8 +156,10 @@ impl Plan {
 
     /// How many runs the sweep makes (warm-ups included), for a progress bar.
     pub fn total_runs(&self) -> usize {
-        (self.configurations().len() + self.one_waits().len() + self.socket_only().len())
-            * (1 + self.repeat.max(1))
+        let configurations: usize =
+            self.configurations().iter().map(|&(w, s, n)| 1 + self.repeat_of(w, s, n)).sum();
+        let others: usize = self.socket_only().iter().map(|_| 1 + self.repeat.clamp(1, OTHER_REPEAT)).sum();
+        configurations + others + self.one_waits().len() * (1 + self.repeat.max(1))
     }
 }
 
@@ -138,10 +190,17 @@ pub struct Run {
     pub speedup: f64,
     /// CPU time / wall time, the median over the rounds of each round's own ratio.
     pub cores_busy: f64,
-    /// The lowest and highest round's cores busy.
+    /// The lowest and highest round's cores busy (shown, never tested: see `cores_busy_ci`).
     #[serde(default)]
     pub cores_busy_range: Option<(f64, f64)>,
-    /// Timed rounds behind the median (the interval counts from [`crate::claims::MIN_ROUNDS`] on).
+    /// The 95% interval of the median wall, [`crate::claims::median_ci`] of the rounds: what the verdicts
+    /// test. `None` below [`crate::claims::MIN_ROUNDS`] rounds, and in files from before it was kept.
+    #[serde(default)]
+    pub wall_ci_s: Option<(f64, f64)>,
+    /// The 95% interval of the median cores busy, as `wall_ci_s`: what the verdicts test.
+    #[serde(default)]
+    pub cores_busy_ci: Option<(f64, f64)>,
+    /// Timed rounds behind the medians.
     #[serde(default)]
     pub repeats: usize,
     /// jobs x measured one-job wait / wall time (Little's law); 0 for `cpu_bound`.
@@ -182,10 +241,9 @@ impl Run {
         self.socket_only_s.filter(|_| self.jobs > 0).map(|s| s / self.jobs as f64)
     }
 
-    /// The analysis view of this run, with its one-wait floor from `floors`. Its intervals (fastest and
-    /// slowest round) count only from [`crate::claims::MIN_ROUNDS`] rounds on.
+    /// The analysis view of this run, with its one-wait floor from `floors`. Its intervals are the 95%
+    /// intervals of the medians (none below [`crate::claims::MIN_ROUNDS`] rounds), never min..max.
     pub fn point(&self, floors: &[OneWait]) -> Point {
-        let enough = self.repeats >= crate::claims::MIN_ROUNDS;
         Point {
             workload: self.workload,
             strategy: self.strategy,
@@ -193,9 +251,9 @@ impl Run {
             jobs: self.jobs,
             wait_s: self.wait_ms as f64 / 1e3,
             wall_s: self.wall_s,
-            wall_range_s: Some((self.wall_min_s, self.wall_max_s)).filter(|_| enough),
+            wall_range_s: self.wall_ci_s,
             cores_busy: Some(self.cores_busy),
-            cores_busy_range: self.cores_busy_range.filter(|_| enough),
+            cores_busy_range: self.cores_busy_ci,
             one_wait_s: None,
             one_wait_range_s: None,
         }

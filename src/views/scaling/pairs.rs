@@ -182,6 +182,8 @@ mod tests {
             speedup: 1.0,
             cores_busy: 0.01,
             cores_busy_range: None,
+            wall_ci_s: None,
+            cores_busy_ci: None,
             repeats: 3,
             in_flight: 1.0,
             voluntary_switches: None,

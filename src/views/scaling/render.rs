@@ -23,15 +23,55 @@ fn one_wait_line(floors: &[OneWait]) -> Option<String> {
             .wall_range_s
             .map_or(String::new(), |(lo, hi)| format!(" [{} to {}]", human_time(lo), human_time(hi)));
         let whose = f.workload.map_or(String::new(), |w| format!("{w} "));
-        parts.push(format!("{whose}{} {}{range} ({} ms nominal)", f.wait, human_time(f.wall_s), f.wait_ms));
+        let runtime = if f.workers > 1 { format!(" on {} workers", f.workers) } else { String::new() };
+        parts.push(format!(
+            "{whose}{}{runtime} {}{range} ({} ms nominal)",
+            f.wait,
+            human_time(f.wall_s),
+            f.wait_ms
+        ));
     }
-    (!parts.is_empty()).then(|| format!("one wait measured alone: {}", parts.join(", ")))
+    (!parts.is_empty())
+        .then(|| format!("one wait measured alone (median [95% interval]): {}", parts.join(", ")))
+}
+
+/// What a control is, and which claims are (or have a part that is) one.
+fn control_legend() -> String {
+    use crate::claims::{CLAIMS, Control};
+    let parts: Vec<String> = CLAIMS
+        .iter()
+        .filter_map(|c| match c.control {
+            Control::No => None,
+            Control::Whole => Some(c.id.to_string()),
+            Control::Part(part) => Some(format!("{} {part}", c.id)),
+        })
+        .collect();
+    format!(
+        "control: a claim the code's own structure guarantees, so it fails only through a measuring error; \
+         controls here: {}",
+        parts.join(", ")
+    )
+}
+
+fn capitalised(text: &str) -> String {
+    let mut c = text.chars();
+    c.next().map_or(String::new(), |f| f.to_uppercase().chain(c).collect())
+}
+
+/// A verdict's claim as the tables show it: `C6 (control)` for a control ([`crate::claims::Control`]).
+fn label(id: &str) -> String {
+    crate::claims::CLAIMS.iter().find(|c| c.id == id).map_or(id.to_string(), |c| c.label())
 }
 
 fn verdict_lines(verdicts: &[Verdict], cores: usize) -> String {
     let mut out = format!("verdicts (cores = {cores}):\n");
+    if verdicts.iter().any(|v| label(&v.claim) != v.claim) {
+        out += &format!("  ({})\n", control_legend());
+    }
+    let width = verdicts.iter().map(|v| label(&v.claim).chars().count()).max().unwrap_or(2);
     for v in verdicts {
-        let _ = writeln!(out, "  {}  {:<20}  {}", v.claim, v.verdict.to_string(), v.statement);
+        let _ =
+            writeln!(out, "  {:<width$}  {:<20}  {}", label(&v.claim), v.verdict.to_string(), v.statement);
         let _ = writeln!(out, "      {}", v.evidence);
     }
     out
@@ -50,9 +90,9 @@ pub fn run_table(file: &RunFile, pairs: &NetPairs) -> String {
         size += &format!("; wait {} ms", plan.wait_ms);
     }
     let mut out = format!(
-        "machine: {}\n{size}; median of {} round(s), configurations in shuffled order\n",
+        "machine: {}\n{size}; median of each row's timed rounds (the rounds column), configurations in shuffled \
+         order\n",
         machine_line(&file.machine),
-        plan.repeat
     );
     if let Some(line) = one_wait_line(&file.one_wait) {
         out += &line;
@@ -68,7 +108,10 @@ pub fn run_table(file: &RunFile, pairs: &NetPairs) -> String {
                 r.strategy.to_string(),
                 r.workers.to_string(),
                 human_time(r.wall_s),
+                r.wall_ci_s
+                    .map_or("-".into(), |(lo, hi)| format!("{} to {}", human_time(lo), human_time(hi))),
                 format!("{} – {}", human_time(r.wall_min_s), human_time(r.wall_max_s)),
+                r.repeats.to_string(),
                 format!("{:.2}x", r.speedup),
                 format!("{:.2}", r.cores_busy),
                 if r.wait_ms == 0 { "-".into() } else { format!("{:.1}", r.in_flight) },
@@ -87,7 +130,9 @@ pub fn run_table(file: &RunFile, pairs: &NetPairs) -> String {
             "strategy",
             "workers",
             "wall",
+            "95% interval",
             "min – max",
+            "rounds",
             "speedup",
             "cores busy",
             "in flight",
@@ -97,7 +142,9 @@ pub fn run_table(file: &RunFile, pairs: &NetPairs) -> String {
         &rows,
         2,
     );
-    out += "\nwall: median of the rounds, min – max beside it; speedup: over sequential; cores busy: CPU time / wall \
+    out += "\nwall: median of the rounds; 95% interval: the distribution-free 95% interval of that median (binomial \
+            order statistics of the rounds, at least 95% coverage; none below 6 rounds), the only interval the \
+            verdicts test; min – max: the fastest and slowest round, shown only; speedup: over sequential; cores busy: CPU time / wall \
             (parallelism, this process only); in flight: jobs x one measured wait / wall (concurrency); server busy: \
             net_bound's service (a child process) CPU time / wall, never in cores busy\n\
             switches: context switches of the process per round, each the median over the rounds; voluntary = a \
@@ -513,7 +560,10 @@ pub fn readme(report: &Report, ctx: &ReadmeContext) -> String {
           table in the top-level README (\"How the claims are judged\"); every verdict follows from the numbers above.\n\n\
           | claim | verdict | evidence |\n|---|---|---|\n";
     for v in &report.verdicts {
-        let _ = writeln!(s, "| {} {} | **{}** | {} |", v.claim, v.statement, v.verdict, v.evidence);
+        let _ = writeln!(s, "| {} {} | **{}** | {} |", label(&v.claim), v.statement, v.verdict, v.evidence);
+    }
+    if report.verdicts.iter().any(|v| label(&v.claim) != v.claim) {
+        let _ = writeln!(s, "\n{}.", capitalised(&control_legend()));
     }
     if let Some(run) = ctx.run {
         // Matched by claim and statement: a net_bound verdict shares its claim id with the io_bound one.
