@@ -267,10 +267,12 @@ fn samples_for(
 }
 
 #[allow(dead_code)] // used by the waiting benches only
-/// `reference/one_wait/<workload>-<kind>-<W>ms`: one job's wait alone, blocking (`sequential`) and async
-/// (`async` on 1 worker), measured by the bench of `workload` in the same run as its other benchmarks. It is
-/// the floor under every wait of that kind: Little's law and claims C1, C3 and C4 are measured against it
-/// rather than against the nominal wait, which tokio's timer rounds up.
+/// `reference/one_wait/<workload>-<kind>-<W>ms[-<N>w]`: one job's wait alone, blocking (`sequential`) and
+/// async on every runtime an `async` row waits on (`async` at each worker count of `CVP_THREADS`: tokio's
+/// current-thread runtime at 1, the multi-thread one of N workers above), measured by the bench of
+/// `workload` in the same run as its other benchmarks. It is the floor under the waits of the rows on that
+/// runtime: Little's law and claims C1, C3 and C4 are measured against it rather than against the nominal
+/// wait, which tokio's timer rounds up, and each row against the floor of its own runtime.
 pub fn bench_one_waits(c: &mut Criterion, config: &Config, recorder: &Recorder, workload: WorkloadKind) {
     bench_one_waits_on(c, config, recorder, workload, None)
 }
@@ -291,19 +293,17 @@ pub fn bench_one_waits_on(
     let wait_ms = config.wait.as_millis() as u64;
     let mut group = c.benchmark_group("reference");
     group.sampling_mode(SamplingMode::Flat);
-    for kind in WaitKind::ALL {
-        let strategy = match kind {
-            WaitKind::Blocking => StrategyKind::Sequential,
-            WaitKind::Async => StrategyKind::Async,
-        };
+    let runtimes = std::iter::once((WaitKind::Blocking, StrategyKind::Sequential, 1))
+        .chain(config.threads.iter().map(|&n| (WaitKind::Async, StrategyKind::Async, n)));
+    for (kind, strategy, workers) in runtimes {
         // One value names both criterion's benchmark and the record: they cannot drift apart.
-        let value = report::one_wait_value(workload, kind, wait_ms);
+        let value = report::one_wait_value(workload, kind, wait_ms, workers);
         let id = format!("reference/one_wait/{value}");
-        debug_assert_eq!(id, report::one_wait_id(workload, kind, wait_ms));
+        debug_assert_eq!(id, report::one_wait_id(workload, kind, wait_ms, workers));
         if !recorder.selects(&id) {
             continue;
         }
-        let (built, once) = checked(strategy, 1, &one, &id);
+        let (built, once) = checked(strategy, workers, &one, &id);
         recorder.fit_measurement(&mut group, config.profile, once);
         recorder.around(&id, &one, || {
             group.bench_with_input(BenchmarkId::new("one_wait", &value), &one, |b, w| {

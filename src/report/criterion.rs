@@ -314,25 +314,36 @@ pub fn read(dir: &Path, baseline: &str) -> Result<Vec<Measured>, ReportError> {
 /// criterion id of the plain loop over the cpu_bound jobs.
 pub const BARE_LOOP_ID: &str = "reference/bare_loop/cpu_bound";
 
-/// criterion id of one job's wait alone, measured by the bench of `workload` beside it:
-/// `reference/one_wait/<workload>-<kind>-<W>ms`.
-pub fn one_wait_id(workload: WorkloadKind, kind: WaitKind, wait_ms: u64) -> String {
-    format!("reference/one_wait/{}", one_wait_value(workload, kind, wait_ms))
+/// criterion id of one job's wait alone, measured by the bench of `workload` beside it on a runtime of
+/// `workers` workers: `reference/one_wait/<workload>-<kind>-<W>ms` on one worker (a blocking wait, or tokio's
+/// current-thread runtime), `...-<W>ms-<N>w` on tokio's multi-thread runtime of N workers, the floor of
+/// `async/N`.
+pub fn one_wait_id(workload: WorkloadKind, kind: WaitKind, wait_ms: u64, workers: usize) -> String {
+    format!("reference/one_wait/{}", one_wait_value(workload, kind, wait_ms, workers))
 }
 
 /// The parameter part of [`one_wait_id`].
-pub fn one_wait_value(workload: WorkloadKind, kind: WaitKind, wait_ms: u64) -> String {
-    format!("{workload}-{kind}-{wait_ms}ms")
+pub fn one_wait_value(workload: WorkloadKind, kind: WaitKind, wait_ms: u64, workers: usize) -> String {
+    if workers > 1 {
+        format!("{workload}-{kind}-{wait_ms}ms-{workers}w")
+    } else {
+        format!("{workload}-{kind}-{wait_ms}ms")
+    }
 }
 
-/// The parts of a one-wait benchmark's parameter: its workload, kind of wait and wait in ms.
-pub fn parse_one_wait(value: &str) -> Option<(WorkloadKind, WaitKind, u64)> {
-    let mut parts = value.strip_suffix("ms")?.split('-');
+/// The parts of a one-wait benchmark's parameter: its workload, kind of wait, wait in ms and the workers of
+/// its runtime.
+pub fn parse_one_wait(value: &str) -> Option<(WorkloadKind, WaitKind, u64, usize)> {
+    let mut parts = value.split('-');
     let workload = parts.next()?.parse::<WorkloadKind>().ok()?;
     let kind = parts.next()?;
     let kind = WaitKind::ALL.into_iter().find(|k| k.as_str() == kind)?;
-    let ms = parts.next()?.parse().ok()?;
-    parts.next().is_none().then_some((workload, kind, ms))
+    let ms = parts.next()?.strip_suffix("ms")?.parse().ok()?;
+    let workers = match parts.next() {
+        None => 1,
+        Some(w) => w.strip_suffix('w')?.parse().ok().filter(|&n: &usize| n > 1 && kind == WaitKind::Async)?,
+    };
+    parts.next().is_none().then_some((workload, kind, ms, workers))
 }
 
 #[cfg(test)]
@@ -414,10 +425,30 @@ mod tests {
 
     #[test]
     fn one_wait_ids_round_trip() {
-        let id = one_wait_id(WorkloadKind::IoBound, WaitKind::Async, 10);
+        let id = one_wait_id(WorkloadKind::IoBound, WaitKind::Async, 10, 1);
         assert_eq!(id, "reference/one_wait/io_bound-async-10ms");
-        assert_eq!(parse_one_wait("io_bound-async-10ms"), Some((WorkloadKind::IoBound, WaitKind::Async, 10)));
-        assert_eq!(parse_one_wait("mixed-blocking-7ms"), Some((WorkloadKind::Mixed, WaitKind::Blocking, 7)));
+        assert_eq!(
+            one_wait_id(WorkloadKind::NetBound, WaitKind::Async, 10, 4),
+            "reference/one_wait/net_bound-async-10ms-4w"
+        );
+        assert_eq!(
+            parse_one_wait("io_bound-async-10ms"),
+            Some((WorkloadKind::IoBound, WaitKind::Async, 10, 1))
+        );
+        assert_eq!(
+            parse_one_wait("io_bound-async-10ms-4w"),
+            Some((WorkloadKind::IoBound, WaitKind::Async, 10, 4))
+        );
+        assert_eq!(
+            parse_one_wait("mixed-blocking-7ms"),
+            Some((WorkloadKind::Mixed, WaitKind::Blocking, 7, 1))
+        );
+        assert_eq!(
+            parse_one_wait("mixed-blocking-7ms-2w"),
+            None,
+            "a blocking wait has no runtime of workers"
+        );
+        assert_eq!(parse_one_wait("io_bound-async-7ms-1w"), None, "one worker is the id without a suffix");
         assert_eq!(parse_one_wait("mixed-fast-7ms"), None);
         assert_eq!(parse_one_wait("async-7ms"), None);
     }

@@ -82,13 +82,19 @@ fn io_ready(p: &Point) -> Result<Range, Judged> {
     };
     let floor = p.floor().ok_or_else(|| {
         cannot(format!(
-            "needs one {} {what} of {} measured alone{runtime}, the runtime of {}/{}/{} (`cvp run` measures it; \
-             criterion's reference/one_wait benchmarks measure it on one worker only)",
+            "needs one {} {what} of {} measured alone{runtime}, the runtime of {}/{}/{} (`cvp run` measures it, \
+             and criterion's benchmark `{}`)",
             p.strategy.wait_kind(),
             p.workload,
             p.workload,
             p.strategy,
-            p.workers
+            p.workers,
+            crate::report::one_wait_id(
+                p.workload,
+                p.strategy.wait_kind(),
+                (p.wait_s * 1e3).round() as u64,
+                p.floor_workers()
+            )
         ))
     })?;
     let wall = p.wall();

@@ -34,7 +34,7 @@ pub struct Options<'a> {
 enum Bench {
     Scaling(WorkloadKind, StrategyKind, usize),
     BareLoop,
-    OneWait(WorkloadKind, WaitKind, u64),
+    OneWait(WorkloadKind, WaitKind, u64, usize),
 }
 
 fn classify(m: &criterion::Measured) -> Option<Bench> {
@@ -42,8 +42,8 @@ fn classify(m: &criterion::Measured) -> Option<Bench> {
         return Some(Bench::BareLoop);
     }
     if m.group == "reference" && m.function.as_deref() == Some("one_wait") {
-        let (workload, kind, ms) = parse_one_wait(m.value.as_deref()?)?;
-        return Some(Bench::OneWait(workload, kind, ms));
+        let (workload, kind, ms, workers) = parse_one_wait(m.value.as_deref()?)?;
+        return Some(Bench::OneWait(workload, kind, ms, workers));
     }
     let workload = m.group.parse::<WorkloadKind>().ok()?;
     let strategy = m.function.as_deref()?.parse::<StrategyKind>().ok()?;
@@ -111,7 +111,7 @@ pub fn build(opts: &Options) -> Result<Report, ReportError> {
                 let workload = match bench {
                     Bench::Scaling(w, _, _) => config.workload(w),
                     Bench::BareLoop => config.workload(WorkloadKind::CpuBound),
-                    Bench::OneWait(_, _, ms) => {
+                    Bench::OneWait(_, _, ms, _) => {
                         Workload::new(WorkloadKind::IoBound, 1, std::time::Duration::from_millis(ms), 0)
                     }
                 };
@@ -195,7 +195,7 @@ pub fn build(opts: &Options) -> Result<Report, ReportError> {
         let workload = match t.bench {
             Bench::Scaling(w, _, _) => w,
             Bench::BareLoop => WorkloadKind::CpuBound,
-            Bench::OneWait(w, _, _) => w,
+            Bench::OneWait(w, _, _, _) => w,
         };
         match baselines.iter().find(|(w, _, _)| *w == workload) {
             Some((_, inv, seq)) if *inv != invocation(t) => {
@@ -277,12 +277,12 @@ pub fn build(opts: &Options) -> Result<Report, ReportError> {
     let one_wait: Vec<OneWait> = trusted
         .iter()
         .filter_map(|t| match t.bench {
-            Bench::OneWait(workload, kind, ms) => Some(OneWait {
+            Bench::OneWait(workload, kind, ms, workers) => Some(OneWait {
                 workload: Some(workload),
                 wait_ms: ms,
                 wait: kind,
-                // criterion's benches measure each floor on one worker (`sequential`, `async/1`).
-                workers: 1,
+                // The runtime it was measured on: one worker, or tokio's multi-thread runtime of `workers`.
+                workers,
                 wall_s: t.m.median_ns / 1e9,
                 wall_range_s: Some((t.m.ci_low_ns / 1e9, t.m.ci_high_ns / 1e9)),
             }),
