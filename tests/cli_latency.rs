@@ -98,14 +98,29 @@ fn one_core_rows_really_run_on_one_cpu() {
         .iter()
         .map(|f| (f["setting"].as_str().unwrap(), f["cores"].as_u64().unwrap()))
         .collect();
-    assert_eq!(floor, [("all", usable), ("all", usable), ("1", 1), ("1", 1)]);
+    // All cores: every CPU but the client's where there are >= 3, every CPU where not.
+    let all = if usable >= 3 { usable - 1 } else { usable };
+    assert_eq!(floor, [("all", all), ("all", all), ("1", 1), ("1", 1)]);
+    let cpus = |r: &serde_json::Value, k: &str| -> Vec<u64> {
+        r[k].as_array().unwrap().iter().map(|c| c.as_u64().unwrap()).collect()
+    };
     for r in rows {
         let cores = r["cores"].as_u64().unwrap();
-        match r["setting"].as_str().unwrap() {
-            "1" => assert_eq!(cores, 1, "a one-core row could use {cores} CPUs: {r}"),
-            _ => assert_eq!(cores, usable, "{r}"),
+        let (server, client) = (cpus(r, "server_cpus"), cpus(r, "client_cpus"));
+        assert_eq!(server.len() as u64, cores, "the server ran on the CPUs it was given: {r}");
+        let one = r["setting"].as_str().unwrap() == "1";
+        match one {
+            true => assert_eq!(cores, 1, "a one-core row could use {cores} CPUs: {r}"),
+            false => assert_eq!(cores, all, "{r}"),
         }
+        // The client on a CPU the server never had, wherever one is left over.
+        let apart = client.iter().all(|c| !server.contains(c));
+        assert_eq!(apart, if one { usable >= 2 } else { usable >= 3 }, "{r}");
     }
+    // One-core rows run 6 times, their p99 the median of the runs' p99s.
+    assert!(
+        rows.iter().filter(|r| r["setting"] == "1").all(|r| r["p99_runs_ms"].as_array().unwrap().len() == 6)
+    );
     // --cores 1 alone pins before everything, the floor included.
     let v = latency_json(&["--structures", "async", "--workers", "1", "--cores", "1"]);
     assert_eq!(v["rows"][0]["cores"], 1);

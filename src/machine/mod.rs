@@ -244,42 +244,93 @@ fn affinity_cpus() -> Option<usize> {
 /// Pins every thread of this process (those running now and, by inheritance, those it starts later) to
 /// one CPU: the first one its affinity mask allows. Returns that CPU's number. `cvp latency --cores 1` and
 /// `cvp trace --cores 1` call it first thing, so a one-core run needs no `taskset`.
-#[cfg(target_os = "linux")]
 pub fn pin_to_one_cpu() -> std::io::Result<usize> {
-    // SAFETY: every cpu_set_t is a zeroed value owned by this frame, and the sizes passed are theirs.
+    let cpu = *allowed_cpu_ids()
+        .ok_or_else(|| std::io::Error::other("cannot read the affinity mask"))?
+        .first()
+        .ok_or_else(|| std::io::Error::other("the affinity mask allows no CPU"))?;
+    pin_process_to(&[cpu])?;
+    Ok(cpu)
+}
+
+/// The numbers of the CPUs this thread may run on now (its affinity mask), in order, when the platform tells.
+#[cfg(target_os = "linux")]
+pub fn allowed_cpu_ids() -> Option<Vec<usize>> {
+    // SAFETY: `set` is a zeroed cpu_set_t owned by this frame; the size passed is its size.
     unsafe {
-        let mut allowed: libc::cpu_set_t = std::mem::zeroed();
-        if libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut allowed) != 0 {
-            return Err(std::io::Error::last_os_error());
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        if libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) != 0 {
+            return None;
         }
-        let cpu = (0..libc::CPU_SETSIZE as usize)
-            .find(|&c| libc::CPU_ISSET(c, &allowed))
-            .ok_or_else(|| std::io::Error::other("the affinity mask allows no CPU"))?;
-        let mut one: libc::cpu_set_t = std::mem::zeroed();
-        libc::CPU_SET(cpu, &mut one);
-        // sched_setaffinity(0) pins only the calling thread: pin every thread the process already has.
-        let tasks = std::fs::read_dir("/proc/self/task")?;
-        for task in tasks {
-            let tid: libc::pid_t = match task?.file_name().to_str().and_then(|t| t.parse().ok()) {
-                Some(tid) => tid,
-                None => continue,
-            };
-            if libc::sched_setaffinity(tid, std::mem::size_of::<libc::cpu_set_t>(), &one) != 0 {
-                let e = std::io::Error::last_os_error();
-                // A thread that ended since the listing is not an error.
-                if e.raw_os_error() != Some(libc::ESRCH) {
-                    return Err(e);
-                }
+        Some((0..libc::CPU_SETSIZE as usize).filter(|&c| libc::CPU_ISSET(c, &set)).collect())
+    }
+}
+
+/// The affinity mask needs Linux's sched_getaffinity.
+#[cfg(not(target_os = "linux"))]
+pub fn allowed_cpu_ids() -> Option<Vec<usize>> {
+    None
+}
+
+#[cfg(target_os = "linux")]
+fn cpu_set(cpus: &[usize]) -> std::io::Result<libc::cpu_set_t> {
+    if cpus.is_empty() || cpus.iter().any(|&c| c >= libc::CPU_SETSIZE as usize) {
+        return Err(std::io::Error::other(format!("no CPU set to pin to: {cpus:?}")));
+    }
+    // SAFETY: `set` is a zeroed cpu_set_t owned by this frame; every CPU number is below CPU_SETSIZE.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        for &c in cpus {
+            libc::CPU_SET(c, &mut set);
+        }
+        Ok(set)
+    }
+}
+
+/// Pins every thread of this process (those running now and, by inheritance, those it starts later) to
+/// `cpus`.
+#[cfg(target_os = "linux")]
+pub fn pin_process_to(cpus: &[usize]) -> std::io::Result<()> {
+    let set = cpu_set(cpus)?;
+    // sched_setaffinity(tid) pins only that thread: pin every thread the process already has.
+    for task in std::fs::read_dir("/proc/self/task")? {
+        let tid: libc::pid_t = match task?.file_name().to_str().and_then(|t| t.parse().ok()) {
+            Some(tid) => tid,
+            None => continue,
+        };
+        // SAFETY: `set` is a valid cpu_set_t and the size passed is its size.
+        if unsafe { libc::sched_setaffinity(tid, std::mem::size_of::<libc::cpu_set_t>(), &set) } != 0 {
+            let e = std::io::Error::last_os_error();
+            // A thread that ended since the listing is not an error.
+            if e.raw_os_error() != Some(libc::ESRCH) {
+                return Err(e);
             }
         }
-        Ok(cpu)
     }
+    Ok(())
 }
 
 /// Pinning needs Linux's sched_setaffinity.
 #[cfg(not(target_os = "linux"))]
-pub fn pin_to_one_cpu() -> std::io::Result<usize> {
-    Err(std::io::Error::new(std::io::ErrorKind::Unsupported, "pinning to one CPU needs Linux"))
+pub fn pin_process_to(_cpus: &[usize]) -> std::io::Result<()> {
+    Err(std::io::Error::new(std::io::ErrorKind::Unsupported, "pinning to CPUs needs Linux"))
+}
+
+/// Pins the calling thread only (and the threads it starts later) to `cpus`.
+#[cfg(target_os = "linux")]
+pub fn pin_this_thread_to(cpus: &[usize]) -> std::io::Result<()> {
+    let set = cpu_set(cpus)?;
+    // SAFETY: `set` is a valid cpu_set_t and the size passed is its size; 0 is the calling thread.
+    if unsafe { libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Pinning needs Linux's sched_setaffinity.
+#[cfg(not(target_os = "linux"))]
+pub fn pin_this_thread_to(_cpus: &[usize]) -> std::io::Result<()> {
+    Err(std::io::Error::new(std::io::ErrorKind::Unsupported, "pinning to CPUs needs Linux"))
 }
 
 /// How many CPUs this thread may run on now (its affinity mask), when the platform tells.

@@ -25,15 +25,47 @@ fn p99(r: &Row) -> Range {
 }
 
 fn p99_text(r: &Row) -> String {
+    let runs = if r.p99_runs_ms.len() > 1 {
+        format!(", median of {} runs", r.p99_runs_ms.len())
+    } else {
+        String::new()
+    };
     format!(
-        "{}/{} p99 {:.2} ms [{:.2} to {:.2}; {:.2} after send]",
+        "{}/{} p99 {:.2} ms [{:.2} to {:.2}{runs}; {:.2} after send]",
         r.structure, r.workers, r.p99_ms, r.p99_range_ms.0, r.p99_range_ms.1, r.p99_after_send_ms
     )
 }
 
+/// Where the one-core rows' client ran, and how their p99 intervals were taken, in words.
+fn arrangement(rows: &[&Row]) -> String {
+    let apart = rows.iter().all(|r| r.client_apart());
+    let cpus = |v: &[usize]| v.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(",");
+    let place = match rows.first() {
+        Some(r) if apart => {
+            format!(
+                "server on CPU {}, client on CPU {} of its own",
+                cpus(&r.server_cpus),
+                cpus(&r.client_cpus)
+            )
+        }
+        Some(r) if !r.server_cpus.is_empty() => {
+            format!("client and server share CPU {} (no other CPU usable)", cpus(&r.server_cpus))
+        }
+        _ => "client and server on the same CPU (a file from before the client had its own)".into(),
+    };
+    let by_runs = rows.iter().all(|r| r.p99_runs_ms.len() > 1);
+    let interval = if by_runs {
+        "p99 = the median of the runs' p99s, its 95% interval between runs".to_string()
+    } else {
+        "p99 intervals from one run's requests (assumed independent, so too narrow after a stall)".to_string()
+    };
+    format!("{place}; {interval}")
+}
+
 /// C7, from the one-core rows: shown when `async_yield`, `async_offload` and `threads` each keep p99 (its
 /// whole interval) at most [`RESPONSIVE`] x one job while `async` on 1 worker has p99 at least
-/// [`BLOCKED`] x one job. A threshold inside an interval gives "cannot be shown here (too noisy)"; a
+/// [`BLOCKED`] x one job. A threshold inside an interval gives "cannot be shown here (too noisy)", naming
+/// the rows it leaves undecided; a
 /// responsive row that fails only from the due time, while its p99 after send passes and its client could
 /// not keep its schedule ([`client_could_not_keep_up`]), gives "cannot be shown here (the client could not
 /// keep its schedule: ...)"; the one-core idle floor above the bound gives "cannot be shown here" too.
@@ -85,8 +117,9 @@ fn c7(file: &LatencyFile) -> Judged {
     let blocked_test = at_least(p99(blocked), BLOCKED * job);
     let tests: Vec<(&Row, Test)> = responsive.iter().map(|r| (*r, at_most(p99(r), bound))).collect();
     let evidence = format!(
-        "one core, one job {job:.2} ms: {} (needs >= {:.2} ms); {} (each needs <= {bound:.2} ms; judged from \
-         the due time, the client's own lateness included)",
+        "one core ({}), one job {job:.2} ms: {} (needs >= {:.2} ms); {} (each needs <= {bound:.2} ms; judged \
+         from the due time, the client's own lateness included)",
+        arrangement(&one),
         p99_text(blocked),
         BLOCKED * job,
         responsive.iter().map(|r| p99_text(r)).collect::<Vec<_>>().join(", ")
@@ -95,6 +128,13 @@ fn c7(file: &LatencyFile) -> Judged {
     // client shares the CPU with the server, so the due-time p99 then measures the client's own wake-up)
     // while its p99 after send passes: the data cannot decide, never "not shown".
     let failing = tests.iter().filter(|(_, t)| *t == Test::Fails).map(|(r, _)| *r);
+    // The rows a threshold lies inside the interval of, by name: noise leaves them undecided.
+    let undecided: Vec<String> = std::iter::once((*blocked, blocked_test))
+        .chain(tests.iter().map(|(r, t)| (*r, *t)))
+        .filter(|(_, t)| *t == Test::Unsure)
+        .map(|(r, _)| format!("{}/{}", r.structure, r.workers))
+        .collect();
+    let undecided = undecided.join(", ");
     let (client_fails, real_fails): (Vec<&Row>, Vec<&Row>) =
         failing.partition(|r| client_could_not_keep_up(r, bound) && r.p99_after_send_ms <= bound);
     if blocked_test == Test::Fails || !real_fails.is_empty() {
@@ -117,21 +157,22 @@ fn c7(file: &LatencyFile) -> Judged {
             })
             .collect::<Vec<_>>()
             .join("; ");
-        let undecided: Vec<String> = tests
-            .iter()
-            .filter(|(_, t)| *t == Test::Unsure)
-            .map(|(r, _)| format!("{}/{}", r.structure, r.workers))
-            .collect();
-        let undecided = if undecided.is_empty() {
-            String::new()
-        } else {
-            format!("; undecided (the bound lies inside the p99's interval): {}", undecided.join(", "))
+        let undecided = match undecided.as_str() {
+            "" => String::new(),
+            u => format!("; undecided (the bound lies inside the p99's interval): {u}"),
         };
-        cannot(format!("the client could not keep its schedule: {why}{undecided}; {evidence}"))
+        let shared = if client_fails.iter().any(|r| !r.client_apart()) {
+            " (it shared the server's CPU: this machine has no other CPU to give it)"
+        } else {
+            ""
+        };
+        cannot(format!("the client could not keep its schedule{shared}: {why}{undecided}; {evidence}"))
     } else if blocked_test == Test::Meets && tests.iter().all(|(_, t)| *t == Test::Meets) {
         (Outcome::Shown, evidence)
     } else {
-        cannot(format!("too noisy to decide: a threshold lies inside a p99's 95% interval; {evidence}"))
+        cannot(format!(
+            "too noisy to decide: a threshold lies inside a p99's 95% interval, undecided: {undecided}; {evidence}"
+        ))
     }
 }
 
@@ -182,10 +223,14 @@ pub fn time_slicing(file: &LatencyFile) -> Vec<String> {
                 } else {
                     format!("requests finished at p99 {:.2} ms, above the C7 bound of {bound:.2} ms", r.p99_ms)
                 };
+                let who = if r.client_apart() {
+                    "its heavy threads and its request handler on one CPU (the client on another)"
+                } else {
+                    "its heavy threads, its request handler and the client on one CPU"
+                };
                 format!(
-                    "C9 (first evidence): {}/{} on one core ran its heavy threads, its request handler and the \
-                     client on one CPU; the OS preempted a runnable thread {} times in {run_s:.2} s ({per_ms:.2} \
-                     per ms), {baseline}; {finished}: time slicing",
+                    "C9 (first evidence): {}/{} on one core ran {who}; the OS preempted a runnable thread {} \
+                     times in {run_s:.2} s ({per_ms:.2} per ms), {baseline}; {finished}: time slicing",
                     r.structure, r.workers, r.involuntary_switches
                 )
             }

@@ -14,10 +14,10 @@ use std::time::{Duration, Instant};
 
 use crate::workload::chain;
 
-/// With more than one CPU, the client sleeps until this long before a request is due, then spins: a sleep
-/// alone overshoots by tens of microseconds (and more under load), a spin alone would keep one CPU busy.
-/// On one CPU it never spins (a spin would burn the only CPU the server needs): it sleeps to the due time
-/// with a 1 ns timer slack.
+/// Where the client may spin (a CPU of its own, or more than one CPU), it sleeps until this long before a
+/// request is due, then spins: a sleep alone overshoots by tens of microseconds (and more under load), a
+/// spin alone would keep one CPU busy. Sharing the server's only CPU it never spins (a spin would burn the
+/// CPU the server needs): it sleeps to the due time with a 1 ns timer slack.
 pub const SPIN: Duration = Duration::from_micros(60);
 
 /// One light request, stamped with the instant it was due, not the instant it was sent.
@@ -133,17 +133,18 @@ impl BatchEnd {
 /// request due before the instant the batch ended (`end`, checked before each request) and before `until`
 /// (if any), and stops at the first due time at or after both: a client that is behind when the batch ends
 /// still sends what was due, so the end of the batch hides no request. `send` returning false (the server is
-/// gone) also ends it. On one CPU it sleeps to each due time (tight timer slack) instead of spinning.
+/// gone) also ends it. With `spin` false (it shares the server's only CPU) it sleeps to each due time
+/// (tight timer slack) instead of spinning the last [`SPIN`].
 pub fn client(
     start: Instant,
     interval: Duration,
     end: &BatchEnd,
     until: Option<Instant>,
+    spin: bool,
     mut send: impl FnMut(Request) -> bool,
 ) -> ClientStats {
     tight_timer_slack();
     let mut stats = ClientStats { cpus: crate::machine::cpus_allowed_now(), ..ClientStats::default() };
-    let spin = stats.cpus != Some(1);
     for id in 0u64.. {
         let due = start + interval * u32::try_from(id).unwrap_or(u32::MAX);
         if let Some(ended) = end.get()
@@ -189,11 +190,17 @@ mod tests {
         let end = BatchEnd::new(start);
         end.set(start);
         let mut dues = Vec::new();
-        let stats =
-            client(start, Duration::from_millis(1), &end, Some(start + Duration::from_millis(20)), |r| {
+        let stats = client(
+            start,
+            Duration::from_millis(1),
+            &end,
+            Some(start + Duration::from_millis(20)),
+            true,
+            |r| {
                 dues.push(r.due);
                 true
-            });
+            },
+        );
         assert_eq!(stats.sent, 20);
         assert!(dues.windows(2).all(|w| w[1] - w[0] == Duration::from_millis(1)));
         assert!(start.elapsed() >= Duration::from_millis(19));

@@ -1,5 +1,5 @@
-//! Measuring `cvp latency`: the hash-rate calibration, the runs of a [`Plan`] (pinning the process to one
-//! CPU for the one-core rows) and the summary of each run's latencies into a [`Row`]. The five structures
+//! Measuring `cvp latency`: the hash-rate calibration, the runs of a [`Plan`] (pinning the server and the
+//! client to the CPUs [`placement`] gives each core setting) and the summary of each run's latencies into a [`Row`]. The five structures
 //! under load are in [`super::serve`], the open-loop client that loads them in [`super::client`]. Nothing
 //! here judges or prints.
 
@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 use hdrhistogram::Histogram;
 
 use super::serve::{self, Batch, Load, ServeError};
-use super::{FLOOR_DURATION, LatencyFile, MIN_FOR_P999, Plan, Row, Setting, Structure, YIELD_EVERY};
+use super::{
+    FLOOR_DURATION, LatencyFile, MIN_FOR_P999, Plan, Row, Setting, Structure, YIELD_EVERY, placement,
+};
 use crate::machine::Machine;
 
 /// Why a measurement stopped.
@@ -32,8 +34,8 @@ pub enum LatencyError {
         /// What the first run computed.
         expected: String,
     },
-    /// Pinning to one CPU failed.
-    #[error("pinning the process to one CPU: {0}")]
+    /// Pinning the server to its CPUs failed.
+    #[error("pinning the server to its CPUs: {0}")]
     Pin(std::io::Error),
 }
 
@@ -76,16 +78,34 @@ pub fn calibrate(job_ms: u64) -> Calibration {
 /// Measures every configuration of `plan`; the file comes back with no verdicts or notes (the analysis'
 /// [`super::judge_file`] adds them). `machine` is the machine before any pinning. `progress` is called with
 /// a label before each run.
+///
+/// Each core setting pins the server (every thread of the process, and so every thread started later) to
+/// its CPUs and the client thread, which pins itself, to its own, as [`placement`] says from the CPUs the
+/// process could use before any pinning: the all-core rows first, then the one-core rows. One-core rows run
+/// [`Plan::runs_of`] times with requests (their p99 interval is taken between runs), every row once alone.
 pub fn run(
     plan: &Plan,
     machine: Machine,
     command: Vec<String>,
     mut progress: impl FnMut(&str),
 ) -> Result<LatencyFile, LatencyError> {
+    let allowed = crate::machine::allowed_cpu_ids().unwrap_or_default();
+    let enter = |setting: Setting| -> Result<(Vec<usize>, Vec<usize>), LatencyError> {
+        let (server, client) = placement(setting, &allowed);
+        if server.is_empty() {
+            // The mask is unknown: one core still means one CPU (this fails where pinning is unsupported).
+            if setting == Setting::One {
+                crate::machine::pin_to_one_cpu().map_err(LatencyError::Pin)?;
+            }
+        } else {
+            crate::machine::pin_process_to(&server).map_err(LatencyError::Pin)?;
+        }
+        Ok((server, client))
+    };
     let settings = plan.cores.settings();
-    if settings == [Setting::One] {
-        crate::machine::pin_to_one_cpu().map_err(LatencyError::Pin)?;
-    }
+    // Calibrated where the first setting's server runs.
+    let mut placed = enter(settings[0])?;
+    let mut current = settings[0];
     let cal = calibrate(plan.job_ms);
     let batch = Batch { jobs: plan.jobs, rounds: cal.rounds, yield_rounds: cal.yield_rounds };
     let mut floor = Vec::new();
@@ -93,9 +113,11 @@ pub fn run(
     let mut expected = None;
     let mut floor_done = Vec::new();
     for (setting, s, n) in plan.configurations() {
-        if setting == Setting::One && crate::machine::cpus_allowed_now() != Some(1) {
-            crate::machine::pin_to_one_cpu().map_err(LatencyError::Pin)?;
+        if setting != current {
+            placed = enter(setting)?;
+            current = setting;
         }
+        let (server_cpus, client_cpus) = (&placed.0, &placed.1);
         if !floor_done.contains(&setting) {
             // The floor of each core setting, measured in it (the one-core floor gates the one-core C7).
             floor_done.push(setting);
@@ -104,26 +126,33 @@ pub fn run(
                 progress(&label);
                 let none = Batch { jobs: 0, ..batch };
                 let load = Load { interval: plan.interval(), at_least: FLOOR_DURATION };
-                let m = serve::run(s, 1, none, Some(load))
+                let m = serve::run(s, 1, none, Some(load), client_cpus)
                     .map_err(|cause| LatencyError::Serve { label, cause })?;
-                floor.push(row(s, 1, setting, &m, None));
+                floor.push(row(s, 1, setting, &[m], None, server_cpus, client_cpus));
             }
         }
         let label = format!("{}/{s}/{n}", if setting == Setting::One { "1core" } else { "allcores" });
         progress(&format!("{label} alone"));
-        let alone = serve::run(s, n, batch, None)
+        let alone = serve::run(s, n, batch, None, client_cpus)
             .map_err(|cause| LatencyError::Serve { label: label.clone(), cause })?;
-        progress(&label);
-        let load = Load { interval: plan.interval(), at_least: Duration::ZERO };
-        let m = serve::run(s, n, batch, Some(load))
-            .map_err(|cause| LatencyError::Serve { label: label.clone(), cause })?;
-        for d in [alone.digest, m.digest] {
+        let mut digests = vec![alone.digest];
+        let mut runs = Vec::new();
+        let total = plan.runs_of(setting);
+        for i in 0..total {
+            progress(&if total > 1 { format!("{label} run {} of {total}", i + 1) } else { label.clone() });
+            let load = Load { interval: plan.interval(), at_least: Duration::ZERO };
+            let m = serve::run(s, n, batch, Some(load), client_cpus)
+                .map_err(|cause| LatencyError::Serve { label: label.clone(), cause })?;
+            digests.push(m.digest);
+            runs.push(m);
+        }
+        for d in digests {
             let want = *expected.get_or_insert(d);
             if d != want {
                 return Err(LatencyError::WrongDigest { label, got: d.to_hex(), expected: want.to_hex() });
             }
         }
-        rows.push(row(s, n, setting, &m, Some(alone.batch.as_secs_f64())));
+        rows.push(row(s, n, setting, &runs, Some(alone.batch.as_secs_f64()), server_cpus, client_cpus));
     }
     Ok(LatencyFile {
         command,
@@ -191,31 +220,65 @@ pub fn curve(h: &Histogram<u64>) -> Vec<(f64, f64)> {
     out
 }
 
-pub(super) fn row(s: Structure, n: usize, setting: Setting, m: &serve::Measured, alone: Option<f64>) -> Row {
-    let h = histogram(&m.latencies_ns);
-    let (lo, hi) = quantile_interval(0.99, h.len());
-    let batch_s = m.batch.as_secs_f64();
+/// The median of `v` (the mean of the middle two for an even count); 0 for none.
+fn median(v: &[f64]) -> f64 {
+    let mut v = v.to_vec();
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}
+
+/// One row from the runs of one configuration: percentiles of the pooled latencies, but the p99 and its
+/// interval from the runs' p99s where [`crate::claims::median_ci`] takes them (at least 6 runs), else from
+/// the pooled requests' order statistics.
+pub(super) fn row(
+    s: Structure,
+    n: usize,
+    setting: Setting,
+    runs: &[serve::Measured],
+    alone: Option<f64>,
+    server_cpus: &[usize],
+    client_cpus: &[usize],
+) -> Row {
+    let all: Vec<u64> = runs.iter().flat_map(|m| m.latencies_ns.iter().copied()).collect();
+    let since: Vec<u64> = runs.iter().flat_map(|m| m.since_sent_ns.iter().copied()).collect();
+    let h = histogram(&all);
+    let per_run: Vec<f64> = runs.iter().map(|m| quantile_ms(&histogram(&m.latencies_ns), 0.99)).collect();
+    let (p99_ms, p99_range_ms, p99_runs_ms) = match crate::claims::median_ci(&per_run) {
+        Some((range, _)) => (median(&per_run), range, per_run),
+        None => {
+            let (lo, hi) = quantile_interval(0.99, h.len());
+            (quantile_ms(&h, 0.99), (quantile_ms(&h, lo), quantile_ms(&h, hi)), Vec::new())
+        }
+    };
+    let batch_s = median(&runs.iter().map(|m| m.batch.as_secs_f64()).collect::<Vec<_>>());
     Row {
         structure: s,
         workers: n,
         setting,
-        cores: m.cpus.unwrap_or(0),
-        sent: m.client.sent,
+        cores: runs.iter().filter_map(|m| m.cpus).max().unwrap_or(0),
+        server_cpus: server_cpus.to_vec(),
+        client_cpus: client_cpus.to_vec(),
+        sent: runs.iter().map(|m| m.client.sent).sum(),
         served: h.len(),
         p50_ms: quantile_ms(&h, 0.5),
         p90_ms: quantile_ms(&h, 0.9),
-        p99_ms: quantile_ms(&h, 0.99),
-        p99_range_ms: (quantile_ms(&h, lo), quantile_ms(&h, hi)),
-        p99_after_send_ms: quantile_ms(&histogram(&m.since_sent_ns), 0.99),
+        p99_ms,
+        p99_range_ms,
+        p99_runs_ms,
+        p99_after_send_ms: quantile_ms(&histogram(&since), 0.99),
         p999_ms: (h.len() >= MIN_FOR_P999).then(|| quantile_ms(&h, 0.999)),
         max_ms: if h.is_empty() { 0.0 } else { h.max() as f64 / 1e6 },
         curve: curve(&h),
         batch_s,
         batch_alone_s: alone,
         slowdown: alone.filter(|&a| a > 0.0).map(|a| batch_s / a),
-        involuntary_switches: m.involuntary_switches,
-        voluntary_switches: m.voluntary_switches,
-        client_late_ms: m.client.max_late.as_secs_f64() * 1e3,
-        client_behind: m.client.behind,
+        involuntary_switches: runs.iter().map(|m| m.involuntary_switches).sum(),
+        voluntary_switches: runs.iter().map(|m| m.voluntary_switches).sum(),
+        client_late_ms: runs.iter().map(|m| m.client.max_late.as_secs_f64() * 1e3).fold(0.0, f64::max),
+        client_behind: runs.iter().map(|m| m.client.behind).sum(),
     }
 }

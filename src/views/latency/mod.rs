@@ -5,8 +5,9 @@
 //! Plan ([`Plan`]) -> measured rows ([`Row`], one per core setting x structure x workers, plus the idle
 //! floor) -> analysis ([`verdicts`], [`time_slicing`]) -> rendering (`render`: table, CSV, report section
 //! with a latency-by-percentile SVG). What is left out: the request is one SHA-256, not a network round
-//! trip; the client is one thread on the same machine, so on one core it competes with the server for the
-//! CPU (its own lateness is reported, and charged to the server).
+//! trip; the client is one thread of the same process, pinned to a CPU the server's threads never get
+//! where the machine has one to spare ([`placement`]), else sharing the server's CPUs (its own lateness is
+//! reported, and charged to the server).
 //!
 //! The folder: this file holds the plan and the rows (plain serde data); [`measure`] the calibration and
 //! the runs of a plan (with [`serve`], the five structures under load, and [`client`], the open-loop client:
@@ -99,13 +100,13 @@ impl FromStr for Structure {
     }
 }
 
-/// Which CPUs a row ran on.
+/// Which CPUs a row's server ran on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Setting {
-    /// Every CPU the process may use.
+    /// Every CPU the process may use, but the client's where there are at least 3 ([`placement`]).
     #[serde(rename = "all")]
     All,
-    /// The whole process (client included) pinned to one CPU.
+    /// Every thread of the server pinned to one CPU; the client on another where there are at least 2.
     #[serde(rename = "1")]
     One,
 }
@@ -152,13 +153,38 @@ impl Cores {
     }
 }
 
+/// Where the server and the client run in `setting`, given the CPUs the process may use (`allowed`, in
+/// order): `(server, client)`. A load generator must not take the CPUs it measures, so the client gets a CPU
+/// of its own (the last one) whenever one is left over: on one core the server gets the first CPU and the
+/// client the last where there are at least 2; on all cores the server gets every CPU but the client's
+/// where there are at least 3 (with 2, giving one to the client would leave "all cores" one core, so the
+/// two share every CPU). With one usable CPU both share it, as before. Empty when `allowed` is unknown.
+pub fn placement(setting: Setting, allowed: &[usize]) -> (Vec<usize>, Vec<usize>) {
+    let (Some(&first), Some(&last)) = (allowed.first(), allowed.last()) else {
+        return (Vec::new(), Vec::new());
+    };
+    match setting {
+        Setting::One if allowed.len() >= 2 => (vec![first], vec![last]),
+        Setting::One => (vec![first], vec![first]),
+        Setting::All if allowed.len() >= 3 => (allowed[..allowed.len() - 1].to_vec(), vec![last]),
+        Setting::All => (allowed.to_vec(), allowed.to_vec()),
+    }
+}
+
+/// How many times each one-core row runs (C7's rows): its p99 interval is taken between runs
+/// ([`crate::claims::median_ci`] over each run's p99), since one stall delays every request due during it and
+/// the requests of one run are not independent; 6 is the fewest runs that interval accepts.
+pub const DEFAULT_REPEATS: usize = crate::claims::MIN_SAMPLES_FOR_CI;
+
 /// Default heavy job length, ms.
 pub const DEFAULT_JOB_MS: u64 = 20;
 /// Default time between two requests, ms.
 pub const DEFAULT_INTERVAL_MS: u64 = 1;
 /// Default batch: at least this many heavy jobs (and 2 per worker at the largest count): at 20 ms a job,
-/// a 1-worker batch lasts about 0.5 s, about 500 requests at 1 ms.
-pub const DEFAULT_MIN_JOBS: usize = 24;
+/// a 1-worker batch lasts about 0.24 s, about 240 requests at 1 ms, so each run's p99 lies below its 2
+/// largest latencies rather than at the max; the one-core rows run [`DEFAULT_REPEATS`] times (about 1,440
+/// requests each), which keeps the default command near half a minute on 2 cores.
+pub const DEFAULT_MIN_JOBS: usize = 12;
 /// `async_yield` yields after about this much hashing.
 pub const YIELD_EVERY: Duration = Duration::from_micros(100);
 /// How long the idle floor sends requests per structure (no heavy work).
@@ -179,6 +205,13 @@ pub struct Plan {
     pub interval_ms: u64,
     /// Core settings.
     pub cores: Cores,
+    /// Runs of each one-core row (all-core rows run once); 1 in files written before repeats existed.
+    #[serde(default = "one")]
+    pub repeats: usize,
+}
+
+fn one() -> usize {
+    1
 }
 
 impl Plan {
@@ -192,6 +225,7 @@ impl Plan {
             job_ms: DEFAULT_JOB_MS,
             interval_ms: DEFAULT_INTERVAL_MS,
             cores: Cores::Both,
+            repeats: DEFAULT_REPEATS,
         }
     }
 
@@ -208,10 +242,16 @@ impl Plan {
         out
     }
 
-    /// How many runs it makes (each configuration twice: with requests and the batch alone; one floor run
-    /// per structure and core setting), for a progress bar.
+    /// How many runs of a configuration with requests in `setting`: [`Plan::repeats`] on one core, else 1.
+    pub fn runs_of(&self, setting: Setting) -> usize {
+        if setting == Setting::One { self.repeats.max(1) } else { 1 }
+    }
+
+    /// How many runs it makes (each configuration with requests [`Plan::runs_of`] times, and once alone;
+    /// one floor run per structure and core setting), for a progress bar.
     pub fn total_runs(&self) -> usize {
-        self.configurations().len() * 2 + self.structures.len() * self.cores.settings().len()
+        self.configurations().iter().map(|c| 1 + self.runs_of(c.0)).sum::<usize>()
+            + self.structures.len() * self.cores.settings().len()
     }
 
     fn interval(&self) -> Duration {
@@ -224,7 +264,27 @@ pub fn default_jobs(workers: &[usize]) -> usize {
     DEFAULT_MIN_JOBS.max(2 * workers.iter().copied().max().unwrap_or(1))
 }
 
-/// One measured row: `rows` and `floor` entries of `cvp latency --format json`.
+impl Row {
+    /// Whether the client ran on CPUs the server never had (false where unknown, as in older files).
+    pub fn client_apart(&self) -> bool {
+        !self.server_cpus.is_empty()
+            && !self.client_cpus.is_empty()
+            && self.client_cpus.iter().all(|c| !self.server_cpus.contains(c))
+    }
+
+    /// How the p99's interval was taken, in words.
+    pub fn p99_interval_words(&self) -> String {
+        if self.p99_runs_ms.len() > 1 {
+            format!("median of {} runs' p99, 95% interval between runs", self.p99_runs_ms.len())
+        } else {
+            "one run, 95% interval from its requests' order statistics (assumes them independent)".into()
+        }
+    }
+}
+
+/// One measured row: `rows` and `floor` entries of `cvp latency --format json`. With several runs, the
+/// latencies of all runs are pooled for every percentile but the p99 (see [`Row::p99_range_ms`]), and
+/// `sent`, `served`, the switches and `client_behind` are summed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Row {
     /// Structure id.
@@ -233,8 +293,16 @@ pub struct Row {
     pub workers: usize,
     /// Core setting asked for.
     pub setting: Setting,
-    /// CPUs the run could use, read inside the run (the client's and the server's affinity masks).
+    /// CPUs the server could use, read inside the run (the largest affinity mask of its threads; in files
+    /// written before the client had a CPU of its own, the client's too).
     pub cores: usize,
+    /// The CPUs the server's threads were pinned to (empty in older files, or where the mask is unknown).
+    #[serde(default)]
+    pub server_cpus: Vec<usize>,
+    /// The CPUs the client thread was pinned to: apart from `server_cpus` where a CPU was left over,
+    /// the same CPUs where not ([`placement`]); empty in older files.
+    #[serde(default)]
+    pub client_cpus: Vec<usize>,
     /// Requests the client sent.
     pub sent: u64,
     /// Requests a handler finished (every one sent, unless a run failed).
@@ -245,9 +313,14 @@ pub struct Row {
     pub p90_ms: f64,
     /// 99th percentile, ms.
     pub p99_ms: f64,
-    /// A 95% interval for the p99 from order statistics (distribution-free, assuming independent requests;
-    /// latencies after one stall are not, so read it as a lower bound on the uncertainty).
+    /// A 95% interval for the p99: with several runs ([`Row::p99_runs_ms`]), the distribution-free interval
+    /// of their median ([`crate::claims::median_ci`]), and `p99_ms` is that median; with one run, from the
+    /// order statistics of its requests, which assumes them independent (latencies after one stall are not,
+    /// so read it as a lower bound on the uncertainty).
     pub p99_range_ms: (f64, f64),
+    /// Each run's p99, ms, when the row ran more than once (empty otherwise, and in older files).
+    #[serde(default)]
+    pub p99_runs_ms: Vec<f64>,
     /// 99th percentile counted from the instant the client really sent each request, ms: the server's
     /// part of the tail, without the client's own lateness (the latency above includes it).
     pub p99_after_send_ms: f64,
@@ -265,11 +338,12 @@ pub struct Row {
     pub batch_alone_s: Option<f64>,
     /// batch_s / batch_alone_s: what serving the requests cost the batch.
     pub slowdown: Option<f64>,
-    /// Involuntary context switches of the process during the run (the OS preempted a runnable thread).
+    /// Involuntary context switches of the process during the run (the OS preempted a runnable thread),
+    /// the client thread's own left out; summed over the runs.
     pub involuntary_switches: u64,
     /// Voluntary context switches (a thread blocked or slept).
     pub voluntary_switches: u64,
-    /// The latest the client itself sent a request, after its due time, ms.
+    /// The latest the client itself sent a request, after its due time, ms (the latest of the runs).
     pub client_late_ms: f64,
     /// Requests the client sent more than one interval late: it fell behind its schedule (they are still
     /// charged from their due time).

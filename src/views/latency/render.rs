@@ -88,20 +88,54 @@ fn rows_table(rows: &[Row], markdown: bool) -> String {
     out
 }
 
+/// Where the client ran beside the server in each core setting, and how the p99 intervals were taken, from
+/// the rows (a file from before the client had a CPU of its own says so).
+fn arrangement(file: &LatencyFile) -> String {
+    let cpus = |v: &[usize]| v.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(",");
+    let mut parts = Vec::new();
+    for setting in [Setting::All, Setting::One] {
+        let rows: Vec<&Row> = file.rows.iter().filter(|r| r.setting == setting).collect();
+        let Some(r) = rows.first() else { continue };
+        let place = if r.server_cpus.is_empty() {
+            "client among the server's CPUs (a file from before the client had a CPU of its own)".to_string()
+        } else if r.client_apart() {
+            format!(
+                "server on CPU {}, client on CPU {} of its own",
+                cpus(&r.server_cpus),
+                cpus(&r.client_cpus)
+            )
+        } else {
+            format!("client and server share CPU {} (no CPU left over for the client)", cpus(&r.server_cpus))
+        };
+        let runs = r.p99_runs_ms.len();
+        let interval = if runs > 1 {
+            format!(
+                "each row run {runs} times, p99 = the median of the runs' p99s with its 95% interval between runs"
+            )
+        } else {
+            "each row run once, p99 interval from its requests' order statistics (assumes them independent)"
+                .into()
+        };
+        parts.push(format!("{}: {place}; {interval}", setting.words()));
+    }
+    parts.join("\n")
+}
+
 fn header(file: &LatencyFile) -> String {
     format!(
         "{}\nheavy batch: {} cpu_bound jobs of {} rounds (calibrated to --job-ms {}; one job measured {:.2} ms); \
          a request (one SHA-256) every {} ms, open loop, latency = finish - due time; async_yield yields every {} \
          rounds (about 100 us); at most N heavy jobs hash at once in the async structures; the client sleeps to \
-         60 us before each due time and spins the rest on all cores, and only sleeps (1 ns timer slack) on one \
-         core, where a spin would take the server's only CPU; p99.9 is shown only from {MIN_FOR_P999} requests\n",
+         60 us before each due time and spins the rest, but only sleeps (1 ns timer slack) where it shares the \
+         server's only CPU; p99.9 is shown only from {MIN_FOR_P999} requests\n{}\n",
         file.machine.summary(),
         file.jobs,
         file.rounds,
         file.job_ms,
         file.job_measured_ms,
         file.interval_ms,
-        file.yield_rounds
+        file.yield_rounds,
+        arrangement(file)
     )
 }
 
@@ -197,18 +231,20 @@ pub fn read_section(path: &Path) -> Result<Section, ReportError> {
          while one client thread sends a request (one SHA-256) every {} ms on a fixed schedule, open loop. \
          Latency = the instant a handler finished it - the instant it was **due**, so a stalled server is \
          charged for every request that fell due during the stall. Percentiles from HdrHistogram (3 \
-         significant digits); p99 with its 95% order-statistic interval in the JSON. `slowdown` = the batch \
+         significant digits); p99 with its 95% interval in the JSON. `slowdown` = the batch \
          with requests / the same structure's batch alone. `invol. sw` = involuntary context switches of the \
-         process during the run. On all cores the client sleeps to 60 us before each due time and spins the rest; \
-         on one core it only sleeps (1 ns timer slack), since a spin would take the server's only CPU, so there \
-         its own wake-up is part of the latency (see `p99 after send` and `client late ms`). p99.9 is `-` \
-         below {MIN_FOR_P999} requests. The verdict and notes are judged again from these rows.\n",
+         process during the run, the client's own left out where it was measured. The client sleeps to 60 us \
+         before each due time and spins the rest, but where it shares the server's only CPU it only sleeps (1 ns \
+         timer slack), and there its own wake-up is part of the latency (see `p99 after send` and `client late \
+         ms`). p99.9 is `-` below {MIN_FOR_P999} requests. The verdict and notes are judged again from these \
+         rows.\n\n{}\n",
         file.command.join(" "),
         file.jobs,
         file.rounds,
         file.job_ms,
         file.job_measured_ms,
-        file.interval_ms
+        file.interval_ms,
+        arrangement(&file).replace('\n', "\n\n")
     );
     md += &rows_table(&file.rows, true);
     let _ = writeln!(md, "\nThe harness's own floor (no heavy work, N = 1, in each core setting):\n");

@@ -57,8 +57,8 @@ pub struct Measured {
     pub involuntary_switches: u64,
     /// Voluntary context switches (a thread blocked or slept).
     pub voluntary_switches: u64,
-    /// CPUs the run could use: the largest affinity mask read by the client, the thread that starts the
-    /// server, and every heavy thread, rayon job, tokio heavy task and request handler.
+    /// CPUs the server could use: the largest affinity mask read by the thread that starts the server, and
+    /// every heavy thread, rayon job, tokio heavy task and request handler (the client's is in `client`).
     pub cpus: Option<usize>,
 }
 
@@ -95,6 +95,19 @@ pub fn context_switches() -> (u64, u64) {
     }
 }
 
+/// Voluntary and involuntary context switches of the calling thread so far (Linux; elsewhere zero).
+fn thread_switches() -> (u64, u64) {
+    #[cfg(target_os = "linux")]
+    // SAFETY: `usage` is a zeroed rusage owned by this frame; getrusage fills it in.
+    unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        if libc::getrusage(libc::RUSAGE_THREAD, &mut usage) == 0 {
+            return (usage.ru_nvcsw as u64, usage.ru_nivcsw as u64);
+        }
+    }
+    (0, 0)
+}
+
 /// How requests reach a structure: a std channel for the thread structures, a tokio one for the async ones.
 enum Inbox {
     Std(mpsc::Receiver<Request>),
@@ -121,12 +134,15 @@ impl Clock {
     }
 }
 
-/// Runs `structure` with `workers` on `batch`, with the light `load` (or without, for the batch alone).
+/// Runs `structure` with `workers` on `batch`, with the light `load` (or without, for the batch alone). The
+/// server's threads have the calling thread's affinity; the client thread pins itself to `client_cpus`
+/// first (none: it keeps the caller's), and its own context switches are left out of the process's.
 pub fn run(
     structure: Structure,
     workers: usize,
     batch: Batch,
     load: Option<Load>,
+    client_cpus: &[usize],
 ) -> Result<Measured, ServeError> {
     let (rec, latencies) = Recorder::new();
     let end = Arc::new(BatchEnd::new(Instant::now()));
@@ -146,11 +162,30 @@ pub fn run(
             let end = Arc::clone(&end);
             let mut send = send;
             let (tx, rx) = mpsc::channel::<Instant>();
+            let pin = client_cpus.to_vec();
+            // The client spins the last few microseconds only where that takes no CPU from the server: on
+            // CPUs of its own, or where more than one CPU is shared.
+            let server_cpus = crate::machine::allowed_cpu_ids().unwrap_or_default();
+            let spin = if pin.is_empty() {
+                crate::machine::cpus_allowed_now() != Some(1)
+            } else {
+                pin.len() > 1 || pin.iter().all(|c| !server_cpus.contains(c))
+            };
             let handle = std::thread::Builder::new()
                 .name("cvp-latency-client".into())
-                .spawn(move || match rx.recv() {
-                    Ok(start) => client(start, load.interval, &end, Some(start + load.at_least), &mut send),
-                    Err(_) => ClientStats::default(),
+                .spawn(move || -> Result<(ClientStats, (u64, u64)), std::io::Error> {
+                    if !pin.is_empty() {
+                        crate::machine::pin_this_thread_to(&pin)?;
+                    }
+                    let (v0, i0) = thread_switches();
+                    let stats = match rx.recv() {
+                        Ok(start) => {
+                            client(start, load.interval, &end, Some(start + load.at_least), spin, &mut send)
+                        }
+                        Err(_) => ClientStats::default(),
+                    };
+                    let (v1, i1) = thread_switches();
+                    Ok((stats, (v1.saturating_sub(v0), i1.saturating_sub(i0))))
                 })
                 .map_err(start_err("the client thread"))?;
             (Clock { to_client: Some(tx) }, Some(handle))
@@ -167,16 +202,16 @@ pub fn run(
     let served = server.serve(batch, inbox, &rec, clock, done);
     // A server that failed before its batch ended never said so: end the batch now, never hang.
     end.set(Instant::now());
-    let client = match client {
-        Some(h) => h.join().map_err(|_| ServeError::Died("the client thread".into()))?,
-        None => ClientStats::default(),
+    let (client, (client_vol, client_invol)) = match client {
+        Some(h) => h
+            .join()
+            .map_err(|_| ServeError::Died("the client thread".into()))?
+            .map_err(start_err(format!("the client thread on CPUs {client_cpus:?}")))?,
+        None => (ClientStats::default(), (0, 0)),
     };
     let (vol1, invol1) = context_switches();
     let (batch_time, digest) = served?;
-    let cpus = match (client.cpus, rec.cpus_seen()) {
-        (Some(a), Some(b)) => Some(a.max(b)),
-        (a, b) => a.or(b),
-    };
+    let cpus = rec.cpus_seen();
     drop(rec);
     let (latencies_ns, since_sent_ns) = latencies.try_iter().unzip();
     Ok(Measured {
@@ -185,8 +220,8 @@ pub fn run(
         client,
         batch: batch_time,
         digest,
-        involuntary_switches: invol1.saturating_sub(invol0),
-        voluntary_switches: vol1.saturating_sub(vol0),
+        involuntary_switches: invol1.saturating_sub(invol0).saturating_sub(client_invol),
+        voluntary_switches: vol1.saturating_sub(vol0).saturating_sub(client_vol),
         cpus,
     })
 }
