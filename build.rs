@@ -29,7 +29,15 @@ fn main() {
         commit.push_str(&format!("-dirty-{:08x}", hash >> 32));
     }
     println!("cargo:rustc-env=CVP_GIT_COMMIT={commit}");
-    for path in [".git/HEAD", ".git/refs/heads", ".git/index", "src", "benches", "Cargo.toml", "Cargo.lock"] {
+    for path in ["src", "benches", "Cargo.toml", "Cargo.lock"] {
         println!("cargo:rerun-if-changed={path}");
+    }
+    // Where git keeps HEAD, the branches and the index: `.git/` in a checkout, elsewhere in a worktree (whose
+    // `.git` is a file). A path that does not exist would make cargo rebuild on every run.
+    let git_path = |p: &str| output("git", &["--no-optional-locks", "rev-parse", "--git-path", p]);
+    for p in ["HEAD", "refs/heads", "index"] {
+        if let Some(path) = git_path(p).filter(|path| std::path::Path::new(path).exists()) {
+            println!("cargo:rerun-if-changed={path}");
+        }
     }
 }
