@@ -114,7 +114,8 @@ pub const MIN_SAMPLES_FOR_CI: usize = 6;
 /// claim more than it covers. Returns the interval and its exact coverage.
 pub fn median_ci(values: &[f64]) -> Option<((f64, f64), f64)> {
     let n = values.len();
-    if n < MIN_SAMPLES_FOR_CI {
+    // A NaN would sort to one end and pass for a bound: no interval from values that are not numbers.
+    if n < MIN_SAMPLES_FOR_CI || !values.iter().all(|v| v.is_finite()) {
         return None;
     }
     let mut v = values.to_vec();
@@ -135,8 +136,8 @@ pub fn median_ci(values: &[f64]) -> Option<((f64, f64), f64)> {
     Some(((v[k - 1], v[n - k]), coverage(k)))
 }
 
-/// Fewest rounds whose fastest and slowest make an interval the verdicts of `cvp scale` accept (`cvp run`
-/// needs [`MIN_SAMPLES_FOR_CI`]: its intervals are [`median_ci`]).
+/// Fewest runs whose fastest and slowest `cvp scale` shows beside its goals (which are goals, not verdicts: every
+/// verdict needs [`MIN_SAMPLES_FOR_CI`] samples, its intervals are [`median_ci`]).
 pub const MIN_ROUNDS: usize = 3;
 
 /// A verdict before it is given its claim: the outcome and the evidence.
@@ -206,8 +207,8 @@ pub(crate) fn judge(tests: &[Test], evidence: String) -> Judged {
         (
             Outcome::CannotBeShown,
             format!(
-                "no interval to test against (one round measures no noise: use at least {MIN_ROUNDS} rounds, e.g. \
-                 --repeat {MIN_ROUNDS}); {evidence}"
+                "no interval to test against (fewer than {MIN_SAMPLES_FOR_CI} rounds give no 95% interval for a \
+                 median: use at least --repeat {MIN_SAMPLES_FOR_CI}); {evidence}"
             ),
         )
     } else if tests.contains(&Test::Fails) {
@@ -519,6 +520,7 @@ mod tests {
     fn the_median_interval_covers_what_it_says_and_no_less() {
         let v = |n: usize| (1..=n).map(|x| x as f64).collect::<Vec<f64>>();
         assert_eq!(median_ci(&v(5)), None, "no 95% interval from 5 samples");
+        assert_eq!(median_ci(&[1.0, 2.0, f64::NAN, 4.0, 5.0, 6.0]), None, "a NaN is no sample");
         let ((lo, hi), cov) = median_ci(&v(6)).unwrap();
         assert_eq!((lo, hi), (1.0, 6.0));
         assert!((cov - 0.96875).abs() < 1e-12, "1 - 2^(1-6): {cov}");

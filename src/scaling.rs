@@ -407,6 +407,45 @@ mod tests {
     use StrategyKind::*;
     use WorkloadKind::*;
 
+    /// Each point takes the floor of its own runtime, and no other: async/N the multi-thread one of N workers,
+    /// async/1 and async_offload's loop the one-worker one, a blocking wait the blocking one.
+    #[test]
+    fn a_point_takes_the_floor_of_its_own_runtime_and_no_other() {
+        let floor = |wait, workers, wall_s| OneWait {
+            workload: None,
+            wait_ms: 10,
+            wait,
+            workers,
+            wall_s,
+            wall_range_s: None,
+        };
+        let only_one_worker = [floor(WaitKind::Blocking, 1, 0.0101), floor(WaitKind::Async, 1, 0.0111)];
+        let at = |strategy, workers| Point {
+            workload: IoBound,
+            strategy,
+            workers,
+            jobs: 32,
+            wait_s: WAIT,
+            wall_s: 0.012,
+            wall_range_s: None,
+            cores_busy: None,
+            cores_busy_range: None,
+            one_wait_s: None,
+            one_wait_range_s: None,
+        };
+        assert_eq!(
+            at(Async, 2).with_one_wait(&only_one_worker).one_wait_s,
+            None,
+            "no fallback to one worker"
+        );
+        assert_eq!(at(Async, 1).with_one_wait(&only_one_worker).one_wait_s, Some(0.0111));
+        assert_eq!(at(AsyncOffload, 2).with_one_wait(&only_one_worker).one_wait_s, Some(0.0111));
+        assert_eq!(at(Threads, 4).with_one_wait(&only_one_worker).one_wait_s, Some(0.0101));
+        let with_two =
+            [only_one_worker[0].clone(), only_one_worker[1].clone(), floor(WaitKind::Async, 2, 0.0125)];
+        assert_eq!(at(Async, 2).with_one_wait(&with_two).one_wait_s, Some(0.0125));
+    }
+
     #[test]
     fn metrics() {
         assert_eq!(efficiency(3.0, 4, 2), 1.5);

@@ -38,7 +38,8 @@ busy (this process's own clock). Two numbers per row:
 Flags override the CVP_* variables of the same meaning.
 
 Verdicts (cores = available parallelism; each is 'shown', 'not shown' or 'cannot be shown here'; one wait
-= one job's wait measured alone on the same runtime; every value is tested with its 95% interval, and a
+= one job's wait measured alone on the same runtime; every value is tested with its 95% interval (a ratio
+of two with every ratio the two allow: at least 93.8% at 6 rounds), and a
 threshold inside it gives 'cannot be shown here (too noisy)'; fewer than 6 rounds give no interval and
 no timing verdict; a wall shorter than its floor beyond both intervals, i.e. more jobs in flight than
 jobs, is a failed measurement, named, never evidence; (control): guaranteed by the code's structure, so it

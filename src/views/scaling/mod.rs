@@ -194,7 +194,7 @@ pub struct Run {
     #[serde(default)]
     pub cores_busy_range: Option<(f64, f64)>,
     /// The 95% interval of the median wall, [`crate::claims::median_ci`] of the rounds: what the verdicts
-    /// test. `None` below [`crate::claims::MIN_ROUNDS`] rounds, and in files from before it was kept.
+    /// test. `None` below [`crate::claims::MIN_SAMPLES_FOR_CI`] rounds, and in files from before it was kept.
     #[serde(default)]
     pub wall_ci_s: Option<(f64, f64)>,
     /// The 95% interval of the median cores busy, as `wall_ci_s`: what the verdicts test.
@@ -242,7 +242,7 @@ impl Run {
     }
 
     /// The analysis view of this run, with its one-wait floor from `floors`. Its intervals are the 95%
-    /// intervals of the medians (none below [`crate::claims::MIN_ROUNDS`] rounds), never min..max.
+    /// intervals of the medians (none below [`crate::claims::MIN_SAMPLES_FOR_CI`] rounds), never min..max.
     pub fn point(&self, floors: &[OneWait]) -> Point {
         Point {
             workload: self.workload,

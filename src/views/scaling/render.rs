@@ -165,12 +165,12 @@ pub fn run_table(file: &RunFile, pairs: &NetPairs) -> String {
 /// `cvp run --format csv`: one header line, one line per run.
 pub fn run_csv(runs: &[Run]) -> String {
     let mut out = String::from(
-        "workload,strategy,workers,jobs,wait_ms,rounds,wall_s,cpu_s,speedup,cores_busy,in_flight,digest,wall_min_s,wall_max_s,voluntary_switches,involuntary_switches,server_cpu_s,server_cores_busy,socket_only_s\n",
+        "workload,strategy,workers,jobs,wait_ms,rounds,wall_s,cpu_s,speedup,cores_busy,in_flight,digest,wall_min_s,wall_max_s,voluntary_switches,involuntary_switches,server_cpu_s,server_cores_busy,socket_only_s,timed_rounds,wall_ci_low_s,wall_ci_high_s,cores_busy_ci_low,cores_busy_ci_high\n",
     );
     for r in runs {
         let _ = writeln!(
             out,
-            "{},{},{},{},{},{},{:.6},{:.6},{:.4},{:.4},{:.4},{},{:.6},{:.6},{},{},{},{},{}",
+            "{},{},{},{},{},{},{:.6},{:.6},{:.4},{:.4},{:.4},{},{:.6},{:.6},{},{},{},{},{},{},{},{},{},{}",
             r.workload,
             r.strategy,
             r.workers,
@@ -189,7 +189,12 @@ pub fn run_csv(runs: &[Run]) -> String {
             r.involuntary_switches.map_or(String::new(), |v| v.to_string()),
             r.server_cpu_s.map_or(String::new(), |v| format!("{v:.6}")),
             r.server_cores_busy.map_or(String::new(), |v| format!("{v:.4}")),
-            r.socket_only_s.map_or(String::new(), |v| format!("{v:.6}"))
+            r.socket_only_s.map_or(String::new(), |v| format!("{v:.6}")),
+            r.repeats,
+            r.wall_ci_s.map_or(String::new(), |(lo, _)| format!("{lo:.6}")),
+            r.wall_ci_s.map_or(String::new(), |(_, hi)| format!("{hi:.6}")),
+            r.cores_busy_ci.map_or(String::new(), |(lo, _)| format!("{lo:.4}")),
+            r.cores_busy_ci.map_or(String::new(), |(_, hi)| format!("{hi:.4}"))
         );
     }
     out
