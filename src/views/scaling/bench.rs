@@ -391,6 +391,7 @@ pub fn build(opts: &Options) -> Result<Report, ReportError> {
         run_path: opts.run_path,
         provenance: &provenance,
         bare_loop: bare_loop.map(|m| (m.median_ns, m.ci_low_ns, m.ci_high_ns)),
+        run_verdicts: run.as_ref().map(|r| analysis::verdicts(&r.points(), r.machine.cores())),
     };
     for section in &opts.sections {
         if !opts.assume_this_machine && !section.machine.same_hardware(&report.machine) {

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::{Invocation, NetPairs, Provenances, Report, Row, Run, RunFile, SideBySide, SizeSource};
-use crate::claims::Verdict;
+use crate::claims::{NET_LABEL, Verdict};
 use crate::machine::Machine;
 use crate::report::text::{aligned, human_time, opt, shell_word};
 use crate::report::{ReportError, civil_date, plot};
@@ -248,6 +248,9 @@ pub struct ReadmeContext<'a> {
     pub provenance: &'a Provenances,
     /// `reference/bare_loop/cpu_bound` (median, CI low, CI high), if measured.
     pub bare_loop: Option<(f64, f64, f64)>,
+    /// The run file's C1..C6 judged again by this build from its own rows (never the verdicts stored in it,
+    /// which an older build may have judged by older rules).
+    pub run_verdicts: Option<Vec<Verdict>>,
 }
 
 /// The `cargo bench` command the records describe: `CVP_*` values, bench targets, criterion's arguments.
@@ -570,10 +573,10 @@ pub fn readme(report: &Report, ctx: &ReadmeContext) -> String {
     if report.verdicts.iter().any(|v| label(&v.claim) != v.claim) {
         let _ = writeln!(s, "\n{}.", capitalised(&control_legend()));
     }
-    if let Some(run) = ctx.run {
-        // Matched by claim and statement: a net_bound verdict shares its claim id with the io_bound one.
-        let differ: Vec<&str> = run
-            .verdicts
+    if let Some(run_verdicts) = &ctx.run_verdicts {
+        // Matched by claim and statement: a net_bound verdict shares its claim id with the io_bound one, and is
+        // named as net_bound's.
+        let differ: Vec<String> = run_verdicts
             .iter()
             .filter(|a| {
                 report
@@ -582,12 +585,19 @@ pub fn readme(report: &Report, ctx: &ReadmeContext) -> String {
                     .find(|b| b.claim == a.claim && b.statement == a.statement)
                     .is_some_and(|b| b.verdict != a.verdict)
             })
-            .map(|a| a.claim.as_str())
+            .map(|a| {
+                if a.statement.ends_with(&format!("({NET_LABEL})")) {
+                    format!("{} (net_bound)", a.claim)
+                } else {
+                    a.claim.clone()
+                }
+            })
             .collect();
         if !differ.is_empty() {
             let _ = writeln!(
                 s,
-                "\n`cvp run`'s own verdicts differ on {} (its walls are medians of a few rounds, not criterion's).",
+                "\n`cvp run`'s own verdicts, judged from its rows by the same rules, differ on {} (its walls are the \
+                 medians of its rounds, on its own floors; criterion's are its own medians and floors).",
                 differ.join(", ")
             );
         }
