@@ -58,8 +58,9 @@ pub fn verdicts(points: &[Point], cores: Cores) -> Vec<Verdict> {
 fn judge(tests: &[Test], evidence: String) -> Judged {
     if tests.contains(&Test::NoInterval) {
         return cannot(format!(
-            "no 95% interval to test against (a median's needs at least {MIN_SAMPLES_FOR_CI} rounds, and a row \
-             with fewer has none: use --repeat {MIN_SAMPLES_FOR_CI} or more); {evidence}"
+            "no 95% interval to test against (a median's needs at least {MIN_SAMPLES_FOR_CI} rounds: a row with \
+             fewer has none, and neither has a run file from before `cvp run` kept them; measure again with \
+             --repeat {MIN_SAMPLES_FOR_CI} or more); {evidence}"
         ));
     }
     crate::claims::judge(tests, evidence)
