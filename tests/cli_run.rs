@@ -141,7 +141,7 @@ fn run_csv_and_table_formats() {
     assert_eq!(
         lines.next(),
         Some(
-            "workload,strategy,workers,jobs,wait_ms,rounds,wall_s,cpu_s,speedup,cores_busy,in_flight,digest,wall_min_s,wall_max_s,voluntary_switches,involuntary_switches,server_cpu_s,server_cores_busy,socket_only_s"
+            "workload,strategy,workers,jobs,wait_ms,rounds,wall_s,cpu_s,speedup,cores_busy,in_flight,digest,wall_min_s,wall_max_s,voluntary_switches,involuntary_switches,server_cpu_s,server_cores_busy,socket_only_s,timed_rounds,wall_ci_low_s,wall_ci_high_s,cores_busy_ci_low,cores_busy_ci_high"
         )
     );
     // sequential (always, as the baseline) + async at 1 and 2 workers.

@@ -5,7 +5,9 @@
 
 use std::path::Path;
 
-use super::{Invocation, NetPairs, Provenances, Report, Row, SizeSource, analysis, read_run_file, render};
+use super::{
+    Invocation, NetPairs, Provenances, Report, Row, SizeSource, analysis, read_run_file, readme, render,
+};
 use crate::config::Config;
 use crate::machine::Machine;
 use crate::report::criterion::{self, BenchRecord, Provenance, WorkloadSize};
@@ -383,7 +385,7 @@ pub fn build(opts: &Options) -> Result<Report, ReportError> {
         run_net_pairs,
         files: Vec::new(),
     };
-    let context = render::ReadmeContext {
+    let context = readme::ReadmeContext {
         command: opts.command,
         criterion_dir: opts.criterion_dir,
         baseline: opts.baseline,
@@ -407,7 +409,7 @@ pub fn build(opts: &Options) -> Result<Report, ReportError> {
     }
     // C1 .. C9 in order, whichever view judged them.
     report.verdicts.sort_by_key(|v| v.claim.trim_start_matches('C').parse::<u32>().unwrap_or(u32::MAX));
-    let mut readme = render::readme(&report, &context);
+    let mut readme = readme::readme(&report, &context);
     for section in &opts.sections {
         readme += &format!(
             "\n## {}\n\nFrom `{}`.\n\n{}\n",

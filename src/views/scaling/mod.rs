@@ -9,7 +9,7 @@
 //! - [`mod@bench`]: criterion's folder read back and trusted (every benchmark tied to its size and machine).
 //! - [`analysis`]: C1..C6 from the points; [`pairs`]: io_bound vs net_bound, configuration by configuration;
 //!   no I/O in either.
-//! - [`render`]: the run table and CSV, `scaling.csv`, the plots and the scaling part of a results folder.
+//! - [`render`]: the run table and CSV, `scaling.csv`, the plots; [`readme`]: the results folder's README.
 //! - [`compare`]: two baselines or two results folders, benchmark by benchmark.
 //! - [`cli`]: `cvp run`, `cvp compare`.
 
@@ -19,6 +19,7 @@ pub mod cli;
 pub mod compare;
 pub mod measure;
 pub mod pairs;
+pub mod readme;
 pub mod render;
 
 use std::path::{Path, PathBuf};
