@@ -435,6 +435,48 @@ mod tests {
         points.iter_mut().filter(|p| p.workload == w && p.strategy == s && p.workers == n).for_each(f);
     }
 
+    /// The rows `cvp run` times only once (no interval) are rows no verdict reads: taking their intervals
+    /// away changes no verdict, on any core count (1, 2, 4, SMT), for the ideal machine of each.
+    #[test]
+    fn no_verdict_reads_a_row_the_plan_times_once() {
+        let plan = crate::views::scaling::Plan {
+            workloads: WorkloadKind::ALL.to_vec(),
+            strategies: StrategyKind::ALL.to_vec(),
+            threads: vec![1, 2, 4],
+            jobs: None,
+            rounds: 100,
+            wait_ms: 10,
+            repeat: 6,
+        };
+        for cores in [Cores::flat(1), Cores::flat(2), Cores::flat(4), Cores::new(4, 2)] {
+            let par = |n: usize| n.min(cores.parallel()) as f64;
+            let mut points = Vec::new();
+            for (w, s, n) in plan.configurations() {
+                let (wall, busy) = match (w, s) {
+                    (CpuBound | Mixed, Sequential | AsyncOffload) => (0.4, 1.0),
+                    (CpuBound | Mixed, _) => (0.4 / par(n), par(n)),
+                    (_, Async | AsyncOffload | ThreadPerJob) => (1.002 * FLOOR_ASYNC, 0.02),
+                    (_, Sequential) => (32.0 * FLOOR_BLOCKING, 0.01),
+                    (_, _) => (32.0 * FLOOR_BLOCKING / n as f64, 0.01),
+                };
+                points.push(pt(w, s, n, wall, busy));
+            }
+            let all = verdicts(&known(&points), cores);
+            let once: Vec<Point> = known(&points)
+                .into_iter()
+                .map(|p| {
+                    if plan.decides(p.workload, p.strategy, p.workers) {
+                        p
+                    } else {
+                        Point { wall_range_s: None, cores_busy_range: None, ..p }
+                    }
+                })
+                .collect();
+            assert_eq!(verdicts(&once, cores), all, "{cores:?}");
+            assert!(all.iter().any(|v| v.verdict != Outcome::CannotBeShown), "a test that decides something");
+        }
+    }
+
     #[test]
     fn ideal_two_core_machine_shows_every_claim_that_its_data_can_decide() {
         let v = outcomes(&ideal(2), 2);
