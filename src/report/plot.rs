@@ -23,6 +23,20 @@ pub const COLORS: [RGBColor; 8] = [
     RGBColor(0x17, 0xbe, 0xcf),
 ];
 
+/// Colours by job (cycled) for timelines: dark enough for a white job number.
+pub const JOB_COLORS: [RGBColor; 10] = [
+    RGBColor(0x1f, 0x77, 0xb4),
+    RGBColor(0xd6, 0x27, 0x28),
+    RGBColor(0x2c, 0xa0, 0x2c),
+    RGBColor(0x94, 0x67, 0xbd),
+    RGBColor(0x8c, 0x56, 0x4b),
+    RGBColor(0xe3, 0x6c, 0x0a),
+    RGBColor(0xc7, 0x1f, 0x84),
+    RGBColor(0x17, 0x80, 0x8a),
+    RGBColor(0x55, 0x55, 0x55),
+    RGBColor(0x6a, 0x5a, 0xcd),
+];
+
 /// The colour of a strategy, the same in every plot.
 pub fn color(s: StrategyKind) -> RGBColor {
     COLORS[StrategyKind::ALL.iter().position(|&k| k == s).unwrap_or(0)]

@@ -8,7 +8,7 @@ use plotters::prelude::*;
 
 use super::{LatencyFile, MIN_FOR_P999, Row, Setting, Structure, judge_file};
 use crate::claims::RESPONSIVE;
-use crate::report::{ReportError, Section};
+use crate::report::{ReportError, Section, plot};
 
 fn opt(v: Option<f64>, digits: usize) -> String {
     v.map_or("-".into(), |v| format!("{v:.digits$}"))
@@ -282,16 +282,9 @@ pub fn read_section(path: &Path) -> Result<Section, ReportError> {
     })
 }
 
-const COLORS: [RGBColor; 5] = [
-    RGBColor(0x44, 0x44, 0x44),
-    RGBColor(0xd6, 0x27, 0x28),
-    RGBColor(0x2c, 0xa0, 0x2c),
-    RGBColor(0x1f, 0x77, 0xb4),
-    RGBColor(0xff, 0x7f, 0x0e),
-];
-
 fn color(s: Structure) -> RGBColor {
-    COLORS[Structure::ALL.iter().position(|&k| k == s).unwrap_or(0)]
+    // The toolkit's palette: grey, red, green, blue, orange, in Structure::ALL order.
+    plot::COLORS[[0, 4, 3, 1, 2][Structure::ALL.iter().position(|&k| k == s).unwrap_or(0)]]
 }
 
 fn x_label(x: f64) -> String {

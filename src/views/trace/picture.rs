@@ -7,6 +7,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{Pass, TraceFile, tracks};
 use crate::report::ReportError;
+use crate::report::plot::JOB_COLORS;
 use crate::report::text::short_time as ms;
 use crate::strategy::Phase;
 use crate::workload::{Workload, WorkloadKind};
@@ -20,19 +21,6 @@ const AXIS: i32 = 30;
 const HASH_H: i32 = 16;
 const WAIT_H: i32 = 4;
 const WAIT_GAP: i32 = 2;
-/// Colours by job (cycled): dark enough for a white job number.
-const JOB_COLORS: [RGBColor; 10] = [
-    RGBColor(0x1f, 0x77, 0xb4),
-    RGBColor(0xd6, 0x27, 0x28),
-    RGBColor(0x2c, 0xa0, 0x2c),
-    RGBColor(0x94, 0x67, 0xbd),
-    RGBColor(0x8c, 0x56, 0x4b),
-    RGBColor(0xe3, 0x6c, 0x0a),
-    RGBColor(0xc7, 0x1f, 0x84),
-    RGBColor(0x17, 0x80, 0x8a),
-    RGBColor(0x55, 0x55, 0x55),
-    RGBColor(0x6a, 0x5a, 0xcd),
-];
 
 /// The opacity of the "ready, not running" part of a wait.
 const READY_ALPHA: f64 = 0.3;
