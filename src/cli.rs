@@ -138,13 +138,18 @@ impl Progress {
 
 /// Prints `text`, or writes it to `path` atomically.
 pub fn emit(text: &str, path: Option<&Path>) -> Result<(), Failure> {
-    writing(|| match path {
-        Some(path) => report::write_atomic(path, text.as_bytes()).map_err(Failure::from),
+    match path {
+        // A FIFO or a device (standard output too) is written in place and may block until a reader
+        // comes: Ctrl-C stays live, as nothing is renamed and there is nothing to leave half done.
+        Some(path) if matches!(report::output_file(path)?, report::OutputFile::Stream(_)) => {
+            report::write_atomic(path, text.as_bytes()).map_err(Failure::from)
+        }
+        Some(path) => writing(|| report::write_atomic(path, text.as_bytes()).map_err(Failure::from)),
         None => std::io::stdout()
             .write_all(text.as_bytes())
             .context("writing to standard output")
             .map_err(Failure::from),
-    })
+    }
 }
 
 /// Checks before anything runs that `--output PATH` can be written.

@@ -1,7 +1,12 @@
 //! Writing without harm: one file through a temporary sibling and a rename, a whole results folder
 //! assembled under a temporary name and swapped in at once; and the dates folders are named by.
+//!
+//! What a user already has is never replaced by something else: a symbolic link stays a link (the file it
+//! points to is written), a FIFO or a device is written in place (never replaced by a regular file), and a
+//! folder replaced with `--force` keeps every entry of the user's own, whatever its kind, by hard links
+//! (no byte of it is read, so a FIFO among them cannot block the write).
 
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use serde::Serialize;
 
@@ -13,29 +18,152 @@ fn temp_sibling(path: &Path, what: &str) -> PathBuf {
     path.with_file_name(format!(".{name}.{what}-{}", std::process::id()))
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same folder and a rename.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
-    let tmp = temp_sibling(path, "tmp");
-    let result = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(|source| ReportError::Write { path: path.to_path_buf(), cause: source })
+/// How an output file is written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OutputFile {
+    /// Replaced whole, through a temporary sibling and a rename, at this path: the output path itself,
+    /// or, when it is a symbolic link, the file the link points to (so the link stays a link).
+    Replace(PathBuf),
+    /// Written in place: a FIFO, a character or block device, a socket (`/dev/stdout`, `/dev/null`, a
+    /// named pipe). Never renamed over: it is not a file of data a rename could keep whole.
+    Stream(PathBuf),
 }
 
-/// Checks, before anything is measured, that `path` can be written: its folder exists and takes a file.
-pub fn check_writable(path: &Path) -> Result<(), ReportError> {
-    let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    if path.is_dir() {
-        return Err(ReportError::Missing(format!("{} is a folder, not a file", path.display())));
+/// Where the chain of symbolic links starting at `path` ends (a path that may not exist yet).
+fn link_target(path: &Path) -> Result<PathBuf, ReportError> {
+    let mut at = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::read_link(&at) {
+            Ok(to) if to.is_absolute() => at = to,
+            Ok(to) => at = at.parent().unwrap_or(Path::new("")).join(to),
+            Err(_) => return Ok(at),
+        }
     }
-    let probe = temp_sibling(path, "probe");
-    std::fs::write(&probe, b"")
-        .map_err(|source| ReportError::Write { path: parent.to_path_buf(), cause: source })?;
-    let _ = std::fs::remove_file(&probe);
+    Err(ReportError::Missing(format!("{}: too many levels of symbolic links", path.display())))
+}
+
+/// How `path` is written ([`OutputFile`]); a folder is refused.
+pub fn output_file(path: &Path) -> Result<OutputFile, ReportError> {
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => {
+            Err(ReportError::Missing(format!("{} is a folder, not a file", path.display())))
+        }
+        Ok(m) if m.is_file() && is_link => {
+            let real = std::fs::canonicalize(path)
+                .map_err(|cause| ReportError::Write { path: path.to_path_buf(), cause })?;
+            Ok(OutputFile::Replace(real))
+        }
+        Ok(m) if m.is_file() => Ok(OutputFile::Replace(path.to_path_buf())),
+        Ok(_) => Ok(OutputFile::Stream(path.to_path_buf())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && is_link => {
+            Ok(OutputFile::Replace(link_target(path)?))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(OutputFile::Replace(path.to_path_buf())),
+        Err(cause) => Err(ReportError::Write { path: path.to_path_buf(), cause }),
+    }
+}
+
+/// Writes `bytes` to `path`, as [`output_file`] says: a regular file (or a link's target) through a
+/// temporary file in the same folder and a rename, whole or not at all; a FIFO or device in place.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
+    let err = |cause| ReportError::Write { path: path.to_path_buf(), cause };
+    match output_file(path)? {
+        OutputFile::Stream(p) => {
+            use std::io::Write;
+            std::fs::OpenOptions::new().write(true).open(&p).and_then(|mut f| f.write_all(bytes)).map_err(err)
+        }
+        OutputFile::Replace(real) => {
+            let tmp = temp_sibling(&real, "tmp");
+            let result = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, &real));
+            if result.is_err() {
+                let _ = std::fs::remove_file(&tmp);
+            }
+            result.map_err(err)
+        }
+    }
+}
+
+/// Checks, before anything is measured, that `path` can be written: its folder exists and takes a file
+/// (a link's target's folder, for a link), or, for a FIFO or device, that it may be opened for writing.
+pub fn check_writable(path: &Path) -> Result<(), ReportError> {
+    match output_file(path)? {
+        OutputFile::Stream(p) => {
+            use std::os::unix::ffi::OsStrExt;
+            let c = std::ffi::CString::new(p.as_os_str().as_bytes())
+                .map_err(|_| ReportError::Missing(format!("{} has a NUL byte in its name", p.display())))?;
+            // SAFETY: `c` is a NUL-terminated path owned by this frame; access only reads it.
+            if unsafe { libc::access(c.as_ptr(), libc::W_OK) } != 0 {
+                return Err(ReportError::Write { path: p, cause: std::io::Error::last_os_error() });
+            }
+            Ok(())
+        }
+        OutputFile::Replace(real) => {
+            let parent = real.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            let probe = temp_sibling(&real, "probe");
+            std::fs::write(&probe, b"")
+                .map_err(|source| ReportError::Write { path: parent.to_path_buf(), cause: source })?;
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+    }
+}
+
+/// `path` made absolute, `.` and `..` taken lexically, and links resolved as far as it exists (the part
+/// that does not exist yet appended as given).
+fn resolved(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut lexical = PathBuf::new();
+    for c in absolute.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                lexical.pop();
+            }
+            c => lexical.push(c),
+        }
+    }
+    let mut existing = lexical.as_path();
+    let mut rest = Vec::new();
+    while std::fs::symlink_metadata(existing).is_err() {
+        match (existing.file_name(), existing.parent()) {
+            (Some(name), Some(parent)) => {
+                rest.push(name);
+                existing = parent;
+            }
+            _ => break,
+        }
+    }
+    let mut out = std::fs::canonicalize(existing).unwrap_or_else(|_| existing.to_path_buf());
+    out.extend(rest.iter().rev());
+    out
+}
+
+/// Refuses an output folder `out` that holds the current folder or any of `inputs` (a folder or file the
+/// command reads): replacing it would swap away what is being read, or copy a folder into itself.
+pub fn check_out_folder(out: &Path, inputs: &[&Path]) -> Result<(), ReportError> {
+    let real = resolved(out);
+    if let Ok(here) = std::env::current_dir().and_then(std::fs::canonicalize)
+        && here.starts_with(&real)
+    {
+        return Err(ReportError::Missing(format!(
+            "{} is the current folder or holds it; accepted: an output folder outside the current one (e.g. \
+             results/mine)",
+            out.display()
+        )));
+    }
+    for input in inputs {
+        if resolved(input).starts_with(&real) {
+            return Err(ReportError::Missing(format!(
+                "{} holds the input {}; accepted: an output folder that holds none of the inputs (write \
+                 elsewhere, or move the input out first)",
+                out.display(),
+                input.display()
+            )));
+        }
+    }
     Ok(())
 }
-
 /// Today's date in UTC as `YYYY-MM-DD`.
 pub fn today() -> String {
     let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
@@ -63,28 +191,92 @@ pub fn to_json<T: Serialize>(value: &T) -> Result<Vec<u8>, ReportError> {
     Ok(bytes)
 }
 
-/// Copies `from` (a file, a link or a folder) to `to`, not following links.
-fn copy_entry(from: &Path, to: &Path) -> std::io::Result<()> {
+/// Keeps `from` (a file, a link, a FIFO, anything but a folder: by a hard link; a folder: created anew,
+/// its entries kept the same way) at `to`. Nothing is read, so a FIFO or a device cannot block it; only
+/// where the file system refuses a hard link is a regular file copied instead.
+fn keep_entry(from: &Path, to: &Path) -> std::io::Result<()> {
     let kind = std::fs::symlink_metadata(from)?.file_type();
-    if kind.is_symlink() {
-        std::os::unix::fs::symlink(std::fs::read_link(from)?, to)
-    } else if kind.is_dir() {
+    if kind.is_dir() {
         std::fs::create_dir(to)?;
         for e in std::fs::read_dir(from)? {
             let e = e?;
-            copy_entry(&e.path(), &to.join(e.file_name()))?;
+            keep_entry(&e.path(), &to.join(e.file_name()))?;
         }
-        Ok(())
-    } else {
-        std::fs::copy(from, to).map(|_| ())
+        return Ok(());
+    }
+    // std's hard_link does not follow a symbolic link (linkat without AT_SYMLINK_FOLLOW): a link is kept
+    // as a link.
+    match std::fs::hard_link(from, to) {
+        Ok(()) => Ok(()),
+        Err(_) if kind.is_file() => std::fs::copy(from, to).map(|_| ()),
+        Err(e) => Err(std::io::Error::new(
+            e.kind(),
+            format!(
+                "cannot keep {} (not a regular file, and no hard link to it could be made: {e})",
+                from.display()
+            ),
+        )),
+    }
+}
+
+/// Whether process `pid` is alive (Linux: it has a /proc entry).
+fn alive(pid: u32) -> bool {
+    Path::new("/proc").join(pid.to_string()).exists()
+}
+
+/// Folders a killed `cvp` left beside `out` (its temporary names with a dead pid): an assembling folder
+/// (`.NAME.tmp-PID`, only hard links to what `out` still holds, and new files) is removed; a previous
+/// folder set aside for a swap (`.NAME.old-PID`) is put back when `out` is missing, and otherwise named
+/// on standard error and left alone.
+fn clean_stale(out: &Path) {
+    let (Some(name), Some(parent)) = (out.file_name(), out.parent()) else { return };
+    let parent = if parent.as_os_str().is_empty() { Path::new(".") } else { parent };
+    let Ok(entries) = std::fs::read_dir(parent) else { return };
+    let prefix = format!(".{}.", name.to_string_lossy());
+    for e in entries.flatten() {
+        let file = e.file_name().to_string_lossy().into_owned();
+        let Some(rest) = file.strip_prefix(&prefix) else { continue };
+        let Some((what, pid)) = rest.split_once('-') else { continue };
+        let Ok(pid) = pid.parse::<u32>() else { continue };
+        if pid == std::process::id() || alive(pid) {
+            continue;
+        }
+        match what {
+            "tmp" => {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+            "old" if std::fs::symlink_metadata(out).is_err() && std::fs::rename(e.path(), out).is_ok() => {
+                eprintln!("cvp: put back {} from {}, left by an interrupted cvp", out.display(), file);
+            }
+            "old" => eprintln!(
+                "cvp: {} holds a previous {} that an interrupted cvp set aside; it was left alone",
+                e.path().display(),
+                out.display()
+            ),
+            _ => {}
+        }
     }
 }
 
 /// Writes the folder `out` with `files`, whole or not at all. The new folder is assembled under a temporary
 /// name beside `out` and renamed into place. With `force`, an existing `out` is replaced the same way: the
-/// user's own files in it (any name not in `files`) are copied into the new folder first, then the two
-/// folders are swapped; if anything fails before the swap, `out` is left exactly as it was.
+/// user's own entries in it (any name not in `files`, of any kind) are kept in the new folder by hard links
+/// first, then the two folders are swapped; if anything fails before the swap, `out` is left exactly as it
+/// was. When `out` is a symbolic link to a folder, the folder it points to is replaced and the link stays.
+/// An `out` that holds the current folder is refused ([`check_out_folder`]); temporary folders a killed
+/// `cvp` left beside `out` are cleaned first.
 pub fn write_folder(out: &Path, files: &[(String, Vec<u8>)], force: bool) -> Result<(), ReportError> {
+    check_out_folder(out, &[])?;
+    let linked = std::fs::symlink_metadata(out).is_ok_and(|m| m.file_type().is_symlink());
+    let real;
+    let out = if linked && out.is_dir() {
+        real = std::fs::canonicalize(out)
+            .map_err(|cause| ReportError::Write { path: out.to_path_buf(), cause })?;
+        real.as_path()
+    } else {
+        out
+    };
+    clean_stale(out);
     let exists = std::fs::symlink_metadata(out).is_ok();
     if exists && !force {
         return Err(ReportError::Exists(out.to_path_buf()));
@@ -111,7 +303,7 @@ pub fn write_folder(out: &Path, files: &[(String, Vec<u8>)], force: bool) -> Res
                 let e = e.map_err(err(out))?;
                 let name = e.file_name();
                 if !files.iter().any(|(n, _)| std::ffi::OsStr::new(n) == name) {
-                    copy_entry(&e.path(), &tmp.join(&name)).map_err(err(&e.path()))?;
+                    keep_entry(&e.path(), &tmp.join(&name)).map_err(err(&e.path()))?;
                 }
             }
         }

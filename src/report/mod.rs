@@ -19,7 +19,10 @@ pub use criterion::{
     BARE_LOOP_ID, BenchRecord, Provenance, WorkloadSize, criterion_home, one_wait_id, one_wait_value,
     parse_one_wait, record_around,
 };
-pub use folder::{check_writable, civil_date, to_json, today, write_atomic, write_folder};
+pub use folder::{
+    OutputFile, check_out_folder, check_writable, civil_date, output_file, to_json, today, write_atomic,
+    write_folder,
+};
 pub use section::Section;
 pub use text::{aligned, bytes_text, human_time, shell_word};
 

@@ -56,6 +56,14 @@ pub struct ReportArgs {
 pub fn report(args: ReportArgs) -> Result<(), Failure> {
     let criterion_dir = args.criterion_dir.unwrap_or_else(report::criterion_home);
     let command = std::env::args().map(|a| report::shell_word(&a)).collect::<Vec<_>>().join(" ");
+    let mut inputs: Vec<&std::path::Path> = vec![&criterion_dir];
+    inputs.extend(
+        args.run.iter().chain(&args.latency).chain(&args.trace).chain(&args.scale).map(|p| p.as_path()),
+    );
+    let bad_out = |e: report::ReportError| Failure::Input(anyhow::anyhow!("--out: {e}"));
+    if let Some(out) = &args.out {
+        report::check_out_folder(out, &inputs).map_err(bad_out)?;
+    }
     let mut sections = Vec::new();
     for path in &args.scale {
         let section = scale::read_section(path)?;
@@ -85,7 +93,8 @@ pub fn report(args: ReportArgs) -> Result<(), Failure> {
         assume_this_machine: args.assume_this_machine,
         sections,
     })?;
-    let out = args.out.unwrap_or_else(|| built.default_out());
+    let out = args.out.clone().unwrap_or_else(|| built.default_out());
+    report::check_out_folder(&out, &inputs).map_err(bad_out)?;
     crate::cli::writing(|| built.write(&out, args.force))?;
     println!("wrote {}", out.display());
     Ok(())

@@ -113,6 +113,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     }
     let out = &args.out;
     let bad_out = |e: ReportError| Failure::Input(anyhow::anyhow!("--out: {e}"));
+    report::check_out_folder(out, &[]).map_err(bad_out)?;
     if std::fs::symlink_metadata(out).is_ok() {
         if !args.force {
             return Err(bad_out(ReportError::Exists(out.clone())));
