@@ -255,9 +255,20 @@ pub fn default_threads(available: usize) -> Vec<usize> {
     sweep
 }
 
-/// Every variable the suite reads.
+/// The sizing variables: each is a flag's default ([`Config::from_env`]).
 pub const VARIABLES: [&str; 6] =
     ["CVP_THREADS", "CVP_JOBS", "CVP_ROUNDS", "CVP_WAIT_MS", "CVP_PROFILE", "CVP_SCALE_JOBS"];
+
+/// Every environment variable the program reads beyond [`VARIABLES`], with what it changes: `cvp config`
+/// lists them all. (The service and `cvp scale`'s children are started by command line, never by a
+/// variable, so no variable can turn a command into something else.)
+pub const OTHER_VARIABLES: [(&str, &str); 5] = [
+    ("CRITERION_HOME", "criterion's folder, read by `cvp report` (else $CARGO_TARGET_DIR/criterion)"),
+    ("CARGO_TARGET_DIR", "where cargo builds; `cvp report` looks for criterion's folder there"),
+    ("CARGO", "the cargo that started `cvp` (cargo run), asked for its target folder"),
+    ("RAYON_NUM_THREADS", "only recorded with each run: every rayon pool here is sized explicitly"),
+    ("TOKIO_WORKER_THREADS", "only recorded with each run: every tokio runtime here is sized explicitly"),
+];
 
 fn var_name(var: &str) -> &'static str {
     VARIABLES.into_iter().find(|v| *v == var).unwrap_or("CVP_*")

@@ -159,10 +159,13 @@ fn show_config() -> Result<(), Failure> {
         let wl = c.workload(w);
         println!("{:<9} {} jobs, wait {} ms, {} rounds", w.as_str(), wl.jobs, wl.wait.as_millis(), wl.rounds);
     }
+    println!("environment (every variable cvp reads):");
+    let value = |var: &str| std::env::var(var).unwrap_or_else(|_| "unset".to_string());
     for var in config::VARIABLES {
-        if let Ok(v) = std::env::var(var) {
-            println!("set       {var}={v}");
-        }
+        println!("  {var:<21} {}", value(var));
+    }
+    for (var, what) in config::OTHER_VARIABLES {
+        println!("  {var:<21} {:<9} {what}", value(var));
     }
     Ok(())
 }

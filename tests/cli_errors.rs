@@ -121,3 +121,77 @@ fn an_id_listed_twice_is_refused_like_a_worker_count_listed_twice() {
         assert!(err.contains(flag) && err.contains("listed twice"), "{err}");
     }
 }
+
+#[test]
+fn a_stray_variable_never_changes_what_a_command_does() {
+    // The old hand-over variable, with stdin that would keep a service alive: the command still runs as
+    // asked (a digest, not "served 0"), and returns at once.
+    let start = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cvp"))
+        .args(["hash", "--seed", "7", "--rounds", "1000"])
+        .env("CVP_SERVE_CHILD", "5")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let _stdin_kept_open = child.stdin.take();
+    while child.try_wait().unwrap().is_none() {
+        assert!(start.elapsed() < Duration::from_secs(20), "cvp hash hangs with CVP_SERVE_CHILD set");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "467faa000914398109914d301b10374c1150e40f4f17639e9dc0985db600414b"
+    );
+}
+
+#[test]
+fn config_lists_every_variable_cvp_reads_with_its_value() {
+    let out = cvp(&["config"], &[("CVP_JOBS", "5"), ("CRITERION_HOME", "/tmp/crit-home")]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for var in cvp::config::VARIABLES.iter().chain(cvp::config::OTHER_VARIABLES.iter().map(|(v, _)| v)) {
+        assert!(text.lines().any(|l| l.trim_start().starts_with(var)), "{var} missing:\n{text}");
+    }
+    assert!(text.lines().any(|l| l.split_whitespace().collect::<Vec<_>>() == ["CVP_JOBS", "5"]), "{text}");
+    assert!(text.contains("/tmp/crit-home"), "{text}");
+    // Every variable the sources read is in the list (a new one must be added to it).
+    let listed: Vec<&str> = cvp::config::VARIABLES
+        .iter()
+        .copied()
+        .chain(cvp::config::OTHER_VARIABLES.iter().map(|(v, _)| *v))
+        .collect();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    assert!(env_reads(root.join("src")).contains(&"CRITERION_HOME".to_string()), "the scan finds reads");
+    for dir in ["src", "benches"] {
+        for var in env_reads(root.join(dir)) {
+            assert!(listed.contains(&var.as_str()), "{var} is read in {dir}/ but not listed by `cvp config`");
+        }
+    }
+}
+
+/// The names in `std::env::var("NAME")` / `var_os("NAME")` calls of every .rs file under `dir`, tests
+/// (`#[cfg(test)]` modules) left out.
+fn env_reads(dir: std::path::PathBuf) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let path = e.unwrap().path();
+        if path.is_dir() {
+            out.extend(env_reads(path));
+            continue;
+        }
+        if path.extension().is_none_or(|x| x != "rs") || path.ends_with("tests.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap_or("");
+        for call in ["env::var(\"", "env::var_os(\""] {
+            for part in code.split(call).skip(1) {
+                out.push(part.split('"').next().unwrap().to_string());
+            }
+        }
+    }
+    out
+}

@@ -38,8 +38,11 @@ pub const TIMEOUT: Duration = Duration::from_secs(30);
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// Loopback addresses the service listens on by default (127.0.0.1 up to 127.0.0.8).
 pub const DEFAULT_SPREAD: u8 = 8;
-/// The environment variable that turns a process started by [`Server::start`] into the service.
-pub const CHILD_ENV: &str = "CVP_SERVE_CHILD";
+/// The first argument that turns a process started by [`Server::start`] into the service (the wait in
+/// whole milliseconds comes second, and nothing else). An argument, never an environment variable: a
+/// variable left set in a shell would turn every later command into the service; this takes a command
+/// line nobody types by accident.
+pub const CHILD_ARG: &str = "__cvp-serve-child";
 /// File descriptors the service keeps for itself (listeners, stdio) below its limit on connections.
 const FD_RESERVE: u64 = 64;
 

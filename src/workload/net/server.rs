@@ -7,7 +7,7 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use super::{CHILD_ENV, ServeReport, Target, raise_fd_limit};
+use super::{CHILD_ARG, ServeReport, Target, raise_fd_limit};
 
 /// The service as a child process of this one, for the lifetime of this value: the client's measurements
 /// never include its CPU time, and dropping it (or this process dying) closes the child's stdin, which
@@ -32,7 +32,8 @@ impl Server {
     pub fn start_exe(exe: &Path, wait: Duration) -> io::Result<Server> {
         raise_fd_limit();
         let mut child = Command::new(exe)
-            .env(CHILD_ENV, wait.as_millis().to_string())
+            .arg(CHILD_ARG)
+            .arg(wait.as_millis().to_string())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

@@ -8,7 +8,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use super::{
-    CHILD_ENV, DEFAULT_SPREAD, FD_RESERVE, REQUEST_TIMEOUT, ServeReport, Target, expected_reply,
+    CHILD_ARG, DEFAULT_SPREAD, FD_RESERVE, REQUEST_TIMEOUT, ServeReport, Target, expected_reply,
     raise_fd_limit,
 };
 
@@ -264,11 +264,15 @@ async fn answer(mut stream: tokio::net::TcpStream, alarm: &Alarm) -> Result<(), 
     Ok(())
 }
 
-/// If this process was started by `Server::start` (it has [`CHILD_ENV`]), runs the service until stdin
-/// closes and exits; otherwise returns at once. Call it first thing in `main` of any binary that starts a
-/// `Server` on itself (`cvp`, the `net_bound` bench).
+/// If this process was started by `Server::start` (its command line is exactly [`CHILD_ARG`] and a wait in
+/// whole milliseconds), runs the service until stdin closes and exits; otherwise returns at once. Call it
+/// first thing in `main` of any binary that starts a `Server` on itself (`cvp`, the `net_bound` bench).
 pub fn serve_if_child() {
-    let Some(value) = std::env::var_os(CHILD_ENV) else { return };
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).take(3).collect();
+    let [marker, value] = args.as_slice() else { return };
+    if marker != CHILD_ARG {
+        return;
+    }
     let code = match value.to_str().and_then(|v| v.parse::<u64>().ok()) {
         Some(ms) => match serve_until_stdin_closes(ServeOptions::new(Duration::from_millis(ms))) {
             Ok(()) => 0,
@@ -278,7 +282,7 @@ pub fn serve_if_child() {
             }
         },
         None => {
-            eprintln!("cvp serve: {CHILD_ENV}={value:?} is not a wait in whole milliseconds");
+            eprintln!("cvp serve: {CHILD_ARG} {value:?}: the wait is not whole milliseconds");
             2
         }
     };
