@@ -704,3 +704,41 @@ fn net_bound_benches_and_a_run_file_make_the_io_vs_net_table_and_verdicts() {
         "{readme}"
     );
 }
+
+/// The golden inputs: one tiny measured run, criterion's folder and every view's file, all by one build.
+fn golden(path: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/input").join(path)
+}
+
+#[test]
+fn a_run_file_from_another_build_is_refused_unless_mixed_builds_and_then_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut run: Value = serde_json::from_str(&std::fs::read_to_string(golden("run.json")).unwrap()).unwrap();
+    run["machine"]["git_commit"] = json!("0123456789abcdef0123456789abcdef01234567");
+    run["machine"]["rustc"] = json!("rustc 1.80.0 (old)");
+    let path = tmp.path().join("other-build.json");
+    std::fs::write(&path, serde_json::to_vec(&run).unwrap()).unwrap();
+    let out = tmp.path().join("r");
+    let crit = golden("criterion");
+    let args = |extra: &[&str]| {
+        let mut a =
+            vec!["report", "--criterion-dir", crit.to_str().unwrap(), "--run", path.to_str().unwrap()];
+        a.extend(["--out", out.to_str().unwrap()]);
+        a.extend_from_slice(extra);
+        a.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let refused = Command::new(env!("CARGO_BIN_EXE_cvp")).args(args(&[])).output().unwrap();
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("commit 0123456789abcdef") && err.contains("rustc 1.80.0 (old)"),
+        "names theirs: {err}"
+    );
+    assert!(err.contains("commit 318982f"), "names the criterion data's build: {err}");
+    assert!(!out.exists(), "nothing written");
+    let mixed = Command::new(env!("CARGO_BIN_EXE_cvp")).args(args(&["--mixed-builds"])).output().unwrap();
+    assert!(mixed.status.success(), "{}", String::from_utf8_lossy(&mixed.stderr));
+    let readme = std::fs::read_to_string(out.join("README.md")).unwrap();
+    assert!(readme.contains("ANOTHER BUILD, commit 0123456789abcdef"), "the README names the run's build");
+    assert!(readme.contains("cores busy (`cvp run`)"), "the column from the run file is labelled");
+}

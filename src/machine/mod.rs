@@ -33,8 +33,12 @@ pub struct Machine {
     pub rustc: String,
     /// This crate's version.
     pub cvp_version: String,
-    /// The git commit `cvp` was built from, when known.
+    /// The git commit `cvp` was built from, when known (`-dirty-<hash>` when its code differed from it).
     pub git_commit: Option<String>,
+    /// The cargo profile's kind `cvp` was built with: `release` (optimized, as `cargo bench` and
+    /// `cargo run --release` build) or `debug`. `None` in files written before it was recorded.
+    #[serde(default)]
+    pub profile: Option<String>,
     /// `RAYON_NUM_THREADS` as set (the suite's own pools ignore it).
     pub rayon_num_threads: Option<String>,
     /// `TOKIO_WORKER_THREADS` as set (the suite's own runtimes ignore it).
@@ -57,6 +61,7 @@ impl Machine {
             rustc: env!("CVP_RUSTC_VERSION").to_string(),
             cvp_version: env!("CARGO_PKG_VERSION").to_string(),
             git_commit: Some(env!("CVP_GIT_COMMIT").to_string()).filter(|c| !c.is_empty()),
+            profile: Some(if cfg!(debug_assertions) { "debug" } else { "release" }.to_string()),
             rayon_num_threads: std::env::var("RAYON_NUM_THREADS").ok(),
             tokio_worker_threads: std::env::var("TOKIO_WORKER_THREADS").ok(),
         }
@@ -94,6 +99,18 @@ impl Machine {
             self.usable_cores(),
             self.logical_cpus,
             self.physical_cpus
+        )
+    }
+
+    /// The build that measured: commit, compiler, version and profile. Two files measured by different
+    /// builds measured different code, and the report will not mix them unless told to.
+    pub fn build(&self) -> String {
+        format!(
+            "commit {}, {}, cvp {}, {}",
+            self.git_commit.as_deref().unwrap_or("unknown"),
+            self.rustc,
+            self.cvp_version,
+            self.profile.as_deref().map_or("profile unknown".to_string(), |p| format!("{p} build"))
         )
     }
 
@@ -177,7 +194,7 @@ impl Machine {
              os                     {}\n\
              kernel                 {}\n\
              rustc                  {}\n\
-             cvp                    {} ({})\n\
+             cvp                    {} ({}, {})\n\
              RAYON_NUM_THREADS      {}\n\
              TOKIO_WORKER_THREADS   {}\n",
             self.cpu_model,
@@ -192,6 +209,7 @@ impl Machine {
             self.rustc,
             self.cvp_version,
             self.git_commit.as_deref().unwrap_or("commit unknown"),
+            self.profile.as_deref().map_or("profile unknown".to_string(), |p| format!("{p} build")),
             opt(&self.rayon_num_threads),
             opt(&self.tokio_worker_threads),
         );
@@ -419,6 +437,7 @@ mod tests {
             rustc: "rustc".into(),
             cvp_version: "0".into(),
             git_commit: None,
+            profile: Some("release".into()),
             rayon_num_threads: Some("3".into()),
             tokio_worker_threads: None,
         }
@@ -451,6 +470,13 @@ mod tests {
     fn same_hardware_ignores_the_toolchain_but_not_the_cores() {
         let a = machine(2, 2, 2);
         let b = Machine { rustc: "other".into(), git_commit: Some("x".into()), ..a.clone() };
+        assert_ne!(a.build(), b.build(), "another compiler and commit: another build");
+        assert_ne!(
+            a.build(),
+            Machine { profile: Some("debug".into()), ..a.clone() }.build(),
+            "another profile"
+        );
+        assert_eq!(a.build(), a.clone().build());
         assert!(a.same_hardware(&b));
         assert!(!a.same_hardware(&machine(1, 2, 2)), "taskset -c 0 is another machine for the results");
         assert!(!a.same_hardware(&Machine { cpu_model: "Other".into(), ..a.clone() }));

@@ -49,6 +49,10 @@ pub struct ReportArgs {
     /// twice, a sleep file and a `--io socket` one: a section each.
     #[arg(long)]
     pub scale: Vec<PathBuf>,
+    /// Accept input files measured by another build (commit, compiler, profile) than the criterion data;
+    /// each section then names its build. Without it such a mix is refused.
+    #[arg(long)]
+    pub mixed_builds: bool,
 }
 
 /// `cvp report`: the scaling view's part from criterion's folder (and a `cvp run` file), then each other view's
@@ -92,6 +96,7 @@ pub fn report(args: ReportArgs) -> Result<(), Failure> {
         command: &command,
         assume_this_machine: args.assume_this_machine,
         sections,
+        mixed_builds: args.mixed_builds,
     })?;
     let out = args.out.clone().unwrap_or_else(|| built.default_out());
     report::check_out_folder(&out, &inputs).map_err(bad_out)?;

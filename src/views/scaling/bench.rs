@@ -30,6 +30,25 @@ pub struct Options<'a> {
     pub assume_this_machine: bool,
     /// What other views (`cvp scale`, `cvp latency`, `cvp trace`) add, read from their files by the caller.
     pub sections: Vec<Section>,
+    /// Accept input files measured by other builds than the criterion data's (each section then names its
+    /// build); by default such a mix is refused.
+    pub mixed_builds: bool,
+}
+
+/// Refuses `what`, measured by `theirs`, beside criterion data measured by `ours`, when the builds differ
+/// (commit, compiler, version, profile) and `mixed` was not given: different code measured them.
+fn same_build(what: &Path, theirs: &Machine, ours: &Machine, mixed: bool) -> Result<(), ReportError> {
+    if mixed || theirs.build() == ours.build() {
+        return Ok(());
+    }
+    Err(ReportError::Untrusted(format!(
+        "{} was measured by another build ({}) than the criterion data ({}): different code measured them. \
+         Measure both with one build, or pass --mixed-builds to report them anyway (each section then names \
+         its build)",
+        what.display(),
+        theirs.build(),
+        ours.build()
+    )))
 }
 
 /// What a criterion benchmark is to the report.
@@ -253,6 +272,7 @@ pub fn build(opts: &Options) -> Result<Report, ReportError> {
     }
     sizes.sort_by_key(|(w, _)| *w);
     if let (Some(run), Some(path)) = (&run, opts.run_path) {
+        same_build(path, &run.machine, &machine, opts.mixed_builds)?;
         if !run.machine.same_hardware(&machine) {
             return Err(ReportError::Untrusted(format!(
                 "{} was measured on {}, the criterion data on {}: its CPU time cannot go with these times",
@@ -405,14 +425,20 @@ pub fn build(opts: &Options) -> Result<Report, ReportError> {
                 report.machine.summary()
             )));
         }
+        same_build(&section.source, &section.machine, &report.machine, opts.mixed_builds)?;
         report.verdicts.extend(section.verdicts.iter().cloned());
     }
     // C1 .. C9 in order, whichever view judged them.
     report.verdicts.sort_by_key(|v| v.claim.trim_start_matches('C').parse::<u32>().unwrap_or(u32::MAX));
     let mut readme = readme::readme(&report, &context);
     for section in &opts.sections {
+        let build = if section.machine.build() == report.machine.build() {
+            String::new()
+        } else {
+            format!(", measured by ANOTHER BUILD than the criterion data: {}", section.machine.build())
+        };
         readme += &format!(
-            "\n## {}\n\nFrom `{}`.\n\n{}\n",
+            "\n## {}\n\nFrom `{}`{build}.\n\n{}\n",
             section.title,
             section.source.display(),
             section.markdown

@@ -106,6 +106,16 @@ pub fn readme(report: &Report, ctx: &ReadmeContext) -> String {
     } else {
         let _ = writeln!(s, "Measured on: {} (from the records beside criterion's data).", m.summary());
     }
+    let _ = writeln!(s, "\nMeasured by: {} (criterion's data).\n", m.build());
+    if let Some(run) = ctx.run {
+        let same = if run.machine.build() == m.build() { "the same build" } else { "ANOTHER BUILD" };
+        let _ = writeln!(
+            s,
+            "The `cvp run` file {}: {same}, {}.\n",
+            ctx.run_path.map_or("given".into(), |p| format!("`{}`", p.display())),
+            run.machine.build()
+        );
+    }
     // The build that wrote this report (it may differ from the one that measured: a report can be made again
     // from the same data by a newer `cvp report`).
     let by = report
@@ -191,7 +201,9 @@ pub fn readme(report: &Report, ctx: &ReadmeContext) -> String {
           can explain, i.e. the gain is concurrency, not parallelism). in flight: jobs x one wait measured alone / \
           time (Little's law).";
     if ctx.run.is_some() {
-        s += " cores busy comes from the `cvp run` file (criterion measures no CPU time).";
+        s += " Two runs meet in these rows: every column but one comes from criterion's bench run; cores busy \
+              comes from the `cvp run` file (criterion measures no CPU time), measured in another run of the same \
+              configuration, so a speedup here may differ from the cores busy beside it by that run's noise.";
     }
     s += "\n";
     for w in WorkloadKind::ALL {
@@ -201,7 +213,12 @@ pub fn readme(report: &Report, ctx: &ReadmeContext) -> String {
         }
         let fastest = rows.iter().map(|r| r.median_ns).fold(f64::INFINITY, f64::min);
         let _ = writeln!(s, "\n### {w}\n\n![speedup of {w}](speedup_{w}.svg)\n");
-        s += "| strategy | workers | median | 95% CI | relative | speedup | efficiency | Karp-Flatt | cores busy | in flight |\n";
+        s += if ctx.run.is_some() {
+            "| strategy | workers | median (criterion) | 95% CI | relative | speedup | efficiency | Karp-Flatt | cores busy \
+             (`cvp run`) | in flight |\n"
+        } else {
+            "| strategy | workers | median | 95% CI | relative | speedup | efficiency | Karp-Flatt | cores busy | in flight |\n"
+        };
         s += "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n";
         for r in rows {
             let p = &r.point;
