@@ -7,7 +7,7 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use super::{CHILD_ENV, ServeReport, Target, raise_fd_limit};
+use super::{CHILD_ENV, RESERVE_ENV, ServeReport, Target, raise_fd_limit};
 
 /// The service as a child process of this one, for the lifetime of this value: the client's measurements
 /// never include its CPU time, and dropping it (or this process dying) closes the child's stdin, which
@@ -30,9 +30,17 @@ impl Server {
 
     /// Starts `exe` (a binary that calls [`super::serve_if_child`], such as `cvp`) as the service.
     pub fn start_exe(exe: &Path, wait: Duration) -> io::Result<Server> {
+        Server::start_holding(exe, wait, 0)
+    }
+
+    /// Starts `exe` as the service with room for `connections` open at once made before it listens
+    /// ([`super::ServeOptions::reserve`]): what `cvp run` and `cvp scale` start, each with its largest J, so
+    /// neither view's first burst of connections pays for the service's descriptor table growing.
+    pub fn start_holding(exe: &Path, wait: Duration, connections: usize) -> io::Result<Server> {
         raise_fd_limit();
         let mut child = Command::new(exe)
             .env(CHILD_ENV, wait.as_millis().to_string())
+            .env(RESERVE_ENV, connections.to_string())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
