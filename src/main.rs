@@ -133,6 +133,7 @@ fn serve(args: ServeArgs) -> Result<(), Failure> {
         spread: args.spread,
         wait: std::time::Duration::from_millis(args.wait_ms),
         max_connections: args.max_connections.map(|n| n as usize),
+        reserve: 0,
     };
     options.validate().map_err(|e| Failure::Input(anyhow::anyhow!(e)))?;
     cvp::workload::net::serve_until_stdin_closes(options).context("serving")?;

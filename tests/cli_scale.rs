@@ -348,15 +348,14 @@ fn a_bad_io_exits_2_naming_the_flag_and_what_is_accepted() {
     assert!(!err.contains("panicked") && out.stdout.is_empty(), "{err}");
 }
 
-/// Processes started as the service: command line `<exe> __cvp-serve-child <marker>` (the wait in ms;
-/// /proc's cmdline ends each argument with a NUL, so the last split is empty).
+/// Processes started as the service: command line `<exe> __cvp-serve-child <marker> <connections>` (the
+/// wait in ms).
 fn services_with(marker: &str) -> usize {
     let Ok(dir) = std::fs::read_dir("/proc") else { return 0 };
     dir.filter_map(|e| std::fs::read(e.ok()?.path().join("cmdline")).ok())
         .map(|c| c.split(|&b| b == 0).map(|a| String::from_utf8_lossy(a).into_owned()).collect::<Vec<_>>())
         .filter(|args| {
-            args.get(1..)
-                == Some(&[cvp::workload::net::CHILD_ARG.to_string(), marker.to_string(), String::new()])
+            args.get(1..3) == Some(&[cvp::workload::net::CHILD_ARG.to_string(), marker.to_string()])
         })
         .count()
 }

@@ -33,6 +33,40 @@ fn every_strategy_gets_the_io_bound_digest_over_sockets() {
     assert!(report.cpu_s > 0.0);
 }
 
+/// `FDSize` of a process: the size of its descriptor table.
+fn fd_table(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status.lines().find_map(|l| l.strip_prefix("FDSize:")).unwrap().trim().parse().unwrap()
+}
+
+/// What both views do before timing net_bound: `cvp run` and `cvp scale --io socket` start the service with
+/// room for their largest J made in its descriptor table, and the scale child (a fresh process) makes room
+/// for its J before its warm-up, as `cvp run` does in its own process: no timed request pays for the
+/// table growing (a grace period per doubling in a process of several threads).
+#[cfg(target_os = "linux")]
+#[test]
+fn the_service_and_the_scale_child_make_room_for_every_connection_before_timing() {
+    let limit = cvp::workload::net::raise_fd_limit() as usize;
+    let n = (limit / 2).clamp(1, 2_000);
+    let server = Server::start_holding(cvp(), Duration::from_millis(1), n).unwrap();
+    assert!(fd_table(server.pid()) as usize >= n, "the service's table holds {n} before any request");
+    let plain = Server::start_exe(cvp(), Duration::from_millis(1)).unwrap();
+    assert!(fd_table(plain.pid()) < 512, "without the reserve the table starts small, so the check can fail");
+    drop(plain);
+    let jobs = n / 2;
+    let t = server.target();
+    let out = Command::new(cvp())
+        .args(["scale-child", "--strategy", "async", "--workers", "1", "--wait-ms", "1"])
+        .args(["--jobs", &jobs.to_string(), "--server", &format!("{}:{}", t.base, t.port)])
+        .args(["--spread", &t.spread.to_string()])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["status"], "ok", "{report}");
+    assert!(report["descriptors"].as_u64().unwrap() as usize >= jobs, "{report}");
+    server.stop().unwrap();
+}
+
 #[test]
 fn a_workload_without_its_server_is_an_error_not_a_hang() {
     let net = Workload::new(WorkloadKind::NetBound, 3, Duration::from_millis(1), 0);

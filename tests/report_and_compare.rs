@@ -742,3 +742,88 @@ fn a_run_file_from_another_build_is_refused_unless_mixed_builds_and_then_named()
     assert!(readme.contains("ANOTHER BUILD, commit 0123456789abcdef"), "the README names the run's build");
     assert!(readme.contains("cores busy (`cvp run`)"), "the column from the run file is labelled");
 }
+
+/// The one quantity `cvp run` and `cvp scale --io socket` both show (net_bound async/1's J requests in one
+/// request alone): the report puts each view's value beside the other's, in the run's part and in the
+/// scale section, and flags them when they are further apart than `VIEWS_AGREE` (2x).
+#[test]
+fn the_run_and_the_socket_scale_name_each_others_figure_and_are_flagged_beyond_2x() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (crit, out, socket, run) = (
+        tmp.path().join("criterion"),
+        tmp.path().join("out"),
+        tmp.path().join("socket.json"),
+        tmp.path().join("run.json"),
+    );
+    let o = cvp(&[
+        "scale",
+        "--io",
+        "socket",
+        "--jobs",
+        "10",
+        "--wait-ms",
+        "2",
+        "--strategies",
+        "async",
+        "--repeat",
+        "1",
+        "--format",
+        "json",
+        "--output",
+        s(&socket),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let scale: Value = serde_json::from_str(&std::fs::read_to_string(&socket).unwrap()).unwrap();
+    let rows = scale["rows"].as_array().unwrap();
+    let async1 =
+        rows.iter().find(|r| r["strategy"] == "async" && r["workers"] == 1 && r["jobs"] == 10).unwrap();
+    let theirs = async1["waits"].as_f64().unwrap();
+    let here: Value = serde_json::from_slice(&cvp(&["machine", "--json"]).stdout).unwrap();
+    fixture_on(&crit, "new", 1.0, &here);
+    let floor = 0.0021;
+    let readme_with = |times: f64| {
+        let wall = floor * theirs * times;
+        let file = json!({
+            "command": ["cvp", "run"], "machine": here,
+            "config": {"workloads": ["net_bound"], "strategies": ["async"], "threads": [1], "jobs": 10,
+                "rounds": 20000, "wait_ms": 2, "repeat": 6},
+            "runs": [{"workload": "net_bound", "strategy": "async", "workers": 1, "jobs": 10, "wait_ms": 2,
+                "rounds": 0, "wall_s": wall, "wall_min_s": wall * 0.9, "wall_max_s": wall * 1.2,
+                "cpu_s": 0.0003, "speedup": 9.0, "cores_busy": 0.1, "repeats": 6, "in_flight": 8.0,
+                "digest": "00"}],
+            "one_wait": [{"workload": "net_bound", "wait_ms": 2, "wait": "async", "workers": 1, "wall_s": floor}],
+            "verdicts": []
+        });
+        std::fs::write(&run, file.to_string()).unwrap();
+        let o = cvp(&[
+            "report",
+            "--criterion-dir",
+            s(&crit),
+            "--run",
+            s(&run),
+            "--scale",
+            s(&socket),
+            "--out",
+            s(&out),
+            "--force",
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        std::fs::read_to_string(out.join("README.md")).unwrap()
+    };
+    let quantity = "net_bound async/1, 10 requests at W = 2 ms, in one request alone: ";
+    let readme = readme_with(1.5);
+    let ours = format!("{:.2} (runs {:.2} to {:.2}) by `cvp run`", theirs * 1.5, theirs * 1.35, theirs * 1.8);
+    let line = |readme: &str, from: &str| {
+        let at = readme.find(from).unwrap_or_else(|| panic!("{from:?} in {readme}"));
+        readme[at..].lines().find(|l| l.contains(quantity)).unwrap().to_string()
+    };
+    for from in ["### The same figure in two views", "The same figure in `cvp run`:"] {
+        let l = line(&readme, from);
+        assert!(l.contains(&ours) && l.contains(&format!("{theirs:.2} by `cvp scale --io socket`")), "{l}");
+        assert!(l.contains("1.50x apart, within 2x") && !l.contains("**"), "{l}");
+    }
+    let readme = readme_with(3.0);
+    for from in ["### The same figure in two views", "The same figure in `cvp run`:"] {
+        assert!(line(&readme, from).contains("**3.00x apart, more than the 2x"), "{readme}");
+    }
+}

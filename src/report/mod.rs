@@ -1,13 +1,14 @@
 //! The report toolkit, which runs nothing and knows no view: criterion's folder and the records beside it
 //! ([`criterion`]), text helpers ([`text`]: times, aligned tables, shell words), plots with one palette
-//! ([`plot`]), the atomic writers of a file or a whole results folder ([`folder`]), and [`Section`], what a
-//! view adds to a results folder.
+//! ([`plot`]), the atomic writers of a file or a whole results folder ([`folder`]), [`Section`], what a
+//! view adds to a results folder, and [`Figure`], a number two views both show ([`figure`]).
 //!
 //! Every file is written atomically: a results folder is assembled under a temporary name and renamed into
 //! place (with `--force`, swapped with the old one), and a single file is written to a temporary name and
 //! renamed. Nothing is written when an input is missing, unreadable or untrusted.
 
 pub mod criterion;
+pub mod figure;
 pub mod folder;
 pub mod plot;
 mod section;
@@ -19,6 +20,7 @@ pub use criterion::{
     BARE_LOOP_ID, BenchRecord, Provenance, WorkloadSize, criterion_home, one_wait_id, one_wait_value,
     parse_one_wait, record_around,
 };
+pub use figure::{Figure, VIEWS_AGREE};
 pub use folder::{
     OutputFile, check_out_folder, check_writable, civil_date, output_file, to_json, today, write_atomic,
     write_folder,

@@ -2,6 +2,7 @@
 //! files and its verdicts. The view builds it from its own rows; the report only checks the machine and
 //! writes what it is handed, so adding a view adds a folder under `src/views/` and not a branch here.
 
+use super::figure::Figure;
 use crate::claims::Verdict;
 use crate::machine::Machine;
 
@@ -21,4 +22,7 @@ pub struct Section {
     pub machine: Machine,
     /// The file the section was read from, named in errors and in the README.
     pub source: std::path::PathBuf,
+    /// Numbers this view shows that another view may show too ([`super::figure`]): the report puts each
+    /// beside the other's value of the same quantity.
+    pub figures: Vec<Figure>,
 }

@@ -46,7 +46,9 @@ pub struct ReportArgs {
     #[arg(long)]
     pub assume_this_machine: bool,
     /// A `cvp scale --format json` file: adds the scale section (table, scale.csv, two plots, C8). Given
-    /// twice, a sleep file and a `--io socket` one: a section each.
+    /// twice, a sleep file and a `--io socket` one: a section each. With `--run`, the socket file's
+    /// async/N requests are put beside the run's net_bound figure at the same J and W (flagged more than 2x
+    /// apart).
     #[arg(long)]
     pub scale: Vec<PathBuf>,
     /// Accept input files measured by another build (commit, compiler, profile) than the criterion data;

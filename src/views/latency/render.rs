@@ -279,6 +279,7 @@ pub fn read_section(path: &Path) -> Result<Section, ReportError> {
         verdicts: file.verdicts.clone(),
         machine: file.machine.clone(),
         source: path.to_path_buf(),
+        figures: Vec::new(),
     })
 }
 

@@ -44,8 +44,8 @@ impl Row {
         self.wall_s.map(|w| Range::of(w, median_ci(&self.wall_runs_s).map(|(ci, _)| ci)))
     }
 
-    /// The memory per wait, when clear of the noise floor, with the 95% interval of its median over the
-    /// runs ([`median_ci`]): what C8 reads. No interval below [`MIN_SAMPLES_FOR_CI`] runs.
+    /// The memory per wait, when clear of the noise floor: the median over the runs with its 95% interval
+    /// ([`median_ci`]), what C8 reads. No interval below [`MIN_SAMPLES_FOR_CI`] runs.
     pub(super) fn bytes(&self) -> Option<Range> {
         let per: Vec<f64> = self.excess_bytes.iter().map(|&e| e as f64 / self.jobs as f64).collect();
         self.bytes_per_wait.map(|b| Range::of(b, median_ci(&per).map(|(ci, _)| ci)))
@@ -54,6 +54,17 @@ impl Row {
     /// The runs behind the intervals C8 reads: walls kept per run, else (an older file) the row's count.
     fn runs_kept(&self) -> usize {
         if self.wall_runs_s.is_empty() { 0 } else { self.wall_runs_s.len().min(self.excess_bytes.len()) }
+    }
+}
+
+/// The true median (the mean of the middle two for an even count); `NaN` for none.
+fn median(values: &[f64]) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
     }
 }
 
@@ -81,9 +92,12 @@ pub fn derive(rows: &mut [Row]) {
         let noise = noise.max(4096);
         r.noise_floor_bytes = Some(noise);
         let clear = |e: u64| r.jobs > 1 && e as f64 >= NOISE_FACTOR * noise as f64;
-        if r.excess_bytes.first().is_some_and(|&e| clear(e)) && r.excess_bytes.iter().all(|&e| clear(e)) {
-            r.bytes_per_wait = Some(r.excess_bytes[0] as f64 / j);
-            r.bytes_per_wait_range = Some(min_max(r.excess_bytes.iter().map(|&e| e as f64 / j)));
+        if !r.excess_bytes.is_empty() && r.excess_bytes.iter().all(|&e| clear(e)) {
+            // The median over the runs (its own statistic, not the median-wall run's memory): the value
+            // C8's interval ([`median_ci`] of the same per-run values) is an interval for.
+            let per: Vec<f64> = r.excess_bytes.iter().map(|&e| e as f64 / j).collect();
+            r.bytes_per_wait = Some(median(&per));
+            r.bytes_per_wait_range = Some(min_max(per.iter().copied()));
         }
     }
     let reference: Vec<Row> =

@@ -1,7 +1,8 @@
 //! One (structure, J) of `cvp scale` in a process of its own: the child that measures itself
 //! ([`child`], run by the hidden `cvp scale-child`), and the parent's side that starts it ([`run_child`]).
 //!
-//! The child builds its runtime or pool, runs one job untimed (the warm-up, digest checked), starts a
+//! The child builds its runtime or pool (for sockets, first grows its descriptor table for all J
+//! connections, as a warmed-up process has it), runs one job untimed (the warm-up, digest checked), starts a
 //! sampling thread, notes its resident memory (the idle baseline), resets the kernel's peak-RSS mark, and
 //! only then runs the J jobs. The sampler's own CPU time and context switches over the same window are read
 //! from outside it (its thread CPU clock, `/proc/self/task/<tid>/status`) and taken out of the process's.
@@ -51,6 +52,10 @@ pub struct ChildReport {
     /// cannot see the service's clock).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_cpu_s: Option<f64>,
+    /// `--io socket`: the size of the child's descriptor table before the jobs, grown for all J of them
+    /// ([`crate::workload::net::reserve_descriptors`]); `None` where it could not be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub descriptors: Option<u64>,
     /// `ok`, `failed at k: <OS error>` (thread k was refused; the started ones were joined), or another
     /// `failed: ...`.
     pub status: String,
@@ -66,9 +71,12 @@ pub fn child(structure: Structure, jobs: usize, wait_ms: u64, server: Option<Tar
     die_with_parent();
     let wait = Duration::from_millis(wait_ms);
     let failed = |status: String| ChildReport { status, ..ChildReport::default() };
+    let mut descriptors = None;
     if server.is_some() {
-        // A descriptor per connection: the soft limit up to the hard one, as the parent checked.
+        // A descriptor per connection: the soft limit up to the hard one, as the parent checked; and the
+        // table grown now, untimed, for all J of them, as a warmed-up process has it (`cvp run`).
         crate::workload::net::raise_fd_limit();
+        descriptors = crate::workload::net::reserve_descriptors(jobs);
     }
     let kind = if server.is_some() { WorkloadKind::NetBound } else { WorkloadKind::IoBound };
     let workload_of = |jobs: usize| Workload { server, ..Workload::new(kind, jobs, wait, 0) };
@@ -139,6 +147,7 @@ pub fn child(structure: Structure, jobs: usize, wait_ms: u64, server: Option<Tar
         voluntary_switches: switches.voluntary.saturating_sub(own_switches.voluntary),
         involuntary_switches: switches.involuntary.saturating_sub(own_switches.involuntary),
         server_cpu_s: None,
+        descriptors,
         status,
     }
 }

@@ -96,10 +96,15 @@ pub fn run(
     let rounds = wanted.iter().copied().max().unwrap_or(0);
     let mut cells: Vec<(Structure, usize, Option<String>, Vec<ChildReport>)> =
         planned.into_iter().map(|(s, j, skip)| (s, j, skip, Vec::new())).collect();
-    let server = match plan.io {
-        Io::Socket if cells.iter().any(|c| c.2.is_none()) => {
-            Some(crate::workload::net::Server::start(Duration::from_millis(plan.wait_ms))?)
-        }
+    // Room for the largest J's connections in the service's descriptor table before the first child, as
+    // `cvp run` starts it: no child's requests pay for the table growing.
+    let most = cells.iter().filter(|c| c.2.is_none()).map(|c| c.1).max();
+    let server = match (plan.io, most) {
+        (Io::Socket, Some(most)) => Some(crate::workload::net::Server::start_holding(
+            std::path::Path::new("/proc/self/exe"),
+            Duration::from_millis(plan.wait_ms),
+            most,
+        )?),
         _ => None,
     };
     let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos());
@@ -185,7 +190,7 @@ fn row(s: Structure, jobs: usize, wait_ms: u64, skip: Option<String>, runs: Vec<
     row.voluntary_switches = Some(median.voluntary_switches);
     row.involuntary_switches = Some(median.involuntary_switches);
     row.wall_runs_s = runs.iter().map(|r| r.wall_s).collect();
-    // The median run's own excess, for bytes per wait (same run as the wall).
+    // The median-wall run first in both lists (memory per wait is the median over all of them).
     let at = runs.iter().position(|r| std::ptr::eq(r, median)).unwrap_or(0);
     row.excess_bytes.rotate_left(at);
     row.wall_runs_s.rotate_left(at);

@@ -259,7 +259,8 @@ pub struct Row {
     pub baseline_rss_bytes: Option<u64>,
     /// Whether every run reset the kernel's peak mark at its baseline (else peaks count from start-up).
     pub peak_reset: Option<bool>,
-    /// (peak - baseline) / J of the median run, when the excess is clear of the noise floor.
+    /// The median over the runs of (peak - baseline) / J, when every run's excess is clear of the noise
+    /// floor (the median of each run's own memory, not the memory of the median-wall run).
     pub bytes_per_wait: Option<f64>,
     /// The lowest and highest `bytes_per_wait` over the runs.
     pub bytes_per_wait_range: Option<(f64, f64)>,

@@ -6,7 +6,7 @@ use super::analysis::{C8_ROWS, NET_GOAL, NET_GOAL_JOBS, REFERENCE_GOAL, goal, ne
 use super::{Io, Row, ScaleFile};
 use crate::claims::MIN_SAMPLES_FOR_CI;
 use crate::report::text::{aligned, bytes_text, human_time, shell_word};
-use crate::report::{ReportError, Section, plot};
+use crate::report::{Figure, ReportError, Section, plot};
 
 fn or_dash<T>(v: Option<T>, f: impl Fn(T) -> String) -> String {
     v.map_or_else(|| "-".into(), f)
@@ -102,6 +102,13 @@ counted in CPU or cores busy; RSS/req counts the client's memory only (socket bu
 RSS); reference: the smallest connect-per-request client (a current-thread tokio runtime, one task per request: \
 connect, send the seed, read the reply, check it, reset; no timeout, no strategy machinery)";
 
+/// The one line a socket table and its README section add about the same figure in `cvp run`.
+pub const SOCKET_VS_RUN: &str = "The requests of async/N are the figure `cvp run --workloads net_bound --jobs J` \
+shows as net_bound async/N's wall over its one request alone: the same request code, service and settings (room \
+for every connection made before timing), but a fresh child per run here and one warm process for all rounds \
+there; both move with the machine's load and with whether client and service share a CPU, so read them side by \
+side from one window (`cvp report` puts them beside each other and flags them more than 2x apart)";
+
 const LEGEND: &str = "waits: wall / the same structure's J=1 wall (one wait); vs ref: waits / the reference's \
 at that J; µs/wait: (wall - one wait) / J, what one more wait costs; in flight: J x one wait / wall (Little's \
 law); CPU: the child's CPU time over the jobs; RSS/wait: (peak resident memory - the child's idle baseline) / J, \
@@ -160,6 +167,8 @@ pub fn table(file: &ScaleFile) -> String {
     if io == Io::Socket {
         out += ".\n";
         out += SOCKET_LEGEND;
+        out += ".\n";
+        out += SOCKET_VS_RUN;
     }
     out += "\n\n";
     let goals = if io == Io::Sleep { goal_lines(&file.rows) } else { net_goal_lines(&file.rows, io) };
@@ -396,7 +405,7 @@ pub fn read_section(path: &Path) -> Result<Section, ReportError> {
     }
     md += &format!("\n{LEGEND}.\n");
     if io == Io::Socket {
-        md += &format!("\n{SOCKET_LEGEND}.\n");
+        md += &format!("\n{SOCKET_LEGEND}.\n\n{SOCKET_VS_RUN}.\n");
     }
     let goal = if io == Io::Sleep { goal_lines(&file.rows) } else { net_goal_lines(&file.rows, io) };
     if let Some((head, rest)) = goal.split_first() {
@@ -427,5 +436,33 @@ pub fn read_section(path: &Path) -> Result<Section, ReportError> {
         verdicts: file.verdicts.clone(),
         machine: file.machine.clone(),
         source: path.to_path_buf(),
+        figures: figures(&file),
     })
+}
+
+/// What `cvp report` may put beside another view's value of the same quantity: with `--io socket`,
+/// `async/N`'s requests at each J > 1 (wall over the same structure's J = 1 wall, the fastest and slowest run
+/// beside it), the figure `cvp run` shows for net_bound async/N ([`Figure::requests`]).
+pub fn figures(file: &ScaleFile) -> Vec<Figure> {
+    if file.plan.io != Io::Socket {
+        return Vec::new();
+    }
+    let one = |label: &str| file.rows.iter().find(|x| x.ok() && x.jobs == 1 && x.label() == label)?.wall_s;
+    file.rows
+        .iter()
+        .filter(|r| r.ok() && r.strategy == "async" && r.jobs > 1)
+        .filter_map(|r| {
+            let one = one(&r.label())?;
+            let range =
+                r.wall_min_s.zip(r.wall_max_s).filter(|_| r.repeats > 1).map(|(lo, hi)| (lo / one, hi / one));
+            Some(Figure::requests(
+                &r.label(),
+                r.jobs,
+                r.wait_ms,
+                r.waits?,
+                range,
+                format!("`cvp scale --io socket` (a fresh child per run, median of {})", r.repeats),
+            ))
+        })
+        .collect()
 }

@@ -88,6 +88,20 @@ fn derived_numbers_use_the_same_structures_one_wait_and_noise_floor() {
 }
 
 #[test]
+fn memory_per_wait_is_the_median_over_the_runs_not_the_median_wall_runs() {
+    let mut rows = vec![fake("async/1", 1, 0.0100, 8 << 10), fake("async/1", 1000, 0.0120, 0)];
+    // The median-wall run (listed first) touched twice the memory of the five others.
+    rows[1].excess_bytes = vec![900_000, 400_000, 410_000, 420_000, 430_000, 440_000];
+    derive(&mut rows);
+    let r = &rows[1];
+    assert_eq!(r.bytes_per_wait, Some(425.0), "the mean of the middle two of six: {r:?}");
+    assert_eq!(r.bytes_per_wait_range, Some((400.0, 900.0)));
+    // C8 reads that median with its own 95% interval (at 6 runs the fastest to slowest), which holds it.
+    let b = r.bytes().unwrap();
+    assert_eq!((b.mid, b.lo, b.hi), (425.0, 400.0, 900.0));
+}
+
+#[test]
 fn a_missing_one_wait_leaves_derived_numbers_empty_not_zero() {
     let mut rows = vec![fake("async/1", 1, 0.01, 4096), fake("async/1", 100, 0.012, 1 << 20)];
     rows[0].status = "failed: the child ended with signal 9".into();

@@ -431,14 +431,25 @@ pub fn build(opts: &Options) -> Result<Report, ReportError> {
     // C1 .. C9 in order, whichever view judged them.
     report.verdicts.sort_by_key(|v| v.claim.trim_start_matches('C').parse::<u32>().unwrap_or(u32::MAX));
     let mut readme = readme::readme(&report, &context);
+    // A figure the run shows that a section shows too: both values, in the run's part and in the section's.
+    let ours = run.as_ref().map(render::run_figures).unwrap_or_default();
+    let theirs: Vec<_> = opts.sections.iter().flat_map(|s| s.figures.iter().cloned()).collect();
+    let both = |lines: Vec<String>| lines.iter().map(|l| format!("- {l}\n")).collect::<String>();
+    let shared = both(crate::report::figure::compare(&ours, &theirs));
+    if !shared.is_empty() {
+        readme += &format!("\n### The same figure in two views\n\n{shared}");
+    }
     for section in &opts.sections {
         let build = if section.machine.build() == report.machine.build() {
             String::new()
         } else {
             format!(", measured by ANOTHER BUILD than the criterion data: {}", section.machine.build())
         };
+        let shared = both(crate::report::figure::compare(&section.figures, &ours));
+        let shared =
+            if shared.is_empty() { shared } else { format!("\nThe same figure in `cvp run`:\n\n{shared}") };
         readme += &format!(
-            "\n## {}\n\nFrom `{}`{build}.\n\n{}\n",
+            "\n## {}\n\nFrom `{}`{build}.\n\n{}{shared}\n",
             section.title,
             section.source.display(),
             section.markdown

@@ -176,10 +176,16 @@ pub fn run_with_service(
 ) -> Result<Sweep, SweepError> {
     let mut services: Vec<Server> = Vec::new();
     if plan.has_net() {
+        // Room for every connection of a net_bound run in the service's descriptor table and in this
+        // process's, made before anything runs, as `cvp scale --io socket` makes it in its service and in
+        // each child ([`crate::workload::net::reserve_descriptors`]).
+        let jobs = plan.workload(WorkloadKind::NetBound).jobs;
+        crate::workload::net::raise_fd_limit();
+        let _ = crate::workload::net::reserve_descriptors(jobs);
         let wait = Duration::from_millis(plan.wait_ms);
-        services.push(Server::start_exe(exe, wait).map_err(SweepError::Service)?);
+        services.push(Server::start_holding(exe, wait, jobs).map_err(SweepError::Service)?);
         if !plan.socket_only().is_empty() {
-            services.push(Server::start_exe(exe, Duration::ZERO).map_err(SweepError::Service)?);
+            services.push(Server::start_holding(exe, Duration::ZERO, jobs).map_err(SweepError::Service)?);
         }
     }
     let item = |label, role, strategy, workers, workload: Workload, server, repeat| Item {

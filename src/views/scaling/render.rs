@@ -6,7 +6,7 @@ use super::{NetPairs, Row, Run, RunFile, SideBySide};
 use crate::claims::Verdict;
 use crate::machine::Machine;
 use crate::report::text::{aligned, human_time, opt};
-use crate::report::{ReportError, plot};
+use crate::report::{Figure, ReportError, plot};
 use crate::scaling::OneWait;
 use crate::strategy::StrategyKind;
 use crate::workload::WorkloadKind;
@@ -148,6 +148,10 @@ pub fn run_table(file: &RunFile, pairs: &NetPairs) -> String {
             net_bound's service (a child process) CPU time / wall, never in cores busy\n\
             switches: context switches of the process per round, each the median over the rounds; voluntary = a \
             thread blocked (sleep, join), involuntary = the OS preempted a runnable thread (time slicing)\n\n";
+    if !run_figures(file).is_empty() {
+        out += RUN_VS_SCALE;
+        out += "\n\n";
+    }
     if let Some(table) = net_text(&pairs.pairs) {
         out += &table;
         out += "\n";
@@ -288,6 +292,38 @@ fn net_cells(p: &SideBySide) -> Vec<String> {
         time(p.socket_per_request_s),
         time(p.server_cpu_per_request_s),
     ]
+}
+
+/// The one line `cvp run`'s table adds about the same figure in `cvp scale --io socket`.
+pub const RUN_VS_SCALE: &str = "net_bound async/N's wall over its one request alone is the figure `cvp scale --io \
+socket` shows as requests for async/N at the same J: the same request code, service and settings (room for every \
+connection made before timing), but one warm process for all rounds here and a fresh child per run there; both \
+move with the machine's load and with whether client and service share a CPU, so read them side by side from one \
+window (`cvp report` puts them beside each other and flags them more than 2x apart)";
+
+/// What `cvp report` may put beside another view's value of the same quantity: each net_bound async/N row's
+/// wall over its one request measured alone on the same runtime, the fastest and slowest round beside it:
+/// the figure `cvp scale --io socket` shows as requests ([`Figure::requests`]).
+pub fn run_figures(file: &RunFile) -> Vec<Figure> {
+    file.runs
+        .iter()
+        .zip(file.points())
+        .filter(|(r, _)| {
+            r.workload == WorkloadKind::NetBound && r.strategy == StrategyKind::Async && r.wait_ms > 0
+        })
+        .filter_map(|(r, p)| {
+            let one = p.one_wait_s.filter(|&s| s > 0.0)?;
+            let range = (r.repeats > 1).then(|| (r.wall_min_s / one, r.wall_max_s / one));
+            Some(Figure::requests(
+                &format!("async/{}", r.workers),
+                r.jobs,
+                r.wait_ms,
+                r.wall_s / one,
+                range,
+                format!("`cvp run` (one warm process, median of {} rounds)", r.repeats),
+            ))
+        })
+        .collect()
 }
 
 /// What the columns mean, one paragraph.

@@ -131,5 +131,6 @@ pub fn read_section(path: &Path) -> Result<Section, ReportError> {
         verdicts,
         machine: file.machine.clone(),
         source,
+        figures: Vec::new(),
     })
 }

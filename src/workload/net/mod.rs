@@ -43,6 +43,8 @@ pub const DEFAULT_SPREAD: u8 = 8;
 /// variable left set in a shell would turn every later command into the service; this takes a command
 /// line nobody types by accident.
 pub const CHILD_ARG: &str = "__cvp-serve-child";
+/// The command line is `<exe> CHILD_ARG <wait ms> <connections>`: the third argument tells the service how
+/// many connections to make room for before it listens ([`ServeOptions::reserve`]).
 /// File descriptors the service keeps for itself (listeners, stdio) below its limit on connections.
 const FD_RESERVE: u64 = 64;
 
@@ -115,6 +117,42 @@ pub fn raise_fd_limit() -> u64 {
         }
     }
     lim.rlim_cur
+}
+
+/// Grows this process's descriptor table now, so that `more` descriptors beyond the few already open fit
+/// in it and opening them later (a socket per request) never grows it inside a timed run. Linux grows the
+/// table by doubling it, and in a process of more than one thread each doubling waits for an RCU grace
+/// period (`expand_fdtable` calls `synchronize_rcu`): milliseconds each on an idle machine, tens under load,
+/// four doublings for 1,000 connections. A fresh process pays them on its first connections, a warmed-up one
+/// never again (the table never shrinks), so without this the same requests cost more in a fresh child
+/// (`cvp scale`) than after a warm-up (`cvp run`). The table is kernel memory, not the process's resident
+/// set. Capped below the soft open-file limit; returns the table's size afterwards (`None` where it cannot
+/// be read or grown: nothing else changed).
+pub fn reserve_descriptors(more: usize) -> Option<u64> {
+    use std::os::fd::AsRawFd;
+    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: `lim` is a valid, writable rlimit owned by this frame.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 || lim.rlim_cur < 2 {
+        return None;
+    }
+    let want = (more as u64).saturating_add(FD_RESERVE).min(lim.rlim_cur - 1).min(libc::c_int::MAX as u64);
+    let null = std::fs::File::open("/dev/null").ok()?;
+    // F_DUPFD takes the lowest free descriptor at or above `want` (never one that is open), and the table
+    // grows to hold it; closing it leaves the table as big.
+    // SAFETY: a valid descriptor, a command that takes an int, and the descriptor it returns closed once.
+    let fd = unsafe { libc::fcntl(null.as_raw_fd(), libc::F_DUPFD_CLOEXEC, want as libc::c_int) };
+    if fd < 0 {
+        return None;
+    }
+    // SAFETY: `fd` was just returned to us and nothing else holds it.
+    unsafe { libc::close(fd) };
+    descriptor_table_size()
+}
+
+/// The size of this process's descriptor table (`FDSize` in `/proc/self/status`; Linux only).
+pub fn descriptor_table_size() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status.lines().find_map(|l| l.strip_prefix("FDSize:")).and_then(|v| v.trim().parse().ok())
 }
 
 /// What the service did, printed as its last line (`served N malformed M cpu_s S`).

@@ -30,10 +30,18 @@ impl Server {
 
     /// Starts `exe` (a binary that calls [`super::serve_if_child`], such as `cvp`) as the service.
     pub fn start_exe(exe: &Path, wait: Duration) -> io::Result<Server> {
+        Server::start_holding(exe, wait, 0)
+    }
+
+    /// Starts `exe` as the service with room for `connections` open at once made before it listens
+    /// ([`super::ServeOptions::reserve`]): what `cvp run` and `cvp scale` start, each with its largest J, so
+    /// neither view's first burst of connections pays for the service's descriptor table growing.
+    pub fn start_holding(exe: &Path, wait: Duration, connections: usize) -> io::Result<Server> {
         raise_fd_limit();
         let mut child = Command::new(exe)
             .arg(CHILD_ARG)
             .arg(wait.as_millis().to_string())
+            .arg(connections.to_string())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use super::{
     CHILD_ARG, DEFAULT_SPREAD, FD_RESERVE, REQUEST_TIMEOUT, ServeReport, Target, expected_reply,
-    raise_fd_limit,
+    raise_fd_limit, reserve_descriptors,
 };
 
 /// How the service is set up (`cvp serve`'s flags).
@@ -26,6 +26,9 @@ pub struct ServeOptions {
     /// Most connections handled at once (`None`: the open-file limit less a reserve); more wait in the
     /// kernel's backlog.
     pub max_connections: Option<usize>,
+    /// Connections to make room for in the descriptor table before listening
+    /// ([`super::reserve_descriptors`]), so the first burst of that many is not slowed by the table's growth.
+    pub reserve: usize,
 }
 
 impl ServeOptions {
@@ -37,6 +40,7 @@ impl ServeOptions {
             spread: DEFAULT_SPREAD,
             wait,
             max_connections: None,
+            reserve: 0,
         }
     }
 
@@ -68,6 +72,10 @@ pub fn serve(
 ) -> io::Result<ServeReport> {
     options.validate().map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
     let limit = raise_fd_limit();
+    if options.reserve > 0 {
+        // Best effort: a table that cannot grow now grows later, as it would without this.
+        let _ = reserve_descriptors(options.reserve);
+    }
     let bound = options.max_connections.unwrap_or(limit.saturating_sub(FD_RESERVE).max(1) as usize);
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let served = Arc::new(AtomicU64::new(0));
@@ -264,25 +272,31 @@ async fn answer(mut stream: tokio::net::TcpStream, alarm: &Alarm) -> Result<(), 
     Ok(())
 }
 
-/// If this process was started by `Server::start` (its command line is exactly [`CHILD_ARG`] and a wait in
-/// whole milliseconds), runs the service until stdin closes and exits; otherwise returns at once. Call it
+/// If this process was started by `Server::start` (its command line is exactly [`CHILD_ARG`], a wait in
+/// whole milliseconds and the connections to make room for), runs the service until stdin closes and exits; otherwise returns at once. Call it
 /// first thing in `main` of any binary that starts a `Server` on itself (`cvp`, the `net_bound` bench).
 pub fn serve_if_child() {
-    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).take(3).collect();
-    let [marker, value] = args.as_slice() else { return };
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).take(4).collect();
+    let [marker, value, reserve] = args.as_slice() else { return };
     if marker != CHILD_ARG {
         return;
     }
-    let code = match value.to_str().and_then(|v| v.parse::<u64>().ok()) {
-        Some(ms) => match serve_until_stdin_closes(ServeOptions::new(Duration::from_millis(ms))) {
+    let number = |v: &std::ffi::OsString| v.to_str().and_then(|v| v.parse::<u64>().ok());
+    let code = match (number(value), number(reserve)) {
+        (Some(ms), Some(reserve)) => match serve_until_stdin_closes(ServeOptions {
+            reserve: reserve as usize,
+            ..ServeOptions::new(Duration::from_millis(ms))
+        }) {
             Ok(()) => 0,
             Err(e) => {
                 eprintln!("cvp serve: {e}");
                 1
             }
         },
-        None => {
-            eprintln!("cvp serve: {CHILD_ARG} {value:?}: the wait is not whole milliseconds");
+        _ => {
+            eprintln!(
+                "cvp serve: {CHILD_ARG} {value:?} {reserve:?}: not a wait in whole ms and a connection count"
+            );
             2
         }
     };

@@ -106,3 +106,18 @@ fn the_report_line_round_trips() {
     );
     assert_eq!(Target { base: Ipv4Addr::LOCALHOST, port: 9, spread: 8 }.addr(10).to_string(), "127.0.0.3:9");
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn reserving_descriptors_grows_the_table_once_and_opening_them_then_does_not() {
+    let limit = raise_fd_limit() as usize;
+    // Room for n more, well inside the limit (the table's size is what is checked, not the limit).
+    let n = (limit / 2).clamp(1, 3_000);
+    let size = reserve_descriptors(n).expect("the table can be grown and read");
+    assert!(size as usize >= n, "FDSize {size} after reserving {n}");
+    assert_eq!(descriptor_table_size(), Some(size));
+    // Opening n - 100 descriptors (fewer than the room made, whatever else is open) leaves it as it is.
+    let held: Vec<std::fs::File> =
+        (0..n.saturating_sub(100)).map(|_| std::fs::File::open("/dev/null").unwrap()).collect();
+    assert_eq!(descriptor_table_size(), Some(size), "{} opened", held.len());
+}
