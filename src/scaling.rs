@@ -48,6 +48,16 @@ pub struct Point {
     pub cores_busy: Option<f64>,
     /// The 95% interval around `cores_busy` (`cvp run`'s [`crate::claims::median_ci`] of its rounds), when known.
     pub cores_busy_range: Option<(f64, f64)>,
+    /// The process's CPU time in a run, seconds (`cvp run`: the median of its rounds), when measured
+    /// (criterion does not measure it).
+    pub cpu_s: Option<f64>,
+    /// The 95% interval around `cpu_s`, when known.
+    pub cpu_range_s: Option<(f64, f64)>,
+    /// The process's context switches in a run, voluntary + involuntary (`cvp run`: the median of its rounds'
+    /// totals), when measured (criterion does not).
+    pub switches: Option<f64>,
+    /// The 95% interval around `switches`, when known.
+    pub switches_range: Option<(f64, f64)>,
     /// One job's wait measured alone with this strategy's kind of wait ([`OneWait`]), when measured.
     pub one_wait_s: Option<f64>,
     /// The interval around `one_wait_s`, when known.
@@ -69,6 +79,10 @@ impl Point {
     /// floor names its workload, or serves every workload whose wait is a sleep (`workload: None`); a
     /// request's floor (`net_bound`) never serves a sleep, nor a sleep's floor a request.
     pub fn with_one_wait(mut self, floors: &[OneWait]) -> Point {
+        if self.strategy == StrategyKind::AsyncMulti {
+            // Its runtime (multi-thread, one worker) is neither the current-thread one nor async/N's.
+            return self;
+        }
         let wait_ms = (self.wait_s * 1e3).round() as u64;
         let kind = self.strategy.wait_kind();
         let runtime = self.floor_workers();
@@ -87,8 +101,22 @@ impl Point {
     /// The workers of the runtime this point's waits run on, which its floor must be measured on too: `async`
     /// at N >= 2 waits on tokio's multi-thread runtime of N workers; every other wait on one worker (`async`
     /// at 1 and `async_offload`'s loop: tokio's current-thread runtime; a blocking wait: a thread).
+    /// `async_multi` (the multi-thread runtime of one worker) has no floor of its own runtime: no floor is
+    /// attached to it ([`Point::with_one_wait`]), and no verdict divides it by one.
     pub fn floor_workers(&self) -> usize {
         if self.strategy == StrategyKind::Async { self.workers } else { 1 }
+    }
+
+    /// CPU time per job, seconds, with its interval, when measured.
+    pub fn cpu_per_job(&self) -> Option<Range> {
+        let jobs = self.jobs.max(1) as f64;
+        self.cpu_s.map(|c| Range::of(c, self.cpu_range_s).scale(1.0 / jobs))
+    }
+
+    /// Context switches per job, with their interval, when measured.
+    pub fn switches_per_job(&self) -> Option<Range> {
+        let jobs = self.jobs.max(1) as f64;
+        self.switches.map(|c| Range::of(c, self.switches_range).scale(1.0 / jobs))
     }
 
     /// The wall time with its interval.
@@ -376,17 +404,32 @@ pub(crate) mod fixtures {
             wall_range_s: None,
             cores_busy: Some(busy),
             cores_busy_range: None,
+            cpu_s: Some(busy * wall_s),
+            cpu_range_s: None,
+            switches: None,
+            switches_range: None,
             one_wait_s: None,
             one_wait_range_s: None,
         }
         .with_one_wait(&floors)
     }
 
-    /// What an ideal machine with `cores` cores would measure at the default sweep for 2 cores (1, 2, 4).
+    /// Context switches of the ideal io_bound `async_multi/1` in a run: the caller hands the loop to one
+    /// worker and back (the `async` rows take their counts from it).
+    pub(crate) const SWITCHES_MULTI: f64 = 3.0;
+
+    /// What an ideal machine with `cores` cores would measure at the default sweep for 2 cores (1, 2, 4). On
+    /// io_bound the async loops all finish in about one wait; `async_multi/1` keeps as little busy as one
+    /// event loop, and more workers spend twice its CPU time and more context switches (waking and parking
+    /// workers): C4's "not faster, more overhead".
     pub(crate) fn ideal(cores: usize) -> Vec<Point> {
         let cpu = 0.4;
         let io = 32.0 * FLOOR_BLOCKING;
         let mut v = vec![pt(CpuBound, Sequential, 1, cpu, 1.0), pt(IoBound, Sequential, 1, io, 0.01)];
+        let io_async = |s, n: usize, busy, switches| Point {
+            switches: Some(switches),
+            ..pt(IoBound, s, n, 1.002 * FLOOR_ASYNC, busy)
+        };
         for n in [1, 2, 4] {
             let par = n.min(cores) as f64;
             for s in [Threads, Rayon] {
@@ -394,7 +437,12 @@ pub(crate) mod fixtures {
                 v.push(pt(IoBound, s, n, io / n as f64, 0.01));
             }
             v.push(pt(CpuBound, Async, n, cpu / par, par));
-            v.push(pt(IoBound, Async, n, 1.002 * FLOOR_ASYNC, 0.02));
+            if n == 1 {
+                v.push(io_async(Async, 1, 0.02, 1.0));
+                v.push(io_async(AsyncMulti, 1, 0.02, SWITCHES_MULTI));
+            } else {
+                v.push(io_async(Async, n, 0.04, SWITCHES_MULTI + 2.0 * n as f64));
+            }
         }
         v
     }
@@ -430,6 +478,10 @@ mod tests {
             wall_range_s: None,
             cores_busy: None,
             cores_busy_range: None,
+            cpu_s: None,
+            cpu_range_s: None,
+            switches: None,
+            switches_range: None,
             one_wait_s: None,
             one_wait_range_s: None,
         };

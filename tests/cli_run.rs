@@ -58,8 +58,15 @@ fn run_json_has_the_schema_and_every_digest_agrees() {
     assert!(v["machine"]["cpu_model"].is_string());
     assert_eq!(v["config"]["threads"], serde_json::json!([1, 2]));
     let runs = v["runs"].as_array().unwrap();
-    // 4 workloads x (sequential + thread_per_job + 4 strategies x 2 worker counts).
-    assert_eq!(runs.len(), 4 * 10);
+    // 4 workloads x (sequential + thread_per_job + 4 strategies x 2 worker counts), and async_multi/1 (C4's
+    // baseline, on the tokio multi-thread runtime with one worker) on io_bound and net_bound.
+    assert_eq!(runs.len(), 4 * 10 + 2);
+    let multi: Vec<&str> = runs
+        .iter()
+        .filter(|r| r["strategy"] == "async_multi")
+        .map(|r| r["workload"].as_str().unwrap())
+        .collect();
+    assert_eq!(multi, ["io_bound", "net_bound"]);
     for run in runs {
         for key in [
             "workload",
@@ -141,14 +148,27 @@ fn run_csv_and_table_formats() {
     assert_eq!(
         lines.next(),
         Some(
-            "workload,strategy,workers,jobs,wait_ms,rounds,wall_s,cpu_s,speedup,cores_busy,in_flight,digest,wall_min_s,wall_max_s,voluntary_switches,involuntary_switches,server_cpu_s,server_cores_busy,socket_only_s,timed_rounds,wall_ci_low_s,wall_ci_high_s,cores_busy_ci_low,cores_busy_ci_high"
+            "workload,strategy,workers,jobs,wait_ms,rounds,wall_s,cpu_s,speedup,cores_busy,in_flight,digest,wall_min_s,wall_max_s,voluntary_switches,involuntary_switches,server_cpu_s,server_cores_busy,socket_only_s,timed_rounds,wall_ci_low_s,wall_ci_high_s,cores_busy_ci_low,cores_busy_ci_high,runtime,cpu_ci_low_s,cpu_ci_high_s,switches,switches_ci_low,switches_ci_high"
         )
     );
-    // sequential (always, as the baseline) + async at 1 and 2 workers.
-    assert_eq!(lines.count(), 3);
+    // sequential (always, as the baseline) + async at 1 and 2 workers + async_multi/1, each naming its runtime.
+    let runtimes: Vec<(String, String)> = lines
+        .map(|l| {
+            let cells: Vec<&str> = l.split(',').collect();
+            (format!("{}/{}", cells[1], cells[2]), cells[24].to_string())
+        })
+        .collect();
+    let expected = [
+        ("sequential/1", ""),
+        ("async/1", "current_thread"),
+        ("async/2", "multi_thread"),
+        ("async_multi/1", "multi_thread"),
+    ];
+    assert_eq!(runtimes, expected.map(|(a, b)| (a.to_string(), b.to_string())));
     args[2] = "table";
     let table = ok(&cvp(&args));
     assert!(table.contains("cores busy") && table.contains("in flight") && table.contains("C6"), "{table}");
+    assert!(table.contains("runtime") && table.contains("multi_thread"), "{table}");
 }
 
 #[test]

@@ -41,8 +41,8 @@ fn a_net_bound_sweep_records_the_service_and_keeps_its_floors_apart() {
     let v: Value = serde_json::from_str(&ok(&cvp(&args))).unwrap();
     let runs = v["runs"].as_array().unwrap();
     let of = |w: &'static str| runs.iter().filter(move |r| r["workload"] == w);
-    // sequential + async and threads at 1 and 2 workers, per workload.
-    assert_eq!((of("io_bound").count(), of("net_bound").count()), (5, 5));
+    // sequential + async and threads at 1 and 2 workers + async_multi/1 (C4's baseline), per workload.
+    assert_eq!((of("io_bound").count(), of("net_bound").count()), (6, 6));
     let io_digest = &of("io_bound").next().unwrap()["digest"];
     for r in of("net_bound") {
         assert_eq!(&r["digest"], io_digest, "net_bound's replies are io_bound's job digests: {r}");
@@ -96,10 +96,13 @@ fn the_table_shows_the_service_and_the_side_by_side() {
     let csv = ok(&cvp(&args));
     let net = csv.lines().find(|l| l.starts_with("net_bound,")).unwrap();
     let cells: Vec<&str> = net.split(',').collect();
-    assert_eq!(cells.len(), 24, "{net}");
+    assert_eq!(cells.len(), 30, "{net}");
     // server_cpu_s, server_cores_busy, socket_only_s; then the timed rounds and the (empty at 1 round) intervals.
     assert!(cells[16..19].iter().all(|c| !c.is_empty()), "net_bound has its service's columns: {net}");
-    assert_eq!(&cells[19..], ["1", "", "", "", ""], "one round has no 95% interval: {net}");
+    assert_eq!(&cells[19..24], ["1", "", "", "", ""], "one round has no 95% interval: {net}");
+    // sequential uses no tokio runtime; the switches of its one round, without an interval.
+    assert_eq!((cells[24], cells[25], cells[26]), ("", "", ""), "{net}");
+    assert!(!cells[27].is_empty() && cells[28..].iter().all(|c| c.is_empty()), "{net}");
 }
 
 #[test]

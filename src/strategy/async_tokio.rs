@@ -4,6 +4,10 @@
 //! [`Strategy::run`], the classic single-threaded server ([`super::tokio_runtime`] says why). With N >= 2 it
 //! is the multi-thread runtime with N workers; `block_on` runs the top-level future on the calling thread
 //! and every job is spawned onto the workers, so the waits and the hashing happen there, never on the caller.
+//!
+//! `async_multi` is the same tasks on the multi-thread runtime at every worker count, one included: the
+//! scheduler of `async/2..` with one worker, the baseline C4 compares more workers against (so that C4
+//! measures workers, not a change of scheduler).
 
 use std::future::Future;
 use std::io;
@@ -12,7 +16,8 @@ use std::time::Duration;
 use tokio::runtime::Runtime;
 
 use super::{
-    NoProbe, Phase, Probe, RunError, Strategy, StrategyKind, hash, net_target, tokio_runtime, xor_tasks,
+    NoProbe, Phase, Probe, RunError, Strategy, StrategyKind, hash, net_target, tokio_multi_thread,
+    tokio_runtime, xor_tasks,
 };
 use crate::workload::net::{self, NetError, Target};
 use crate::workload::{Digest, Workload, wait_async};
@@ -21,12 +26,25 @@ use crate::workload::{Digest, Workload, wait_async};
 pub struct Async<P = NoProbe> {
     runtime: Runtime,
     probe: P,
+    /// `async` or `async_multi`, as errors name it.
+    kind: StrategyKind,
 }
 
 impl<P: Probe> Async<P> {
-    /// Builds the runtime ([`super::tokio_runtime`]): one event loop for one worker, else `workers` workers.
+    /// `async`: builds the runtime ([`super::tokio_runtime`]): one event loop for one worker, else `workers`
+    /// workers.
     pub fn new(workers: usize, probe: P) -> io::Result<Async<P>> {
-        Ok(Async { runtime: tokio_runtime(workers, "cvp-async")?, probe })
+        Ok(Async { runtime: tokio_runtime(workers, "cvp-async")?, probe, kind: StrategyKind::Async })
+    }
+
+    /// `async_multi`: tokio's multi-thread runtime with `workers` workers, even one
+    /// ([`super::tokio_multi_thread`]).
+    pub fn multi(workers: usize, probe: P) -> io::Result<Async<P>> {
+        Ok(Async {
+            runtime: tokio_multi_thread(workers, "cvp-async-multi")?,
+            probe,
+            kind: StrategyKind::AsyncMulti,
+        })
     }
 }
 
@@ -56,13 +74,13 @@ async fn net_task<P: Probe>(probe: P, target: Target, seed: u64, wait: Duration)
 
 impl<P: Probe> Strategy for Async<P> {
     fn run(&self, workload: &Workload) -> Result<Digest, RunError> {
-        if let Some(target) = net_target(workload, StrategyKind::Async)? {
+        if let Some(target) = net_target(workload, self.kind)? {
             return self.runtime.block_on(async {
                 let tasks: Vec<_> = workload
                     .jobs()
                     .map(|job| tokio::spawn(net_task(self.probe, target, job.seed, job.wait)))
                     .collect();
-                xor_tasks(tasks, StrategyKind::Async).await
+                xor_tasks(tasks, self.kind).await
             });
         }
         self.runtime.block_on(async {
@@ -70,7 +88,7 @@ impl<P: Probe> Strategy for Async<P> {
                 .jobs()
                 .map(|job| tokio::spawn(task(self.probe, job.seed, job.rounds, job.wait)))
                 .collect();
-            xor_tasks(tasks, StrategyKind::Async).await
+            xor_tasks(tasks, self.kind).await
         })
     }
 }

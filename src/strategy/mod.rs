@@ -1,4 +1,5 @@
-//! Strategies: how a workload's jobs are spread over workers. One file per strategy; this file holds the ids.
+//! Strategies: how a workload's jobs are spread over workers. One file per strategy (`async_multi` shares
+//! `async_tokio.rs`: the same tasks on another runtime); this file holds the ids.
 //!
 //! A strategy is built once per worker count ([`StrategyKind::build`]): its thread pool or runtime lives in
 //! the returned value and is reused by every [`Strategy::run`], so building it is never timed.
@@ -23,7 +24,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::workload::net::{self, NetError, Target};
-use crate::workload::{Digest, Job, WaitKind, Workload, chain, wait_blocking};
+use crate::workload::{Digest, Job, WaitKind, Workload, WorkloadKind, chain, wait_blocking};
 
 /// Runs every job of a workload and returns the workload digest.
 pub trait Strategy: Send + Sync {
@@ -186,7 +187,7 @@ pub enum RunError {
     },
 }
 
-/// The six strategies. The id strings are criterion function ids, CSV and JSON values.
+/// The seven strategies. The id strings are criterion function ids, CSV and JSON values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StrategyKind {
@@ -203,17 +204,24 @@ pub enum StrategyKind {
     AsyncOffload,
     /// A rayon pool of N, `par_iter` over the jobs; a wait blocks a pool thread.
     Rayon,
+    /// tokio's multi-thread runtime with ONE worker: `async/1`'s jobs on the scheduler `async/2..` use, C4's
+    /// like-for-like baseline (more workers against one, the scheduler unchanged). Swept at one worker only,
+    /// on the workloads that wait on I/O ([`StrategyKind::runs_on`]); built with N workers it is the
+    /// multi-thread runtime of N, as `async/N`.
+    AsyncMulti,
 }
 
 impl StrategyKind {
-    /// Every strategy, in report order.
-    pub const ALL: [StrategyKind; 6] = [
+    /// Every strategy, in report order (`async_multi` last: each of the others keeps its place, and its colour
+    /// in the plots).
+    pub const ALL: [StrategyKind; 7] = [
         StrategyKind::Sequential,
         StrategyKind::Threads,
         StrategyKind::ThreadPerJob,
         StrategyKind::Async,
         StrategyKind::AsyncOffload,
         StrategyKind::Rayon,
+        StrategyKind::AsyncMulti,
     ];
 
     /// The id, e.g. `thread_per_job`.
@@ -225,23 +233,44 @@ impl StrategyKind {
             StrategyKind::Async => "async",
             StrategyKind::AsyncOffload => "async_offload",
             StrategyKind::Rayon => "rayon",
+            StrategyKind::AsyncMulti => "async_multi",
         }
     }
 
-    /// The worker counts this strategy is run at, given the sweep and the job count: `sequential` always
-    /// uses 1 and `thread_per_job` always uses one thread per job, so they ignore the sweep.
+    /// The worker counts this strategy is run at, given the sweep and the job count: `sequential` and
+    /// `async_multi` always use 1 and `thread_per_job` always uses one thread per job, so they ignore the
+    /// sweep.
     pub fn worker_counts(self, sweep: &[usize], jobs: usize) -> Vec<usize> {
         match self {
-            StrategyKind::Sequential => vec![1],
+            StrategyKind::Sequential | StrategyKind::AsyncMulti => vec![1],
             StrategyKind::ThreadPerJob => vec![jobs],
             _ => sweep.to_vec(),
+        }
+    }
+
+    /// Whether the sweeps (`cvp run`, the benches) run this strategy on `workload`: `async_multi`, C4's
+    /// baseline, only on the workloads that wait on I/O with nothing to compute (io_bound, net_bound), where
+    /// C4 is judged; every other strategy on every workload.
+    pub fn runs_on(self, workload: WorkloadKind) -> bool {
+        self != StrategyKind::AsyncMulti || matches!(workload, WorkloadKind::IoBound | WorkloadKind::NetBound)
+    }
+
+    /// The tokio runtime this strategy's jobs wait on with `workers` workers, as the tables name it:
+    /// `current_thread` for `async` at 1 worker and for `async_offload`'s loop (one event loop), `multi_thread`
+    /// for `async` at 2 or more and for `async_multi`; `None` for the strategies that use no tokio runtime.
+    pub fn runtime(self, workers: usize) -> Option<&'static str> {
+        match self {
+            StrategyKind::Async if workers <= 1 => Some("current_thread"),
+            StrategyKind::Async | StrategyKind::AsyncMulti => Some("multi_thread"),
+            StrategyKind::AsyncOffload => Some("current_thread"),
+            _ => None,
         }
     }
 
     /// How this strategy's jobs wait: the blocking strategies sleep their thread, the async ones yield.
     pub fn wait_kind(self) -> WaitKind {
         match self {
-            StrategyKind::Async | StrategyKind::AsyncOffload => WaitKind::Async,
+            StrategyKind::Async | StrategyKind::AsyncOffload | StrategyKind::AsyncMulti => WaitKind::Async,
             _ => WaitKind::Blocking,
         }
     }
@@ -262,6 +291,7 @@ impl StrategyKind {
             StrategyKind::Async => Box::new(async_tokio::Async::new(workers, probe)?),
             StrategyKind::AsyncOffload => Box::new(async_offload::AsyncOffload::new(workers, probe)?),
             StrategyKind::Rayon => Box::new(rayon_pool::Rayon::new(workers, probe)?),
+            StrategyKind::AsyncMulti => Box::new(async_tokio::Async::multi(workers, probe)?),
         })
     }
 }
@@ -277,7 +307,8 @@ impl FromStr for StrategyKind {
     fn from_str(s: &str) -> Result<Self, String> {
         StrategyKind::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| {
             format!(
-                "unknown strategy '{s}' (accepted: sequential, threads, thread_per_job, async, async_offload, rayon)"
+                "unknown strategy '{s}' (accepted: sequential, threads, thread_per_job, async, async_offload, rayon, \
+                 async_multi)"
             )
         })
     }
@@ -370,11 +401,17 @@ pub fn tokio_runtime(workers: usize, name: &'static str) -> io::Result<tokio::ru
     if workers <= 1 {
         return tokio::runtime::Builder::new_current_thread().enable_all().build();
     }
+    tokio_multi_thread(workers, name)
+}
+
+/// tokio's multi-thread runtime with exactly `workers` workers (at least one), timer and I/O drivers on: the
+/// runtime of `async` at N >= 2, and of `async_multi` at every N, one worker included.
+pub fn tokio_multi_thread(workers: usize, name: &'static str) -> io::Result<tokio::runtime::Runtime> {
     // Workers named `<name>-0` .. `<name>-<N-1>`, as the rayon pools' threads are (tokio starts its workers
     // first; a blocking-pool thread, if any were ever started, would take the next numbers).
     let next = std::sync::atomic::AtomicUsize::new(0);
     tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(workers)
+        .worker_threads(workers.max(1))
         .thread_name_fn(move || format!("{name}-{}", next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)))
         .enable_all()
         .build()
@@ -397,5 +434,22 @@ mod tests {
         assert_eq!(StrategyKind::Sequential.worker_counts(&[2, 4], 9), vec![1]);
         assert_eq!(StrategyKind::ThreadPerJob.worker_counts(&[2, 4], 9), vec![9]);
         assert_eq!(StrategyKind::Rayon.worker_counts(&[2, 4], 9), vec![2, 4]);
+        assert_eq!(StrategyKind::AsyncMulti.worker_counts(&[2, 4], 9), vec![1]);
+    }
+
+    #[test]
+    fn async_multi_runs_only_where_c4_is_judged_and_each_tokio_row_names_its_runtime() {
+        use crate::workload::WorkloadKind::*;
+        let on: Vec<_> =
+            WorkloadKind::ALL.into_iter().filter(|&w| StrategyKind::AsyncMulti.runs_on(w)).collect();
+        assert_eq!(on, [IoBound, NetBound]);
+        assert!(
+            StrategyKind::ALL.iter().filter(|&&s| s != StrategyKind::AsyncMulti).all(|s| s.runs_on(CpuBound))
+        );
+        assert_eq!(StrategyKind::Async.runtime(1), Some("current_thread"));
+        assert_eq!(StrategyKind::Async.runtime(2), Some("multi_thread"));
+        assert_eq!(StrategyKind::AsyncMulti.runtime(1), Some("multi_thread"));
+        assert_eq!(StrategyKind::AsyncOffload.runtime(4), Some("current_thread"));
+        assert_eq!(StrategyKind::Threads.runtime(4), None);
     }
 }

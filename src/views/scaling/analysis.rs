@@ -3,8 +3,8 @@
 //! [`crate::scaling`]. Nothing here measures; nothing here is hard-coded to a verdict.
 
 use crate::claims::{
-    CAP, CLAIMS, FLAT, FOLLOWS, IDLE_CORES, Judged, LOOP_OWN, MANY_IN_FLIGHT, MIN_SAMPLES_FOR_CI, NET_LABEL,
-    NO_FASTER, ONE_WAIT, PAST_CORES, Range, Test, Verdict, above, at_least, at_most, cannot,
+    BOUNDARY, C4_NOT_FASTER, CAP, CLAIMS, FOLLOWS, IDLE_CORES, Judged, MANY_IN_FLIGHT, MIN_SAMPLES_FOR_CI,
+    NET_LABEL, NO_FASTER, ONE_WAIT, PAST_CORES, Range, Test, Verdict, above, at_least, at_most, cannot,
 };
 use crate::machine::Cores;
 use crate::scaling::{Point, find, sequential_wall, speedup_range};
@@ -25,19 +25,41 @@ fn x2(v: f64) -> String {
 ///
 /// When `points` has `net_bound`, C1, C3 and C4 are judged on it too, by the same criteria, each right
 /// after its io_bound verdict with the same claim id and "(net_bound: loopback TCP)" in its statement.
+/// Where a workload's loop is busy, C4's boundary line ([`boundary`]) follows that workload's C4 verdict:
+/// claim id `C4`, its statement beginning with [`BOUNDARY`], never counted as C4's verdict.
 pub fn verdicts(points: &[Point], cores: Cores) -> Vec<Verdict> {
     let io = WorkloadKind::IoBound;
-    let judged =
-        [c1(points, io), c2(points, cores), c3(points, io), c4(points, io), c5(points, cores), c6(points)];
+    let judged = [
+        c1(points, io),
+        c2(points, cores),
+        c3(points, io),
+        c4(points, io, cores),
+        c5(points, cores),
+        c6(points),
+    ];
     let net = WorkloadKind::NetBound;
     let has_net = points.iter().any(|p| p.workload == net);
     let mut out = Vec::new();
+    // C4's boundary line on `workload`, right after its C4 verdict, when the loop there is busy.
+    let boundary_line = |out: &mut Vec<Verdict>, workload: WorkloadKind, label: &str| {
+        if let Some((verdict, evidence)) = boundary(points, workload) {
+            out.push(Verdict {
+                claim: "C4".into(),
+                statement: format!("{BOUNDARY}more workers speed up a busy event loop{label}"),
+                verdict,
+                evidence,
+            });
+        }
+    };
     for (c, (verdict, evidence)) in CLAIMS[..6].iter().zip(judged) {
         out.push(c.verdict(verdict, evidence));
+        if c.id == "C4" {
+            boundary_line(&mut out, io, "");
+        }
         let on_net = match c.id {
             "C1" => c1(points, net),
             "C3" => c3(points, net),
-            "C4" => c4(points, net),
+            "C4" => c4(points, net, cores),
             _ => continue,
         };
         if has_net {
@@ -47,6 +69,9 @@ pub fn verdicts(points: &[Point], cores: Cores) -> Vec<Verdict> {
                 verdict: on_net.0,
                 evidence: on_net.1,
             });
+            if c.id == "C4" {
+                boundary_line(&mut out, net, &format!(" ({NET_LABEL})"));
+            }
         }
     }
     out
@@ -251,91 +276,177 @@ fn c3(points: &[Point], io: WorkloadKind) -> Judged {
     )
 }
 
-/// C4 is judged on the event loop's own time, wall minus one wait: the part more threads could take away.
-fn c4(points: &[Point], io: WorkloadKind) -> Judged {
-    let Some(one) = find(points, io, StrategyKind::Async, 1) else {
-        return cannot(format!("needs {io}/async/1"));
+/// Microseconds, for CPU time per job.
+fn us(s: f64) -> String {
+    format!("{:.1} µs", s * 1e6)
+}
+
+/// `async` at 2 workers or more on `io`, by worker count: what C4 compares with its baseline.
+fn async_above_one(points: &[Point], io: WorkloadKind) -> Vec<&Point> {
+    let mut more: Vec<&Point> = points
+        .iter()
+        .filter(|p| p.workload == io && p.strategy == StrategyKind::Async && p.workers >= 2)
+        .collect();
+    more.sort_by_key(|p| p.workers);
+    more
+}
+
+/// What C4 (and its boundary line) name their baseline.
+const BASELINE: &str = "async_multi/1 (tokio's multi-thread runtime with one worker)";
+
+/// C4's baseline on `io`, `async_multi/1`, with its cores busy; or why C4 cannot use it.
+fn baseline(points: &[Point], io: WorkloadKind) -> Result<(&Point, Range), Judged> {
+    let Some(base) = find(points, io, StrategyKind::AsyncMulti, 1) else {
+        return Err(cannot(format!(
+            "needs {io}/async_multi/1, tokio's multi-thread runtime with one worker: the baseline C4 compares more \
+             workers against on the same scheduler (`cvp run` runs it beside async; criterion's benchmark \
+             `{io}/async_multi/1`)"
+        )));
     };
-    let floor = match io_ready(one) {
-        Ok(f) => f,
+    if base.jobs < 2 {
+        return Err(cannot(format!("{io} has {} job: overlapping waits needs at least 2", base.jobs)));
+    }
+    let Some(busy) = base.cores_busy else {
+        return Err(cannot(format!(
+            "needs the CPU time and context switches of {io} async_multi/1 and async, which criterion does not \
+             record (pass a `cvp run` JSON with --run)"
+        )));
+    };
+    Ok((base, Range::of(busy, base.cores_busy_range)))
+}
+
+/// `async/1` on tokio's current-thread runtime, shown beside C4 for context (never tested): wall, CPU time and
+/// context switches per job.
+fn current_thread_context(points: &[Point], io: WorkloadKind) -> String {
+    let Some(p) = find(points, io, StrategyKind::Async, 1) else { return String::new() };
+    let mut parts = vec![format!("wall {}", p.wall().show(ms))];
+    parts.extend(p.cpu_per_job().map(|c| format!("CPU {}/job", c.show(us))));
+    parts.extend(p.switches_per_job().map(|c| format!("{} switches/job", c.show(x2))));
+    format!(
+        "; context, not tested: async/1 on the current_thread runtime (one event loop) {}",
+        parts.join(", ")
+    )
+}
+
+/// C4 where the loop is mostly waiting (the article's condition: `async_multi/1` keeps at most [`IDLE_CORES`]
+/// busy): more workers are not faster (`async_multi/1` wall / `async/N` wall <= [`C4_NOT_FASTER`] at every
+/// N >= 2) and they add overhead (at the smallest N at or above the cores, CPU time and context switches per
+/// job above the baseline's, beyond both intervals). The baseline is the multi-thread runtime with one worker,
+/// the scheduler `async/N` uses, so C4 measures workers rather than a change of scheduler; `async/1` (the
+/// current-thread runtime) is shown for context. A busy baseline leaves C4 "cannot be shown here", and
+/// [`boundary`] judges what more workers do there.
+fn c4(points: &[Point], io: WorkloadKind, cores: Cores) -> Judged {
+    let (base, busy) = match baseline(points, io) {
+        Ok(b) => b,
         Err(j) => return j,
     };
-    let own_one = one.wall() - floor;
-    // "Under" only when the whole interval is: a median under the bound with an interval across it is the
-    // "too noisy" case below.
-    if own_one.mid < LOOP_OWN * floor.mid && (!own_one.known || own_one.hi < LOOP_OWN * floor.mid) {
-        return cannot(format!(
-            "{io} async on 1 worker ran {} {} in {} against {} for one {} alone: the loop's own time, \
-             {}, is under {LOOP_OWN} x one wait, so nothing is left that more threads could take away and this \
-             run cannot test C4 apart from C1; load the loop to test it, e.g. `--workloads {io} --strategies \
-             async --jobs {} --wait-ms 1 --repeat 9`",
-            one.jobs,
-            waits_of(io),
-            ms(one.wall_s),
-            ms(floor.mid),
-            wait_of(io),
-            own_one.show(ms),
-            // A request costs ~0.1 ms of sockets: fewer of them load the loop as much (and keep the
-            // sequential baseline of the sweep short).
-            if io.is_net() { 1024 } else { 4096 }
-        ));
+    let idle = at_most(busy, IDLE_CORES);
+    match idle {
+        Test::Fails => {
+            return cannot(format!(
+                "{io} {BASELINE} keeps {} cores busy, above {IDLE_CORES} beyond its interval: the loop is not \
+                 mostly waiting on I/O, the article's condition for C4; what more workers do there is the \
+                 boundary line below, C4 (boundary)",
+                busy.show(|v| format!("{v:.3}"))
+            ));
+        }
+        Test::Unsure => {
+            return cannot(format!(
+                "too noisy to decide whether the loop is mostly waiting: {io} {BASELINE} keeps {} cores busy, and \
+                 {IDLE_CORES} lies inside that interval",
+                busy.show(|v| format!("{v:.3}"))
+            ));
+        }
+        Test::Meets | Test::NoInterval => {}
     }
-    if own_one.known && own_one.lo < LOOP_OWN * floor.mid {
-        return cannot(format!(
-            "too noisy to decide: the 1-worker loop's own time, {}, may be under {LOOP_OWN} x one wait ({})",
-            own_one.show(ms),
-            ms(floor.mid)
-        ));
-    }
-    let more: Vec<&Point> = points
-        .iter()
-        .filter(|p| p.workload == io && p.strategy == StrategyKind::Async && p.workers > 1)
-        .collect();
+    let more = async_above_one(points, io);
     if more.is_empty() {
-        return cannot(format!("needs {io} async at 1 worker and at more"));
+        return cannot(format!("needs {io} async at 2 workers or more beside async_multi/1"));
     }
-    // Each count's own time on its own floor (the multi-thread runtime of that many workers); the best is
-    // the shortest own time. A count without its floor, or with an impossible value, decides nothing.
-    let mut owned = Vec::new();
-    for p in more {
-        match io_ready(p) {
-            Ok(f) => owned.push((p, f)),
-            Err(j) => return j,
+    // A wall below one wait alone on its own runtime, beyond both intervals, is a failed measurement.
+    for p in more.iter().filter(|p| p.floor().is_some()) {
+        if let Err(j) = io_ready(p) {
+            return j;
         }
     }
-    let Some(&(best, best_floor)) =
-        owned.iter().min_by(|a, b| (a.0.wall_s - a.1.mid).total_cmp(&(b.0.wall_s - b.1.mid)))
-    else {
-        return cannot(format!("needs {io} async at 1 worker and at more"));
+    let least = cores.usable.max(2);
+    let Some(&at) = more.iter().find(|p| p.workers >= least) else {
+        return cannot(format!(
+            "needs {io} async at N >= {least} (the {} usable cores, and at least 2) for the overhead half",
+            cores.usable
+        ));
     };
-    let own_best = best.wall() - best_floor;
-    // The cut own(1) / own(best) = (w1 - f1) / (wb - fb) grows with w1 and fb and falls with f1 and wb (each
-    // floor measured on its own runtime), so its ends take those values' extremes; own(best) is floored at
-    // 1% of own(1).
-    let cut_at = |one_wall: f64, f1: f64, best_wall: f64, fb: f64| {
-        (one_wall - f1) / (best_wall - fb).max(0.01 * (one_wall - f1).max(f64::MIN_POSITIVE))
+    let usage = |p: &Point| p.cpu_per_job().zip(p.switches_per_job());
+    let (Some((cpu_b, sw_b)), Some((cpu_n, sw_n))) = (usage(base), usage(at)) else {
+        return cannot(format!(
+            "needs the CPU time and context switches of {io} async_multi/1 and async/{}, which criterion does \
+             not record (pass a `cvp run` JSON with --run)",
+            at.workers
+        ));
     };
-    let (w1, wb) = (one.wall(), best.wall());
-    let cut = Range {
-        lo: cut_at(w1.lo, floor.hi, wb.hi, best_floor.lo),
-        mid: cut_at(w1.mid, floor.mid, wb.mid, best_floor.mid),
-        hi: cut_at(w1.hi, floor.lo, wb.lo, best_floor.hi),
-        known: w1.known && wb.known && floor.known && best_floor.known,
-    };
+    let mut tests = vec![idle];
+    let mut walls = Vec::new();
+    for p in &more {
+        let x = base.wall() / p.wall();
+        tests.push(at_most(x, C4_NOT_FASTER));
+        walls.push(format!("async/{} {} ({}x)", p.workers, p.wall().show(ms), x.show(x2)));
+    }
+    tests.push(above(cpu_n - cpu_b, 0.0));
+    tests.push(above(sw_n - sw_b, 0.0));
     judge(
-        &[at_most(cut, FLAT)],
+        &tests,
         format!(
-            "{io} async, time beyond one wait on the same runtime: {} on 1 worker (one event loop: tokio's \
-             current-thread runtime; one wait {}), {} at best ({} workers: the multi-thread runtime; one wait {}) \
-             = cut {}x (criterion: <= {FLAT}x)",
-            own_one.show(ms),
-            ms(floor.mid),
-            own_best.show(ms),
-            best.workers,
-            ms(best_floor.mid),
-            cut.show(x2)
+            "{io}, mostly waiting: {BASELINE} keeps {} cores busy (criterion: <= {IDLE_CORES}); not faster: \
+             async_multi/1 wall {}, multi_thread runtime {} (async_multi/1 wall / async/N wall; criterion: <= \
+             {C4_NOT_FASTER:.2}x each); more overhead at async/{} (the smallest N >= {least}): CPU {} against {} \
+             per job, {} against {} switches per job (criterion: above async_multi/1's, beyond both \
+             intervals){}",
+            busy.show(|v| format!("{v:.3}")),
+            base.wall().show(ms),
+            walls.join(", "),
+            at.workers,
+            cpu_n.show(us),
+            cpu_b.show(us),
+            sw_n.show(x2),
+            sw_b.show(x2),
+            current_thread_context(points, io)
         ),
     )
+}
+
+/// C4's boundary line on `io`, never C4's verdict: where `async_multi/1` is busy (cores busy above
+/// [`IDLE_CORES`] beyond its interval) the loop is no longer mostly waiting, and this judges whether more
+/// workers help it: the best speedup of `async/N` over `async_multi/1` above [`C4_NOT_FASTER`], beyond the
+/// intervals. `None` where the loop is not shown busy (C4 itself judges it, or says why not).
+fn boundary(points: &[Point], io: WorkloadKind) -> Option<Judged> {
+    let (base, busy) = baseline(points, io).ok()?;
+    if at_most(busy, IDLE_CORES) != Test::Fails {
+        return None;
+    }
+    let more = async_above_one(points, io);
+    let Some(best) = more.iter().max_by(|a, b| (base.wall_s / a.wall_s).total_cmp(&(base.wall_s / b.wall_s)))
+    else {
+        return Some(cannot(format!("needs {io} async at 2 workers or more beside async_multi/1")));
+    };
+    let speedups: Vec<String> = more
+        .iter()
+        .map(|p| {
+            format!("async/{} {} ({}x)", p.workers, p.wall().show(ms), (base.wall() / p.wall()).show(x2))
+        })
+        .collect();
+    Some(judge(
+        &[above(base.wall() / best.wall(), C4_NOT_FASTER)],
+        format!(
+            "{io}, not mostly waiting: {BASELINE} keeps {} cores busy (above {IDLE_CORES}) with wall {}; \
+             multi_thread runtime {}; best async/{} (async_multi/1 wall / async/N wall; criterion: > \
+             {C4_NOT_FASTER:.2}x: more workers help){}",
+            busy.show(|v| format!("{v:.3}")),
+            base.wall().show(ms),
+            speedups.join(", "),
+            best.workers,
+            current_thread_context(points, io)
+        ),
+    ))
 }
 
 /// C5: on I/O-bound work, blocked threads beat the core count with no core busy: that gain is concurrency,
@@ -414,6 +525,8 @@ mod tests {
                 wall_range_s: p.wall_range_s.or(tight(p.wall_s)),
                 cores_busy_range: p.cores_busy_range.or(p.cores_busy.map(|b| (b, b))),
                 one_wait_range_s: p.one_wait_range_s.or(p.one_wait_s.and_then(tight)),
+                cpu_range_s: p.cpu_range_s.or(p.cpu_s.and_then(tight)),
+                switches_range: p.switches_range.or(p.switches.and_then(tight)),
                 ..p.clone()
             })
             .collect()
@@ -455,11 +568,14 @@ mod tests {
                 let (wall, busy) = match (w, s) {
                     (CpuBound | Mixed, Sequential | AsyncOffload) => (0.4, 1.0),
                     (CpuBound | Mixed, _) => (0.4 / par(n), par(n)),
-                    (_, Async | AsyncOffload | ThreadPerJob) => (1.002 * FLOOR_ASYNC, 0.02),
+                    (_, Async | AsyncOffload | ThreadPerJob | AsyncMulti) => (1.002 * FLOOR_ASYNC, 0.02),
                     (_, Sequential) => (32.0 * FLOOR_BLOCKING, 0.01),
                     (_, _) => (32.0 * FLOOR_BLOCKING / n as f64, 0.01),
                 };
-                points.push(pt(w, s, n, wall, busy));
+                // More workers, more CPU time and switches: C4 decides too.
+                let more = if s == Async { n as f64 } else { 1.0 };
+                let p = pt(w, s, n, wall, busy * more);
+                points.push(Point { switches: Some(more), ..p });
             }
             let all = verdicts(&known(&points), cores);
             let once: Vec<Point> = known(&points)
@@ -468,7 +584,13 @@ mod tests {
                     if plan.decides(p.workload, p.strategy, p.workers) {
                         p
                     } else {
-                        Point { wall_range_s: None, cores_busy_range: None, ..p }
+                        Point {
+                            wall_range_s: None,
+                            cores_busy_range: None,
+                            cpu_range_s: None,
+                            switches_range: None,
+                            ..p
+                        }
                     }
                 })
                 .collect();
@@ -481,9 +603,7 @@ mod tests {
     fn ideal_two_core_machine_shows_every_claim_that_its_data_can_decide() {
         let v = outcomes(&ideal(2), 2);
         use Outcome::*;
-        assert_eq!(v, vec![Shown, Shown, Shown, CannotBeShown, Shown, Shown]);
-        let c4 = &evidence(&ideal(2), 2, 3);
-        assert!(c4.contains("cannot test C4 apart from C1"), "{c4}");
+        assert_eq!(v, vec![Shown, Shown, Shown, Shown, Shown, Shown]);
     }
 
     #[test]
@@ -554,6 +674,10 @@ mod tests {
                 wall_range_s: None,
                 cores_busy: Some(0.02),
                 cores_busy_range: None,
+                cpu_s: None,
+                cpu_range_s: None,
+                switches: None,
+                switches_range: None,
                 one_wait_s: None,
                 one_wait_range_s: None,
             }
@@ -576,62 +700,174 @@ mod tests {
         assert_eq!(v[0].evidence, v[2].evidence);
     }
 
-    #[test]
-    fn c4_is_judged_on_a_loaded_loop_and_can_fail() {
-        // A loaded loop: 1 worker needs 2.0 waits (1.0 of its own).
-        let mut points = ideal(2);
-        set(&mut points, IoBound, Async, 1, |p| p.wall_s = 2.0 * FLOOR_ASYNC);
-        set(&mut points, IoBound, Async, 2, |p| p.wall_s = 1.95 * FLOOR_ASYNC);
-        set(&mut points, IoBound, Async, 4, |p| p.wall_s = 1.9 * FLOOR_ASYNC);
-        assert_eq!(outcomes(&points, 2)[3], Outcome::Shown, "{}", evidence(&points, 2, 3));
-        // More workers halve the loop's own time: not shown.
-        set(&mut points, IoBound, Async, 4, |p| p.wall_s = 1.5 * FLOOR_ASYNC);
-        assert_eq!(outcomes(&points, 2)[3], Outcome::NotShown, "{}", evidence(&points, 2, 3));
+    /// C4's verdict and its boundary line on io_bound (2 cores), as the tables show them.
+    fn c4_lines(points: &[Point]) -> Vec<(String, Outcome, String)> {
+        judged(points, Cores::flat(2))
+            .into_iter()
+            .filter(|v| v.claim == "C4" && !v.statement.contains(NET_LABEL))
+            .map(|v| (v.label(), v.verdict, v.evidence))
+            .collect()
     }
 
     #[test]
-    fn c4_says_under_only_when_the_whole_interval_is() {
-        // The 1-worker loop's own time: 0.05 waits by the median (under 0.25), up to 0.5 by its interval.
-        let mut points = ideal(2);
-        set(&mut points, IoBound, Async, 1, |p| {
-            p.wall_s = FLOOR_ASYNC * (1.0 + 0.2 * LOOP_OWN);
-            p.wall_range_s = Some((FLOOR_ASYNC * 1.01, FLOOR_ASYNC * (1.0 + 2.0 * LOOP_OWN)));
-        });
-        let e = evidence(&points, 2, 3);
-        assert_eq!(outcomes(&points, 2)[3], Outcome::CannotBeShown, "{e}");
-        assert!(e.starts_with("too noisy to decide"), "{e}");
-        // The same median with its whole interval under: "nothing is left".
-        set(&mut points, IoBound, Async, 1, |p| {
-            p.wall_range_s = Some((FLOOR_ASYNC * 1.01, FLOOR_ASYNC * (1.0 + 0.5 * LOOP_OWN)))
-        });
-        assert!(evidence(&points, 2, 3).contains("nothing is left"), "{}", evidence(&points, 2, 3));
+    fn c4_is_shown_where_more_workers_are_not_faster_and_cost_more() {
+        let lines = c4_lines(&ideal(2));
+        assert_eq!(lines.len(), 1, "no boundary line while the loop is mostly waiting");
+        let (label, outcome, e) = &lines[0];
+        assert_eq!((label.as_str(), *outcome), ("C4", Outcome::Shown), "{e}");
+        // Which runtime each side used, the walls, CPU and switches per job with their intervals, and async/1
+        // as context.
+        for part in [
+            "async_multi/1 (tokio's multi-thread runtime with one worker) keeps 0.020 cores busy",
+            "multi_thread runtime async/2 11.12 ms [11.11 ms to 11.13 ms] (1.00 [1.00 to 1.00]x)",
+            "more overhead at async/2 (the smallest N >= 2)",
+            "CPU 13.9 µs [13.9 µs to 13.9 µs] against 7.0 µs [6.9 µs to 7.0 µs] per job",
+            "0.22 [0.22 to 0.22] against 0.09 [0.09 to 0.09] switches per job",
+            "async/1 on the current_thread runtime (one event loop) wall 11.12 ms",
+        ] {
+            assert!(e.contains(part), "{part}: {e}");
+        }
+        // On one core the overhead half reads N = 2, the smallest N of 2 or more at or above the cores.
+        let v = judged(&ideal(1), Cores::flat(1));
+        assert_eq!(v[3].verdict, Outcome::Shown, "{}", v[3].evidence);
+        assert!(v[3].evidence.contains("at async/2 (the smallest N >= 2)"), "{}", v[3].evidence);
+        // On 4 cores, N = 4.
+        let v = judged(&ideal(4), Cores::flat(4));
+        assert!(v[3].evidence.contains("at async/4 (the smallest N >= 4)"), "{}", v[3].evidence);
+        // On 8 cores the sweep stops at 4: no N at or above the cores, and it says so.
+        let v = judged(&ideal(8), Cores::flat(8));
+        assert_eq!(v[3].verdict, Outcome::CannotBeShown);
+        assert!(v[3].evidence.contains("needs io_bound async at N >= 8"), "{}", v[3].evidence);
     }
 
     #[test]
-    fn c4_does_not_flip_on_timer_jitter() {
-        // 1 worker 0.6 ms above one wait, 4 workers 0.2 ms below it by the median, the floor inside its
-        // interval (timer jitter): the loop's own time is under a quarter wait, so C4 is undecided rather
-        // than "not shown" by an infinite cut.
+    fn c4_is_not_shown_where_more_workers_are_faster() {
+        // One worker of the multi-thread runtime takes 1.3 waits; async/4 finishes in one: 1.30x, beyond the
+        // 10% for noise.
         let mut points = ideal(2);
-        set(&mut points, IoBound, Async, 1, |p| p.wall_s = FLOOR_ASYNC + 0.0006);
-        set(&mut points, IoBound, Async, 4, |p| {
-            p.wall_s = FLOOR_ASYNC - 0.0002;
-            p.wall_range_s = Some((FLOOR_ASYNC - 0.0004, FLOOR_ASYNC + 0.0002));
+        set(&mut points, IoBound, AsyncMulti, 1, |p| p.wall_s = 1.3 * FLOOR_ASYNC);
+        let (_, outcome, e) = &c4_lines(&points)[0];
+        assert_eq!(*outcome, Outcome::NotShown, "{e}");
+        assert!(e.contains("async/4 11.12 ms [11.11 ms to 11.13 ms] (1.30 [1.29 to 1.30]x)"), "{e}");
+        assert!(e.contains("criterion: <= 1.10x each"), "{e}");
+        // 5% faster is within the noise allowed: still shown.
+        set(&mut points, IoBound, AsyncMulti, 1, |p| p.wall_s = 1.05 * 1.002 * FLOOR_ASYNC);
+        assert_eq!(c4_lines(&points)[0].1, Outcome::Shown, "{}", c4_lines(&points)[0].2);
+    }
+
+    #[test]
+    fn c4_is_not_shown_without_extra_overhead() {
+        // async/2 spends less CPU time per job than the baseline, beyond both intervals: no overhead shown.
+        let mut points = ideal(2);
+        set(&mut points, IoBound, Async, 2, |p| p.cpu_s = Some(0.01 * p.wall_s));
+        assert_eq!(c4_lines(&points)[0].1, Outcome::NotShown, "{}", c4_lines(&points)[0].2);
+        // It switches no more than the baseline either way: not shown, even with the CPU time above.
+        let mut points = ideal(2);
+        set(&mut points, IoBound, Async, 2, |p| p.switches = Some(SWITCHES_MULTI - 1.0));
+        assert_eq!(c4_lines(&points)[0].1, Outcome::NotShown, "{}", c4_lines(&points)[0].2);
+        // Only async/4 costs less: the overhead half reads the smallest N at or above the cores, 2.
+        let mut points = ideal(2);
+        set(&mut points, IoBound, Async, 4, |p| p.switches = Some(SWITCHES_MULTI - 1.0));
+        assert_eq!(c4_lines(&points)[0].1, Outcome::Shown, "{}", c4_lines(&points)[0].2);
+    }
+
+    #[test]
+    fn c4_cannot_decide_when_a_threshold_is_inside_an_interval() {
+        // The switches of async/2 may be as few as the baseline's.
+        let mut points = ideal(2);
+        set(&mut points, IoBound, Async, 2, |p| p.switches_range = Some((SWITCHES_MULTI - 1.0, 9.0)));
+        let (_, outcome, e) = &c4_lines(&points)[0];
+        assert_eq!(*outcome, Outcome::CannotBeShown, "{e}");
+        assert!(e.starts_with("too noisy"), "{e}");
+        // async/4 may be 1.2x faster: undecided, not "not faster".
+        let mut points = ideal(2);
+        set(&mut points, IoBound, Async, 4, |p| p.wall_range_s = Some((p.wall_s / 1.2, p.wall_s * 1.01)));
+        let (_, outcome, e) = &c4_lines(&points)[0];
+        assert_eq!(*outcome, Outcome::CannotBeShown, "{e}");
+        assert!(e.starts_with("too noisy"), "{e}");
+        // The baseline's cores busy may be above 0.25: whether the loop is mostly waiting is undecided.
+        let mut points = ideal(2);
+        set(&mut points, IoBound, AsyncMulti, 1, |p| p.cores_busy_range = Some((0.01, 0.3)));
+        let lines = c4_lines(&points);
+        assert_eq!(lines.len(), 1, "a loop not shown busy has no boundary line");
+        assert_eq!(lines[0].1, Outcome::CannotBeShown);
+        assert!(
+            lines[0].2.starts_with("too noisy to decide whether the loop is mostly waiting"),
+            "{}",
+            lines[0].2
+        );
+        // One round: no interval, no verdict.
+        let v = verdicts(&ideal(2), Cores::flat(2));
+        assert_eq!(v[3].verdict, Outcome::CannotBeShown);
+        assert!(v[3].evidence.contains("no 95% interval"), "{}", v[3].evidence);
+    }
+
+    #[test]
+    fn a_busy_loop_is_no_case_for_c4_and_gets_its_own_boundary_line() {
+        // 4096 waits of 1 ms: one worker is busy (0.9 cores), and two workers halve its wall.
+        let mut points = ideal(2);
+        set(&mut points, IoBound, AsyncMulti, 1, |p| {
+            p.wall_s = 0.030;
+            p.cores_busy = Some(0.9)
         });
-        assert_eq!(outcomes(&points, 2)[3], Outcome::CannotBeShown, "{}", evidence(&points, 2, 3));
-        assert!(evidence(&points, 2, 3).contains("nothing is left"));
-        // A loaded loop whose best time is at the floor: the cut is large but finite, and "not shown".
-        set(&mut points, IoBound, Async, 1, |p| p.wall_s = 2.0 * FLOOR_ASYNC);
-        let e = evidence(&points, 2, 3);
-        assert_eq!(outcomes(&points, 2)[3], Outcome::NotShown, "{e}");
-        assert!(!e.contains("inf"), "{e}");
-        // A loaded but noisy loop: 1.4 waits of its own by the median, maybe under a quarter wait: "too noisy",
-        // not "nothing left".
-        set(&mut points, IoBound, Async, 1, |p| {
-            p.wall_s = 2.4 * FLOOR_ASYNC;
-            p.wall_range_s = Some((0.9 * FLOOR_ASYNC, 3.0 * FLOOR_ASYNC))
-        });
-        assert!(evidence(&points, 2, 3).starts_with("too noisy"), "{}", evidence(&points, 2, 3));
+        set(&mut points, IoBound, Async, 2, |p| p.wall_s = 0.015);
+        set(&mut points, IoBound, Async, 4, |p| p.wall_s = 0.016);
+        let lines = c4_lines(&points);
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        let (label, outcome, e) = &lines[0];
+        assert_eq!((label.as_str(), *outcome), ("C4", Outcome::CannotBeShown), "{e}");
+        assert!(e.contains("the loop is not mostly waiting on I/O"), "{e}");
+        assert!(e.contains("C4 (boundary)"), "it points at the boundary line: {e}");
+        let (label, outcome, e) = &lines[1];
+        assert_eq!((label.as_str(), *outcome), ("C4 (boundary)", Outcome::Shown), "{e}");
+        assert!(e.contains("best async/2"), "{e}");
+        let v = judged(&points, Cores::flat(2));
+        let line = v.iter().find(|v| v.is_boundary()).unwrap();
+        assert!(line.statement.starts_with("boundary, no longer mostly waiting:"), "{}", line.statement);
+        // The boundary line is no verdict on C4: the six claims keep their places.
+        assert_eq!(v.iter().filter(|v| !v.is_boundary()).count(), 6);
+        // More workers that do not help the busy loop: the boundary line is not shown.
+        set(&mut points, IoBound, Async, 2, |p| p.wall_s = 0.029);
+        set(&mut points, IoBound, Async, 4, |p| p.wall_s = 0.031);
+        assert_eq!(c4_lines(&points)[1].1, Outcome::NotShown, "{}", c4_lines(&points)[1].2);
+    }
+
+    #[test]
+    fn c4_needs_its_baseline_and_cpu_time_and_says_so() {
+        // No async_multi/1 (a run file from before it was run): C4 names the row it needs.
+        let points: Vec<Point> = ideal(2).into_iter().filter(|p| p.strategy != AsyncMulti).collect();
+        let e = &c4_lines(&points)[0].2;
+        assert!(
+            e.starts_with("needs io_bound/async_multi/1, tokio's multi-thread runtime with one worker"),
+            "{e}"
+        );
+        // criterion's walls alone: no CPU time, no switches.
+        let points: Vec<Point> = ideal(2)
+            .into_iter()
+            .map(|p| Point { cores_busy: None, cpu_s: None, switches: None, ..p })
+            .collect();
+        let (_, outcome, e) = &c4_lines(&points)[0];
+        assert_eq!(*outcome, Outcome::CannotBeShown);
+        assert!(e.contains("which criterion does not record (pass a `cvp run` JSON with --run)"), "{e}");
+        // A run file from before the intervals of CPU time and switches were kept: no interval, no verdict.
+        let old: Vec<Point> = known(&ideal(2))
+            .into_iter()
+            .map(|p| Point { cpu_range_s: None, switches_range: None, ..p })
+            .collect();
+        let v = verdicts(&old, Cores::flat(2));
+        assert_eq!(v[3].verdict, Outcome::CannotBeShown);
+        assert!(v[3].evidence.contains("no 95% interval"), "{}", v[3].evidence);
+    }
+
+    #[test]
+    fn an_old_run_file_loads_and_its_switches_have_no_interval() {
+        let json = r#"{"workload":"io_bound","strategy":"async_multi","workers":1,"jobs":32,"wait_ms":10,
+            "rounds":0,"wall_s":0.0112,"wall_min_s":0.0111,"wall_max_s":0.0113,"cpu_s":0.0002,"speedup":29.0,
+            "cores_busy":0.02,"in_flight":31.0,"voluntary_switches":2,"involuntary_switches":1,"digest":"00"}"#;
+        let run: crate::views::scaling::Run = serde_json::from_str(json).unwrap();
+        let p = run.point(&[]);
+        assert_eq!((p.switches, p.switches_range, p.cpu_range_s), (Some(3.0), None, None));
+        assert_eq!(p.one_wait_s, None, "no floor of its runtime is measured");
     }
 
     #[test]
@@ -645,7 +881,12 @@ mod tests {
         assert!(v[0].evidence.starts_with("impossible value"), "{}", v[0].evidence);
         assert!(v[0].evidence.contains("i.e. 58.2 [58.1 to 58.3] of 32 jobs in flight"), "{}", v[0].evidence);
         assert!(v[0].evidence.contains("6.11 ms"), "the wall, named: {}", v[0].evidence);
-        // C4 reads async/1 too: it names the same failure.
+        // C4 reads async/1 for context only: decided.
+        assert_eq!(v[3].verdict, Outcome::Shown, "{}", v[3].evidence);
+        // C4 reads async/2: an impossible wall there is named, never evidence that more workers are faster.
+        let mut points = ideal(2);
+        set(&mut points, IoBound, Async, 2, |p| p.wall_s = 0.55 * FLOOR_ASYNC);
+        let v = judged(&points, Cores::flat(2));
         assert!(v[3].evidence.starts_with("impossible value"), "{}", v[3].evidence);
         // C3 at 4 workers: more jobs in flight than jobs, beyond the intervals.
         let mut points = ideal(2);
@@ -769,6 +1010,10 @@ mod tests {
             wall_range_s: None,
             cores_busy: Some(0.05),
             cores_busy_range: None,
+            cpu_s: None,
+            cpu_range_s: None,
+            switches: None,
+            switches_range: None,
             one_wait_s: Some(FLOOR_BLOCKING),
             one_wait_range_s: None,
         };
@@ -865,12 +1110,12 @@ mod tests {
         assert_eq!(claims, ["C1", "C1", "C2", "C3", "C3", "C4", "C4", "C5", "C6"]);
         use Outcome::*;
         let outcomes: Vec<Outcome> = v.iter().map(|x| x.verdict).collect();
-        assert_eq!(outcomes, [Shown, Shown, Shown, Shown, Shown, CannotBeShown, CannotBeShown, Shown, Shown]);
+        assert_eq!(outcomes, [Shown; 9]);
         for i in [1, 4, 6] {
             assert!(v[i].statement.ends_with("(net_bound: loopback TCP)"), "{}", v[i].statement);
-            assert!(v[i].evidence.starts_with("net_bound async"), "{}", v[i].evidence);
+            let starts = if i == 6 { "net_bound, mostly waiting" } else { "net_bound async" };
+            assert!(v[i].evidence.starts_with(starts), "{}", v[i].evidence);
         }
-        assert!(v[6].evidence.contains("--workloads net_bound"), "{}", v[6].evidence);
     }
 
     #[test]
@@ -888,16 +1133,29 @@ mod tests {
         let (net, io) = net_and_io(&points, "C3");
         assert_eq!((net.verdict, io.verdict), (Outcome::NotShown, Outcome::Shown), "{}", net.evidence);
         assert_eq!(net_and_io(&points, "C1").0.verdict, Outcome::Shown);
-        // C4: a loaded net_bound loop that more workers do not cut, then one they halve.
+        // C4: more workers on net_bound only are faster than one (1.5 requests' time on async_multi/1).
         let mut points = with_net(ideal(2));
-        set(&mut points, NetBound, Async, 1, |p| p.wall_s = 2.0 * floor);
-        set(&mut points, NetBound, Async, 2, |p| p.wall_s = 1.95 * floor);
-        set(&mut points, NetBound, Async, 4, |p| p.wall_s = 1.9 * floor);
+        set(&mut points, NetBound, AsyncMulti, 1, |p| p.wall_s = 1.5 * floor);
         let (net, io) = net_and_io(&points, "C4");
-        assert_eq!((net.verdict, io.verdict), (Outcome::Shown, Outcome::CannotBeShown), "{}", net.evidence);
-        set(&mut points, NetBound, Async, 4, |p| p.wall_s = 1.5 * floor);
-        assert_eq!(net_and_io(&points, "C4").0.verdict, Outcome::NotShown);
-        assert_eq!(net_and_io(&points, "C4").1.verdict, Outcome::CannotBeShown);
+        assert_eq!((net.verdict, io.verdict), (Outcome::NotShown, Outcome::Shown), "{}", net.evidence);
+        // A busy net_bound loop: C4 cannot be shown there, and net_bound's boundary line follows its C4 line;
+        // io_bound's C4 is still shown, with no boundary line.
+        set(&mut points, NetBound, AsyncMulti, 1, |p| p.cores_busy = Some(0.8));
+        let v = judged(&points, Cores::flat(2));
+        let lines: Vec<(String, Outcome, bool)> = v
+            .iter()
+            .filter(|x| x.claim == "C4")
+            .map(|x| (x.label(), x.verdict, x.statement.contains(NET_LABEL)))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                ("C4".to_string(), Outcome::Shown, false),
+                ("C4".to_string(), Outcome::CannotBeShown, true),
+                ("C4 (boundary)".to_string(), Outcome::Shown, true),
+            ],
+            "{v:#?}"
+        );
     }
 
     #[test]

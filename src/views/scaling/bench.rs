@@ -320,6 +320,8 @@ pub fn build(opts: &Options) -> Result<Report, ReportError> {
         });
         let cores_busy = from_run.map(|x| x.cores_busy);
         let cores_busy_range = from_run.and_then(|x| x.cores_busy_ci);
+        // CPU time and context switches, which criterion does not measure, from the run file's row (C4).
+        let usage = from_run.map(|x| x.point(&[]));
         let point = Point {
             workload,
             strategy,
@@ -330,6 +332,10 @@ pub fn build(opts: &Options) -> Result<Report, ReportError> {
             wall_range_s: Some((t.m.ci_low_ns / 1e9, t.m.ci_high_ns / 1e9)),
             cores_busy,
             cores_busy_range,
+            cpu_s: usage.as_ref().and_then(|u| u.cpu_s),
+            cpu_range_s: usage.as_ref().and_then(|u| u.cpu_range_s),
+            switches: usage.as_ref().and_then(|u| u.switches),
+            switches_range: usage.as_ref().and_then(|u| u.switches_range),
             one_wait_s: None,
             one_wait_range_s: None,
         }

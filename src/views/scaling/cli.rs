@@ -18,16 +18,20 @@ pub const HELP: &str = "\
 Sweep workloads x strategies x worker counts. Every pool and runtime is built once; every configuration
 runs once untimed as a warm-up whose digest is checked against the expected one; then come --repeat
 rounds, each timing every configuration once in a freshly shuffled order (so drift spreads evenly and
-sequential, the baseline, is measured among the others). Every row a verdict reads (the sequential
-baselines of cpu_bound and io_bound, async at every count on io_bound and net_bound, cpu_bound async/1
-and threads/rayon from 2 workers, io_bound threads/rayon at the largest count) takes all --repeat
+sequential, the baseline, is measured among the others). With async, async_multi/1 runs too on
+io_bound and net_bound: tokio's multi-thread runtime with one worker, C4's baseline (the runtime column
+names each async row's runtime: current_thread for async/1 and async_offload's loop, multi_thread for
+async/N at 2 or more and async_multi/1). Every row a verdict reads (the sequential baselines of
+cpu_bound and io_bound, async at every count and async_multi/1 on io_bound and net_bound, cpu_bound
+async/1 and threads/rayon from 2 workers, io_bound threads/rayon at the largest count) takes all --repeat
 rounds; the others, only shown for context, take one round (no interval), which keeps the default
 sweep within about 40 s on 2 cores. The
 median round is kept with its CPU time, its 95% interval (distribution-free, from the order statistics
 of the rounds: none below 6 rounds), and the fastest and slowest round beside it. One job's wait is also
 measured alone in the same rounds, blocking and async, each on the runtime of the rows it divides
 (tokio's current-thread runtime for async/1 and async_offload, the multi-thread runtime of N workers for
-async/N): the floor that Little's law and the verdicts use instead of the nominal wait.
+async/N; none for async_multi/1, whose in flight is against the nominal wait): the floor that Little's law
+and the verdicts use instead of the nominal wait.
 net_bound (in the default sweep) sends each job's wait as a request over loopback TCP to `cvp serve`,
 which this command starts as a child process (and a second one replying at once, for the same runs at
 W = 0: the socket's cost per request); its own one-request floors serve net_bound only. Its rows add
@@ -49,12 +53,17 @@ fails only through a measuring error):
      <= 1.15 x cores beyond the cores (needs 2+ cores and a worker count above them; control beyond
      the cores).
   C3 io_bound async on its most workers keeps >= 0.5 x jobs in flight with <= 0.25 cores busy.
-  C4 io_bound async: more workers cut the 1-worker loop's own time (wall - one wait) by <= 1.25x;
-     decidable only when that own time is clearly >= 0.25 x one wait (otherwise nothing is left to cut).
+  C4 io_bound, where the loop is mostly waiting (async_multi/1 keeps <= 0.25 cores busy): async at
+     every N of 2 or more is not faster (async_multi/1 wall / async/N wall <= 1.10x) and, at the smallest
+     N at or above the cores, spends more CPU time and more context switches per job than async_multi/1,
+     beyond both intervals (async/1, the current-thread runtime, is shown for context). A busier loop
+     gets a line 'C4 (boundary)' instead, never C4's verdict: more workers help when the best speedup
+     over async_multi/1 is > 1.10x.
   C5 io_bound threads/rayon above the cores speed up > 1.25 x cores with <= 0.25 cores busy: a gain
      past the cores that is not parallelism (decidable when the jobs allow such a speedup).
   C6 cpu_bound async on 1 worker is <= 1.10x sequential (control).
-  With net_bound, C1, C3 and C4 are judged on it too, each right after io_bound's.";
+  With net_bound, C1, C3 and C4 (and its boundary line) are judged on it too, each right after
+  io_bound's.";
 
 /// `cvp run`'s flags.
 #[derive(clap::Args)]

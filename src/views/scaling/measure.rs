@@ -338,7 +338,11 @@ pub fn run_with_service(
         .map(|item| {
             let w = walls(item);
             let wall_s = median(&w);
-            let cpu_s = median(&item.samples.iter().map(|s| s.cpu.as_secs_f64()).collect::<Vec<_>>());
+            let cpus: Vec<f64> = item.samples.iter().map(|s| s.cpu.as_secs_f64()).collect();
+            let cpu_s = median(&cpus);
+            // Each round's total of both kinds of switch, then their median and its interval.
+            let switches: Vec<f64> =
+                item.samples.iter().map(|s| (s.switches.voluntary + s.switches.involuntary) as f64).collect();
             // Cores busy of each round, then their median: CPU and wall of the same round go together.
             let busies: Vec<f64> = item.samples.iter().map(Sample::cores_busy).collect();
             let busy = median(&busies);
@@ -354,6 +358,7 @@ pub fn run_with_service(
                 wall_min_s,
                 wall_max_s,
                 cpu_s,
+                cpu_ci_s: ci(&cpus),
                 speedup: 0.0,
                 cores_busy: busy,
                 cores_busy_range: Some(min_max(&busies)),
@@ -363,6 +368,8 @@ pub fn run_with_service(
                 in_flight: 0.0,
                 voluntary_switches: median_u64(item.samples.iter().map(|s| s.switches.voluntary)),
                 involuntary_switches: median_u64(item.samples.iter().map(|s| s.switches.involuntary)),
+                switches: (!switches.is_empty()).then(|| median(&switches)),
+                switches_ci: ci(&switches),
                 digest: item.computed.map_or_else(String::new, |d| d.to_hex()),
                 server_cpu_s: None,
                 server_cores_busy: None,
@@ -414,8 +421,34 @@ mod tests {
     fn sequential_always_comes_first() {
         let c = plan().configurations();
         assert_eq!(c[0], (WorkloadKind::IoBound, StrategyKind::Sequential, 1));
-        assert_eq!(c.len(), 4);
+        assert_eq!(c.len(), 5);
         assert!(c.contains(&(WorkloadKind::IoBound, StrategyKind::ThreadPerJob, 5)));
+    }
+
+    #[test]
+    fn async_multi_joins_async_on_the_waiting_workloads_only() {
+        use StrategyKind::*;
+        use WorkloadKind::*;
+        let mut p = plan();
+        p.workloads = vec![CpuBound, IoBound, Mixed, NetBound];
+        let multi: Vec<(WorkloadKind, StrategyKind, usize)> =
+            p.configurations().into_iter().filter(|c| c.1 == AsyncMulti).collect();
+        assert_eq!(multi, [(IoBound, AsyncMulti, 1), (NetBound, AsyncMulti, 1)]);
+        // Right after async's rows, C4's baseline beside what it is compared with.
+        let io: Vec<(StrategyKind, usize)> =
+            p.configurations().into_iter().filter(|c| c.0 == IoBound).map(|c| (c.1, c.2)).collect();
+        assert_eq!(io, [(Sequential, 1), (Async, 1), (Async, 3), (AsyncMulti, 1), (ThreadPerJob, 5)]);
+        // Listed too (the default list has every strategy): still once.
+        p.strategies = StrategyKind::ALL.to_vec();
+        assert_eq!(p.configurations().iter().filter(|c| c.1 == AsyncMulti).count(), 2);
+        // Without async, only where it is listed.
+        p.strategies = vec![Threads];
+        assert!(p.configurations().iter().all(|c| c.1 != AsyncMulti));
+        p.strategies = vec![AsyncMulti];
+        assert_eq!(p.configurations().iter().filter(|c| c.1 == AsyncMulti).count(), 2);
+        // The rows C4 reads take every round.
+        p.repeat = 9;
+        assert_eq!((p.repeat_of(IoBound, AsyncMulti, 1), p.repeat_of(NetBound, AsyncMulti, 1)), (9, 9));
     }
 
     #[test]
@@ -431,10 +464,11 @@ mod tests {
         let mut both = sleeps.clone();
         both.extend([(net, WaitKind::Blocking, 1), (net, WaitKind::Async, 1), (net, WaitKind::Async, 3)]);
         assert_eq!(p.one_waits(), both);
-        assert_eq!(p.socket_only().len(), 4, "every net_bound configuration again at W = 0");
-        // A warm-up each, then 2 rounds of the 5 rows a verdict reads (io_bound sequential, async at 1 and 3 on
-        // both) and of the 6 floors, OTHER_REPEAT of the 3 other rows and of the 4 at W = 0.
-        assert_eq!(p.total_runs(), (5 + 6) * 3 + (3 + 4) * (1 + OTHER_REPEAT));
+        assert_eq!(p.socket_only().len(), 5, "every net_bound configuration again at W = 0");
+        // A warm-up each, then 2 rounds of the 7 rows a verdict reads (io_bound sequential, async at 1 and 3
+        // and async_multi/1 on both) and of the 6 floors, OTHER_REPEAT of the 3 other rows and of the 5 at
+        // W = 0.
+        assert_eq!(p.total_runs(), (7 + 6) * 3 + (3 + 5) * (1 + OTHER_REPEAT));
         // net_bound alone: no sleep floors; at W = 0 already, no second pass.
         p.workloads = vec![WorkloadKind::NetBound];
         assert_eq!(p.one_waits().len(), 3);
@@ -492,7 +526,7 @@ mod tests {
     #[test]
     fn a_sweep_measures_the_one_wait_floors_and_every_round() {
         let sweep = run(&plan(), |_| {}).unwrap();
-        assert_eq!(sweep.runs.len(), 4);
+        assert_eq!(sweep.runs.len(), 5);
         let kinds: Vec<(WaitKind, usize)> = sweep.one_wait.iter().map(|w| (w.wait, w.workers)).collect();
         assert_eq!(kinds, [(WaitKind::Blocking, 1), (WaitKind::Async, 1), (WaitKind::Async, 3)]);
         for w in &sweep.one_wait {
@@ -502,7 +536,25 @@ mod tests {
             assert!(r.wall_min_s <= r.wall_s && r.wall_s <= r.wall_max_s, "{r:?}");
             assert_eq!(r.repeats, plan().repeat_of(r.workload, r.strategy, r.workers), "{r:?}");
             assert_eq!(r.wall_ci_s, None, "2 rounds at most: no 95% interval");
+            assert_eq!((r.cpu_ci_s, r.switches_ci), (None, None), "nor of CPU time and switches");
+            assert!(r.switches.is_some(), "{r:?}");
             assert!(r.in_flight > 0.0);
         }
+    }
+
+    #[test]
+    fn six_rounds_give_cpu_time_and_switches_their_intervals() {
+        let p = Plan { strategies: vec![StrategyKind::Async], threads: vec![1, 2], repeat: 6, ..plan() };
+        let sweep = run(&p, |_| {}).unwrap();
+        let multi =
+            sweep.runs.iter().find(|r| r.strategy == StrategyKind::AsyncMulti).expect("C4's baseline");
+        for r in sweep.runs.iter().filter(|r| r.repeats == 6) {
+            let (lo, hi) = r.cpu_ci_s.expect("an interval of the CPU time");
+            assert!(lo <= r.cpu_s && r.cpu_s <= hi, "{r:?}");
+            let (lo, hi) = r.switches_ci.expect("an interval of the switches");
+            let mid = r.switches.unwrap();
+            assert!(lo <= mid && mid <= hi, "{r:?}");
+        }
+        assert_eq!(multi.repeats, 6, "C4 reads it");
     }
 }

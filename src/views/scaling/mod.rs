@@ -66,16 +66,24 @@ impl Plan {
         Workload::new(kind, jobs, Duration::from_millis(self.wait_ms), self.rounds)
     }
 
-    /// Every (workload, strategy, workers) the sweep will run, `sequential` first in each workload.
+    /// Every (workload, strategy, workers) the sweep will run, `sequential` first in each workload. With
+    /// `async` in the list, `async_multi/1` (C4's baseline) runs right after `async`'s rows on the workloads
+    /// it runs on ([`StrategyKind::runs_on`]: io_bound, net_bound), listed or not; listed without `async`, in
+    /// its own place there.
     pub fn configurations(&self) -> Vec<(WorkloadKind, StrategyKind, usize)> {
-        let mut strategies = vec![StrategyKind::Sequential];
-        strategies.extend(self.strategies.iter().copied().filter(|&s| s != StrategyKind::Sequential));
+        use StrategyKind::{Async, AsyncMulti, Sequential};
+        let mut strategies = vec![Sequential];
+        strategies.extend(self.strategies.iter().copied().filter(|&s| s != Sequential));
+        let with_async = strategies.contains(&Async);
         let mut out = Vec::new();
         for &w in &self.workloads {
             let jobs = self.workload(w).jobs;
-            for &s in &strategies {
+            for &s in strategies.iter().filter(|&&s| s.runs_on(w) && !(s == AsyncMulti && with_async)) {
                 for n in s.worker_counts(&self.threads, jobs) {
                     out.push((w, s, n));
+                }
+                if s == Async && AsyncMulti.runs_on(w) {
+                    out.push((w, AsyncMulti, 1));
                 }
             }
         }
@@ -84,16 +92,16 @@ impl Plan {
 
     /// Whether a C1..C6 verdict reads the configuration (so it gets [`Plan::repeat`] rounds): each
     /// workload's `sequential` baseline of a speedup a verdict tests (cpu_bound, io_bound); `async` at every
-    /// worker count on io_bound and net_bound (C1, C3, C4); on cpu_bound `async/1` (C6) and threads and
-    /// rayon from 2 workers on (C2); on io_bound threads and rayon at the largest count (C5). `mixed` and
-    /// net_bound's other strategies are only shown.
+    /// worker count and `async_multi/1` on io_bound and net_bound (C1, C3, C4); on cpu_bound `async/1` (C6)
+    /// and threads and rayon from 2 workers on (C2); on io_bound threads and rayon at the largest count (C5).
+    /// `mixed` and net_bound's other strategies are only shown.
     pub fn decides(&self, workload: WorkloadKind, strategy: StrategyKind, workers: usize) -> bool {
         use StrategyKind::*;
         use WorkloadKind::*;
         let largest = self.threads.iter().copied().max().unwrap_or(1);
         match (workload, strategy) {
             (CpuBound | IoBound, Sequential) => true,
-            (IoBound | NetBound, Async) => true,
+            (IoBound | NetBound, Async | AsyncMulti) => true,
             (CpuBound, Async) => workers == 1,
             (CpuBound, Threads | Rayon) => workers >= 2,
             (IoBound, Threads | Rayon) => workers == largest,
@@ -187,6 +195,10 @@ pub struct Run {
     pub wall_max_s: f64,
     /// Median process CPU time over the rounds.
     pub cpu_s: f64,
+    /// The 95% interval of the median CPU time, as `wall_ci_s`: what C4 tests (CPU time per job). `None`
+    /// below 6 rounds, and in files from before it was kept.
+    #[serde(default)]
+    pub cpu_ci_s: Option<(f64, f64)>,
     /// `sequential` wall / this wall.
     pub speedup: f64,
     /// CPU time / wall time, the median over the rounds of each round's own ratio.
@@ -215,6 +227,14 @@ pub struct Run {
     /// time slicing of more runnable threads than cores. `None` in files written before it was measured.
     #[serde(default)]
     pub involuntary_switches: Option<u64>,
+    /// Voluntary + involuntary context switches in a round, the median of the rounds' totals (not the sum of
+    /// the two medians above). `None` in files written before it was kept.
+    #[serde(default)]
+    pub switches: Option<f64>,
+    /// The 95% interval of that median, as `wall_ci_s`: what C4 tests (switches per job). `None` below 6
+    /// rounds, and in files from before it was kept.
+    #[serde(default)]
+    pub switches_ci: Option<(f64, f64)>,
     /// Workload digest, lowercase hex (checked against the expected digest before timing).
     pub digest: String,
     /// `net_bound` only: the service's CPU time in a round (its own process, read from its CPU clock right
@@ -255,6 +275,13 @@ impl Run {
             wall_range_s: self.wall_ci_s,
             cores_busy: Some(self.cores_busy),
             cores_busy_range: self.cores_busy_ci,
+            cpu_s: Some(self.cpu_s),
+            cpu_range_s: self.cpu_ci_s,
+            // A file from before the totals were kept: the sum of the two medians, with no interval.
+            switches: self.switches.or_else(|| {
+                self.voluntary_switches.zip(self.involuntary_switches).map(|(v, i)| (v + i) as f64)
+            }),
+            switches_range: self.switches_ci,
             one_wait_s: None,
             one_wait_range_s: None,
         }

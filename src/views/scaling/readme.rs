@@ -5,7 +5,9 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::render::{NET_LEGEND, capitalised, control_legend, label, net_markdown, one_wait_line};
+use super::render::{
+    BOUNDARY_LEGEND, NET_LEGEND, capitalised, control_legend, has_control, net_markdown, one_wait_line,
+};
 use super::{Invocation, Provenances, Report, Row, RunFile, SizeSource};
 use crate::claims::{NET_LABEL, Verdict};
 use crate::report::civil_date;
@@ -366,10 +368,13 @@ pub fn readme(report: &Report, ctx: &ReadmeContext) -> String {
           table in the top-level README (\"How the claims are judged\"); every verdict follows from the numbers above.\n\n\
           | claim | verdict | evidence |\n|---|---|---|\n";
     for v in &report.verdicts {
-        let _ = writeln!(s, "| {} {} | **{}** | {} |", label(&v.claim), v.statement, v.verdict, v.evidence);
+        let _ = writeln!(s, "| {} {} | **{}** | {} |", v.label(), v.statement, v.verdict, v.evidence);
     }
-    if report.verdicts.iter().any(|v| label(&v.claim) != v.claim) {
+    if has_control(&report.verdicts) {
         let _ = writeln!(s, "\n{}.", capitalised(&control_legend()));
+    }
+    if report.verdicts.iter().any(Verdict::is_boundary) {
+        let _ = writeln!(s, "\n{}.", capitalised(BOUNDARY_LEGEND));
     }
     if let Some(run_verdicts) = &ctx.run_verdicts {
         // Matched by claim and statement: a net_bound verdict shares its claim id with the io_bound one, and is
@@ -384,10 +389,11 @@ pub fn readme(report: &Report, ctx: &ReadmeContext) -> String {
                     .is_some_and(|b| b.verdict != a.verdict)
             })
             .map(|a| {
+                let id = if a.is_boundary() { a.label() } else { a.claim.clone() };
                 if a.statement.ends_with(&format!("({NET_LABEL})")) {
-                    format!("{} (net_bound)", a.claim)
+                    format!("{id} (net_bound)")
                 } else {
-                    a.claim.clone()
+                    id
                 }
             })
             .collect();

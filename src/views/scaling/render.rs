@@ -57,20 +57,26 @@ pub(super) fn capitalised(text: &str) -> String {
     c.next().map_or(String::new(), |f| f.to_uppercase().chain(c).collect())
 }
 
-/// A verdict's claim as the tables show it: `C6 (control)` for a control ([`crate::claims::Control`]).
-pub(super) fn label(id: &str) -> String {
-    crate::claims::CLAIMS.iter().find(|c| c.id == id).map_or(id.to_string(), |c| c.label())
+/// What a boundary line is ([`crate::claims::BOUNDARY`]).
+pub(super) const BOUNDARY_LEGEND: &str = "boundary: a line beside C4, never its verdict: where the event loop is \
+    busy, past the article's \"mostly waiting on I/O\", whether more workers help it";
+
+/// Whether `verdicts` has a control ([`crate::claims::Control`]), so its legend is due.
+pub(super) fn has_control(verdicts: &[Verdict]) -> bool {
+    verdicts.iter().any(|v| !v.is_boundary() && v.label() != v.claim)
 }
 
 fn verdict_lines(verdicts: &[Verdict], cores: usize) -> String {
     let mut out = format!("verdicts (cores = {cores}):\n");
-    if verdicts.iter().any(|v| label(&v.claim) != v.claim) {
+    if has_control(verdicts) {
         out += &format!("  ({})\n", control_legend());
     }
-    let width = verdicts.iter().map(|v| label(&v.claim).chars().count()).max().unwrap_or(2);
+    if verdicts.iter().any(Verdict::is_boundary) {
+        out += &format!("  ({BOUNDARY_LEGEND})\n");
+    }
+    let width = verdicts.iter().map(|v| v.label().chars().count()).max().unwrap_or(2);
     for v in verdicts {
-        let _ =
-            writeln!(out, "  {:<width$}  {:<20}  {}", label(&v.claim), v.verdict.to_string(), v.statement);
+        let _ = writeln!(out, "  {:<width$}  {:<20}  {}", v.label(), v.verdict.to_string(), v.statement);
         let _ = writeln!(out, "      {}", v.evidence);
     }
     out
@@ -106,6 +112,7 @@ pub fn run_table(file: &RunFile, pairs: &NetPairs) -> String {
                 r.workload.to_string(),
                 r.strategy.to_string(),
                 r.workers.to_string(),
+                r.strategy.runtime(r.workers).unwrap_or("-").to_string(),
                 human_time(r.wall_s),
                 r.wall_ci_s
                     .map_or("-".into(), |(lo, hi)| format!("{} to {}", human_time(lo), human_time(hi))),
@@ -113,7 +120,14 @@ pub fn run_table(file: &RunFile, pairs: &NetPairs) -> String {
                 r.repeats.to_string(),
                 format!("{:.2}x", r.speedup),
                 format!("{:.2}", r.cores_busy),
-                if r.wait_ms == 0 { "-".into() } else { format!("{:.1}", r.in_flight) },
+                if r.wait_ms == 0 {
+                    "-".into()
+                } else if r.strategy == StrategyKind::AsyncMulti {
+                    // No floor is measured on its runtime (`Point::with_one_wait`).
+                    format!("{:.1} (nominal wait)", r.in_flight)
+                } else {
+                    format!("{:.1}", r.in_flight)
+                },
                 opt(r.server_cores_busy, |v| format!("{v:.3}")),
                 format!(
                     "{} / {}",
@@ -128,6 +142,7 @@ pub fn run_table(file: &RunFile, pairs: &NetPairs) -> String {
             "workload",
             "strategy",
             "workers",
+            "runtime",
             "wall",
             "95% interval",
             "min – max",
@@ -147,7 +162,11 @@ pub fn run_table(file: &RunFile, pairs: &NetPairs) -> String {
             (parallelism, this process only); in flight: jobs x one measured wait / wall (concurrency); server busy: \
             net_bound's service (a child process) CPU time / wall, never in cores busy\n\
             switches: context switches of the process per round, each the median over the rounds; voluntary = a \
-            thread blocked (sleep, join), involuntary = the OS preempted a runnable thread (time slicing)\n\n";
+            thread blocked (sleep, join), involuntary = the OS preempted a runnable thread (time slicing)\n\
+            runtime: the tokio runtime the jobs wait on: current_thread = one event loop (async/1, async_offload's \
+            loop), multi_thread = tokio's work-stealing workers (async/N at 2 or more, and async_multi/1: the same \
+            scheduler with one worker, C4's baseline; no one-wait floor is measured on its runtime: its in flight \
+            is against the nominal wait)\n\n";
     if !run_figures(file).is_empty() {
         out += RUN_VS_SCALE;
         out += "\n\n";
@@ -168,12 +187,12 @@ pub fn run_table(file: &RunFile, pairs: &NetPairs) -> String {
 /// `cvp run --format csv`: one header line, one line per run.
 pub fn run_csv(runs: &[Run]) -> String {
     let mut out = String::from(
-        "workload,strategy,workers,jobs,wait_ms,rounds,wall_s,cpu_s,speedup,cores_busy,in_flight,digest,wall_min_s,wall_max_s,voluntary_switches,involuntary_switches,server_cpu_s,server_cores_busy,socket_only_s,timed_rounds,wall_ci_low_s,wall_ci_high_s,cores_busy_ci_low,cores_busy_ci_high\n",
+        "workload,strategy,workers,jobs,wait_ms,rounds,wall_s,cpu_s,speedup,cores_busy,in_flight,digest,wall_min_s,wall_max_s,voluntary_switches,involuntary_switches,server_cpu_s,server_cores_busy,socket_only_s,timed_rounds,wall_ci_low_s,wall_ci_high_s,cores_busy_ci_low,cores_busy_ci_high,runtime,cpu_ci_low_s,cpu_ci_high_s,switches,switches_ci_low,switches_ci_high\n",
     );
     for r in runs {
         let _ = writeln!(
             out,
-            "{},{},{},{},{},{},{:.6},{:.6},{:.4},{:.4},{:.4},{},{:.6},{:.6},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{:.6},{:.6},{:.4},{:.4},{:.4},{},{:.6},{:.6},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             r.workload,
             r.strategy,
             r.workers,
@@ -197,7 +216,13 @@ pub fn run_csv(runs: &[Run]) -> String {
             r.wall_ci_s.map_or(String::new(), |(lo, _)| format!("{lo:.6}")),
             r.wall_ci_s.map_or(String::new(), |(_, hi)| format!("{hi:.6}")),
             r.cores_busy_ci.map_or(String::new(), |(lo, _)| format!("{lo:.4}")),
-            r.cores_busy_ci.map_or(String::new(), |(_, hi)| format!("{hi:.4}"))
+            r.cores_busy_ci.map_or(String::new(), |(_, hi)| format!("{hi:.4}")),
+            r.strategy.runtime(r.workers).unwrap_or(""),
+            r.cpu_ci_s.map_or(String::new(), |(lo, _)| format!("{lo:.6}")),
+            r.cpu_ci_s.map_or(String::new(), |(_, hi)| format!("{hi:.6}")),
+            r.switches.map_or(String::new(), |v| format!("{v:.1}")),
+            r.switches_ci.map_or(String::new(), |(lo, _)| format!("{lo:.1}")),
+            r.switches_ci.map_or(String::new(), |(_, hi)| format!("{hi:.1}"))
         );
     }
     out
