@@ -262,7 +262,11 @@ fn one_core_trace_writes_both_files_and_a_report_section() {
         assert!(p.intervals.iter().all(|i| i.phase == Phase::Hash), "{}", p.strategy);
         assert!(p.intervals.iter().all(|i| i.cpu_ns.is_some()), "{}: a hash's own CPU time", p.strategy);
     }
-    assert_eq!(pass(&file, StrategyKind::AsyncOffload).lanes().len(), 2);
+    // Only the rayon pool's threads hash (one or both of its 2: on one CPU the first may drain the 4 jobs
+    // before the second is scheduled).
+    let lanes = pass(&file, StrategyKind::AsyncOffload).lanes();
+    assert!((1..=2).contains(&lanes.len()), "{} lanes", lanes.len());
+    assert!(lanes.iter().all(|l| l.thread.starts_with("cvp-offload-cpu-")), "a lane not in the pool");
     // The report judges C9 again from the rows: a verdict planted in the file is not copied.
     let json = out.join("trace.json");
     let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
