@@ -7,6 +7,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::strategy::StrategyKind;
 use crate::workload::{Workload, WorkloadKind};
 
 /// Most workers any strategy may be given (`CVP_THREADS`, `--threads`).
@@ -29,23 +30,56 @@ pub const MAX_SCALE_JOBS: usize = 1_000_000;
 /// `cvp scale`'s default job counts: 1 (the one-wait reference of each structure) to 100,000 waits in flight.
 pub const DEFAULT_SCALE_JOBS: [usize; 6] = [1, 10, 100, 1_000, 10_000, 100_000];
 
+// cpu_chain hashes MAX_JOBS x MAX_ROUNDS rounds at most, in one job: the count must fit a job's `u32`.
+const _: () = assert!(MAX_JOBS as u64 * MAX_ROUNDS as u64 <= u32::MAX as u64);
+
 /// Default job count of a workload when `CVP_JOBS` is unset, given the worker counts of the sweep.
 ///
 /// `cpu_bound` has 128 jobs, or 4 per worker at the largest worker count if that is more: on 16 cores
-/// (largest default count 32) the speedup can approach the core count. The waiting workloads have the
-/// smallest multiple of the largest worker count that is at least 32 and at least 2 per worker (32 on 2
-/// cores, 64 on 16, 42 on 7, 256 on 64): `threads` at the largest count then waits the same number of times
-/// on every thread, can reach a speedup of exactly that count, and the claims on I/O stay decidable on any
-/// machine. A sequential pass costs jobs x wait, which bounds the suite's time.
+/// (largest default count 32) the speedup can approach the core count. `cpu_chain` has one job, whatever
+/// `CVP_JOBS` says: its chain has cpu_bound's jobs x rounds rounds ([`workload_of`]), the same hashing
+/// unsplit. The waiting workloads have the smallest multiple of the largest worker count that is at least
+/// 32 and at least 2 per worker (32 on 2 cores, 64 on 16, 42 on 7, 256 on 64): `threads` at the largest
+/// count then waits the same number of times on every thread, can reach a speedup of exactly that count,
+/// and the claims on I/O stay decidable on any machine. A sequential pass costs jobs x wait, which bounds
+/// the suite's time.
 pub fn default_jobs(kind: WorkloadKind, threads: &[usize]) -> usize {
     let most = threads.iter().copied().max().unwrap_or(1).max(1);
     let jobs = match kind {
         WorkloadKind::CpuBound => 128.max(4 * most),
+        WorkloadKind::CpuChain => 1,
         WorkloadKind::IoBound | WorkloadKind::Mixed | WorkloadKind::NetBound => {
             most * 2.max(32usize.div_ceil(most))
         }
     };
     jobs.min(MAX_JOBS)
+}
+
+/// The workload `kind` of a sweep over `threads`: `jobs` jobs (`CVP_JOBS`, `--jobs`; `None`: [`default_jobs`]),
+/// each waiting `wait` and hashing `rounds` rounds, as [`Workload::new`] applies the kind's rules. `cpu_chain`
+/// is sized from cpu_bound, as `jobs` or cpu_bound's default: one job of cpu_bound's J x R rounds, so the two
+/// hash exactly as much, split into J chains or not at all. Every command sizes its workloads here.
+pub fn workload_of(
+    kind: WorkloadKind,
+    jobs: Option<usize>,
+    threads: &[usize],
+    wait: Duration,
+    rounds: u32,
+) -> Workload {
+    let sized_as = if kind == WorkloadKind::CpuChain { WorkloadKind::CpuBound } else { kind };
+    Workload::new(kind, jobs.unwrap_or_else(|| default_jobs(sized_as, threads)), wait, rounds)
+}
+
+/// Whether the sweeps (`cvp run`, `cargo bench`) time `strategy` on `kind`. Every strategy computes every
+/// workload (the digest tests run them all), but `cpu_chain` is swept only under `sequential` (its
+/// baseline), `threads` and `rayon`, the rows claim C5 reads: each of its rows costs a whole cpu_bound
+/// sequential pass, and its one job leaves the other strategies nothing to show that these do not.
+///
+/// And `async_multi`, C4's baseline, only where C4 is judged ([`StrategyKind::runs_on`]: io_bound, net_bound).
+pub fn sweeps(kind: WorkloadKind, strategy: StrategyKind) -> bool {
+    strategy.runs_on(kind)
+        && (kind != WorkloadKind::CpuChain
+            || matches!(strategy, StrategyKind::Sequential | StrategyKind::Threads | StrategyKind::Rayon))
 }
 
 /// How long criterion measures, and how many timed repeats `cvp run` takes (`CVP_PROFILE`).
@@ -144,7 +178,8 @@ pub struct ConfigError {
 pub struct Config {
     /// Worker counts to sweep, ascending, distinct.
     pub threads: Vec<usize>,
-    /// Jobs per workload; `None` means each workload's [`default_jobs`] for this sweep.
+    /// Jobs per workload (cpu_chain: the cpu_bound jobs its one chain folds in); `None` means each
+    /// workload's [`default_jobs`] for this sweep.
     pub jobs: Option<usize>,
     /// Hash rounds per job (`cpu_bound`, `mixed`).
     pub rounds: u32,
@@ -229,14 +264,9 @@ impl Config {
         Ok(Config { threads, jobs, rounds, wait, profile, scale_jobs })
     }
 
-    /// The workload `kind` as this config sizes it.
+    /// The workload `kind` as this config sizes it ([`workload_of`]).
     pub fn workload(&self, kind: WorkloadKind) -> Workload {
-        Workload::new(
-            kind,
-            self.jobs.unwrap_or_else(|| default_jobs(kind, &self.threads)),
-            self.wait,
-            self.rounds,
-        )
+        workload_of(kind, self.jobs, &self.threads, self.wait, self.rounds)
     }
 }
 
@@ -434,6 +464,25 @@ mod tests {
             assert!(default_jobs(WorkloadKind::CpuBound, &threads) >= 4 * most.min(MAX_JOBS / 4));
         }
         assert_eq!(default_jobs(WorkloadKind::IoBound, &[1, 2, 4]), 32);
+        assert_eq!(default_jobs(WorkloadKind::CpuChain, &default_threads(64)), 1);
+    }
+
+    #[test]
+    fn cpu_chain_hashes_what_cpu_bound_hashes_in_one_job() {
+        for vars in [&[][..], &[("CVP_JOBS", "7"), ("CVP_ROUNDS", "3")][..]] {
+            let c = with(vars).unwrap();
+            let (cpu, chain) = (c.workload(WorkloadKind::CpuBound), c.workload(WorkloadKind::CpuChain));
+            assert_eq!(chain.jobs, 1, "{vars:?}");
+            assert_eq!(chain.rounds as usize, cpu.jobs * cpu.rounds as usize, "{vars:?}");
+        }
+        assert!(sweeps(WorkloadKind::CpuChain, StrategyKind::Rayon));
+        assert!(!sweeps(WorkloadKind::CpuChain, StrategyKind::Async));
+        // Every strategy on cpu_bound but async_multi, C4's baseline, which runs only where C4 is judged.
+        let on_cpu: Vec<StrategyKind> =
+            StrategyKind::ALL.into_iter().filter(|&s| sweeps(WorkloadKind::CpuBound, s)).collect();
+        assert_eq!(on_cpu.len(), StrategyKind::ALL.len() - 1);
+        assert!(!on_cpu.contains(&StrategyKind::AsyncMulti));
+        assert!(sweeps(WorkloadKind::IoBound, StrategyKind::AsyncMulti));
         assert_eq!(default_jobs(WorkloadKind::IoBound, &default_threads(64)), 256);
     }
 

@@ -6,9 +6,9 @@
 //! - A **job** ([`workload::Job`]) is one independent request: a **wait** of W ms (a simulated network round
 //!   trip), then a **SHA-256 chain** of R rounds. Its digest is checkable with `sha256sum` or Python.
 //! - A **workload** ([`workload::Workload`]) is J jobs with seeds `0..J`: `cpu_bound` (no wait),
-//!   `io_bound` (no rounds), `mixed` (both) or `net_bound` (io_bound's jobs, each wait a real request over
-//!   loopback TCP to `cvp serve`, a child process: [`workload::net`]). Its digest is the XOR of the job
-//!   digests.
+//!   `cpu_chain` (cpu_bound's J x R rounds as one job, one chain no worker can split), `io_bound` (no
+//!   rounds), `mixed` (both) or `net_bound` (io_bound's jobs, each wait a real request over loopback TCP to
+//!   `cvp serve`, a child process: [`workload::net`]). Its digest is the XOR of the job digests.
 //! - A **strategy** ([`strategy::StrategyKind`]) runs every job with N **workers**: `sequential`, `threads`,
 //!   `thread_per_job`, `async` (tokio), `async_offload` (tokio waits, rayon hashing) or `rayon`. Every
 //!   strategy must return the same digest; the benches and `cvp run` check it before timing anything.
@@ -44,7 +44,7 @@
 //! | variable | default | accepted |
 //! |---|---|---|
 //! | `CVP_THREADS` | 1, 2, 4, ... up to 2 x available parallelism (+ it and twice it, if not powers of 2) | distinct counts 1..=1024 |
-//! | `CVP_JOBS` | `cpu_bound` 128 (or 4 per worker at the largest count); `io_bound`/`mixed`/`net_bound` 32 (or 2 per worker) | 1..=4096 |
+//! | `CVP_JOBS` | `cpu_bound` 128 (or 4 per worker at the largest count); `io_bound`/`mixed`/`net_bound` 32 (or 2 per worker); `cpu_chain` always 1, of cpu_bound's J x R rounds | 1..=4096 |
 //! | `CVP_ROUNDS` | 20000 | 1..=1000000 |
 //! | `CVP_WAIT_MS` | 10 | 1..=1000 |
 //! | `CVP_PROFILE` | `standard` | `quick`, `standard`, `thorough` |

@@ -378,7 +378,7 @@ pub(crate) mod fixtures {
         busy: f64,
     ) -> Point {
         let jobs = crate::config::default_jobs(workload, &[1, 2, 4]);
-        let wait_s = if workload == CpuBound { 0.0 } else { WAIT };
+        let wait_s = if workload.waits() { WAIT } else { 0.0 };
         // Each floor on the runtime it serves: one worker, and the multi-thread runtimes of async/2 and /4.
         let floor = |wait, workers, wall_s| OneWait {
             workload: None,
@@ -418,14 +418,19 @@ pub(crate) mod fixtures {
     /// worker and back (the `async` rows take their counts from it).
     pub(crate) const SWITCHES_MULTI: f64 = 3.0;
 
-    /// What an ideal machine with `cores` cores would measure at the default sweep for 2 cores (1, 2, 4). On
+    /// What an ideal machine with `cores` cores would measure at the default sweep for 2 cores (1, 2, 4):
+    /// cpu_bound's chains spread over the cores, cpu_chain's one chain on one core at every count. On
     /// io_bound the async loops all finish in about one wait; `async_multi/1` keeps as little busy as one
     /// event loop, and more workers spend twice its CPU time and more context switches (waking and parking
     /// workers): C4's "not faster, more overhead".
     pub(crate) fn ideal(cores: usize) -> Vec<Point> {
         let cpu = 0.4;
         let io = 32.0 * FLOOR_BLOCKING;
-        let mut v = vec![pt(CpuBound, Sequential, 1, cpu, 1.0), pt(IoBound, Sequential, 1, io, 0.01)];
+        let mut v = vec![
+            pt(CpuBound, Sequential, 1, cpu, 1.0),
+            pt(CpuChain, Sequential, 1, cpu, 1.0),
+            pt(IoBound, Sequential, 1, io, 0.01),
+        ];
         let io_async = |s, n: usize, busy, switches| Point {
             switches: Some(switches),
             ..pt(IoBound, s, n, 1.002 * FLOOR_ASYNC, busy)
@@ -434,6 +439,7 @@ pub(crate) mod fixtures {
             let par = n.min(cores) as f64;
             for s in [Threads, Rayon] {
                 v.push(pt(CpuBound, s, n, cpu / par, par));
+                v.push(pt(CpuChain, s, n, cpu, 1.0));
                 v.push(pt(IoBound, s, n, io / n as f64, 0.01));
             }
             v.push(pt(CpuBound, Async, n, cpu / par, par));

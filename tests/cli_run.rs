@@ -58,15 +58,22 @@ fn run_json_has_the_schema_and_every_digest_agrees() {
     assert!(v["machine"]["cpu_model"].is_string());
     assert_eq!(v["config"]["threads"], serde_json::json!([1, 2]));
     let runs = v["runs"].as_array().unwrap();
-    // 4 workloads x (sequential + thread_per_job + 4 strategies x 2 worker counts), and async_multi/1 (C4's
-    // baseline, on the tokio multi-thread runtime with one worker) on io_bound and net_bound.
-    assert_eq!(runs.len(), 4 * 10 + 2);
+    // 4 workloads x (sequential + thread_per_job + 4 strategies x 2 worker counts), async_multi/1 (C4's
+    // baseline, on the tokio multi-thread runtime with one worker) on io_bound and net_bound, and cpu_chain
+    // under sequential, threads and rayon only (the rows C5 reads): 1 + 2 x 2.
+    assert_eq!(runs.len(), 4 * 10 + 2 + 5);
     let multi: Vec<&str> = runs
         .iter()
         .filter(|r| r["strategy"] == "async_multi")
         .map(|r| r["workload"].as_str().unwrap())
         .collect();
     assert_eq!(multi, ["io_bound", "net_bound"]);
+    let chain: Vec<&Value> = runs.iter().filter(|r| r["workload"] == "cpu_chain").collect();
+    assert!(
+        chain.iter().all(|r| ["sequential", "threads", "rayon"].contains(&r["strategy"].as_str().unwrap()))
+    );
+    // One job of cpu_bound's 6 x 50 rounds.
+    assert_eq!((chain[0]["jobs"].as_u64(), chain[0]["rounds"].as_u64()), (Some(1), Some(300)));
     for run in runs {
         for key in [
             "workload",

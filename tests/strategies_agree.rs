@@ -57,3 +57,17 @@ fn different_workloads_have_different_digests() {
     let io = Workload::new(WorkloadKind::IoBound, 4, Duration::from_millis(1), 3);
     assert_ne!(cpu.expected_digest(), io.expected_digest(), "io_bound drops the rounds");
 }
+
+#[test]
+fn every_strategy_computes_cpu_chain_as_one_chain_of_all_the_rounds() {
+    // cpu_bound's 5 jobs of 7 rounds, as one chain of 35 rounds from seed 0, with no wait.
+    let w = Workload::new(WorkloadKind::CpuChain, 5, Duration::from_millis(1), 7);
+    assert_eq!((w.jobs, w.rounds, w.wait), (1, 35, Duration::ZERO));
+    assert_eq!(w.expected_digest(), chain(0, 35));
+    for strategy in StrategyKind::ALL {
+        for workers in [1, 3] {
+            let built = strategy.build(workers).expect("build");
+            assert_eq!(built.run(&w).expect("the run finishes"), chain(0, 35), "{strategy}/{workers}");
+        }
+    }
+}

@@ -201,8 +201,9 @@ fn run_or_exit(s: &dyn cvp::Strategy, w: &Workload) -> cvp::Digest {
 }
 
 #[allow(dead_code)] // used by the workload benches only
-/// Benchmarks every strategy that runs on the workload `kind` at every worker count: ids
-/// `<workload>/<strategy>/<workers>` (`async_multi/1` on io_bound and net_bound only).
+/// Benchmarks every strategy the sweeps time on the workload `kind` (`cvp::config::sweeps`: all of them but on
+/// `cpu_chain`, and `async_multi/1` on io_bound and net_bound only) at every worker count: ids
+/// `<workload>/<strategy>/<workers>`.
 pub fn bench_workload(c: &mut Criterion, config: &Config, recorder: &Recorder, kind: WorkloadKind) {
     bench_workload_on(c, config, recorder, kind, None)
 }
@@ -225,8 +226,7 @@ pub fn bench_workload_on(
     group
         .sampling_mode(SamplingMode::Flat)
         .plot_config(PlotConfiguration::default().summary_scale(AxisScale::Logarithmic));
-    // `async_multi/1`, C4's baseline, only on the workloads C4 is judged on (`StrategyKind::runs_on`).
-    for strategy in StrategyKind::ALL.into_iter().filter(|s| s.runs_on(kind)) {
+    for strategy in StrategyKind::ALL.into_iter().filter(|&s| cvp::config::sweeps(kind, s)) {
         for workers in strategy.worker_counts(&config.threads, workload.jobs) {
             let id = format!("{kind}/{strategy}/{workers}");
             if !recorder.selects(&id) {
@@ -245,11 +245,13 @@ pub fn bench_workload_on(
     group.finish();
 }
 
-/// The sample size of one benchmark of `kind`: the profile's, but for a `net_bound` benchmark that must be
-/// stretched to fit two runs in each sample (the blocking ones at few workers, where every one of the jobs'
-/// requests is a real round trip after the other), half of it, at least criterion's 10: with it the default
-/// `cargo bench` stays within 8 minutes on 2 cores. The others keep the profile's samples: they take the
-/// profile's measurement time either way. `--sample-size` still overrides both.
+/// The sample size of one benchmark of `kind`: the profile's, but for a `net_bound` or `cpu_chain` benchmark
+/// that must be stretched to fit two runs in each sample (net_bound's blocking ones at few workers, where
+/// every one of the jobs' requests is a real round trip after the other; every cpu_chain one, each run a
+/// whole cpu_bound sequential pass), half of it, at least criterion's 10: with it the default `cargo bench`
+/// stays within 8 minutes on 2 cores (cpu_chain's 7 benchmarks then add about 30 s, not 50). The others keep
+/// the profile's samples: they take the profile's measurement time either way. `--sample-size` still
+/// overrides both.
 #[allow(dead_code)] // used by the workload benches only
 fn samples_for(
     config: &Config,
@@ -260,8 +262,9 @@ fn samples_for(
 ) -> usize {
     let profile = config.profile.sample_size();
     let stretched = once.mul_f64(1.1 * profile as f64) > config.profile.measurement();
+    let halved = kind.is_net() || kind == WorkloadKind::CpuChain;
     let samples =
-        if kind.is_net() && stretched && config.profile.stretch() { (profile / 2).max(10) } else { profile };
+        if halved && stretched && config.profile.stretch() { (profile / 2).max(10) } else { profile };
     if recorder.criterion_args.sample_size.is_none() {
         group.sample_size(samples);
     }

@@ -2,7 +2,8 @@
 //!
 //! A job's digest is `h(R)` where `h0 = SHA-256(seed as 8 bytes little-endian)` and
 //! `h(k+1) = SHA-256(h(k))`. A workload's digest is the XOR of its jobs' digests, so it does not depend on
-//! the order in which a strategy finishes jobs. The two wait functions are the only place that knows a
+//! the order in which a strategy finishes jobs. `cpu_chain` is cpu_bound's hashing as one job: one chain of
+//! all its rounds, each round needing the one before, so no number of workers can share it. The two wait functions are the only place that knows a
 //! wait is a sleep; `net_bound`'s wait is a real request over loopback TCP, [`net`]'s two request
 //! functions, whose reply is the job's digest.
 
@@ -49,12 +50,15 @@ impl fmt::Display for WaitKind {
     }
 }
 
-/// The four workloads. The id strings are the criterion group names, CSV and JSON values.
+/// The five workloads. The id strings are the criterion group names, CSV and JSON values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WorkloadKind {
     /// Hashing only: bound by cores.
     CpuBound,
+    /// cpu_bound's hashing as one job, one chain of its J x R rounds: the same total work, CPU-bound but
+    /// unsplittable (each round hashes the one before), so bound by one core whatever the workers.
+    CpuChain,
     /// Waiting only (one hash per job): bound by how many waits are in flight.
     IoBound,
     /// A wait, then the hash chain: bound by both.
@@ -66,13 +70,19 @@ pub enum WorkloadKind {
 
 impl WorkloadKind {
     /// Every workload, in report order.
-    pub const ALL: [WorkloadKind; 4] =
-        [WorkloadKind::CpuBound, WorkloadKind::IoBound, WorkloadKind::Mixed, WorkloadKind::NetBound];
+    pub const ALL: [WorkloadKind; 5] = [
+        WorkloadKind::CpuBound,
+        WorkloadKind::CpuChain,
+        WorkloadKind::IoBound,
+        WorkloadKind::Mixed,
+        WorkloadKind::NetBound,
+    ];
 
-    /// The id: `cpu_bound`, `io_bound`, `mixed` or `net_bound`.
+    /// The id: `cpu_bound`, `cpu_chain`, `io_bound`, `mixed` or `net_bound`.
     pub fn as_str(self) -> &'static str {
         match self {
             WorkloadKind::CpuBound => "cpu_bound",
+            WorkloadKind::CpuChain => "cpu_chain",
             WorkloadKind::IoBound => "io_bound",
             WorkloadKind::Mixed => "mixed",
             WorkloadKind::NetBound => "net_bound",
@@ -82,6 +92,11 @@ impl WorkloadKind {
     /// Whether a job's wait is a request to a server (`net_bound`) rather than a sleep.
     pub fn is_net(self) -> bool {
         self == WorkloadKind::NetBound
+    }
+
+    /// Whether a job waits at all (`cpu_bound` and `cpu_chain` only hash).
+    pub fn waits(self) -> bool {
+        !matches!(self, WorkloadKind::CpuBound | WorkloadKind::CpuChain)
     }
 }
 
@@ -95,7 +110,7 @@ impl FromStr for WorkloadKind {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         WorkloadKind::ALL.into_iter().find(|w| w.as_str() == s).ok_or_else(|| {
-            format!("unknown workload '{s}' (accepted: cpu_bound, io_bound, mixed, net_bound)")
+            format!("unknown workload '{s}' (accepted: cpu_bound, cpu_chain, io_bound, mixed, net_bound)")
         })
     }
 }
@@ -126,7 +141,7 @@ pub struct Workload {
     pub kind: WorkloadKind,
     /// Number of jobs (seeds `0..jobs`).
     pub jobs: usize,
-    /// Wait per job (zero for `cpu_bound`).
+    /// Wait per job (zero for `cpu_bound` and `cpu_chain`).
     pub wait: Duration,
     /// Hash rounds per job (zero for `io_bound` and `net_bound`).
     pub rounds: u32,
@@ -135,13 +150,19 @@ pub struct Workload {
 }
 
 impl Workload {
-    /// The workload `kind` with `jobs` jobs: `cpu_bound` drops the wait, `io_bound` and `net_bound` drop
-    /// the rounds. A `net_bound` workload still needs its server ([`Workload::on`]).
+    /// The workload `kind` with `jobs` jobs of `rounds` rounds: `cpu_bound` drops the wait, `io_bound` and
+    /// `net_bound` drop the rounds. `cpu_chain` chains cpu_bound's work into one job: `jobs` x `rounds`
+    /// rounds, no wait, seed 0 (saturating at `u32::MAX` rounds, which no size the `CVP_*` limits accept
+    /// reaches). A `net_bound` workload still needs its server ([`Workload::on`]).
     pub fn new(kind: WorkloadKind, jobs: usize, wait: Duration, rounds: u32) -> Workload {
-        let (wait, rounds) = match kind {
-            WorkloadKind::CpuBound => (Duration::ZERO, rounds),
-            WorkloadKind::IoBound | WorkloadKind::NetBound => (wait, 0),
-            WorkloadKind::Mixed => (wait, rounds),
+        let (jobs, wait, rounds) = match kind {
+            WorkloadKind::CpuBound => (jobs, Duration::ZERO, rounds),
+            WorkloadKind::CpuChain => {
+                let chained = u32::try_from(jobs).map_or(u32::MAX, |j| j.saturating_mul(rounds));
+                (1, Duration::ZERO, chained)
+            }
+            WorkloadKind::IoBound | WorkloadKind::NetBound => (jobs, wait, 0),
+            WorkloadKind::Mixed => (jobs, wait, rounds),
         };
         Workload { kind, jobs, wait, rounds, server: None }
     }
@@ -195,6 +216,20 @@ mod tests {
         assert_eq!(Workload::new(WorkloadKind::IoBound, 4, w, 9).rounds, 0);
         let m = Workload::new(WorkloadKind::Mixed, 4, w, 9);
         assert_eq!((m.wait, m.rounds, m.total_wait()), (w, 9, w * 4));
+    }
+
+    #[test]
+    fn cpu_chain_is_cpu_bound_hashing_as_one_chain() {
+        let c = Workload::new(WorkloadKind::CpuChain, 4, Duration::from_millis(10), 9);
+        assert_eq!((c.jobs, c.wait, c.rounds), (1, Duration::ZERO, 36));
+        assert_eq!(c.expected_digest(), chain(0, 36));
+        assert_ne!(
+            c.expected_digest(),
+            Workload::new(WorkloadKind::CpuBound, 4, c.wait, 9).expected_digest()
+        );
+        // The largest size the config accepts fits; past it, the rounds saturate rather than wrap.
+        assert_eq!(Workload::new(WorkloadKind::CpuChain, 4096, c.wait, 1_000_000).rounds, 4_096_000_000);
+        assert_eq!(Workload::new(WorkloadKind::CpuChain, 8192, c.wait, 1_000_000).rounds, u32::MAX);
     }
 
     #[test]

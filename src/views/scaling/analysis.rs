@@ -27,14 +27,29 @@ fn x2(v: f64) -> String {
 /// after its io_bound verdict with the same claim id and "(net_bound: loopback TCP)" in its statement.
 /// Where a workload's loop is busy, C4's boundary line ([`boundary`]) follows that workload's C4 verdict:
 /// claim id `C4`, its statement beginning with [`BOUNDARY`], never counted as C4's verdict.
+///
+/// Each point's cores busy is from the same run as its wall (`cvp run`); for criterion's walls with a run
+/// file's cores busy, see [`report_verdicts`].
 pub fn verdicts(points: &[Point], cores: Cores) -> Vec<Verdict> {
+    judge_all(points, cores, true)
+}
+
+/// [`verdicts`] for criterion's walls with the cores busy of a `cvp run` file: two different runs, so no
+/// check pairs one's speedup with the other's cores busy (C5's impossible value, a speedup beyond the cores
+/// busy, is checked on the run's own verdicts).
+pub fn report_verdicts(points: &[Point], cores: Cores) -> Vec<Verdict> {
+    judge_all(points, cores, false)
+}
+
+/// The verdicts; `same_run`: each point's wall and cores busy come from one run.
+fn judge_all(points: &[Point], cores: Cores, same_run: bool) -> Vec<Verdict> {
     let io = WorkloadKind::IoBound;
     let judged = [
         c1(points, io),
         c2(points, cores),
         c3(points, io),
         c4(points, io, cores),
-        c5(points, cores),
+        c5(points, cores, same_run),
         c6(points),
     ];
     let net = WorkloadKind::NetBound;
@@ -449,48 +464,160 @@ fn boundary(points: &[Point], io: WorkloadKind) -> Option<Judged> {
     ))
 }
 
-/// C5: on I/O-bound work, blocked threads beat the core count with no core busy: that gain is concurrency,
-/// so parallelism was not what helped. (That CPU-bound work gains only up to the cores is C2.)
-fn c5(points: &[Point], cores: Cores) -> Judged {
+/// C5: parallelism helps only work that is CPU-bound and splittable, judged on both conditions at once.
+/// CPU-bound: on io_bound, blocked threads beat the core count with no core busy, a gain that is
+/// concurrency, so parallelism was not what helped ([`c5_io`]). Splittable: of the same hashing, cpu_chain,
+/// one chain of all J x R rounds, gains nothing at any worker count, while cpu_bound, the same rounds as J
+/// independent chains, follows the cores ([`c5_hashing`]). (That CPU-bound work gains only up to the cores
+/// is C2.)
+fn c5(points: &[Point], cores: Cores, same_run: bool) -> Judged {
+    let (phys, usable) = (cores.parallel(), cores.usable);
+    if phys < 2 {
+        return cannot(format!(
+            "only {phys} core that can compute in parallel ({usable} usable): split and unsplit hashing both run \
+             at 1x on it, so nothing here can tell them apart; needs at least 2"
+        ));
+    }
+    let (io_tests, io_evidence) = match c5_io(points, usable) {
+        Ok(io) => io,
+        Err(j) => return j,
+    };
+    let (hash_tests, hash_evidence) = match c5_hashing(points, phys, same_run) {
+        Ok(hashing) => hashing,
+        Err(j) => return j,
+    };
+    judge(&[io_tests, hash_tests].concat(), format!("{io_evidence}; {hash_evidence}"))
+}
+
+/// C5's first condition: io_bound threads or rayon above the usable cores speed up past them with no core
+/// busy. Its tests and evidence, or why it cannot be judged.
+fn c5_io(points: &[Point], cores: usize) -> Result<(Vec<Test>, String), Judged> {
     let io = WorkloadKind::IoBound;
-    let cores = cores.usable;
     let blocking = [StrategyKind::Threads, StrategyKind::Rayon];
     let above_cores: Vec<usize> =
         worker_counts(points, io, &blocking).into_iter().filter(|&n| n > cores).collect();
     if above_cores.is_empty() {
-        return cannot(format!("needs io_bound threads or rayon above the {cores} usable cores"));
+        return Err(cannot(format!("needs io_bound threads or rayon above the {cores} usable cores")));
     }
     let Some(jobs) = points.iter().find(|p| p.workload == io).map(|p| p.jobs) else {
-        return cannot("needs io_bound");
+        return Err(cannot("needs io_bound"));
     };
     // With J jobs on n threads the best possible speedup is J / ceil(J / n).
     let reachable = |n: usize| jobs as f64 / jobs.div_ceil(n) as f64;
     let need = PAST_CORES * cores as f64;
     let Some(&n) = above_cores.iter().filter(|&&n| reachable(n) > need).max() else {
         let n = *above_cores.iter().max().unwrap_or(&1);
-        return cannot(format!(
+        return Err(cannot(format!(
             "io_bound has {jobs} jobs: at {n} workers the best possible speedup is {:.2}x, not above \
              {PAST_CORES} x {cores} cores; needs more jobs or workers (the defaults give 2 x cores)",
             reachable(n)
-        ));
+        )));
     };
     let Some((s, io_x)) = best_parallel(points, io, n) else {
-        return cannot("needs io_bound sequential");
+        return Err(cannot("needs io_bound sequential"));
     };
     let Some((busy, busy_range)) =
         find(points, io, s, n).and_then(|p| p.cores_busy.map(|b| (b, p.cores_busy_range)))
     else {
-        return cannot("needs CPU time, which criterion does not record (pass a `cvp run` JSON)");
+        return Err(cannot("needs CPU time, which criterion does not record (pass a `cvp run` JSON)"));
     };
-    judge(
-        &[above(io_x, need), at_most(Range::of(busy, busy_range), IDLE_CORES)],
+    Ok((
+        vec![above(io_x, need), at_most(Range::of(busy, busy_range), IDLE_CORES)],
         format!(
             "io_bound {s} at N={n}: {}x over sequential with {busy:.3} cores busy: a gain past the cores from \
              blocked threads, not from parallelism (criterion: > {PAST_CORES} x {cores} cores, <= {IDLE_CORES} \
              cores busy)",
             io_x.show(x2)
         ),
-    )
+    ))
+}
+
+/// C5's other two conditions, on the same hashing: unsplit, cpu_chain's best of threads and rayon is at most
+/// [`NO_FASTER`] x its sequential at every worker count from 2 (a control: each round hashes the one
+/// before, so only a measuring error or a chain someone split can gain); split, cpu_bound's best at the
+/// physical cores (or the most workers within them) reaches [`FOLLOWS`] x those workers, as C2 asks. Its
+/// tests and evidence, or why they cannot be judged. `same_run`: each point's wall and cores busy come from
+/// one run, so a speedup beyond the cores busy is checked ([`cpu_possible`]).
+fn c5_hashing(points: &[Point], phys: usize, same_run: bool) -> Result<(Vec<Test>, String), Judged> {
+    let (chain, cpu) = (WorkloadKind::CpuChain, WorkloadKind::CpuBound);
+    let parallel = [StrategyKind::Threads, StrategyKind::Rayon];
+    let chain_ns: Vec<usize> =
+        worker_counts(points, chain, &parallel).into_iter().filter(|&n| n >= 2).collect();
+    if chain_ns.is_empty() || sequential_wall(points, chain).is_none() {
+        return Err(cannot(
+            "needs cpu_chain sequential, and threads or rayon at 2 workers or more (`cvp run` sweeps cpu_chain by \
+             default; criterion's group `cpu_chain` is in the cpu_bound bench)",
+        ));
+    }
+    let Some(n) =
+        worker_counts(points, cpu, &parallel).into_iter().filter(|&n| (2..=phys).contains(&n)).max()
+    else {
+        return Err(cannot(format!("needs cpu_bound threads or rayon at 2 to {phys} workers")));
+    };
+    let Some((split_s, split_x)) = best_parallel(points, cpu, n) else {
+        return Err(cannot("needs cpu_bound sequential"));
+    };
+    let mut tests = Vec::new();
+    let mut parts = Vec::new();
+    for &k in &chain_ns {
+        let Some((s, x)) = best_parallel(points, chain, k) else { continue };
+        if same_run {
+            cpu_possible(points, chain, s, k, x)?;
+        }
+        tests.push(at_most(x, NO_FASTER));
+        parts.push(format!("N={k} {}x ({s})", x.show(x2)));
+    }
+    if same_run {
+        cpu_possible(points, cpu, split_s, n, split_x)?;
+    }
+    tests.push(at_least(split_x, FOLLOWS * n as f64));
+    let jobs = find(points, cpu, split_s, n).map_or(0, |p| p.jobs);
+    Ok((
+        tests,
+        format!(
+            "unsplit, cpu_chain (the hashing as one chain) best speedup: {} (criterion: <= {NO_FASTER}x at every N \
+             from 2); split, cpu_bound (as {jobs} chains) at N={n}: {}x ({split_s}) (criterion: >= {FOLLOWS} x \
+             {n})",
+            parts.join(", "),
+            split_x.show(x2)
+        ),
+    ))
+}
+
+/// A CPU-bound speedup `x` of `workload`/`strategy`/`n` beyond the cores its run kept busy is impossible:
+/// with the same hashing in both (the parallel run's CPU time at least the sequential one's),
+/// speedup = (CPU time / cores busy of sequential) / (CPU time / cores busy of the row) <= cores busy of the
+/// row / cores busy of sequential. A speedup above that beyond every 95% interval is a failed measurement,
+/// named as such, never evidence. Without CPU time or intervals nothing is checked; nor is it when the
+/// walls and the cores busy come from different runs ([`report_verdicts`]), for which the bound does not hold.
+fn cpu_possible(
+    points: &[Point],
+    workload: WorkloadKind,
+    strategy: StrategyKind,
+    n: usize,
+    x: Range,
+) -> Result<(), Judged> {
+    let busy = |p: &Point| p.cores_busy.map(|b| Range::of(b, p.cores_busy_range));
+    let (Some(row), Some(seq)) = (
+        find(points, workload, strategy, n).and_then(busy),
+        find(points, workload, StrategyKind::Sequential, 1).and_then(busy),
+    ) else {
+        return Ok(());
+    };
+    let bound = row / seq;
+    if x.known && bound.known && x.lo > bound.hi {
+        return Err(cannot(format!(
+            "impossible value, a failed measurement: {workload}/{strategy}/{n} ran {}x faster than sequential \
+             with {} cores busy against sequential's {}, beyond the 95% intervals: a CPU-bound speedup beyond \
+             the cores it kept busy (at most {}x for the same hashing), so the clock or the CPU time failed \
+             here; measure again",
+            x.show(x2),
+            row.show(x2),
+            seq.show(x2),
+            bound.show(x2)
+        )));
+    }
+    Ok(())
 }
 
 /// C6 is a control: async on one worker runs the same hash chains as `sequential` on one thread, so only a
@@ -566,6 +693,7 @@ mod tests {
             let mut points = Vec::new();
             for (w, s, n) in plan.configurations() {
                 let (wall, busy) = match (w, s) {
+                    (CpuChain, _) => (0.4, 1.0),
                     (CpuBound | Mixed, Sequential | AsyncOffload) => (0.4, 1.0),
                     (CpuBound | Mixed, _) => (0.4 / par(n), par(n)),
                     (_, Async | AsyncOffload | ThreadPerJob | AsyncMulti) => (1.002 * FLOOR_ASYNC, 0.02),
@@ -1023,16 +1151,171 @@ mod tests {
         points
     }
 
+    /// What an ideal machine with `cores` cores measures on cpu_bound and cpu_chain with the default sweep:
+    /// cpu_bound's chains spread over the cores, cpu_chain's one chain runs on one core at every count.
+    fn ideal_hashing(cores: usize) -> Vec<Point> {
+        let seq = 0.4;
+        let mut points = vec![pt(CpuBound, Sequential, 1, seq, 1.0), pt(CpuChain, Sequential, 1, seq, 1.0)];
+        for n in crate::config::default_threads(cores) {
+            let par = n.min(cores) as f64;
+            points.push(pt(CpuBound, Threads, n, seq / par, par));
+            points.push(pt(CpuChain, Threads, n, seq, 1.0));
+        }
+        points
+    }
+
     #[test]
     fn c5_is_decidable_on_every_core_count_with_the_defaults() {
         for cores in 1..=128 {
-            let v = judged(&ideal_io(cores, None), Cores::flat(cores));
-            assert_eq!(v[4].verdict, Outcome::Shown, "{cores} cores: {}", v[4].evidence);
+            let points = [ideal_io(cores, None), ideal_hashing(cores)].concat();
+            let v = judged(&points, Cores::flat(cores));
+            let want = if cores == 1 { Outcome::CannotBeShown } else { Outcome::Shown };
+            assert_eq!(v[4].verdict, want, "{cores} cores: {}", v[4].evidence);
         }
         // The old fixed 32 jobs cannot beat 1.25 x 64: undecidable, and said so.
-        let v = judged(&ideal_io(64, Some(32)), Cores::flat(64));
+        let points = [ideal_io(64, Some(32)), ideal_hashing(64)].concat();
+        let v = judged(&points, Cores::flat(64));
         assert_eq!(v[4].verdict, Outcome::CannotBeShown, "{}", v[4].evidence);
         assert!(v[4].evidence.contains("best possible speedup"), "{}", v[4].evidence);
+    }
+
+    #[test]
+    fn c5_is_shown_when_io_gains_past_the_cores_the_chain_stays_flat_and_the_split_hashing_follows() {
+        let v = judged(&ideal(2), Cores::flat(2));
+        assert_eq!(v[4].verdict, Outcome::Shown, "{}", v[4].evidence);
+        let e = &v[4].evidence;
+        assert!(e.starts_with("io_bound rayon at N=4: 4.00 ["), "{e}");
+        assert!(e.contains("cpu_chain (the hashing as one chain) best speedup: N=2 1.00 ["), "{e}");
+        assert!(e.contains("N=4 1.00 [") && e.contains("(criterion: <= 1.1x at every N from 2)"), "{e}");
+        assert!(e.contains("cpu_bound (as 128 chains) at N=2: 2.00 ["), "{e}");
+        assert!(e.contains("(criterion: >= 0.75 x 2)"), "{e}");
+        // On 3 cores, swept at 1, 2 and 4: the split hashing is judged at 2, the most workers within the cores.
+        let v = judged(&ideal(3), Cores::flat(3));
+        assert_eq!(v[4].verdict, Outcome::Shown, "{}", v[4].evidence);
+        assert!(v[4].evidence.contains("cpu_bound (as 128 chains) at N=2: 2.00 ["), "{}", v[4].evidence);
+    }
+
+    #[test]
+    fn c5_is_not_shown_when_the_chain_speeds_up_at_any_worker_count() {
+        // Someone split the chain: 2x on 2 cores, 2 cores busy (possible, so evidence).
+        let mut points = ideal(2);
+        for s in [Threads, Rayon] {
+            for n in [2, 4] {
+                set(&mut points, CpuChain, s, n, |p| {
+                    p.wall_s = 0.2;
+                    p.cores_busy = Some(2.0)
+                });
+            }
+        }
+        let v = judged(&points, Cores::flat(2));
+        assert_eq!(v[4].verdict, Outcome::NotShown, "{}", v[4].evidence);
+        assert!(v[4].evidence.contains("N=2 2.00 ["), "{}", v[4].evidence);
+        // Flat at 2 workers, 1.3x at 4 (one count is enough to fail "at every N").
+        let mut points = ideal(2);
+        set(&mut points, CpuChain, Rayon, 4, |p| {
+            p.wall_s = 0.4 / 1.3;
+            p.cores_busy = Some(1.4)
+        });
+        assert_eq!(outcomes(&points, 2)[4], Outcome::NotShown, "{}", evidence(&points, 2, 4));
+        // The other conditions alone still hold: C2 and the io_bound part are untouched.
+        assert_eq!(outcomes(&points, 2)[1], Outcome::Shown);
+    }
+
+    #[test]
+    fn c5_is_not_shown_when_the_split_hashing_does_not_follow_the_cores() {
+        // cpu_bound at 2 workers 1.2x (1.2 cores busy): splittable work that did not scale.
+        let mut points = ideal(2);
+        for s in [Threads, Rayon] {
+            set(&mut points, CpuBound, s, 2, |p| {
+                p.wall_s = 0.4 / 1.2;
+                p.cores_busy = Some(1.2)
+            });
+        }
+        let v = judged(&points, Cores::flat(2));
+        assert_eq!(v[4].verdict, Outcome::NotShown, "{}", v[4].evidence);
+        assert!(v[4].evidence.contains("at N=2: 1.20 ["), "{}", v[4].evidence);
+    }
+
+    #[test]
+    fn c5_cannot_be_shown_on_one_core_nor_without_the_chain() {
+        for cores in [Cores::flat(1), Cores::new(2, 1)] {
+            let v = judged(&ideal(cores.usable), cores);
+            assert_eq!(v[4].verdict, Outcome::CannotBeShown, "{cores:?}: {}", v[4].evidence);
+            assert!(
+                v[4].evidence.starts_with("only 1 core that can compute in parallel"),
+                "{}",
+                v[4].evidence
+            );
+            assert!(v[4].evidence.contains("split and unsplit hashing both run at 1x"), "{}", v[4].evidence);
+        }
+        let no_chain: Vec<Point> = ideal(2).into_iter().filter(|p| p.workload != CpuChain).collect();
+        let v = judged(&no_chain, Cores::flat(2));
+        assert_eq!(v[4].verdict, Outcome::CannotBeShown);
+        assert!(v[4].evidence.starts_with("needs cpu_chain sequential"), "{}", v[4].evidence);
+        let no_split: Vec<Point> =
+            ideal(2).into_iter().filter(|p| p.workload != CpuBound || p.workers == 1).collect();
+        assert!(evidence(&no_split, 2, 4).starts_with("needs cpu_bound threads or rayon at 2 to 2"));
+    }
+
+    #[test]
+    fn c5_cannot_be_decided_when_a_threshold_lies_inside_an_interval() {
+        let noisy = |points: &mut Vec<Point>, w, n, x: f64, lo: f64, hi: f64| {
+            for s in [Threads, Rayon] {
+                set(points, w, s, n, |p| {
+                    p.wall_s = 0.4 / x;
+                    p.wall_range_s = Some((p.wall_s * lo, p.wall_s * hi));
+                    p.cores_busy = Some(x.min(2.0));
+                });
+            }
+        };
+        // The chain at 1.05x, but its interval reaches 1.17x, past 1.10.
+        let mut points = ideal(2);
+        noisy(&mut points, CpuChain, 4, 1.05, 0.9, 1.2);
+        let e = evidence(&points, 2, 4);
+        assert_eq!(outcomes(&points, 2)[4], Outcome::CannotBeShown, "{e}");
+        assert!(e.starts_with("too noisy"), "{e}");
+        // The split hashing at 1.6x on 2 cores, its interval across 1.5x.
+        let mut points = ideal(2);
+        noisy(&mut points, CpuBound, 2, 1.6, 0.9, 1.2);
+        assert!(evidence(&points, 2, 4).starts_with("too noisy"), "{}", evidence(&points, 2, 4));
+        // A condition that fails over its whole interval decides, whatever another one's noise.
+        noisy(&mut points, CpuChain, 2, 2.0, 0.99, 1.01);
+        assert_eq!(outcomes(&points, 2)[4], Outcome::NotShown, "{}", evidence(&points, 2, 4));
+    }
+
+    #[test]
+    fn a_cpu_bound_speedup_beyond_the_cores_busy_is_a_failed_measurement() {
+        // The chain 2x faster at 2 workers with 1.0 core busy: beyond the cores it kept busy.
+        let mut points = ideal(2);
+        for s in [Threads, Rayon] {
+            set(&mut points, CpuChain, s, 2, |p| p.wall_s = 0.2);
+        }
+        let v = judged(&points, Cores::flat(2));
+        assert_eq!(v[4].verdict, Outcome::CannotBeShown, "{}", v[4].evidence);
+        assert!(
+            v[4].evidence.starts_with("impossible value, a failed measurement: cpu_chain/"),
+            "{}",
+            v[4].evidence
+        );
+        assert!(v[4].evidence.contains("at most 1.00x for the same hashing"), "{}", v[4].evidence);
+        // criterion's walls with a run file's cores busy are two runs: not checked, the speedup decides.
+        let v = report_verdicts(&known(&points), Cores::flat(2));
+        assert_eq!(v[4].verdict, Outcome::NotShown, "{}", v[4].evidence);
+        // cpu_bound 2x at 2 workers on 1.5 cores busy [1.45 to 1.55]: impossible too.
+        let mut points = ideal(2);
+        for s in [Threads, Rayon] {
+            set(&mut points, CpuBound, s, 2, |p| {
+                p.cores_busy = Some(1.5);
+                p.cores_busy_range = Some((1.45, 1.55))
+            });
+        }
+        let e = evidence(&points, 2, 4);
+        assert!(e.starts_with("impossible value, a failed measurement: cpu_bound/"), "{e}");
+        // Within the intervals (1.5 cores busy, up to 2.05): noise, not impossible; C5 is decided.
+        for s in [Threads, Rayon] {
+            set(&mut points, CpuBound, s, 2, |p| p.cores_busy_range = Some((1.45, 2.05)));
+        }
+        assert_eq!(outcomes(&points, 2)[4], Outcome::Shown, "{}", evidence(&points, 2, 4));
     }
 
     #[test]

@@ -359,7 +359,7 @@ pub fn build(opts: &Options) -> Result<Report, ReportError> {
         row.karp_flatt = row.speedup.and_then(|s| scaling::karp_flatt(s, row.point.workers, cores));
     }
     let fits = scaling::fit_lines(&points, machine.cores());
-    let verdicts = analysis::verdicts(&points, machine.cores());
+    let verdicts = analysis::report_verdicts(&points, machine.cores());
     let cpu_size = sizes.iter().find(|(w, _)| *w == WorkloadKind::CpuBound).map(|(_, src)| src.size());
     let bare_loop = trusted.iter().find(|t| matches!(t.bench, Bench::BareLoop)).filter(|t| {
         let same = Some(t.size) == cpu_size;

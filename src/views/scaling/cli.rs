@@ -22,16 +22,18 @@ sequential, the baseline, is measured among the others). With async, async_multi
 io_bound and net_bound: tokio's multi-thread runtime with one worker, C4's baseline (the runtime column
 names each async row's runtime: current_thread for async/1 and async_offload's loop, multi_thread for
 async/N at 2 or more and async_multi/1). Every row a verdict reads (the sequential baselines of
-cpu_bound and io_bound, async at every count and async_multi/1 on io_bound and net_bound, cpu_bound
-async/1 and threads/rayon from 2 workers, io_bound threads/rayon at the largest count) takes all --repeat
-rounds; the others, only shown for context, take one round (no interval), which keeps the default
-sweep within about 40 s on 2 cores. The
-median round is kept with its CPU time, its 95% interval (distribution-free, from the order statistics
-of the rounds: none below 6 rounds), and the fastest and slowest round beside it. One job's wait is also
-measured alone in the same rounds, blocking and async, each on the runtime of the rows it divides
-(tokio's current-thread runtime for async/1 and async_offload, the multi-thread runtime of N workers for
-async/N; none for async_multi/1, whose in flight is against the nominal wait): the floor that Little's law
-and the verdicts use instead of the nominal wait.
+cpu_bound, cpu_chain and io_bound, async at every count and async_multi/1 on io_bound and net_bound,
+cpu_bound async/1, cpu_bound and cpu_chain threads/rayon from 2 workers, io_bound threads/rayon at the
+largest count) takes all --repeat rounds; the others, only shown for context, take one round (no
+interval), which keeps the default sweep within about 40 s on 2 cores. The median round is kept with its
+CPU time, its 95% interval (distribution-free, from the order statistics of the rounds: none below 6
+rounds), and the fastest and slowest round beside it. One job's wait is also measured alone in the same
+rounds, blocking and async, each on the runtime of the rows it divides (tokio's current-thread runtime
+for async/1 and async_offload, the multi-thread runtime of N workers for async/N; none for
+async_multi/1, whose in flight is against the nominal wait): the floor that Little's law and the
+verdicts use instead of the nominal wait. cpu_chain is cpu_bound's hashing as one job, one chain of all
+its J x R rounds, which no number of workers can split; it runs under sequential, threads and rayon
+only (the rows C5 reads).
 net_bound (in the default sweep) sends each job's wait as a request over loopback TCP to `cvp serve`,
 which this command starts as a child process (and a second one replying at once, for the same runs at
 W = 0: the socket's cost per request); its own one-request floors serve net_bound only. Its rows add
@@ -59,8 +61,13 @@ fails only through a measuring error):
      beyond both intervals (async/1, the current-thread runtime, is shown for context). A busier loop
      gets a line 'C4 (boundary)' instead, never C4's verdict: more workers help when the best speedup
      over async_multi/1 is > 1.10x.
-  C5 io_bound threads/rayon above the cores speed up > 1.25 x cores with <= 0.25 cores busy: a gain
-     past the cores that is not parallelism (decidable when the jobs allow such a speedup).
+  C5 all three: io_bound threads/rayon above the cores speed up > 1.25 x cores with <= 0.25 cores
+     busy, a gain past the cores that is not parallelism (decidable when the jobs allow such a
+     speedup); cpu_chain, cpu_bound's J x R rounds as one chain, stays <= 1.10x its sequential with
+     threads/rayon at every N from 2 (unsplittable: control); cpu_bound, the same rounds as J chains,
+     reaches >= 0.75 x N at N = the physical cores or the most workers within them (split). Needs 2+
+     physical cores; a speedup beyond the cores the row kept busy (over sequential's) is a failed
+     measurement, named.
   C6 cpu_bound async on 1 worker is <= 1.10x sequential (control).
   With net_bound, C1, C3 and C4 (and its boundary line) are judged on it too, each right after
   io_bound's.";
@@ -78,9 +85,10 @@ pub struct RunArgs {
     /// 2 x cores, plus the core count and twice it when they are not powers of two]
     #[arg(long, value_parser = |v: &str| config::parse_threads("--threads", v).map(Threads).map_err(|e| e.short()))]
     pub threads: Option<Threads>,
-    /// Jobs per workload, 1..=4096 [default: CVP_JOBS, else cpu_bound 128 (or 4 per worker at the largest
-    /// count), io_bound and mixed the smallest multiple of the largest count that is at least 32 and at
-    /// least 2 per worker; `cvp config` prints them]
+    /// Jobs per workload, 1..=4096 (cpu_chain is always 1 job, of cpu_bound's jobs x rounds rounds)
+    /// [default: CVP_JOBS, else cpu_bound 128 (or 4 per worker at the largest count), io_bound and mixed
+    /// the smallest multiple of the largest count that is at least 32 and at least 2 per worker; `cvp
+    /// config` prints them]
     #[arg(long, value_parser = |v: &str| config::parse_jobs("--jobs", v).map_err(|e| e.short()))]
     pub jobs: Option<usize>,
     /// Hash rounds per job, 1..=1000000 [default: CVP_ROUNDS, else 20000]

@@ -188,18 +188,30 @@ pub fn run_with_service(
             services.push(Server::start_holding(exe, Duration::ZERO, jobs).map_err(SweepError::Service)?);
         }
     }
-    let item = |label, role, strategy, workers, workload: Workload, server, repeat| Item {
-        label,
-        role,
-        strategy,
-        workers,
-        workload,
-        expected: workload.expected_digest(),
-        computed: None,
-        server,
-        repeat,
-        samples: Vec::new(),
-        server_cpu: Vec::new(),
+    // Each workload's expected digest once: it costs a whole sequential pass of its hashing.
+    let mut digests: Vec<(Workload, Digest)> = Vec::new();
+    let mut item = |label, role, strategy, workers, workload: Workload, server, repeat| {
+        let expected = match digests.iter().find(|(w, _)| *w == workload) {
+            Some(&(_, d)) => d,
+            None => {
+                let d = workload.expected_digest();
+                digests.push((workload, d));
+                d
+            }
+        };
+        Item {
+            label,
+            role,
+            strategy,
+            workers,
+            workload,
+            expected,
+            computed: None,
+            server,
+            repeat,
+            samples: Vec::new(),
+            server_cpu: Vec::new(),
+        }
     };
     let mut items = Vec::new();
     for (kind, strategy, workers) in plan.configurations() {
@@ -495,14 +507,41 @@ mod tests {
             (IoBound, Async, 4),
             (IoBound, Threads, 4),
             (NetBound, Async, 2),
+            (CpuChain, Sequential, 1),
+            (CpuChain, Threads, 2),
+            (CpuChain, Rayon, 4),
         ] {
             assert_eq!(p.repeat_of(w, s, n), 9, "{w}/{s}/{n} decides a claim");
         }
-        for (w, s, n) in
-            [(Mixed, Sequential, 1), (CpuBound, Async, 2), (IoBound, Threads, 2), (NetBound, Threads, 4)]
-        {
+        for (w, s, n) in [
+            (Mixed, Sequential, 1),
+            (CpuBound, Async, 2),
+            (IoBound, Threads, 2),
+            (NetBound, Threads, 4),
+            (CpuChain, Rayon, 1),
+        ] {
             assert_eq!(p.repeat_of(w, s, n), OTHER_REPEAT, "{w}/{s}/{n} is only shown");
         }
+    }
+
+    #[test]
+    fn cpu_chain_is_swept_under_sequential_threads_and_rayon_only_as_one_job() {
+        let mut p = plan();
+        p.workloads = WorkloadKind::ALL.to_vec();
+        p.strategies = StrategyKind::ALL.to_vec();
+        p.threads = vec![1, 2, 4];
+        let chain: Vec<(StrategyKind, usize)> = p
+            .configurations()
+            .into_iter()
+            .filter(|c| c.0 == WorkloadKind::CpuChain)
+            .map(|(_, s, n)| (s, n))
+            .collect();
+        use StrategyKind::*;
+        let want =
+            [(Sequential, 1), (Threads, 1), (Threads, 2), (Threads, 4), (Rayon, 1), (Rayon, 2), (Rayon, 4)];
+        assert_eq!(chain, want);
+        let (cpu, one) = (p.workload(WorkloadKind::CpuBound), p.workload(WorkloadKind::CpuChain));
+        assert_eq!((one.jobs, one.rounds), (1, cpu.rounds * cpu.jobs as u32));
     }
 
     #[test]

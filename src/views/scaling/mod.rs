@@ -60,16 +60,23 @@ pub struct Plan {
 pub const OTHER_REPEAT: usize = 1;
 
 impl Plan {
-    /// The workload `kind` as this plan sizes it.
+    /// The workload `kind` as this plan sizes it ([`crate::config::workload_of`]: cpu_chain is one job of
+    /// cpu_bound's jobs x rounds rounds).
     pub fn workload(&self, kind: WorkloadKind) -> Workload {
-        let jobs = self.jobs.unwrap_or_else(|| crate::config::default_jobs(kind, &self.threads));
-        Workload::new(kind, jobs, Duration::from_millis(self.wait_ms), self.rounds)
+        crate::config::workload_of(
+            kind,
+            self.jobs,
+            &self.threads,
+            Duration::from_millis(self.wait_ms),
+            self.rounds,
+        )
     }
 
-    /// Every (workload, strategy, workers) the sweep will run, `sequential` first in each workload. With
-    /// `async` in the list, `async_multi/1` (C4's baseline) runs right after `async`'s rows on the workloads
-    /// it runs on ([`StrategyKind::runs_on`]: io_bound, net_bound), listed or not; listed without `async`, in
-    /// its own place there.
+    /// Every (workload, strategy, workers) the sweep will run, `sequential` first in each workload; cpu_chain
+    /// only under the strategies [`crate::config::sweeps`] names (sequential, threads, rayon). With `async` in
+    /// the list, `async_multi/1` (C4's baseline) runs right after `async`'s rows on the workloads it runs on
+    /// ([`StrategyKind::runs_on`]: io_bound, net_bound), listed or not; listed without `async`, in its own place
+    /// there.
     pub fn configurations(&self) -> Vec<(WorkloadKind, StrategyKind, usize)> {
         use StrategyKind::{Async, AsyncMulti, Sequential};
         let mut strategies = vec![Sequential];
@@ -78,7 +85,10 @@ impl Plan {
         let mut out = Vec::new();
         for &w in &self.workloads {
             let jobs = self.workload(w).jobs;
-            for &s in strategies.iter().filter(|&&s| s.runs_on(w) && !(s == AsyncMulti && with_async)) {
+            for &s in strategies
+                .iter()
+                .filter(|&&s| crate::config::sweeps(w, s) && !(s == AsyncMulti && with_async))
+            {
                 for n in s.worker_counts(&self.threads, jobs) {
                     out.push((w, s, n));
                 }
@@ -91,19 +101,20 @@ impl Plan {
     }
 
     /// Whether a C1..C6 verdict reads the configuration (so it gets [`Plan::repeat`] rounds): each
-    /// workload's `sequential` baseline of a speedup a verdict tests (cpu_bound, io_bound); `async` at every
-    /// worker count and `async_multi/1` on io_bound and net_bound (C1, C3, C4); on cpu_bound `async/1` (C6)
-    /// and threads and rayon from 2 workers on (C2); on io_bound threads and rayon at the largest count (C5).
-    /// `mixed` and net_bound's other strategies are only shown.
+    /// workload's `sequential` baseline of a speedup a verdict tests (cpu_bound, cpu_chain, io_bound); `async`
+    /// at every worker count and `async_multi/1` on io_bound and net_bound (C1, C3, C4); on cpu_bound `async/1`
+    /// (C6) and threads and rayon from 2 workers on (C2, and C5 within the cores); on cpu_chain threads and
+    /// rayon from 2 workers on (C5); on io_bound threads and rayon at the largest count (C5). `mixed` and
+    /// net_bound's other strategies are only shown.
     pub fn decides(&self, workload: WorkloadKind, strategy: StrategyKind, workers: usize) -> bool {
         use StrategyKind::*;
         use WorkloadKind::*;
         let largest = self.threads.iter().copied().max().unwrap_or(1);
         match (workload, strategy) {
-            (CpuBound | IoBound, Sequential) => true,
+            (CpuBound | CpuChain | IoBound, Sequential) => true,
             (IoBound | NetBound, Async | AsyncMulti) => true,
             (CpuBound, Async) => workers == 1,
-            (CpuBound, Threads | Rayon) => workers >= 2,
+            (CpuBound | CpuChain, Threads | Rayon) => workers >= 2,
             (IoBound, Threads | Rayon) => workers == largest,
             _ => false,
         }

@@ -85,8 +85,15 @@ fn verdict_lines(verdicts: &[Verdict], cores: usize) -> String {
 /// The table `cvp run` prints: one row per configuration, then the verdicts.
 pub fn run_table(file: &RunFile, pairs: &NetPairs) -> String {
     let plan = &file.config;
-    let sizes: Vec<String> =
-        plan.workloads.iter().map(|&w| format!("{w} {}", plan.workload(w).jobs)).collect();
+    let sizes: Vec<String> = plan
+        .workloads
+        .iter()
+        .map(|&w| match plan.workload(w) {
+            // Its one job's rounds are not the plan's per-job rounds: cpu_bound's J x R.
+            chain if w == WorkloadKind::CpuChain => format!("{w} {} ({} rounds)", chain.jobs, chain.rounds),
+            other => format!("{w} {}", other.jobs),
+        })
+        .collect();
     let mut size = format!("jobs: {}", sizes.join(", "));
     if plan.workloads.iter().any(|&w| plan.workload(w).rounds > 0) {
         size += &format!("; rounds {}", plan.rounds);

@@ -10,7 +10,7 @@ use crate::report::ReportError;
 use crate::report::plot::JOB_COLORS;
 use crate::report::text::short_time as ms;
 use crate::strategy::Phase;
-use crate::workload::{Workload, WorkloadKind};
+use crate::workload::Workload;
 
 const WIDTH: u32 = 1100;
 const LEFT: i32 = 200;
@@ -87,7 +87,7 @@ fn axis_unit(max_ms: f64) -> (f64, &'static str) {
 /// lighter bar for the time it was ready but not yet running again (stacked in rows when one thread's
 /// waits overlap), and each hash a solid bar, coloured by job, with the job number on the bar where it fits.
 pub fn svg(file: &TraceFile) -> Result<String, ReportError> {
-    let draw_waits = file.plan.workload != WorkloadKind::CpuBound;
+    let draw_waits = file.plan.workload.waits();
     let nominal_ns = file.plan.wait(file.rounds).as_nanos() as u64;
     let layouts: Vec<Vec<LaneLayout>> = file.passes.iter().map(|p| lane_layouts(p, draw_waits)).collect();
     let panel_h =

@@ -8,7 +8,6 @@ use super::{TraceFile, chrome_json, svg, verdict_c9};
 use crate::claims::Verdict;
 use crate::report::text::short_time as ms;
 use crate::report::{ReportError, Section};
-use crate::workload::WorkloadKind;
 
 /// Reads the rows back from a `trace.json` (or the folder holding it).
 pub fn read(path: &Path) -> Result<(TraceFile, std::path::PathBuf), ReportError> {
@@ -31,7 +30,7 @@ pub fn table(file: &TraceFile) -> String {
         "{} x {} jobs, wait {} ms, {} rounds (one hash alone {}), {}",
         file.plan.workload,
         file.plan.jobs,
-        if file.plan.workload == WorkloadKind::CpuBound { 0 } else { file.plan.wait_ms },
+        if file.plan.workload.waits() { file.plan.wait_ms } else { 0 },
         file.rounds,
         ms(file.solo_hash_s),
         match file.pinned_cpu {
