@@ -24,8 +24,10 @@ names each async row's runtime: current_thread for async/1 and async_offload's l
 async/N at 2 or more and async_multi/1). Every row a verdict reads (the sequential baselines of
 cpu_bound, cpu_chain and io_bound, async at every count and async_multi/1 on io_bound and net_bound,
 cpu_bound async/1, cpu_bound and cpu_chain threads/rayon from 2 workers, io_bound threads/rayon at the
-largest count) takes all --repeat rounds; the others, only shown for context, take one round (no
-interval), which keeps the default sweep within about 40 s on 2 cores. The median round is kept with its
+largest count) takes all --repeat rounds, and the async rows of io_bound and net_bound and the
+one-wait floors, a wait long each, take 5 x --repeat (30 by default: their verdicts compare them at a
+few percent); the others, only shown for context, take one round (no interval), which keeps the
+default sweep within about 40 s on 2 cores. The median round is kept with its
 CPU time, its 95% interval (distribution-free, from the order statistics of the rounds: none below 6
 rounds), and the fastest and slowest round beside it. One job's wait is also measured alone in the same
 rounds, blocking and async, each on the runtime of the rows it divides (tokio's current-thread runtime

@@ -260,7 +260,7 @@ pub fn run_with_service(
             workers,
             workload,
             server,
-            plan.repeat.max(1),
+            plan.floor_repeat(),
         ));
     }
     // Every pool and runtime, built once and shared by all workloads (none of them is timed).
@@ -303,7 +303,8 @@ pub fn run_with_service(
     let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos());
     let mut rng = Shuffle((seed as u64) | 1);
     let mut order: Vec<usize> = (0..items.len()).collect();
-    for round in 0..plan.repeat.max(1) {
+    let rounds = items.iter().map(|i| i.repeat).max().unwrap_or(1);
+    for round in 0..rounds {
         rng.shuffle(&mut order);
         for &i in &order {
             if round >= items[i].repeat {
@@ -458,9 +459,13 @@ mod tests {
         assert!(p.configurations().iter().all(|c| c.1 != AsyncMulti));
         p.strategies = vec![AsyncMulti];
         assert_eq!(p.configurations().iter().filter(|c| c.1 == AsyncMulti).count(), 2);
-        // The rows C4 reads take every round.
+        // The rows C4 reads take every round, 5 x --repeat, as the other async rows a wait long each.
         p.repeat = 9;
-        assert_eq!((p.repeat_of(IoBound, AsyncMulti, 1), p.repeat_of(NetBound, AsyncMulti, 1)), (9, 9));
+        let wait_rows = 9 * super::super::WAIT_ROW_REPEAT;
+        assert_eq!(
+            (p.repeat_of(IoBound, AsyncMulti, 1), p.repeat_of(NetBound, AsyncMulti, 1)),
+            (wait_rows, wait_rows)
+        );
     }
 
     #[test]
@@ -477,10 +482,11 @@ mod tests {
         both.extend([(net, WaitKind::Blocking, 1), (net, WaitKind::Async, 1), (net, WaitKind::Async, 3)]);
         assert_eq!(p.one_waits(), both);
         assert_eq!(p.socket_only().len(), 5, "every net_bound configuration again at W = 0");
-        // A warm-up each, then 2 rounds of the 7 rows a verdict reads (io_bound sequential, async at 1 and 3
-        // and async_multi/1 on both) and of the 6 floors, OTHER_REPEAT of the 3 other rows and of the 5 at
-        // W = 0.
-        assert_eq!(p.total_runs(), (7 + 6) * 3 + (3 + 5) * (1 + OTHER_REPEAT));
+        // A warm-up each, then 2 rounds of io_bound sequential, 5 x 2 of the 6 async rows a verdict reads
+        // (async at 1 and 3 and async_multi/1 on both) and of the 6 floors, OTHER_REPEAT of the 3 other rows
+        // and of the 5 at W = 0.
+        let wait_rows = 2 * super::super::WAIT_ROW_REPEAT;
+        assert_eq!(p.total_runs(), 3 + (6 + 6) * (1 + wait_rows) + (3 + 5) * (1 + OTHER_REPEAT));
         // net_bound alone: no sleep floors; at W = 0 already, no second pass.
         p.workloads = vec![WorkloadKind::NetBound];
         assert_eq!(p.one_waits().len(), 3);
@@ -511,7 +517,9 @@ mod tests {
             (CpuChain, Threads, 2),
             (CpuChain, Rayon, 4),
         ] {
-            assert_eq!(p.repeat_of(w, s, n), 9, "{w}/{s}/{n} decides a claim");
+            let wait_row = s == Async && matches!(w, IoBound | NetBound);
+            let want = if wait_row { 9 * super::super::WAIT_ROW_REPEAT } else { 9 };
+            assert_eq!(p.repeat_of(w, s, n), want, "{w}/{s}/{n} decides a claim");
         }
         for (w, s, n) in [
             (Mixed, Sequential, 1),
@@ -574,8 +582,12 @@ mod tests {
         for r in &sweep.runs {
             assert!(r.wall_min_s <= r.wall_s && r.wall_s <= r.wall_max_s, "{r:?}");
             assert_eq!(r.repeats, plan().repeat_of(r.workload, r.strategy, r.workers), "{r:?}");
-            assert_eq!(r.wall_ci_s, None, "2 rounds at most: no 95% interval");
-            assert_eq!((r.cpu_ci_s, r.switches_ci), (None, None), "nor of CPU time and switches");
+            if r.repeats < crate::claims::MIN_SAMPLES_FOR_CI {
+                assert_eq!(r.wall_ci_s, None, "under 6 rounds: no 95% interval");
+                assert_eq!((r.cpu_ci_s, r.switches_ci), (None, None), "nor of CPU time and switches");
+            } else {
+                assert!(r.wall_ci_s.is_some() && r.cpu_ci_s.is_some(), "5 x 2 rounds of an async row: {r:?}");
+            }
             assert!(r.switches.is_some(), "{r:?}");
             assert!(r.in_flight > 0.0);
         }
@@ -587,13 +599,13 @@ mod tests {
         let sweep = run(&p, |_| {}).unwrap();
         let multi =
             sweep.runs.iter().find(|r| r.strategy == StrategyKind::AsyncMulti).expect("C4's baseline");
-        for r in sweep.runs.iter().filter(|r| r.repeats == 6) {
+        for r in sweep.runs.iter().filter(|r| r.repeats >= 6) {
             let (lo, hi) = r.cpu_ci_s.expect("an interval of the CPU time");
             assert!(lo <= r.cpu_s && r.cpu_s <= hi, "{r:?}");
             let (lo, hi) = r.switches_ci.expect("an interval of the switches");
             let mid = r.switches.unwrap();
             assert!(lo <= mid && mid <= hi, "{r:?}");
         }
-        assert_eq!(multi.repeats, 6, "C4 reads it");
+        assert_eq!(multi.repeats, 6 * super::super::WAIT_ROW_REPEAT, "C4 reads it, a wait long a round");
     }
 }

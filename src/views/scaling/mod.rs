@@ -59,6 +59,14 @@ pub struct Plan {
 /// on a loaded 2-core machine); `--repeat` gives the rows that decide a claim all their rounds.
 pub const OTHER_REPEAT: usize = 1;
 
+/// How many times [`Plan::repeat`] a deciding row whose round lasts about one wait takes: `async` and
+/// `async_multi` on io_bound and net_bound, and the one-wait floors. Each of their rounds costs ~W (11 ms at
+/// the default 10 ms), so 5 x 6 = 30 rounds cost about a third of a second a row (the default sweep: 25 s
+/// with 6 rounds, 30 s with 30, on a quiet 2-core machine), and C1, C3 and C4 compare these rows at a few
+/// percent (C4: CPU time and switches per job of runtimes a few microseconds apart): the 95% interval of a
+/// median of 6 rounds is their min..max, of 30 rounds the 10th..21st.
+pub const WAIT_ROW_REPEAT: usize = 5;
+
 impl Plan {
     /// The workload `kind` as this plan sizes it ([`crate::config::workload_of`]: cpu_chain is one job of
     /// cpu_bound's jobs x rounds rounds).
@@ -120,11 +128,21 @@ impl Plan {
         }
     }
 
-    /// Timed rounds of a configuration: [`Plan::repeat`] when a verdict reads it, else at most
-    /// [`OTHER_REPEAT`].
+    /// Timed rounds of a configuration: [`Plan::repeat`] when a verdict reads it ([`WAIT_ROW_REPEAT`] times
+    /// that for the async rows of io_bound and net_bound, a wait long each), else at most [`OTHER_REPEAT`].
     pub fn repeat_of(&self, workload: WorkloadKind, strategy: StrategyKind, workers: usize) -> usize {
         let all = self.repeat.max(1);
-        if self.decides(workload, strategy, workers) { all } else { all.min(OTHER_REPEAT) }
+        let one_wait_long = workload.is_net() || workload == WorkloadKind::IoBound;
+        match (self.decides(workload, strategy, workers), strategy) {
+            (true, StrategyKind::Async | StrategyKind::AsyncMulti) if one_wait_long => all * WAIT_ROW_REPEAT,
+            (true, _) => all,
+            (false, _) => all.min(OTHER_REPEAT),
+        }
+    }
+
+    /// Timed rounds of each one-wait floor: [`WAIT_ROW_REPEAT`] x [`Plan::repeat`], as the rows they divide.
+    pub fn floor_repeat(&self) -> usize {
+        self.repeat.max(1) * WAIT_ROW_REPEAT
     }
 
     /// The one-job floors measured, each as (the workload it serves, the kind of wait, the runtime's
@@ -179,7 +197,7 @@ impl Plan {
         let configurations: usize =
             self.configurations().iter().map(|&(w, s, n)| 1 + self.repeat_of(w, s, n)).sum();
         let others: usize = self.socket_only().iter().map(|_| 1 + self.repeat.clamp(1, OTHER_REPEAT)).sum();
-        configurations + others + self.one_waits().len() * (1 + self.repeat.max(1))
+        configurations + others + self.one_waits().len() * (1 + self.floor_repeat())
     }
 }
 
