@@ -329,9 +329,11 @@ pub const CLAIMS: [Claim; 9] = [
                runtime with one worker, the scheduler of async/N) keeps <= 0.25 cores busy; then async at every N \
                of 2 or more is not faster (async_multi/1 wall / async/N wall <= 1.10) and, at the smallest N at or \
                above the cores, spends more CPU time and more context switches per job than async_multi/1, beyond \
-               both 95% intervals; a busier loop gets a boundary line instead, never C4's verdict: more workers \
-               help when the best speedup over async_multi/1 is > 1.10",
-        control: Control::No,
+               both 95% intervals (not faster is a control where the loop waits: no async/N beats one wait \
+               alone, so the overhead is the evidence); a busier loop gets a boundary line instead, never C4's \
+               verdict: more workers help when the speedup over async_multi/1 at the smallest N at or above the \
+               cores is > 1.10",
+        control: Control::Part("not faster, where the loop waits"),
     },
     Claim {
         id: "C5",
@@ -408,9 +410,12 @@ pub const MANY_IN_FLIGHT: f64 = 0.5;
 pub const FOLLOWS: f64 = 0.75;
 /// ... and "stops at the cores" when no worker count beats the usable cores by more than this factor.
 pub const CAP: f64 = 1.15;
-/// C4: more workers are "not faster" when `async_multi/1`'s wall over theirs is at most this: 10% for noise,
-/// as C8's "not faster". The boundary line (a busy loop) says more workers help when the best such speedup
-/// is above it: the same 10%, the other way.
+/// C4: more workers are "not faster" when `async_multi/1`'s wall over theirs is at most this. Not a noise
+/// allowance (the 95% intervals carry the noise) but the smallest gain worth calling faster: a tenth, the
+/// margin C8's "not faster" uses too. The boundary line (a busy loop) says more workers help when the
+/// speedup at its chosen N is above it: the same margin, the other way. Where the loop is mostly waiting,
+/// its wall is about one wait and no async/N can beat one wait alone, so this half is a control there
+/// (the evidence prints the most any async/N could gain); the overhead half is the evidence.
 pub const C4_NOT_FASTER: f64 = 1.10;
 /// C5: an I/O speedup "grows past the cores" when it exceeds the cores by this factor.
 pub const PAST_CORES: f64 = 1.25;
@@ -482,7 +487,7 @@ mod tests {
         let labels: Vec<String> = CLAIMS.iter().map(Claim::label).collect();
         assert_eq!(
             labels,
-            ["C1", "C2 (part control)", "C3", "C4", "C5 (part control)", "C6 (control)", "C7", "C8", "C9"]
+            ["C1", "C2 (part control)", "C3", "C4 (part control)", "C5 (part control)", "C6 (control)", "C7", "C8", "C9"]
         );
         assert_eq!(claim("C2").control, Control::Part("beyond the cores"));
         assert_eq!(claim("C5").control, Control::Part("the unsplittable chain"));

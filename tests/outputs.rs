@@ -118,8 +118,10 @@ fn a_forced_folder_keeps_a_fifo_and_a_link_of_the_users_without_blocking() {
     mkfifo(&dir.path().join("r/myfifo"));
     std::os::unix::fs::symlink("trace.json", dir.path().join("r/mylink")).unwrap();
     std::fs::write(dir.path().join("r/notes.txt"), "mine").unwrap();
-    // A folder a killed cvp left behind (a pid that cannot be alive: above the kernel's pid_max limit).
+    // A folder a killed cvp left behind (a pid that cannot be alive: above the kernel's pid_max limit; its
+    // manifest marks it as cvp's).
     std::fs::create_dir(dir.path().join(".r.tmp-4194305")).unwrap();
+    std::fs::write(dir.path().join(".r.tmp-4194305/.cvp-files"), "trace.json\n").unwrap();
     let start = Instant::now();
     let mut child = Command::new(env!("CARGO_BIN_EXE_cvp"))
         .current_dir(dir.path())

@@ -20,6 +20,11 @@
 /// above all: they are the same CPU work, slowed alike by whatever else runs), and the two files should
 /// be measured again in one window before they are read as one figure. A warning in the README, never a
 /// verdict.
+///
+/// It is tested on the whole figure, so it only flags a gap placement cannot explain: it says nothing of
+/// two figures whose parts beyond one request differ by more than 2x while the wholes stay within it (1.2
+/// against 2.0 requests, say). The part beyond one request is too small to compare at few requests (at the
+/// default J = 32 both figures are about 1.0), which is why the whole is tested.
 pub const VIEWS_AGREE: f64 = 2.0;
 
 /// One view's value of a quantity another view may show too.

@@ -42,13 +42,41 @@ fn link_target(path: &Path) -> Result<PathBuf, ReportError> {
     Err(ReportError::Missing(format!("{}: too many levels of symbolic links", path.display())))
 }
 
-/// How `path` is written ([`OutputFile`]); a folder is refused.
+/// Refuses a symbolic link another user planted in a shared sticky folder (such as /tmp): following it
+/// would let them aim this command's output at any file the caller may write, which the kernel's
+/// `fs.protected_symlinks` refuses for the same reason.
+fn check_link_owner(path: &Path) -> Result<(), ReportError> {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(link) = std::fs::symlink_metadata(path) else { return Ok(()) };
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let Ok(folder) = std::fs::metadata(parent) else { return Ok(()) };
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    let sticky_shared = folder.mode() & 0o1002 == 0o1002;
+    if link.file_type().is_symlink() && sticky_shared && link.uid() != me && link.uid() != folder.uid() {
+        return Err(ReportError::Missing(format!(
+            "{} is a symbolic link owned by another user in a shared folder; accepted: a path of your own (the \
+             link was not followed)",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+/// How `path` is written ([`OutputFile`]); a folder, a block device and another user's link in a shared
+/// folder are refused.
 pub fn output_file(path: &Path) -> Result<OutputFile, ReportError> {
+    use std::os::unix::fs::FileTypeExt;
+    check_link_owner(path)?;
     let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
     match std::fs::metadata(path) {
         Ok(m) if m.is_dir() => {
             Err(ReportError::Missing(format!("{} is a folder, not a file", path.display())))
         }
+        Ok(m) if m.file_type().is_block_device() => Err(ReportError::Missing(format!(
+            "{} is a block device (a disk); accepted: a file, a FIFO or a character device such as /dev/stdout",
+            path.display()
+        ))),
         Ok(m) if m.is_file() && is_link => {
             let real = std::fs::canonicalize(path)
                 .map_err(|cause| ReportError::Write { path: path.to_path_buf(), cause })?;
@@ -75,7 +103,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
         }
         OutputFile::Replace(real) => {
             let tmp = temp_sibling(&real, "tmp");
-            let result = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, &real));
+            // The file replaced keeps its permissions (a private file stays private).
+            let mode = std::fs::metadata(&real).ok().map(|m| m.permissions());
+            let result = std::fs::write(&tmp, bytes)
+                .and_then(|()| mode.map_or(Ok(()), |m| std::fs::set_permissions(&tmp, m)))
+                .and_then(|()| std::fs::rename(&tmp, &real));
             if result.is_err() {
                 let _ = std::fs::remove_file(&tmp);
             }
@@ -202,7 +234,8 @@ fn keep_entry(from: &Path, to: &Path) -> std::io::Result<()> {
             let e = e?;
             keep_entry(&e.path(), &to.join(e.file_name()))?;
         }
-        return Ok(());
+        // Its own permissions (a private folder stays private), set last so a read-only one can be filled.
+        return std::fs::set_permissions(to, std::fs::metadata(from)?.permissions());
     }
     // std's hard_link does not follow a symbolic link (linkat without AT_SYMLINK_FOLLOW): a link is kept
     // as a link.
@@ -224,10 +257,23 @@ fn alive(pid: u32) -> bool {
     Path::new("/proc").join(pid.to_string()).exists()
 }
 
-/// Folders a killed `cvp` left beside `out` (its temporary names with a dead pid): an assembling folder
-/// (`.NAME.tmp-PID`, only hard links to what `out` still holds, and new files) is removed; a previous
-/// folder set aside for a swap (`.NAME.old-PID`) is put back when `out` is missing, and otherwise named
-/// on standard error and left alone.
+/// The file in every folder [`write_folder`] writes that lists, one name a line, the entries it wrote: on
+/// the next `--force` those are its own to replace or drop, and every other entry is the user's, kept. It
+/// also marks a temporary folder as this program's, for [`clean_stale`].
+pub const MANIFEST: &str = ".cvp-files";
+
+/// The names [`MANIFEST`] lists in `folder`, or `None` when it has none (a folder written before manifests,
+/// or not by this program).
+fn manifest(folder: &Path) -> Option<Vec<String>> {
+    let text = std::fs::read_to_string(folder.join(MANIFEST)).ok()?;
+    Some(text.lines().filter(|l| !l.is_empty()).map(String::from).collect())
+}
+
+/// Folders a killed `cvp` left beside `out` (its temporary names with a dead pid, holding its
+/// [`MANIFEST`]): an assembling folder (`.NAME.tmp-PID`, only hard links to what `out` still holds, and new
+/// files) is removed; a previous folder set aside for a swap (`.NAME.old-PID`) is put back when `out` is
+/// missing, and otherwise named on standard error and left alone. A folder without the manifest is never
+/// touched, whatever its name.
 fn clean_stale(out: &Path) {
     let (Some(name), Some(parent)) = (out.file_name(), out.parent()) else { return };
     let parent = if parent.as_os_str().is_empty() { Path::new(".") } else { parent };
@@ -238,7 +284,7 @@ fn clean_stale(out: &Path) {
         let Some(rest) = file.strip_prefix(&prefix) else { continue };
         let Some((what, pid)) = rest.split_once('-') else { continue };
         let Ok(pid) = pid.parse::<u32>() else { continue };
-        if pid == std::process::id() || alive(pid) {
+        if pid == std::process::id() || alive(pid) || manifest(&e.path()).is_none() {
             continue;
         }
         match what {
@@ -258,13 +304,25 @@ fn clean_stale(out: &Path) {
     }
 }
 
-/// Writes the folder `out` with `files`, whole or not at all. The new folder is assembled under a temporary
-/// name beside `out` and renamed into place. With `force`, an existing `out` is replaced the same way: the
-/// user's own entries in it (any name not in `files`, of any kind) are kept in the new folder by hard links
-/// first, then the two folders are swapped; if anything fails before the swap, `out` is left exactly as it
-/// was. When `out` is a symbolic link to a folder, the folder it points to is replaced and the link stays.
-/// An `out` that holds the current folder is refused ([`check_out_folder`]); temporary folders a killed
-/// `cvp` left beside `out` are cleaned first.
+/// The first component of each of `files`' names: the entries a folder of them has at its top.
+fn top_names(files: &[(String, Vec<u8>)]) -> Vec<String> {
+    let mut names: Vec<String> =
+        files.iter().map(|(n, _)| n.split('/').next().unwrap_or(n).to_string()).collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// Writes the folder `out` with `files`, whole or not at all, and its [`MANIFEST`]. The new folder is
+/// assembled under a temporary name beside `out` and renamed into place. With `force`, an existing `out` is
+/// replaced the same way: the entries its manifest lists are this program's own (replaced, or dropped when
+/// this write has no such file: never a stale file from another run beside new ones); every other entry is
+/// the user's, of any kind, kept in the new folder by hard links, and one whose name this write needs is
+/// refused rather than replaced. (A folder without a manifest, from before manifests, counts the names this
+/// write needs as its own.) Then the two folders are swapped; if anything fails before the swap, `out` is
+/// left exactly as it was. The new folder keeps the old one's permissions. When `out` is a symbolic link to
+/// a folder, the folder it points to is replaced and the link stays. An `out` that holds the current folder
+/// is refused ([`check_out_folder`]); temporary folders a killed `cvp` left beside `out` are cleaned first.
 pub fn write_folder(out: &Path, files: &[(String, Vec<u8>)], force: bool) -> Result<(), ReportError> {
     check_out_folder(out, &[])?;
     let linked = std::fs::symlink_metadata(out).is_ok_and(|m| m.file_type().is_symlink());
@@ -284,6 +342,19 @@ pub fn write_folder(out: &Path, files: &[(String, Vec<u8>)], force: bool) -> Res
     if exists && !out.is_dir() {
         return Err(ReportError::Missing(format!("{} exists and is not a folder", out.display())));
     }
+    let ours = top_names(files);
+    let before = if exists { manifest(out) } else { None };
+    if let Some(before) = &before {
+        for name in &ours {
+            if out.join(name).symlink_metadata().is_ok() && !before.contains(name) {
+                return Err(ReportError::Missing(format!(
+                    "{} holds {name} of your own (not written by cvp), which this write would replace; \
+                     accepted: move or rename it, or write elsewhere (nothing was changed)",
+                    out.display()
+                )));
+            }
+        }
+    }
     let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent)
         .map_err(|source| ReportError::Write { path: parent.to_path_buf(), cause: source })?;
@@ -294,6 +365,9 @@ pub fn write_folder(out: &Path, files: &[(String, Vec<u8>)], force: bool) -> Res
     };
     let assemble = || -> Result<(), ReportError> {
         std::fs::create_dir(&tmp).map_err(err(&tmp))?;
+        // The manifest first: it marks the temporary folder as ours from its first instant.
+        let list: String = ours.iter().map(|n| format!("{n}\n")).collect();
+        std::fs::write(tmp.join(MANIFEST), list).map_err(err(&tmp.join(MANIFEST)))?;
         for (name, bytes) in files {
             let path = tmp.join(name);
             std::fs::write(&path, bytes).map_err(err(&path))?;
@@ -301,11 +375,14 @@ pub fn write_folder(out: &Path, files: &[(String, Vec<u8>)], force: bool) -> Res
         if exists {
             for e in std::fs::read_dir(out).map_err(err(out))? {
                 let e = e.map_err(err(out))?;
-                let name = e.file_name();
-                if !files.iter().any(|(n, _)| std::ffi::OsStr::new(n) == name) {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let own_stale = before.as_ref().is_some_and(|b| b.contains(&name));
+                if name != MANIFEST && !ours.contains(&name) && !own_stale {
                     keep_entry(&e.path(), &tmp.join(&name)).map_err(err(&e.path()))?;
                 }
             }
+            let mode = std::fs::metadata(out).map_err(err(out))?.permissions();
+            std::fs::set_permissions(&tmp, mode).map_err(err(&tmp))?;
         }
         Ok(())
     };
@@ -364,6 +441,56 @@ mod tests {
         assert_eq!(std::fs::read_to_string(out.join("notes.txt")).unwrap(), "mine");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
         assert!(matches!(write_folder(&out, &one("x"), false), Err(ReportError::Exists(_))));
+    }
+
+    #[test]
+    fn a_forced_write_drops_its_own_stale_files_keeps_the_users_and_never_replaces_one() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("r");
+        let file = |n: &str| (n.to_string(), n.as_bytes().to_vec());
+        write_folder(&out, &[file("a.txt"), file("b.txt")], false).unwrap();
+        std::fs::write(out.join("notes.txt"), "mine").unwrap();
+        std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o700)).unwrap();
+        // b.txt was ours and this write has none: dropped, not left beside the new a.txt.
+        write_folder(&out, &[file("a.txt")], true).unwrap();
+        assert!(!out.join("b.txt").exists(), "a stale file of an earlier write is gone");
+        assert_eq!(std::fs::read_to_string(out.join("notes.txt")).unwrap(), "mine");
+        assert_eq!(std::fs::metadata(&out).unwrap().permissions().mode() & 0o777, 0o700, "still private");
+        // A file of the user's with a name this write needs: refused, and nothing changes.
+        std::fs::write(out.join("c.txt"), "mine too").unwrap();
+        let refused = write_folder(&out, &[file("a.txt"), file("c.txt")], true);
+        assert!(matches!(&refused, Err(ReportError::Missing(m)) if m.contains("c.txt of your own")), "{refused:?}");
+        assert_eq!(std::fs::read_to_string(out.join("c.txt")).unwrap(), "mine too");
+        assert_eq!(std::fs::read_to_string(out.join("a.txt")).unwrap(), "a.txt");
+    }
+
+    #[test]
+    fn only_a_temporary_folder_with_the_manifest_is_cleaned() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("r");
+        // A dead pid (above the kernel's largest), once with the manifest (ours), once without (the user's).
+        let ours = dir.path().join(".r.tmp-4194305");
+        let theirs = dir.path().join(".r.tmp-4194306");
+        for d in [&ours, &theirs] {
+            std::fs::create_dir(d).unwrap();
+        }
+        std::fs::write(ours.join(MANIFEST), "a.txt\n").unwrap();
+        write_folder(&out, &[("a.txt".to_string(), b"x".to_vec())], false).unwrap();
+        assert!(!ours.exists(), "a temporary folder a killed cvp left is cleaned");
+        assert!(theirs.exists(), "a folder without the manifest is never touched");
+    }
+
+    #[test]
+    fn a_replaced_file_keeps_its_permissions() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.txt");
+        std::fs::write(&path, "old").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        write_atomic(&path, b"new").unwrap();
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
     }
 
     #[test]

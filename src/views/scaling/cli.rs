@@ -26,7 +26,7 @@ cpu_bound, cpu_chain and io_bound, async at every count and async_multi/1 on io_
 cpu_bound async/1, cpu_bound and cpu_chain threads/rayon from 2 workers, io_bound threads/rayon at the
 largest count) takes all --repeat rounds, and the async rows of io_bound and net_bound and the
 one-wait floors, a wait long each, take 5 x --repeat (30 by default: their verdicts compare them at a
-few percent); the others, only shown for context, take one round (no interval), which keeps the
+few percent), 5 runs in each round; the others, only shown for context, take one round (no interval), which keeps the
 default sweep within about 40 s on 2 cores. The median round is kept with its
 CPU time, its 95% interval (distribution-free, from the order statistics of the rounds: none below 6
 rounds), and the fastest and slowest round beside it. One job's wait is also measured alone in the same

@@ -110,6 +110,12 @@ struct Item {
     server_cpu: Vec<Duration>,
 }
 
+/// How many times an item due `repeat` times in all, `done` of them already, runs in the next of `rounds`
+/// rounds: its share of every round (`repeat / rounds`, rounded up), or what is left of it.
+fn due_in_round(repeat: usize, done: usize, rounds: usize) -> usize {
+    repeat.saturating_sub(done).min(repeat.div_ceil(rounds.max(1)))
+}
+
 /// The true median (the mean of the middle two for an even count).
 pub fn median(values: &[f64]) -> f64 {
     let mut v = values.to_vec();
@@ -302,15 +308,26 @@ pub fn run_with_service(
     }
     let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos());
     let mut rng = Shuffle((seed as u64) | 1);
-    let mut order: Vec<usize> = (0..items.len()).collect();
-    let rounds = items.iter().map(|i| i.repeat).max().unwrap_or(1);
+    // `plan.repeat` rounds; an item due more times than that (a wait-long row, `WAIT_ROW_REPEAT` x) runs that
+    // many times in every round, its runs shuffled among the others: each row's samples span the whole sweep,
+    // so no row is timed only in a quieter stretch at the end. An item due fewer times runs in the first
+    // rounds.
+    let rounds = plan.repeat.max(1);
     for round in 0..rounds {
+        let mut order: Vec<usize> = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            order.extend(std::iter::repeat_n(i, due_in_round(item.repeat, item.samples.len(), rounds)));
+        }
         rng.shuffle(&mut order);
         for &i in &order {
-            if round >= items[i].repeat {
-                continue;
-            }
-            progress(&format!("round {}/{} {}", round + 1, items[i].repeat, items[i].label));
+            progress(&format!(
+                "round {}/{} {} ({} of {})",
+                round + 1,
+                rounds,
+                items[i].label,
+                items[i].samples.len() + 1,
+                items[i].repeat
+            ));
             std::thread::sleep(SETTLE);
             let (got, sample, served) = run_once(&items[i])?;
             if got != items[i].expected {
@@ -482,10 +499,11 @@ mod tests {
         both.extend([(net, WaitKind::Blocking, 1), (net, WaitKind::Async, 1), (net, WaitKind::Async, 3)]);
         assert_eq!(p.one_waits(), both);
         assert_eq!(p.socket_only().len(), 5, "every net_bound configuration again at W = 0");
-        // A warm-up each, then 2 rounds of io_bound sequential, 5 x 2 of the 6 async rows a verdict reads
-        // (async at 1 and 3 and async_multi/1 on both) and of the 6 floors, OTHER_REPEAT of the 3 other rows
-        // and of the 5 at W = 0.
-        let wait_rows = 2 * super::super::WAIT_ROW_REPEAT;
+        // A warm-up each, then 2 rounds of io_bound sequential, of the 6 async rows a verdict reads (async at
+        // 1 and 3 and async_multi/1 on both) and of the 6 floors (2 rounds give no interval: no 5 x), and
+        // OTHER_REPEAT of the 3 other rows and of the 5 at W = 0.
+        let wait_rows = 2;
+        assert_eq!(p.floor_repeat(), wait_rows);
         assert_eq!(p.total_runs(), 3 + (6 + 6) * (1 + wait_rows) + (3 + 5) * (1 + OTHER_REPEAT));
         // net_bound alone: no sleep floors; at W = 0 already, no second pass.
         p.workloads = vec![WorkloadKind::NetBound];
@@ -568,6 +586,21 @@ mod tests {
         sorted.sort_unstable();
         assert_eq!(sorted, (0..20).collect::<Vec<_>>());
         assert_ne!(v, sorted, "a shuffle of 20 items that changes nothing is all but impossible");
+    }
+
+    #[test]
+    fn a_row_due_more_often_runs_in_every_round_not_after_the_others() {
+        // 30 runs over 6 rounds: 5 in each, none left for a quieter stretch at the end.
+        let mut done = 0;
+        for _ in 0..6 {
+            let due = due_in_round(30, done, 6);
+            assert_eq!(due, 5);
+            done += due;
+        }
+        assert_eq!(due_in_round(30, done, 6), 0);
+        // 6 runs: one a round; 1 run: the first round only.
+        assert_eq!((0..6).map(|r| due_in_round(6, r, 6)).collect::<Vec<_>>(), [1; 6]);
+        assert_eq!((due_in_round(1, 0, 6), due_in_round(1, 1, 6)), (1, 0));
     }
 
     #[test]

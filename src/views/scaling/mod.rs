@@ -64,7 +64,8 @@ pub const OTHER_REPEAT: usize = 1;
 /// the default 10 ms), so 5 x 6 = 30 rounds cost about a third of a second a row (the default sweep: 25 s
 /// with 6 rounds, 30 s with 30, on a quiet 2-core machine), and C1, C3 and C4 compare these rows at a few
 /// percent (C4: CPU time and switches per job of runtimes a few microseconds apart): the 95% interval of a
-/// median of 6 rounds is their min..max, of 30 rounds the 10th..21st.
+/// median of 6 rounds is their min..max, of 30 rounds the 10th..21st. Only when `--repeat` itself gives an
+/// interval (at least 6): fewer rounds are a look, not a judgement, for every row alike.
 pub const WAIT_ROW_REPEAT: usize = 5;
 
 impl Plan {
@@ -134,15 +135,17 @@ impl Plan {
         let all = self.repeat.max(1);
         let one_wait_long = workload.is_net() || workload == WorkloadKind::IoBound;
         match (self.decides(workload, strategy, workers), strategy) {
-            (true, StrategyKind::Async | StrategyKind::AsyncMulti) if one_wait_long => all * WAIT_ROW_REPEAT,
+            (true, StrategyKind::Async | StrategyKind::AsyncMulti) if one_wait_long => self.floor_repeat(),
             (true, _) => all,
             (false, _) => all.min(OTHER_REPEAT),
         }
     }
 
-    /// Timed rounds of each one-wait floor: [`WAIT_ROW_REPEAT`] x [`Plan::repeat`], as the rows they divide.
+    /// Timed rounds of each one-wait floor, as of the async rows they divide: [`WAIT_ROW_REPEAT`] x
+    /// [`Plan::repeat`] when that gives an interval (at least 6 rounds), else [`Plan::repeat`].
     pub fn floor_repeat(&self) -> usize {
-        self.repeat.max(1) * WAIT_ROW_REPEAT
+        let all = self.repeat.max(1);
+        if all >= crate::claims::MIN_SAMPLES_FOR_CI { all * WAIT_ROW_REPEAT } else { all }
     }
 
     /// The one-job floors measured, each as (the workload it serves, the kind of wait, the runtime's
