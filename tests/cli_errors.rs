@@ -196,7 +196,11 @@ fn env_reads(dir: std::path::PathBuf) -> Vec<String> {
                     None => {
                         let arg = part.split(')').next().unwrap();
                         let known = ["var", "k"];
-                        assert!(known.contains(&arg), "{}: env::var({arg}): list the variable it reads", path.display());
+                        assert!(
+                            known.contains(&arg),
+                            "{}: env::var({arg}): list the variable it reads",
+                            path.display()
+                        );
                         out.push(format!("<{arg}>"));
                     }
                 }

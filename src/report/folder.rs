@@ -460,7 +460,10 @@ mod tests {
         // A file of the user's with a name this write needs: refused, and nothing changes.
         std::fs::write(out.join("c.txt"), "mine too").unwrap();
         let refused = write_folder(&out, &[file("a.txt"), file("c.txt")], true);
-        assert!(matches!(&refused, Err(ReportError::Missing(m)) if m.contains("c.txt of your own")), "{refused:?}");
+        assert!(
+            matches!(&refused, Err(ReportError::Missing(m)) if m.contains("c.txt of your own")),
+            "{refused:?}"
+        );
         assert_eq!(std::fs::read_to_string(out.join("c.txt")).unwrap(), "mine too");
         assert_eq!(std::fs::read_to_string(out.join("a.txt")).unwrap(), "a.txt");
     }

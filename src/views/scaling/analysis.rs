@@ -910,7 +910,10 @@ mod tests {
         assert_eq!(*outcome, Outcome::NotShown, "{e}");
         assert!(e.contains("async/4 11.12 ms [11.11 ms to 11.13 ms] (1.30 [1.29 to 1.30]x)"), "{e}");
         // A baseline 1.3 waits long leaves room to be faster: the half is evidence, not a control.
-        assert!(e.contains("(the most any async/N could gain, down to one wait alone on its runtime: 1.3"), "{e}");
+        assert!(
+            e.contains("(the most any async/N could gain, down to one wait alone on its runtime: 1.3"),
+            "{e}"
+        );
         assert!(!e.contains("a control here"), "{e}");
         assert!(e.contains("criterion: <= 1.10x each"), "{e}");
         // 5% faster is within the noise allowed: still shown.
