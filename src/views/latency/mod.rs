@@ -176,15 +176,20 @@ pub fn placement(setting: Setting, allowed: &[usize]) -> (Vec<usize>, Vec<usize>
 /// the requests of one run are not independent; 6 is the fewest runs that interval accepts.
 pub const DEFAULT_REPEATS: usize = crate::claims::MIN_SAMPLES_FOR_CI;
 
-/// Default heavy job length, ms.
-pub const DEFAULT_JOB_MS: u64 = 20;
+/// Default heavy job length, ms. C7 calls a structure responsive when its p99 stays under a quarter of a
+/// job ([`crate::claims::RESPONSIVE`]); a structure that interleaves still waits its turn behind the
+/// hashing threads sharing its CPU, up to one scheduling period, which Linux sets at 6 ms x (1 + log2 of
+/// the CPUs, at most 8): 12 ms on 2 CPUs, 24 ms on 8 or more. A quarter of the job must lie above that on
+/// every machine, or an interleaving structure would be "not responsive" for the scheduler's constants
+/// rather than its structure (at 20 ms a job, the bound was 5 ms, inside one period): 100 ms gives 25 ms.
+pub const DEFAULT_JOB_MS: u64 = 100;
 /// Default time between two requests, ms.
 pub const DEFAULT_INTERVAL_MS: u64 = 1;
-/// Default batch: at least this many heavy jobs (and 2 per worker at the largest count): at 20 ms a job,
-/// a 1-worker batch lasts about 0.24 s, about 240 requests at 1 ms, so each run's p99 lies below its 2
-/// largest latencies rather than at the max; the one-core rows run [`DEFAULT_REPEATS`] times (about 1,440
-/// requests each), which keeps the default command near half a minute on 2 cores.
-pub const DEFAULT_MIN_JOBS: usize = 12;
+/// Default batch: at least this many heavy jobs (and 2 per worker at the largest count): at 100 ms a job,
+/// a 1-worker batch lasts about 0.4 s, about 400 requests at 1 ms, so each run's p99 lies below its 4
+/// largest latencies rather than at the max; the one-core rows run [`DEFAULT_REPEATS`] times (about 2,400
+/// requests each), which keeps the default command within 40 s on 2 cores (measured: 34 s).
+pub const DEFAULT_MIN_JOBS: usize = 4;
 /// `async_yield` yields after about this much hashing.
 pub const YIELD_EVERY: Duration = Duration::from_micros(100);
 /// How long the idle floor sends requests per structure (no heavy work).
