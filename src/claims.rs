@@ -471,6 +471,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_ratio_and_a_difference_take_every_value_their_intervals_allow_and_know_only_what_both_know() {
+        let a = Range { lo: 8.0, mid: 10.0, hi: 12.0, known: true };
+        let b = Range { lo: 1.0, mid: 2.0, hi: 4.0, known: true };
+        let q = a / b;
+        assert_eq!((q.lo, q.mid, q.hi, q.known), (2.0, 5.0, 12.0, true));
+        let d = a - b;
+        assert_eq!((d.lo, d.mid, d.hi, d.known), (4.0, 8.0, 11.0, true));
+        // One side without an interval: the result has none either, whichever side it is.
+        let unknown = Range { known: false, ..b };
+        assert!(!(a / unknown).known && !(unknown / a).known);
+        assert!(!(a - unknown).known && !(unknown - a).known);
+        // A range with no width shows its value alone; any width shows the interval.
+        assert_eq!(Range::of(2.0, None).show(|v| format!("{v}")), "2");
+        assert_eq!(Range::of(2.0, Some((1.0, 3.0))).show(|v| format!("{v}")), "2 [1 to 3]");
+        assert_eq!(Range { lo: 0.0, mid: 0.0, hi: 0.0, known: true }.show(|v| format!("{v}")), "0");
+    }
+
+    #[test]
     fn the_nine_claims_are_in_order_each_judged_by_a_view() {
         for (i, c) in CLAIMS.iter().enumerate() {
             assert_eq!(c.id, format!("C{}", i + 1));
