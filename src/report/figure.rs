@@ -54,7 +54,7 @@ impl Figure {
         Figure {
             quantity: format!(
                 "net_bound {structure}, {} requests at W = {wait_ms} ms, in one request alone",
-                thousands(jobs)
+                super::text::thousands(jobs)
             ),
             value,
             range,
@@ -66,19 +66,6 @@ impl Figure {
         let range = self.range.map_or(String::new(), |(lo, hi)| format!(" (runs {lo:.2} to {hi:.2})"));
         format!("{:.2}{range} by {}", self.value, self.by)
     }
-}
-
-/// `100000` -> `100,000`.
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// Whether two values of one quantity are within [`VIEWS_AGREE`] of each other (either way round).

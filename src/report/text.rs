@@ -1,6 +1,19 @@
 //! Text every view writes: human times and sizes, aligned plain-text tables, shell words. A leaf of the
 //! toolkit.
 
+/// `100000` -> `100,000`.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A duration in seconds, in a unit that keeps 3-4 significant digits.
 pub fn human_time(s: f64) -> String {
     if s >= 1.0 {

@@ -212,7 +212,7 @@ pub fn net_goal_lines(rows: &[Row], io: Io) -> Vec<String> {
     if io != Io::Socket {
         return Vec::new();
     }
-    let at: Vec<String> = NET_GOAL_JOBS.iter().map(|&j| with_commas(j)).collect();
+    let at: Vec<String> = NET_GOAL_JOBS.iter().map(|&j| crate::report::text::thousands(j)).collect();
     let mut lines = vec![format!(
         "goal: net_bound async/1 within {NET_GOAL:.2}x the reference's wall at {} requests (async/1 wall / \
          reference wall, min - max of the runs): the reference does the same socket work with no strategy \
@@ -357,19 +357,6 @@ pub fn plots(file: &ScaleFile) -> Result<Vec<(String, Vec<u8>)>, ReportError> {
     Ok(vec![(t.into(), time.into_bytes()), (m.into(), memory.into_bytes())])
 }
 
-/// `100000` -> `100,000`.
-fn with_commas(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// The file names of a section: (time plot, memory plot); the CSV and JSON are `<stem>.csv` / `.json`.
 fn names(io: Io) -> (&'static str, &'static str) {
     match io {
@@ -426,7 +413,7 @@ pub fn read_section(path: &Path) -> Result<Section, ReportError> {
         Io::Sleep => "Scale: 1 to 100,000 waits in flight (claim C8)".to_string(),
         Io::Socket => format!(
             "Scale over loopback TCP: 1 to {} requests in flight (net_bound, claim C8)",
-            with_commas(file.plan.jobs.iter().copied().max().unwrap_or(1))
+            crate::report::text::thousands(file.plan.jobs.iter().copied().max().unwrap_or(1))
         ),
     };
     Ok(Section {
