@@ -741,6 +741,20 @@ fn a_run_file_from_another_build_is_refused_unless_mixed_builds_and_then_named()
     let readme = std::fs::read_to_string(out.join("README.md")).unwrap();
     assert!(readme.contains("ANOTHER BUILD, commit 0123456789abcdef"), "the README names the run's build");
     assert!(readme.contains("cores busy (`cvp run`)"), "the column from the run file is labelled");
+    // A build outside git recorded no commit: nothing proves it is the criterion data's build, nor another.
+    // The report takes it (it may well be the same code) but says it could not check.
+    run["machine"] = serde_json::from_str::<Value>(&std::fs::read_to_string(golden("run.json")).unwrap())
+        .unwrap()["machine"]
+        .clone();
+    run["machine"]["git_commit"] = Value::Null;
+    std::fs::write(&path, serde_json::to_vec(&run).unwrap()).unwrap();
+    let unchecked = Command::new(env!("CARGO_BIN_EXE_cvp")).args(args(&["--force"])).output().unwrap();
+    assert!(unchecked.status.success(), "{}", String::from_utf8_lossy(&unchecked.stderr));
+    let readme = std::fs::read_to_string(out.join("README.md")).unwrap();
+    assert!(
+        readme.contains("a build that cannot be checked (no commit recorded), commit unknown"),
+        "the README says the build was not checked: {readme}"
+    );
 }
 
 /// The one quantity `cvp run` and `cvp scale --io socket` both show (net_bound async/1's J requests in one

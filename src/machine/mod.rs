@@ -45,6 +45,28 @@ pub struct Machine {
     pub tokio_worker_threads: Option<String>,
 }
 
+/// How two files' builds compare: [`Machine::same_build`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BuildMatch {
+    /// The same commit (or the same uncommitted diff of it), compiler, version and profile.
+    Same,
+    /// Another commit, compiler, version or profile: other code measured.
+    Other,
+    /// Nothing differs that was recorded, but a build recorded no commit, so the code cannot be compared.
+    Unchecked,
+}
+
+impl BuildMatch {
+    /// How a report names it beside a file that another build may have measured.
+    pub fn describe(self) -> &'static str {
+        match self {
+            BuildMatch::Same => "the same build",
+            BuildMatch::Other => "ANOTHER BUILD",
+            BuildMatch::Unchecked => "a build that cannot be checked (no commit recorded)",
+        }
+    }
+}
+
 impl Machine {
     /// Reads the machine now.
     pub fn detect() -> Machine {
@@ -112,6 +134,18 @@ impl Machine {
             self.cvp_version,
             self.profile.as_deref().map_or("profile unknown".to_string(), |p| format!("{p} build"))
         )
+    }
+
+    /// Whether `other` was measured by this build. `Unchecked` where either build recorded no commit (built
+    /// outside a git checkout): two such builds of one version may hold different code, and nothing tells.
+    pub fn same_build(&self, other: &Machine) -> BuildMatch {
+        let known = |m: &Machine| (m.rustc.clone(), m.cvp_version.clone(), m.profile.clone());
+        match (&self.git_commit, &other.git_commit) {
+            _ if known(self) != known(other) => BuildMatch::Other,
+            (Some(a), Some(b)) if a != b => BuildMatch::Other,
+            (Some(_), Some(_)) => BuildMatch::Same,
+            _ => BuildMatch::Unchecked,
+        }
     }
 
     /// A readable folder name: CPU model and usable core count, e.g. `amd-epyc-2c`.
@@ -477,6 +511,18 @@ mod tests {
             "another profile"
         );
         assert_eq!(a.build(), a.clone().build());
+        assert_eq!(a.same_build(&b), BuildMatch::Other, "another compiler and commit");
+        let at = |c: &str| Machine { git_commit: Some(c.into()), ..a.clone() };
+        assert_eq!(at("x").same_build(&at("x")), BuildMatch::Same);
+        assert_eq!(at("x").same_build(&at("y")), BuildMatch::Other);
+        assert_eq!(at("x").same_build(&at("x-dirty-1")), BuildMatch::Other);
+        assert_eq!(a.same_build(&a.clone()), BuildMatch::Unchecked, "no commit on either side: cannot tell");
+        assert_eq!(a.same_build(&at("x")), BuildMatch::Unchecked);
+        assert_eq!(
+            at("x").same_build(&Machine { profile: Some("debug".into()), ..at("x") }),
+            BuildMatch::Other,
+            "another profile"
+        );
         assert!(a.same_hardware(&b));
         assert!(!a.same_hardware(&machine(1, 2, 2)), "taskset -c 0 is another machine for the results");
         assert!(!a.same_hardware(&Machine { cpu_model: "Other".into(), ..a.clone() }));

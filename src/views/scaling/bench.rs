@@ -9,7 +9,7 @@ use super::{
     Invocation, NetPairs, Provenances, Report, Row, SizeSource, analysis, read_run_file, readme, render,
 };
 use crate::config::Config;
-use crate::machine::Machine;
+use crate::machine::{BuildMatch, Machine};
 use crate::report::criterion::{self, BenchRecord, Provenance, WorkloadSize};
 use crate::report::{BARE_LOOP_ID, ReportError, Section, civil_date, parse_one_wait, to_json, today};
 use crate::scaling::{self, OneWait, Point};
@@ -38,7 +38,7 @@ pub struct Options<'a> {
 /// Refuses `what`, measured by `theirs`, beside criterion data measured by `ours`, when the builds differ
 /// (commit, compiler, version, profile) and `mixed` was not given: different code measured them.
 fn same_build(what: &Path, theirs: &Machine, ours: &Machine, mixed: bool) -> Result<(), ReportError> {
-    if mixed || theirs.build() == ours.build() {
+    if mixed || theirs.same_build(ours) != BuildMatch::Other {
         return Ok(());
     }
     Err(ReportError::Untrusted(format!(
@@ -176,10 +176,9 @@ pub fn build(opts: &Options) -> Result<Report, ReportError> {
             untrusted_list(&foreign)
         )));
     }
-    let build = |m: &Machine| (m.git_commit.clone(), m.rustc.clone(), m.cvp_version.clone());
     let other_builds: Vec<String> = trusted
         .iter()
-        .filter(|t| build(&t.machine) != build(&machine))
+        .filter(|t| t.machine.same_build(&machine) == BuildMatch::Other)
         .map(|t| {
             format!(
                 "{} by {} ({})",
@@ -446,10 +445,13 @@ pub fn build(opts: &Options) -> Result<Report, ReportError> {
         readme += &format!("\n### The same figure in two views\n\n{shared}");
     }
     for section in &opts.sections {
-        let build = if section.machine.build() == report.machine.build() {
-            String::new()
-        } else {
-            format!(", measured by ANOTHER BUILD than the criterion data: {}", section.machine.build())
+        let build = match section.machine.same_build(&report.machine) {
+            BuildMatch::Same => String::new(),
+            other => format!(
+                ", measured by {} than the criterion data: {}",
+                other.describe(),
+                section.machine.build()
+            ),
         };
         let shared = both(crate::report::figure::compare(&section.figures, &ours));
         let shared =

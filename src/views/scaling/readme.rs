@@ -110,7 +110,7 @@ pub fn readme(report: &Report, ctx: &ReadmeContext) -> String {
     }
     let _ = writeln!(s, "\nMeasured by: {} (criterion's data).\n", m.build());
     if let Some(run) = ctx.run {
-        let same = if run.machine.build() == m.build() { "the same build" } else { "ANOTHER BUILD" };
+        let same = run.machine.same_build(m).describe();
         let _ = writeln!(
             s,
             "The `cvp run` file {}: {same}, {}.\n",
