@@ -406,13 +406,80 @@ pub fn write_folder(out: &Path, files: &[(String, Vec<u8>)], force: bool) -> Res
         let _ = std::fs::remove_dir_all(&tmp);
         return Err(ReportError::Write { path: out.to_path_buf(), cause: source });
     }
-    let _ = std::fs::remove_dir_all(&old);
+    // An entry made in `out` after it was listed (by another program, in the moment the new folder was
+    // assembled) is only in the set-aside folder: move it in before that folder goes.
+    let skip = |name: &str| {
+        name == MANIFEST
+            || ours.iter().any(|n| n == name)
+            || before.as_ref().is_some_and(|b| b.iter().any(|n| n == name))
+    };
+    match rescue_late(&old, out, &skip) {
+        Ok(()) => {
+            let _ = std::fs::remove_dir_all(&old);
+        }
+        Err(e) => eprintln!(
+            "cvp: wrote {}, but something made in it during the write could not be moved in ({e}); the \
+             folder as it was is kept at {}",
+            out.display(),
+            old.display()
+        ),
+    }
+    Ok(())
+}
+
+/// Moves into `new` what `old` holds and `new` lacks (an entry made after `old` was copied), and, inside
+/// folders both hold, the same one level down and below. A file both hold that is not the same file (not
+/// the hard link [`keep_entry`] made: it was replaced meanwhile) is replaced by `old`'s, the later one. At
+/// the top, entries `skip` names are cvp's own and stay as written.
+fn rescue_late(old: &Path, new: &Path, skip: &dyn Fn(&str) -> bool) -> std::io::Result<()> {
+    use std::os::unix::fs::MetadataExt as _;
+    for e in std::fs::read_dir(old)? {
+        let e = e?;
+        let name = e.file_name();
+        if skip(&name.to_string_lossy()) {
+            continue;
+        }
+        let (from, to) = (e.path(), new.join(&name));
+        let theirs = std::fs::symlink_metadata(&from)?;
+        match std::fs::symlink_metadata(&to) {
+            Err(_) => std::fs::rename(&from, &to)?,
+            Ok(ours) if ours.is_dir() && theirs.is_dir() => rescue_late(&from, &to, &|_| false)?,
+            Ok(ours) if (ours.dev(), ours.ino()) != (theirs.dev(), theirs.ino()) && !theirs.is_dir() => {
+                std::fs::rename(&from, &to)?
+            }
+            Ok(_) => {}
+        }
+    }
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_appeared_during_a_write_is_moved_into_the_new_folder() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (old, new) = (tmp.path().join("old"), tmp.path().join("new"));
+        for dir in [&old, &new] {
+            std::fs::create_dir_all(dir.join("notes")).unwrap();
+        }
+        std::fs::write(old.join("kept.txt"), "linked").unwrap();
+        std::fs::hard_link(old.join("kept.txt"), new.join("kept.txt")).unwrap();
+        std::fs::write(old.join("late.txt"), "made during the write").unwrap();
+        std::fs::write(old.join("notes/late.md"), "deeper").unwrap();
+        std::fs::write(old.join("README.md"), "cvp's previous README").unwrap();
+        std::fs::write(new.join("README.md"), "cvp's new README").unwrap();
+        std::fs::write(old.join("edited.txt"), "replaced during the write").unwrap();
+        std::fs::write(new.join("edited.txt"), "the copy made before").unwrap();
+        rescue_late(&old, &new, &|n| n == "README.md").unwrap();
+        let read = |p: &str| std::fs::read_to_string(new.join(p)).unwrap();
+        assert_eq!(read("late.txt"), "made during the write");
+        assert_eq!(read("notes/late.md"), "deeper");
+        assert_eq!(read("kept.txt"), "linked");
+        assert_eq!(read("edited.txt"), "replaced during the write", "the later file wins");
+        assert_eq!(read("README.md"), "cvp's new README", "cvp's own entries stay as written");
+    }
 
     #[test]
     fn civil_dates() {
