@@ -97,6 +97,10 @@ pub struct Verdict {
     pub verdict: Outcome,
     /// The measured numbers and the criterion they were held to (or why it cannot be shown).
     pub evidence: String,
+    /// The one or two numbers that decide it, with their intervals and the bound they were held to, short
+    /// enough for a verdict board (the evidence has the rest). Empty where nothing was measured.
+    #[serde(default)]
+    pub headline: String,
 }
 
 /// What a boundary line's statement begins with: a line beside a claim, never its verdict, that judges what
@@ -289,7 +293,13 @@ impl Claim {
 
     /// The verdict on this claim.
     pub fn verdict(&self, verdict: Outcome, evidence: String) -> Verdict {
-        Verdict { claim: self.id.into(), statement: self.statement.into(), verdict, evidence }
+        Verdict {
+            claim: self.id.into(),
+            statement: self.statement.into(),
+            verdict,
+            evidence,
+            headline: String::new(),
+        }
     }
 }
 

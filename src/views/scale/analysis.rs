@@ -182,6 +182,7 @@ pub fn c8_on(rows: &[Row], io: Io) -> Verdict {
         statement: statement.clone(),
         verdict,
         evidence: format!("{prefix}{evidence}"),
+        headline: String::new(),
     };
     let find = |label: &str, j: usize| rows.iter().find(|r| r.label() == label && r.jobs == j);
     let usable = |r: &Row| r.ok() && r.bytes_per_wait.is_some() && r.wall_s.is_some();

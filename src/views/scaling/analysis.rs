@@ -63,6 +63,7 @@ fn judge_all(points: &[Point], cores: Cores, same_run: bool) -> Vec<Verdict> {
                 statement: format!("{BOUNDARY}more workers speed up a busy event loop{label}"),
                 verdict,
                 evidence,
+                headline: String::new(),
             });
         }
     };
@@ -83,6 +84,7 @@ fn judge_all(points: &[Point], cores: Cores, same_run: bool) -> Vec<Verdict> {
                 statement: format!("{} ({NET_LABEL})", c.statement),
                 verdict: on_net.0,
                 evidence: on_net.1,
+                headline: String::new(),
             });
             if c.id == "C4" {
                 boundary_line(&mut out, net, &format!(" ({NET_LABEL})"));
