@@ -10,6 +10,7 @@
 pub mod criterion;
 pub mod figure;
 pub mod folder;
+pub mod html;
 pub mod plot;
 mod section;
 pub mod text;

@@ -464,7 +464,7 @@ pub fn build(opts: &Options) -> Result<Report, ReportError> {
         );
     }
     let mut files = vec![
-        ("README.md".to_string(), readme.into_bytes()),
+        ("README.md".to_string(), readme.clone().into_bytes()),
         ("scaling.csv".to_string(), render::scaling_csv(&report.rows).into_bytes()),
         ("machine.json".to_string(), to_json(&report.machine)?),
     ];
@@ -498,6 +498,7 @@ pub fn build(opts: &Options) -> Result<Report, ReportError> {
             files.push((name.clone(), bytes.clone()));
         }
     }
+    files.push(("index.html".into(), super::page::page(&report, &readme, &files).into_bytes()));
     report.files = files;
     Ok(report)
 }

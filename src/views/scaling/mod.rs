@@ -18,6 +18,7 @@ pub mod bench;
 pub mod cli;
 pub mod compare;
 pub mod measure;
+pub mod page;
 pub mod pairs;
 pub mod readme;
 pub mod render;
