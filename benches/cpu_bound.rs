@@ -20,4 +20,5 @@ fn main() {
     common::bench_workload(&mut c, &config, &recorder, WorkloadKind::CpuBound);
     common::bench_workload(&mut c, &config, &recorder, WorkloadKind::CpuChain);
     c.final_summary();
+    recorder.verdict_page();
 }

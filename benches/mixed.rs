@@ -12,4 +12,5 @@ fn main() {
     common::bench_one_waits(&mut c, &config, &recorder, WorkloadKind::Mixed);
     common::bench_workload(&mut c, &config, &recorder, WorkloadKind::Mixed);
     c.final_summary();
+    recorder.verdict_page();
 }

@@ -23,6 +23,7 @@ fn main() {
     common::bench_one_waits_on(&mut c, &config, &recorder, WorkloadKind::NetBound, Some(&server));
     common::bench_workload_on(&mut c, &config, &recorder, WorkloadKind::NetBound, Some(&server));
     c.final_summary();
+    recorder.verdict_page();
     match server.stop() {
         Ok(r) => eprintln!(
             "net_bound service: {} requests served, {} malformed, {:.3} s of its own CPU time",

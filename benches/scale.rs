@@ -9,4 +9,5 @@ fn main() {
     let mut c = common::criterion(&config);
     common::bench_scale(&mut c, &config, &recorder);
     c.final_summary();
+    recorder.verdict_page();
 }

@@ -23,6 +23,16 @@ fn the_filter_is_a_regex_matched_anywhere_unless_exact() {
     assert!(!parse(&["--bench", "--ignored"]).unwrap().selects("cpu_bound/threads/1"));
 }
 
+/// Only a run of every benchmark rewrites the verdict page: a filtered one measured a part.
+#[test]
+fn only_an_unfiltered_run_selects_all() {
+    assert!(parse(&["--bench"]).unwrap().selects_all());
+    assert!(parse(&["--bench", "--save-baseline", "before"]).unwrap().selects_all());
+    assert!(!parse(&["--bench", "cpu_bound"]).unwrap().selects_all());
+    assert!(!parse(&["--bench", "--exact", "io_bound/async/1"]).unwrap().selects_all());
+    assert!(!parse(&["--bench", "--ignored"]).unwrap().selects_all());
+}
+
 #[test]
 fn option_values_are_not_mistaken_for_the_filter() {
     let a =

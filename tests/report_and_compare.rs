@@ -16,7 +16,7 @@ fn machine(cpu: &str, cores: usize) -> Value {
         "cpu_model": cpu, "logical_cpus": cores, "online_cpus": cores, "physical_cpus": cores,
         "available_parallelism": cores, "affinity_cpus": cores, "cgroup_cpu_quota": null,
         "os": "linux x86_64", "kernel": "6.0", "rustc": "rustc 1.95.0", "cvp_version": "0.1.0",
-        "git_commit": null, "rayon_num_threads": null, "tokio_worker_threads": null
+        "git_commit": "aaaa", "rayon_num_threads": null, "tokio_worker_threads": null
     })
 }
 

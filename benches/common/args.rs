@@ -88,6 +88,11 @@ impl BenchArgs {
         Ok(out)
     }
 
+    /// Whether every benchmark runs: no filter, no `--exact`, no `--ignored`.
+    pub fn selects_all(&self) -> bool {
+        !self.ignored && self.exact.is_none() && self.filter.is_none()
+    }
+
     /// Whether criterion will run the benchmark `id`.
     pub fn selects(&self, id: &str) -> bool {
         if self.ignored {

@@ -104,6 +104,24 @@ impl Recorder {
         }
     }
 
+    /// At the end of a bench target: `target/criterion/cvp/index.html`, the verdicts criterion's data decides
+    /// (from everything criterion's folder now holds), and its path as the last line. A filtered run,
+    /// `--test`, `--list` and the like leave the page as it was: they measured a part or nothing.
+    pub fn verdict_page(&self) {
+        if !(self.enabled && self.measuring && self.criterion_args.selects_all()) {
+            return;
+        }
+        // criterion saves into `new`, or into the baseline `--save-baseline` names.
+        let named =
+            self.args.windows(2).find(|w| w[0] == "--save-baseline" || w[0] == "-s").map(|w| w[1].clone());
+        let inline = self.args.iter().find_map(|a| a.strip_prefix("--save-baseline=").map(String::from));
+        let baseline = named.or(inline).unwrap_or_else(|| "new".into());
+        match cvp::views::scaling::page::write_bench_page(&self.home, &baseline) {
+            Ok(page) => println!("cvp: the verdicts criterion's data decides: {}", page.display()),
+            Err(e) => eprintln!("cvp: no verdict page: {e}"),
+        }
+    }
+
     /// Whether criterion will run the benchmark `id`: the digest check and the setup are skipped otherwise.
     fn selects(&self, id: &str) -> bool {
         self.criterion_args.selects(id)
