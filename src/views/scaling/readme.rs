@@ -365,7 +365,8 @@ pub fn readme(report: &Report, ctx: &ReadmeContext) -> String {
         );
     }
     s += "\n## Verdicts on the claims\n\nEach claim is judged from its own measurement, with the thresholds of the \
-          table in the top-level README (\"How the claims are judged\"); every verdict follows from the numbers above.\n\n\
+          table in the project's METHODOLOGY.md (\"How the claims are judged\"); every verdict follows from the numbers \
+          above.\n\n\
           | claim | verdict | evidence |\n|---|---|---|\n";
     for v in &report.verdicts {
         let _ = writeln!(s, "| {} {} | **{}** | {} |", v.label(), v.statement, v.verdict, v.evidence);
