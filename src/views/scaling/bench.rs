@@ -467,6 +467,9 @@ pub fn build(opts: &Options) -> Result<Report, ReportError> {
         ("README.md".to_string(), readme.clone().into_bytes()),
         ("scaling.csv".to_string(), render::scaling_csv(&report.rows).into_bytes()),
         ("machine.json".to_string(), to_json(&report.machine)?),
+        // Every verdict of the folder, the views' too, as the report judged them: what a page across
+        // records reads (a README is for people).
+        ("verdicts.json".to_string(), to_json(&report.verdicts)?),
     ];
     for workload in WorkloadKind::ALL {
         if report.rows.iter().any(|r| r.point.workload == workload) {
