@@ -536,8 +536,33 @@ pub const C9_SLICED: f64 = 1.6;
 pub const C9_MIN_JUDGED: usize = 4;
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// For every view's tests: `v`'s headline is there, plain text (no Markdown), at most [`HEADLINE_MAX`]
+    /// characters, and names its numbers as the evidence does: each number outside the bounds in parentheses
+    /// (with its unit and the start of its interval, where it has them) is written the same in the evidence.
+    /// Returns the headline.
+    pub(crate) fn assert_headline(v: &Verdict) -> &str {
+        let h = v.headline.as_str();
+        assert!(!h.is_empty(), "{} ({}) has no headline: {}", v.claim, v.verdict, v.evidence);
+        assert!(h.chars().count() <= HEADLINE_MAX, "{} characters: {h}", h.chars().count());
+        assert!(!h.contains(['|', '*', '`', '\n']), "not plain text: {h}");
+        let outside = regex::Regex::new(r"\([^()]*\)").unwrap().replace_all(h, "");
+        let numbers = regex::Regex::new(r"(?:^| )([0-9]+(?:\.[0-9]+)?(?: µs| ms)?(?: \[[^\]]+)?)").unwrap();
+        let found: Vec<&str> = numbers.captures_iter(&outside).map(|c| c.get(1).unwrap().as_str()).collect();
+        assert!(!found.is_empty(), "{h} names no number");
+        for n in found {
+            // The whole number: not `5` of `1.05`, nor `1.0` of `1.05`.
+            let whole = format!(r"(?:^|[^0-9.]){}(?:$|[^0-9.]|\.$|\.[^0-9])", regex::escape(n));
+            assert!(
+                regex::Regex::new(&whole).unwrap().is_match(&v.evidence),
+                "{n:?} of the headline {h:?} is not in the evidence: {}",
+                v.evidence
+            );
+        }
+        h
+    }
 
     #[test]
     fn a_ratio_and_a_difference_take_every_value_their_intervals_allow_and_know_only_what_both_know() {
@@ -629,6 +654,34 @@ mod tests {
         assert_eq!(judge(&[check(none, "a")], "e".into()).headline, "a");
         assert_eq!(cannot("why").headline, "");
         assert_eq!(cannot("why").with_headline("x 1.2").headline, "x 1.2");
+    }
+
+    #[test]
+    fn the_headline_check_fails_on_a_headline_the_board_cannot_use() {
+        let v = |h: &str| Verdict {
+            claim: "C1".into(),
+            statement: String::new(),
+            verdict: Outcome::Shown,
+            evidence: "ran 4 waits in 1.03 [1.01 to 1.05] x one wait".into(),
+            headline: h.into(),
+        };
+        assert_eq!(
+            assert_headline(&v("4 waits in 1.03 [1.01 to 1.05] x (<= 1.5)")),
+            "4 waits in 1.03 [1.01 to 1.05] x (<= 1.5)"
+        );
+        let long = "1.03 ".repeat(19);
+        for bad in [
+            "",
+            "1.030 (<= 1.5)",
+            "1.0 (<= 1.5)",
+            "1.03 [1.00 to 1.05]",
+            "5 waits",
+            "**1.03**",
+            "no number (<= 1.5)",
+            &long,
+        ] {
+            assert!(std::panic::catch_unwind(|| assert_headline(&v(bad)).len()).is_err(), "{bad:?} passed");
+        }
     }
 
     #[test]

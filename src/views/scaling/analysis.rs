@@ -287,7 +287,7 @@ fn c3(points: &[Point], io: WorkloadKind) -> Judged {
     let flight = (floor / p.wall()).scale(p.jobs as f64);
     let (many, busy_range) = (MANY_IN_FLIGHT * p.jobs as f64, Range::of(busy, p.cores_busy_range));
     let in_flight = format!("{} of {} jobs in flight (>= {})", flight.show(x1), p.jobs, plain(many));
-    let idle = format!("{} cores busy (<= {IDLE_CORES})", busy_range.show(x3));
+    let idle = format!("{busy:.3} cores busy (<= {IDLE_CORES})");
     judge(
         &[(at_least(flight, many), in_flight), (at_most(busy_range, IDLE_CORES), idle)],
         format!(
@@ -574,7 +574,7 @@ fn c5_io(points: &[Point], cores: usize) -> Result<(Vec<Check>, String), Judged>
     };
     let busy_range = Range::of(busy, busy_range);
     let past = format!("io_bound {s} {}x at N={n} (> {})", io_x.show(x2), plain(need));
-    let idle = format!("{} cores busy (<= {IDLE_CORES})", busy_range.show(x3));
+    let idle = format!("{busy:.3} cores busy (<= {IDLE_CORES})");
     Ok((
         vec![(above(io_x, need), past), (at_most(busy_range, IDLE_CORES), idle)],
         format!(
@@ -779,6 +779,84 @@ mod tests {
             assert_eq!(verdicts(&once, cores), all, "{cores:?}");
             assert!(all.iter().any(|v| v.verdict != Outcome::CannotBeShown), "a test that decides something");
         }
+    }
+
+    /// Every verdict, shown, not shown or undecided, is headed by the numbers that decided it, written as its
+    /// evidence writes them ([`crate::claims::tests::assert_headline`]), with its bound: the ideal machine's
+    /// (io_bound and net_bound), and the failing and noisy fixtures of the tests below.
+    #[test]
+    fn every_verdict_is_headed_by_the_numbers_that_decided_it() {
+        use crate::claims::tests::assert_headline;
+        let heads = |points: &[Point], cores: usize, want: Outcome| -> Vec<String> {
+            let v = judged(points, Cores::flat(cores));
+            v.iter().filter(|v| v.verdict == want).map(|v| assert_headline(v).to_string()).collect()
+        };
+        // Shown: C2 within the cores and beyond them, C3 both conditions, C4 the overhead at the cores, C5
+        // split against unsplit; the net_bound twins count requests.
+        let shown = heads(&with_net(ideal(2)), 2, Outcome::Shown);
+        assert_eq!(shown.len(), 9);
+        for (i, part) in [
+            (0, "32 waits in 1.00 [1.00 to 1.00] x one wait alone (<= 1.5)"),
+            (1, "32 requests in 1.00 [1.00 to 1.00] x one request alone"),
+            (2, "speedup 2.00 [2.00 to 2.00]x at N=2 (>= 1.5); speedup 2.00 [2.00 to 2.00]x at N=4 (<= 2.3)"),
+            (3, "31.9 [31.9 to 32.0] of 32 jobs in flight (>= 16); 0.040 cores busy (<= 0.25)"),
+            (5, "async/2 0.22 [0.22 to 0.22] switches per job (> async_multi/1's 0.09 [0.09 to 0.09])"),
+            (7, "split 2.00 [2.00 to 2.00]x at N=2 (>= 1.5); unsplit 1.00 [1.00 to 1.00]x at N=2 (<= 1.1)"),
+            (8, "async/1 1.00 [1.00 to 1.00]x sequential (<= 1.1)"),
+        ] {
+            assert!(shown[i].contains(part), "{part}: {}", shown[i]);
+        }
+        // Not shown: the check that failed, and only it (C1, C2, C3, C4, C5, C6 in order).
+        let mut points = ideal(2);
+        set(&mut points, IoBound, Async, 1, |p| p.wall_s = 10.0 * FLOOR_ASYNC);
+        set(&mut points, IoBound, Async, 4, |p| p.wall_s = 4.0 * FLOOR_ASYNC);
+        for s in [Threads, Rayon] {
+            for n in [2, 4] {
+                set(&mut points, CpuBound, s, n, |p| p.wall_s = 0.4);
+            }
+        }
+        set(&mut points, CpuBound, Async, 1, |p| p.wall_s = 0.2);
+        set(&mut points, IoBound, AsyncMulti, 1, |p| p.wall_s = 1.3 * FLOOR_ASYNC);
+        let failed = heads(&points, 2, Outcome::NotShown);
+        assert_eq!(
+            failed,
+            [
+                "32 waits in 10.00 [9.98 to 10.02] x one wait alone (<= 1.5)",
+                "speedup 1.00 [1.00 to 1.00]x at N=2 (>= 1.5)",
+                "8.0 [8.0 to 8.0] of 32 jobs in flight (>= 16)",
+                "async_multi/1 wall / async/2 wall 1.30 [1.29 to 1.30]x (<= 1.10)",
+                "split 1.00 [1.00 to 1.00]x at N=2 (>= 1.5)",
+                "async/1 2.00 [2.00 to 2.00]x sequential (<= 1.1)",
+            ]
+        );
+        // Undecided by noise: the number whose interval holds the threshold, never the ones decided.
+        let mut points = ideal(2);
+        set(&mut points, IoBound, Async, 1, |p| {
+            p.wall_s = 1.4 * FLOOR_ASYNC;
+            p.wall_range_s = Some((p.wall_s * 0.9, p.wall_s * 1.15))
+        });
+        set(&mut points, IoBound, Async, 2, |p| p.switches_range = Some((SWITCHES_MULTI - 1.0, 9.0)));
+        let noisy = heads(&points, 2, Outcome::CannotBeShown);
+        assert!(noisy[0].starts_with("32 waits in 1.40 [1.26 to 1.61] x one wait alone"), "{noisy:?}");
+        assert!(noisy[1].starts_with("async/2 0.22 [") && noisy[1].contains("switches per job"), "{noisy:?}");
+        assert!(!noisy[1].contains("CPU"), "decided, not named: {noisy:?}");
+        // Without intervals: the numbers, undecided.
+        let v = verdicts(&ideal(2), Cores::flat(2));
+        assert!(assert_headline(&v[0]).starts_with("32 waits in 1.00 x one wait alone"), "{}", v[0].headline);
+        // A busy loop: C4 names the baseline's cores busy, its boundary line the speedup that decided.
+        let mut points = ideal(2);
+        set(&mut points, IoBound, AsyncMulti, 1, |p| {
+            p.wall_s = 0.030;
+            p.cores_busy = Some(0.9)
+        });
+        set(&mut points, IoBound, Async, 2, |p| p.wall_s = 0.015);
+        set(&mut points, IoBound, Async, 4, |p| p.wall_s = 0.016);
+        let v = judged(&points, Cores::flat(2));
+        assert_eq!(assert_headline(&v[3]), "async_multi/1 keeps 0.900 cores busy (<= 0.25)");
+        assert!(v[4].is_boundary());
+        assert_eq!(assert_headline(&v[4]), "async_multi/1 wall / async/2 wall 2.00 [2.00 to 2.00]x (> 1.10)");
+        // Nothing measured, no headline: the reason is the news.
+        assert_eq!(judged(&ideal(1), Cores::flat(1))[1].headline, "", "C2 on one core");
     }
 
     #[test]

@@ -462,6 +462,53 @@ mod tests {
         assert!(v.evidence.contains("shared with other processes (cores busy 0.75"), "{}", v.evidence);
     }
 
+    /// C9's headline names what decided it, as the evidence writes it, with its bound: the stretches' minimum
+    /// and median when judged, else the overlap, the cores busy or the count of hashes judged.
+    #[test]
+    fn c9_is_headed_by_the_number_that_decided_it() {
+        use crate::claims::tests::assert_headline;
+        let head = |p: Pass| {
+            let v = verdict_c9(&file(Some(1), vec![p]));
+            (v.verdict, assert_headline(&v).to_string())
+        };
+        let unsliced = pass(
+            StrategyKind::Threads,
+            40,
+            40,
+            vec![
+                hash(0, 1, 0, 20, 10),
+                hash(1, 2, 0, 20, 10),
+                hash(2, 1, 20, 40, 10),
+                hash(3, 2, 20, 40, 16),
+            ],
+        );
+        let apart = pass(StrategyKind::Threads, 20, 20, vec![hash(0, 1, 0, 10, 10), hash(1, 2, 10, 20, 10)]);
+        let few = pass(
+            StrategyKind::Threads,
+            45,
+            45,
+            vec![hash(0, 1, 0, 20, 5), hash(1, 2, 5, 25, 5), hash(2, 1, 25, 45, 10), hash(3, 2, 25, 45, 10)],
+        );
+        let shared = Pass { cpu_s: 0.030, ..sliced() };
+        let heads = [sliced(), unsliced, apart, few, shared].map(head);
+        let want = [
+            (Outcome::Shown, "wall / own CPU time of 4 hashes: minimum 2.00x, median 2.00x (>= 1.6x each)"),
+            (
+                Outcome::NotShown,
+                "wall / own CPU time of 4 hashes: minimum 1.25x, median 2.00x (>= 1.6x each)",
+            ),
+            (Outcome::NotShown, "two hashing at once for 0% of the run (>= 50%)"),
+            (
+                Outcome::CannotBeShown,
+                "only 2 hash(es) ran beside another thread's for >= 90% of their length (>= 4)",
+            ),
+            (Outcome::CannotBeShown, "cores busy 0.75 (>= 0.9)"),
+        ];
+        assert_eq!(heads, want.map(|(o, h)| (o, h.to_string())));
+        // Off one core nothing was judged: no headline.
+        assert_eq!(verdict_c9(&file(Some(2), vec![sliced()])).headline, "");
+    }
+
     #[test]
     fn hashes_stay_on_their_thread_track_and_waits_fit_around_them() {
         // A hash 10..20; waits 0..5 (fits on the thread track), 2..8 and 3..30 (do not).
