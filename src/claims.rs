@@ -165,12 +165,69 @@ pub fn median_ci(values: &[f64]) -> Option<((f64, f64), f64)> {
 /// verdict needs [`MIN_SAMPLES_FOR_CI`] samples, its intervals are [`median_ci`]).
 pub const MIN_ROUNDS: usize = 3;
 
-/// A verdict before it is given its claim: the outcome and the evidence.
-pub(crate) type Judged = (Outcome, String);
+/// A verdict before it is given its claim ([`Claim::verdict`]): the outcome, the evidence and the headline.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Judged {
+    /// The outcome.
+    pub outcome: Outcome,
+    /// The evidence ([`Verdict::evidence`]).
+    pub evidence: String,
+    /// The headline ([`Verdict::headline`]); empty where nothing was measured.
+    pub headline: String,
+}
 
-/// A claim the data at hand cannot decide, and why.
+impl Judged {
+    /// The same verdict with `headline` (for a verdict judged without [`judge`]'s checks).
+    pub(crate) fn with_headline(self, headline: impl Into<String>) -> Judged {
+        Judged { headline: headline.into(), ..self }
+    }
+}
+
+/// A claim the data at hand cannot decide, and why; no headline (the reason is the news).
 pub(crate) fn cannot(why: impl Into<String>) -> Judged {
-    (Outcome::CannotBeShown, why.into())
+    Judged { outcome: Outcome::CannotBeShown, evidence: why.into(), headline: String::new() }
+}
+
+/// The most characters a headline takes where it can choose ([`headline`]).
+pub const HEADLINE_MAX: usize = 90;
+
+/// One condition of a claim and the words a headline names it with: the value as the evidence shows it,
+/// with its interval, and the bound in parentheses (`1.02 [0.97 to 1.08]x at N=2 (<= 1.1)`).
+pub(crate) type Check = (Test, String);
+
+/// A verdict's headline from the checks it was judged on: the checks that decided the outcome (as
+/// [`judge`] decides it: those without an interval if any, else those that fail if any, else all if all are
+/// met, else those the data could not decide), in the order given (a claim lists its checks most telling
+/// first), joined by `; ` while they fit in [`HEADLINE_MAX`] characters (the first always).
+pub(crate) fn headline(checks: &[Check]) -> String {
+    let has = |t: Test| checks.iter().any(|c| c.0 == t);
+    let deciding = |c: &&Check| {
+        if has(Test::NoInterval) {
+            c.0 == Test::NoInterval
+        } else if has(Test::Fails) {
+            c.0 == Test::Fails
+        } else {
+            !has(Test::Unsure) || c.0 == Test::Unsure
+        }
+    };
+    let mut out = String::new();
+    for (_, words) in checks.iter().filter(deciding) {
+        if out.is_empty() {
+            out = words.clone();
+        } else if out.chars().count() + 2 + words.chars().count() <= HEADLINE_MAX {
+            out = format!("{out}; {words}");
+        } else {
+            break;
+        }
+    }
+    out
+}
+
+/// A bound as a headline shows it: at most two decimals, no trailing zeros (`1.5`, `2.3`, `16`).
+pub(crate) fn plain(v: f64) -> String {
+    let s = format!("{v:.2}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    s.to_string()
 }
 
 /// One condition of a claim, tested on a value with its interval.
@@ -225,10 +282,11 @@ pub(crate) fn above(x: Range, t: f64) -> Test {
     }
 }
 
-/// Shown when every condition is met over its whole interval, not shown when one fails over its whole
-/// interval, and undecided (too noisy) otherwise.
-pub(crate) fn judge(tests: &[Test], evidence: String) -> Judged {
-    if tests.contains(&Test::NoInterval) {
+/// Shown when every check is met over its whole interval, not shown when one fails over its whole
+/// interval, and undecided (too noisy) otherwise; the headline names the checks that decided ([`headline`]).
+pub(crate) fn judge(checks: &[Check], evidence: String) -> Judged {
+    let tests: Vec<Test> = checks.iter().map(|c| c.0).collect();
+    let (outcome, evidence) = if tests.contains(&Test::NoInterval) {
         (
             Outcome::CannotBeShown,
             format!(
@@ -247,7 +305,8 @@ pub(crate) fn judge(tests: &[Test], evidence: String) -> Judged {
                 "too noisy to decide: a threshold lies inside the measured interval [low to high]; {evidence}"
             ),
         )
-    }
+    };
+    Judged { outcome, evidence, headline: headline(checks) }
 }
 
 /// One of the article's claims: what the suite says it is, the article's own words, the view that judges
@@ -292,13 +351,13 @@ impl Claim {
     }
 
     /// The verdict on this claim.
-    pub fn verdict(&self, verdict: Outcome, evidence: String) -> Verdict {
+    pub fn verdict(&self, judged: Judged) -> Verdict {
         Verdict {
             claim: self.id.into(),
             statement: self.statement.into(),
-            verdict,
-            evidence,
-            headline: String::new(),
+            verdict: judged.outcome,
+            evidence: judged.evidence,
+            headline: judged.headline,
         }
     }
 }
@@ -477,8 +536,33 @@ pub const C9_SLICED: f64 = 1.6;
 pub const C9_MIN_JUDGED: usize = 4;
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// For every view's tests: `v`'s headline is there, plain text (no Markdown), at most [`HEADLINE_MAX`]
+    /// characters, and names its numbers as the evidence does: each number outside the bounds in parentheses
+    /// (with its unit and the start of its interval, where it has them) is written the same in the evidence.
+    /// Returns the headline.
+    pub(crate) fn assert_headline(v: &Verdict) -> &str {
+        let h = v.headline.as_str();
+        assert!(!h.is_empty(), "{} ({}) has no headline: {}", v.claim, v.verdict, v.evidence);
+        assert!(h.chars().count() <= HEADLINE_MAX, "{} characters: {h}", h.chars().count());
+        assert!(!h.contains(['|', '*', '`', '\n']), "not plain text: {h}");
+        let outside = regex::Regex::new(r"\([^()]*\)").unwrap().replace_all(h, "");
+        let numbers = regex::Regex::new(r"(?:^| )([0-9]+(?:\.[0-9]+)?(?: µs| ms)?(?: \[[^\]]+)?)").unwrap();
+        let found: Vec<&str> = numbers.captures_iter(&outside).map(|c| c.get(1).unwrap().as_str()).collect();
+        assert!(!found.is_empty(), "{h} names no number");
+        for n in found {
+            // The whole number: not `5` of `1.05`, nor `1.0` of `1.05`.
+            let whole = format!(r"(?:^|[^0-9.]){}(?:$|[^0-9.]|\.$|\.[^0-9])", regex::escape(n));
+            assert!(
+                regex::Regex::new(&whole).unwrap().is_match(&v.evidence),
+                "{n:?} of the headline {h:?} is not in the evidence: {}",
+                v.evidence
+            );
+        }
+        h
+    }
 
     #[test]
     fn a_ratio_and_a_difference_take_every_value_their_intervals_allow_and_know_only_what_both_know() {
@@ -536,14 +620,77 @@ mod tests {
 
     #[test]
     fn a_boundary_line_is_labelled_as_one_and_a_verdict_is_not() {
-        let verdict = claim("C4").verdict(Outcome::Shown, String::new());
+        let shown = || Judged { outcome: Outcome::Shown, evidence: String::new(), headline: String::new() };
+        let verdict = claim("C4").verdict(shown());
         assert!(!verdict.is_boundary());
         assert_eq!(verdict.label(), "C4 (part control)");
         let line = Verdict { statement: format!("{BOUNDARY}more workers help"), ..verdict };
         assert!(line.is_boundary());
         assert_eq!(line.label(), "C4 (boundary)");
-        assert_eq!(claim("C6").verdict(Outcome::Shown, String::new()).label(), "C6 (control)");
+        assert_eq!(claim("C6").verdict(shown()).label(), "C6 (control)");
         assert!(claim("C4").rule.contains("boundary line"), "the rule names it");
+    }
+
+    #[test]
+    fn a_headline_names_the_checks_that_decided_and_fits_the_board() {
+        let check = |t: Test, w: &str| (t, w.to_string());
+        let (met, failed, unsure, none) = (Test::Meets, Test::Fails, Test::Unsure, Test::NoInterval);
+        // Shown: every check, in the order given.
+        assert_eq!(headline(&[check(met, "a"), check(met, "b")]), "a; b");
+        // Not shown: the failing checks only; undecided: the undecided ones; no interval beats both.
+        assert_eq!(headline(&[check(met, "a"), check(failed, "b"), check(unsure, "c")]), "b");
+        assert_eq!(headline(&[check(unsure, "a"), check(met, "b"), check(unsure, "c")]), "a; c");
+        assert_eq!(headline(&[check(failed, "a"), check(none, "b")]), "b");
+        assert_eq!(headline(&[]), "");
+        // The first check always; the next only while the whole fits in HEADLINE_MAX characters (µs is one).
+        let long = "µ".repeat(HEADLINE_MAX - 3);
+        assert_eq!(headline(&[check(met, &long), check(met, "b")]), format!("{long}; b"));
+        assert_eq!(headline(&[check(met, &long), check(met, "bc"), check(met, "d")]), long);
+        let longer = "x".repeat(HEADLINE_MAX + 1);
+        assert_eq!(headline(&[check(failed, &longer), check(failed, "b")]), longer);
+        // And the judge's headline is this one, with its outcome.
+        let j = judge(&[check(met, "a"), check(failed, "b")], "e".into());
+        assert_eq!((j.outcome, j.evidence.as_str(), j.headline.as_str()), (Outcome::NotShown, "e", "b"));
+        assert_eq!(judge(&[check(none, "a")], "e".into()).headline, "a");
+        assert_eq!(cannot("why").headline, "");
+        assert_eq!(cannot("why").with_headline("x 1.2").headline, "x 1.2");
+    }
+
+    #[test]
+    fn the_headline_check_fails_on_a_headline_the_board_cannot_use() {
+        let v = |h: &str| Verdict {
+            claim: "C1".into(),
+            statement: String::new(),
+            verdict: Outcome::Shown,
+            evidence: "ran 4 waits in 1.03 [1.01 to 1.05] x one wait".into(),
+            headline: h.into(),
+        };
+        assert_eq!(
+            assert_headline(&v("4 waits in 1.03 [1.01 to 1.05] x (<= 1.5)")),
+            "4 waits in 1.03 [1.01 to 1.05] x (<= 1.5)"
+        );
+        let long = "1.03 ".repeat(19);
+        for bad in [
+            "",
+            "1.030 (<= 1.5)",
+            "1.0 (<= 1.5)",
+            "1.03 [1.00 to 1.05]",
+            "5 waits",
+            "**1.03**",
+            "no number (<= 1.5)",
+            &long,
+        ] {
+            assert!(std::panic::catch_unwind(|| assert_headline(&v(bad)).len()).is_err(), "{bad:?} passed");
+        }
+    }
+
+    #[test]
+    fn a_bound_shows_at_most_two_decimals_and_no_trailing_zeros() {
+        assert_eq!(plain(FOLLOWS * 2.0), "1.5");
+        assert_eq!(plain(CAP * 3.0), "3.45");
+        assert_eq!(plain(MANY_IN_FLIGHT * 32.0), "16");
+        assert_eq!(plain(C8_MEMORY), "5");
+        assert_eq!(plain(0.25), "0.25");
     }
 
     #[test]

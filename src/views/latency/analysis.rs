@@ -3,8 +3,8 @@
 
 use super::{LatencyFile, Row, Setting, Structure};
 use crate::claims::{
-    BLOCKED, CLIENT_BEHIND_FRACTION, Judged, MIN_SERVED, Outcome, RESPONSIVE, Range, Test, Verdict, at_least,
-    at_most, claim,
+    BLOCKED, CLIENT_BEHIND_FRACTION, Check, Judged, MIN_SERVED, Outcome, RESPONSIVE, Range, Test, Verdict,
+    at_least, at_most, cannot, claim, headline,
 };
 
 /// The harness's own p99 (no heavy work) should stay below this for `threads` and `sequential`, ms.
@@ -70,15 +70,16 @@ fn arrangement(rows: &[&Row]) -> String {
 /// not keep its schedule ([`client_could_not_keep_up`]), gives "cannot be shown here (the client could not
 /// keep its schedule: ...)"; the one-core idle floor above the bound gives "cannot be shown here" too.
 pub fn verdicts(file: &LatencyFile) -> Vec<Verdict> {
-    let (verdict, evidence) = c7(file);
-    vec![claim("C7").verdict(verdict, evidence)]
+    vec![claim("C7").verdict(c7(file))]
 }
 
+/// C7's verdict ([`verdicts`]). Its headline: shown, the blocked loop's p99 and the highest of the others'
+/// (their intervals are in the evidence: with them both would not fit); otherwise the p99s that decided, each
+/// with its interval (a client that could not keep its schedule: its p99 from the due time and after send).
 fn c7(file: &LatencyFile) -> Judged {
-    let cannot = |why: String| (Outcome::CannotBeShown, why);
     let one: Vec<&Row> = file.rows.iter().filter(|r| r.setting == Setting::One).collect();
     if one.is_empty() {
-        return cannot("no one-core rows: run with --cores 1 or --cores both".into());
+        return cannot("no one-core rows: run with --cores 1 or --cores both");
     }
     if let Some(r) = one.iter().find(|r| r.cores != 1) {
         return cannot(format!(
@@ -88,7 +89,7 @@ fn c7(file: &LatencyFile) -> Judged {
     }
     let job = file.job_measured_ms;
     let Some(blocked) = one.iter().find(|r| r.structure == Structure::Async && r.workers == 1) else {
-        return cannot("async on 1 worker (the blocked loop) was not measured on one core".into());
+        return cannot("async on 1 worker (the blocked loop) was not measured on one core");
     };
     let mut responsive = Vec::new();
     for s in [Structure::AsyncYield, Structure::AsyncOffload, Structure::Threads] {
@@ -112,10 +113,16 @@ fn c7(file: &LatencyFile) -> Judged {
             "the harness alone (no heavy work, one core) already has p99 {:.2} ms for {}, above {RESPONSIVE} x \
              one job ({bound:.2} ms): the machine is too busy to tell",
             f.p99_ms, f.structure
-        ));
+        ))
+        .with_headline(format!("the harness alone: p99 {:.2} ms for {} (<= {bound:.2} ms)", f.p99_ms, f.structure));
     }
     let blocked_test = at_least(p99(blocked), BLOCKED * job);
     let tests: Vec<(&Row, Test)> = responsive.iter().map(|r| (*r, at_most(p99(r), bound))).collect();
+    // Each p99 as a headline names it, with its interval and its bound.
+    let says = |r: &Row, cmp: &str, b: f64| {
+        let (lo, hi) = r.p99_range_ms;
+        format!("{}/{} p99 {:.2} ms [{lo:.2} to {hi:.2}] ({cmp} {b:.2} ms)", r.structure, r.workers, r.p99_ms)
+    };
     let evidence = format!(
         "one core ({}), one job {job:.2} ms: {} (needs >= {:.2} ms); {} (each needs <= {bound:.2} ms; judged \
          from the due time, the client's own lateness included)",
@@ -137,8 +144,15 @@ fn c7(file: &LatencyFile) -> Judged {
     let undecided = undecided.join(", ");
     let (client_fails, real_fails): (Vec<&Row>, Vec<&Row>) =
         failing.partition(|r| client_could_not_keep_up(r, bound) && r.p99_after_send_ms <= bound);
+    // The checks a headline may name: a row whose client could not keep up decides nothing.
+    let checks: Vec<Check> = std::iter::once((blocked_test, says(blocked, ">=", BLOCKED * job)))
+        .chain(
+            tests.iter().filter(|(r, _)| !client_fails.contains(r)).map(|(r, t)| (*t, says(r, "<=", bound))),
+        )
+        .collect();
+    let judged = |outcome, evidence| Judged { outcome, evidence, headline: headline(&checks) };
     if blocked_test == Test::Fails || !real_fails.is_empty() {
-        (Outcome::NotShown, evidence)
+        judged(Outcome::NotShown, evidence)
     } else if !client_fails.is_empty() {
         let why = client_fails
             .iter()
@@ -166,13 +180,37 @@ fn c7(file: &LatencyFile) -> Judged {
         } else {
             ""
         };
+        let r = client_fails[0];
         cannot(format!("the client could not keep its schedule{shared}: {why}{undecided}; {evidence}"))
+            .with_headline(format!(
+                "{}/{} p99 {:.2} ms from the due time but {:.2} ms after send (<= {bound:.2} ms)",
+                r.structure, r.workers, r.p99_ms, r.p99_after_send_ms
+            ))
     } else if blocked_test == Test::Meets && tests.iter().all(|(_, t)| *t == Test::Meets) {
-        (Outcome::Shown, evidence)
+        let worst = responsive.iter().max_by(|a, b| a.p99_ms.total_cmp(&b.p99_ms)).expect("measured above");
+        let shown = [
+            format!(
+                "{}/{} p99 {:.2} ms (>= {:.2} ms)",
+                blocked.structure,
+                blocked.workers,
+                blocked.p99_ms,
+                BLOCKED * job
+            ),
+            format!(
+                "worst other {}/{} {:.2} ms (<= {bound:.2} ms)",
+                worst.structure, worst.workers, worst.p99_ms
+            ),
+        ];
+        let headline = headline(&shown.map(|s| (Test::Meets, s)));
+        Judged { outcome: Outcome::Shown, evidence, headline }
     } else {
-        cannot(format!(
-            "too noisy to decide: a threshold lies inside a p99's 95% interval, undecided: {undecided}; {evidence}"
-        ))
+        judged(
+            Outcome::CannotBeShown,
+            format!(
+                "too noisy to decide: a threshold lies inside a p99's 95% interval, undecided: {undecided}; \
+                 {evidence}"
+            ),
+        )
     }
 }
 

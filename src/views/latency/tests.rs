@@ -610,3 +610,47 @@ fn c7_says_when_the_client_shared_the_only_cpu() {
     assert!(v.evidence.contains("it shared the server's CPU"), "{}", v.evidence);
     assert!(v.evidence.contains("client and server share CPU 0"), "{}", v.evidence);
 }
+
+/// C7's headline names the p99s that decided it, as the evidence writes them, with their bounds: shown, the
+/// blocked loop's and the highest other; not shown or undecided, the rows that failed or that noise left
+/// undecided, with their intervals; a late client, its p99 from the due time and after send.
+#[test]
+fn c7_is_headed_by_the_p99s_that_decided_it() {
+    use crate::claims::tests::assert_headline;
+    let head = |rows: Vec<Row>| {
+        let v = file(rows).verdicts.remove(0);
+        (v.verdict, assert_headline(&v).to_string())
+    };
+    let mut shown = one_core(40.0, 0.5);
+    shown[4].p99_ms = 0.7;
+    let mut slow = one_core(40.0, 0.5);
+    slow[2].p99_ms = 19.8;
+    slow[2].p99_range_ms = (19.0, 20.5);
+    let mut late = one_core(40.0, 0.5);
+    late[4].p99_ms = 20.0;
+    late[4].p99_range_ms = (19.0, 21.0);
+    late[4].p99_after_send_ms = 1.0;
+    late[4].client_behind = 25;
+    let heads = [shown, slow, one_core(1.0, 0.5), one_core(40.0, 5.0), late].map(head);
+    let want = [
+        (Outcome::Shown, "async/1 p99 40.00 ms (>= 10.00 ms); worst other threads/2 0.70 ms (<= 5.00 ms)"),
+        (Outcome::NotShown, "async_yield/1 p99 19.80 ms [19.00 to 20.50] (<= 5.00 ms)"),
+        (Outcome::NotShown, "async/1 p99 1.00 ms [0.95 to 1.05] (>= 10.00 ms)"),
+        (Outcome::CannotBeShown, "async_yield/1 p99 5.00 ms [4.75 to 5.25] (<= 5.00 ms)"),
+        (
+            Outcome::CannotBeShown,
+            "threads/2 p99 20.00 ms from the due time but 1.00 ms after send (<= 5.00 ms)",
+        ),
+    ];
+    assert_eq!(heads, want.map(|(o, h)| (o, h.to_string())));
+    // The one-core floor above the bound: named; nothing measured: no headline.
+    let mut f = file(one_core(40.0, 0.5));
+    f.floor.iter_mut().filter(|r| r.setting == Setting::One).for_each(|r| r.p99_ms = 9.0);
+    assert_eq!(
+        assert_headline(&verdicts(&f)[0]),
+        "the harness alone: p99 9.00 ms for async_yield (<= 5.00 ms)"
+    );
+    let all: Vec<Row> =
+        one_core(40.0, 0.5).into_iter().map(|r| Row { setting: Setting::All, cores: 2, ..r }).collect();
+    assert_eq!(file(all).verdicts[0].headline, "");
+}

@@ -4,8 +4,8 @@
 
 use super::{Io, Row};
 use crate::claims::{
-    C8_MEMORY, C8_MIN_JOBS, C8_NOT_FASTER, MIN_ROUNDS, MIN_SAMPLES_FOR_CI, NET_LABEL, Outcome, Range,
-    Verdict, at_least, at_most, judge, median_ci,
+    C8_MEMORY, C8_MIN_JOBS, C8_NOT_FASTER, Judged, MIN_ROUNDS, MIN_SAMPLES_FOR_CI, NET_LABEL, Range, Verdict,
+    at_least, at_most, cannot, judge, median_ci,
 };
 use crate::report::text::bytes_text;
 use crate::report::text::human_time;
@@ -171,18 +171,15 @@ pub fn c8(rows: &[Row]) -> Verdict {
 /// `net_bound: loopback TCP` and count requests, not waits.
 pub fn c8_on(rows: &[Row], io: Io) -> Verdict {
     let c8 = crate::claims::claim("C8");
-    let (claim, statement) = (c8.id, c8.statement);
     let (statement, prefix) = match io {
-        Io::Sleep => (statement.to_string(), String::new()),
-        Io::Socket => (format!("{statement} ({NET_LABEL})"), format!("{NET_LABEL}: ")),
+        Io::Sleep => (c8.statement.to_string(), String::new()),
+        Io::Socket => (format!("{} ({NET_LABEL})", c8.statement), format!("{NET_LABEL}: ")),
     };
     let unit = io.unit();
-    let verdict = |verdict: Outcome, evidence: String| Verdict {
-        claim: claim.into(),
+    let verdict = |judged: Judged| Verdict {
         statement: statement.clone(),
-        verdict,
-        evidence: format!("{prefix}{evidence}"),
-        headline: String::new(),
+        evidence: format!("{prefix}{}", judged.evidence),
+        ..c8.verdict(judged)
     };
     let find = |label: &str, j: usize| rows.iter().find(|r| r.label() == label && r.jobs == j);
     let usable = |r: &Row| r.ok() && r.bytes_per_wait.is_some() && r.wall_s.is_some();
@@ -211,10 +208,7 @@ pub fn c8_on(rows: &[Row], io: Io) -> Verdict {
         } else {
             why.join("; ")
         };
-        return verdict(
-            Outcome::CannotBeShown,
-            format!("no J >= {C8_MIN_JOBS} at which both were measured: {why}"),
-        );
+        return verdict(cannot(format!("no J >= {C8_MIN_JOBS} at which both were measured: {why}")));
     };
     let (tpj, asy) =
         (find("thread_per_job", j).expect("found above"), find("async/1", j).expect("found above"));
@@ -234,22 +228,26 @@ pub fn c8_on(rows: &[Row], io: Io) -> Verdict {
         })
         .collect();
     if !short.is_empty() {
-        return verdict(
-            Outcome::CannotBeShown,
-            format!(
-                "fewer than {MIN_SAMPLES_FOR_CI} runs: {}; a distribution-free 95% interval for a median needs at \
-                 least {MIN_SAMPLES_FOR_CI} (the fastest to slowest of 3 covers it only 75% of the time; `cvp scale` \
-                 runs these rows {MIN_SAMPLES_FOR_CI} times)",
-                short.join("; ")
-            ),
-        );
+        return verdict(cannot(format!(
+            "fewer than {MIN_SAMPLES_FOR_CI} runs: {}; a distribution-free 95% interval for a median needs at least \
+             {MIN_SAMPLES_FOR_CI} (the fastest to slowest of 3 covers it only 75% of the time; `cvp scale` runs \
+             these rows {MIN_SAMPLES_FOR_CI} times)",
+            short.join("; ")
+        )));
     }
     let (Some(tb), Some(ab), Some(tw), Some(aw)) = (tpj.bytes(), asy.bytes(), tpj.wall(), asy.wall()) else {
         unreachable!("usable rows have memory and wall")
     };
     let memory = tb / ab;
     let faster = aw / tw;
-    let tests = [at_least(memory, C8_MEMORY), at_most(faster, C8_NOT_FASTER)];
+    let (memory_text, faster_text) = (memory.show(|x| format!("{x:.1}")), faster.show(|x| format!("{x:.2}")));
+    let checks = [
+        (at_least(memory, C8_MEMORY), format!("memory {memory_text}x per {unit} (>= {C8_MEMORY}x)")),
+        (
+            at_most(faster, C8_NOT_FASTER),
+            format!("async wall / thread_per_job wall {faster_text} (<= {C8_NOT_FASTER})"),
+        ),
+    ];
     let threads = tpj.peak_threads.unwrap_or(0);
     let evidence = format!(
         "at J={j}: thread_per_job {} per {unit}, {} wall, at most {threads} threads alive at once ({:.0} {unit}s \
@@ -262,13 +260,12 @@ pub fn c8_on(rows: &[Row], io: Io) -> Verdict {
         tpj.in_flight.unwrap_or(0.0),
         bytes_text(ab.mid),
         human_time(aw.mid),
-        memory.show(|x| format!("{x:.1}")),
-        faster.show(|x| format!("{x:.2}")),
+        memory_text,
+        faster_text,
         tpj.runs_kept(),
         asy.runs_kept(),
     );
-    let (outcome, evidence) = judge(&tests, evidence);
-    verdict(outcome, evidence)
+    verdict(judge(&checks, evidence))
 }
 
 /// The verdicts of a scale run, judged afresh from its rows: C8 on rows whose waits are `io`. What

@@ -371,3 +371,40 @@ fn the_socket_goal_compares_async_1_with_the_socket_reference_at_1000_and_10000(
     assert!(lines[1..].iter().all(|l| l.contains("not judged: no reference row")), "{lines:?}");
     assert!(net_goal_lines(&met, Io::Sleep).is_empty());
 }
+
+/// C8's headline names the ratio that decided it, as the evidence writes it, with its bound: the memory when
+/// shown (both would not fit), else the ratio that failed or that noise left undecided; sockets count requests.
+#[test]
+fn c8_is_headed_by_the_ratio_that_decided_it() {
+    use crate::claims::tests::assert_headline;
+    let with = |tpj_wall: f64, tpj_excess: u64, io: Io| {
+        let mut rows = vec![
+            fake("thread_per_job", 1, 0.010, 64 << 10),
+            fake("thread_per_job", 10_000, tpj_wall, tpj_excess),
+            fake("async/1", 1, 0.010, 64 << 10),
+            fake("async/1", 10_000, 0.020, 4_000_000),
+        ];
+        derive(&mut rows);
+        c8_on(&rows, io)
+    };
+    let heads: Vec<(Outcome, String)> = [
+        with(0.5, 100_000_000, Io::Sleep),
+        with(0.5, 4_000_000, Io::Sleep),
+        with(0.010, 100_000_000, Io::Sleep),
+        with(0.5, 20_000_000, Io::Sleep),
+        with(0.5, 100_000_000, Io::Socket),
+    ]
+    .iter()
+    .map(|v| (v.verdict, assert_headline(v).to_string()))
+    .collect();
+    let want = [
+        (Outcome::Shown, "memory 25.0 [22.6 to 27.6]x per wait (>= 5x)"),
+        (Outcome::NotShown, "memory 1.0 [0.9 to 1.1]x per wait (>= 5x)"),
+        (Outcome::NotShown, "async wall / thread_per_job wall 2.00 [1.92 to 2.08] (<= 1.1)"),
+        (Outcome::CannotBeShown, "memory 5.0 [4.5 to 5.5]x per wait (>= 5x)"),
+        (Outcome::Shown, "memory 25.0 [22.6 to 27.6]x per request (>= 5x)"),
+    ];
+    assert_eq!(heads, want.map(|(o, h)| (o, h.to_string())));
+    // Nothing to compare: no headline, the reason is the news.
+    assert_eq!(c8(&[]).headline, "");
+}

@@ -3,8 +3,9 @@
 //! [`crate::scaling`]. Nothing here measures; nothing here is hard-coded to a verdict.
 
 use crate::claims::{
-    BOUNDARY, C4_NOT_FASTER, CAP, CLAIMS, FOLLOWS, IDLE_CORES, Judged, MANY_IN_FLIGHT, MIN_SAMPLES_FOR_CI,
-    NET_LABEL, NO_FASTER, ONE_WAIT, PAST_CORES, Range, Test, Verdict, above, at_least, at_most, cannot,
+    BOUNDARY, C4_NOT_FASTER, CAP, CLAIMS, Check, FOLLOWS, IDLE_CORES, Judged, MANY_IN_FLIGHT,
+    MIN_SAMPLES_FOR_CI, NET_LABEL, NO_FASTER, ONE_WAIT, PAST_CORES, Range, Test, Verdict, above, at_least,
+    at_most, cannot, plain,
 };
 use crate::machine::Cores;
 use crate::scaling::{Point, find, sequential_wall, speedup_range};
@@ -15,8 +16,17 @@ fn ms(s: f64) -> String {
     format!("{:.2} ms", s * 1e3)
 }
 
+fn x1(v: f64) -> String {
+    format!("{v:.1}")
+}
+
 fn x2(v: f64) -> String {
     format!("{v:.2}")
+}
+
+/// Cores busy, as the evidence shows them.
+fn x3(v: f64) -> String {
+    format!("{v:.3}")
 }
 
 /// The verdicts on C1..C6 from `points` (with their one-wait floors attached), on a machine with `cores`.
@@ -57,18 +67,13 @@ fn judge_all(points: &[Point], cores: Cores, same_run: bool) -> Vec<Verdict> {
     let mut out = Vec::new();
     // C4's boundary line on `workload`, right after its C4 verdict, when the loop there is busy.
     let boundary_line = |out: &mut Vec<Verdict>, workload: WorkloadKind, label: &str| {
-        if let Some((verdict, evidence)) = boundary(points, workload, cores) {
-            out.push(Verdict {
-                claim: "C4".into(),
-                statement: format!("{BOUNDARY}more workers speed up a busy event loop{label}"),
-                verdict,
-                evidence,
-                headline: String::new(),
-            });
+        if let Some(line) = boundary(points, workload, cores) {
+            let statement = format!("{BOUNDARY}more workers speed up a busy event loop{label}");
+            out.push(Verdict { statement, ..crate::claims::claim("C4").verdict(line) });
         }
     };
-    for (c, (verdict, evidence)) in CLAIMS[..6].iter().zip(judged) {
-        out.push(c.verdict(verdict, evidence));
+    for (c, judged) in CLAIMS[..6].iter().zip(judged) {
+        out.push(c.verdict(judged));
         if c.id == "C4" {
             boundary_line(&mut out, io, "");
         }
@@ -79,13 +84,7 @@ fn judge_all(points: &[Point], cores: Cores, same_run: bool) -> Vec<Verdict> {
             _ => continue,
         };
         if has_net {
-            out.push(Verdict {
-                claim: c.id.into(),
-                statement: format!("{} ({NET_LABEL})", c.statement),
-                verdict: on_net.0,
-                evidence: on_net.1,
-                headline: String::new(),
-            });
+            out.push(Verdict { statement: format!("{} ({NET_LABEL})", c.statement), ..c.verdict(on_net) });
             if c.id == "C4" {
                 boundary_line(&mut out, net, &format!(" ({NET_LABEL})"));
             }
@@ -97,15 +96,16 @@ fn judge_all(points: &[Point], cores: Cores, same_run: bool) -> Vec<Verdict> {
 /// [`crate::claims::judge`], but a value without an interval says why here: `cvp run`'s intervals are the
 /// 95% intervals of medians ([`crate::claims::median_ci`]), which need at least 6 rounds (criterion's always
 /// have one).
-fn judge(tests: &[Test], evidence: String) -> Judged {
-    if tests.contains(&Test::NoInterval) {
+fn judge(checks: &[Check], evidence: String) -> Judged {
+    if checks.iter().any(|c| c.0 == Test::NoInterval) {
         return cannot(format!(
             "no 95% interval to test against (a median's needs at least {MIN_SAMPLES_FOR_CI} rounds: a row with \
              fewer has none, and neither has a run file from before `cvp run` kept them; measure again with \
              --repeat {MIN_SAMPLES_FOR_CI} or more); {evidence}"
-        ));
+        ))
+        .with_headline(crate::claims::headline(checks));
     }
-    crate::claims::judge(tests, evidence)
+    crate::claims::judge(checks, evidence)
 }
 
 /// The checks every claim on io_bound (or net_bound) needs first: at least 2 jobs, the measured one-wait
@@ -153,7 +153,7 @@ fn io_ready(p: &Point) -> Result<Range, Judged> {
             p.jobs,
             wall.show(ms),
             floor.show(ms),
-            flight.show(|v| format!("{v:.1}")),
+            flight.show(x1),
             p.jobs
         )));
     }
@@ -170,8 +170,10 @@ fn c1(points: &[Point], io: WorkloadKind) -> Judged {
         Err(j) => return j,
     };
     let waits = p.wall() / floor;
+    let (what, one) = (waits_of(io), wait_of(io));
+    let says = format!("{} {what} in {} x one {one} alone (<= {ONE_WAIT})", p.jobs, waits.show(x2));
     judge(
-        &[at_most(waits, ONE_WAIT)],
+        &[(at_most(waits, ONE_WAIT), says)],
         format!(
             "{io} async on 1 worker ran {} {} in {} = {} x one {} measured alone on the same runtime \
              ({}; nominal {}) (criterion: <= {ONE_WAIT})",
@@ -234,14 +236,16 @@ fn c2(points: &[Point], cores: Cores) -> Judged {
             "needs cpu_bound sequential, and threads or rayon at {up_to} and at more than {usable}"
         ));
     }
-    let mut tests = Vec::new();
+    // The headline's order: the speedup at the most workers within the cores, at the fewest beyond them, the rest.
+    let (mut follows, mut caps): (Vec<Check>, Vec<Check>) = (Vec::new(), Vec::new());
     let mut parts = Vec::new();
     for &n in ns.iter().filter(|&&n| n >= 2) {
         let Some((s, x)) = best_parallel(points, cpu, n) else { continue };
+        let says = |cmp: &str, t: f64| format!("speedup {}x at N={n} ({cmp} {})", x.show(x2), plain(t));
         if (2..=phys).contains(&n) {
-            tests.push(at_least(x, FOLLOWS * n as f64));
+            follows.insert(0, (at_least(x, FOLLOWS * n as f64), says(">=", FOLLOWS * n as f64)));
         } else if n > usable {
-            tests.push(at_most(x, CAP * usable as f64));
+            caps.push((at_most(x, CAP * usable as f64), says("<=", CAP * usable as f64)));
         } else if n > phys {
             parts.push(format!("N={n} {}x ({s}, SMT: not judged)", x.show(x2)));
             continue;
@@ -249,8 +253,11 @@ fn c2(points: &[Point], cores: Cores) -> Judged {
         parts.push(format!("N={n} {}x ({s})", x.show(x2)));
     }
     let smt = if phys < usable { format!(" ({phys} physical)") } else { String::new() };
+    let mut rest = follows.split_off(follows.len().min(1));
+    rest.extend(caps.split_off(caps.len().min(1)));
+    let checks: Vec<Check> = follows.into_iter().chain(caps).chain(rest).collect();
     judge(
-        &tests,
+        &checks,
         format!(
             "cpu_bound best speedup: {}; criterion: >= {FOLLOWS} x workers up to {phys} cores{smt}, <= {CAP} x \
              {usable} beyond {usable}",
@@ -278,16 +285,16 @@ fn c3(points: &[Point], io: WorkloadKind) -> Judged {
         Err(j) => return j,
     };
     let flight = (floor / p.wall()).scale(p.jobs as f64);
+    let (many, busy_range) = (MANY_IN_FLIGHT * p.jobs as f64, Range::of(busy, p.cores_busy_range));
+    let in_flight = format!("{} of {} jobs in flight (>= {})", flight.show(x1), p.jobs, plain(many));
+    let idle = format!("{busy:.3} cores busy (<= {IDLE_CORES})");
     judge(
-        &[
-            at_least(flight, MANY_IN_FLIGHT * p.jobs as f64),
-            at_most(Range::of(busy, p.cores_busy_range), IDLE_CORES),
-        ],
+        &[(at_least(flight, many), in_flight), (at_most(busy_range, IDLE_CORES), idle)],
         format!(
             "{io} async on {} worker(s): {} of {} jobs in flight (measured wait), {busy:.3} cores busy \
              (criterion: >= {MANY_IN_FLIGHT} x jobs in flight, <= {IDLE_CORES} cores busy)",
             p.workers,
-            flight.show(|v| format!("{v:.1}")),
+            flight.show(x1),
             p.jobs
         ),
     )
@@ -358,21 +365,24 @@ fn c4(points: &[Point], io: WorkloadKind, cores: Cores) -> Judged {
         Err(j) => return j,
     };
     let idle = at_most(busy, IDLE_CORES);
+    let idle_says = format!("async_multi/1 keeps {} cores busy (<= {IDLE_CORES})", busy.show(x3));
     match idle {
         Test::Fails => {
             return cannot(format!(
                 "{io} {BASELINE} keeps {} cores busy, above {IDLE_CORES} beyond its interval: the loop is not \
                  mostly waiting on I/O, the article's condition for C4; what more workers do there is the \
                  boundary line below, C4 (boundary)",
-                busy.show(|v| format!("{v:.3}"))
-            ));
+                busy.show(x3)
+            ))
+            .with_headline(idle_says);
         }
         Test::Unsure => {
             return cannot(format!(
                 "too noisy to decide whether the loop is mostly waiting: {io} {BASELINE} keeps {} cores busy, and \
                  {IDLE_CORES} lies inside that interval",
-                busy.show(|v| format!("{v:.3}"))
-            ));
+                busy.show(x3)
+            ))
+            .with_headline(idle_says);
         }
         Test::Meets | Test::NoInterval => {}
     }
@@ -401,7 +411,11 @@ fn c4(points: &[Point], io: WorkloadKind, cores: Cores) -> Judged {
             at.workers
         ));
     };
-    let mut tests = vec![idle];
+    // The headline's order: the overhead (the evidence where the loop waits), then not faster, then idle.
+    let (n, base_s) = (at.workers, "async_multi/1's");
+    let switches = format!("async/{n} {} switches per job (> {base_s} {})", sw_n.show(x2), sw_b.show(x2));
+    let cpu = format!("async/{n} CPU {} per job (> {base_s} {})", cpu_n.show(us), cpu_b.show(us));
+    let mut checks: Vec<Check> = vec![(above(sw_n - sw_b, 0.0), switches), (above(cpu_n - cpu_b, 0.0), cpu)];
     let mut walls = Vec::new();
     // The most any async/N could gain: it cannot beat one wait alone on its own runtime, so the baseline's
     // wall over that floor bounds its speedup. Where even that bound is within C4_NOT_FASTER, "not faster"
@@ -410,7 +424,9 @@ fn c4(points: &[Point], io: WorkloadKind, cores: Cores) -> Judged {
     let mut ceilings = Vec::new();
     for p in &more {
         let x = base.wall() / p.wall();
-        tests.push(at_most(x, C4_NOT_FASTER));
+        let says =
+            format!("async_multi/1 wall / async/{} wall {}x (<= {C4_NOT_FASTER:.2})", p.workers, x.show(x2));
+        checks.push((at_most(x, C4_NOT_FASTER), says));
         walls.push(format!("async/{} {} ({}x)", p.workers, p.wall().show(ms), x.show(x2)));
         if let Some(floor) = p.floor() {
             ceilings.push(base.wall() / floor);
@@ -427,17 +443,16 @@ fn c4(points: &[Point], io: WorkloadKind, cores: Cores) -> Judged {
     } else {
         String::new()
     };
-    tests.push(above(cpu_n - cpu_b, 0.0));
-    tests.push(above(sw_n - sw_b, 0.0));
+    checks.push((idle, idle_says));
     judge(
-        &tests,
+        &checks,
         format!(
             "{io}, mostly waiting: {BASELINE} keeps {} cores busy (criterion: <= {IDLE_CORES}); not faster: \
              async_multi/1 wall {}, multi_thread runtime {} (async_multi/1 wall / async/N wall; criterion: <= \
              {C4_NOT_FASTER:.2}x each){control}; more overhead at async/{} (the smallest N >= {least}): CPU {} against {} \
              per job, {} against {} switches per job (criterion: above async_multi/1's, beyond both \
              intervals){}",
-            busy.show(|v| format!("{v:.3}")),
+            busy.show(x3),
             base.wall().show(ms),
             walls.join(", "),
             at.workers,
@@ -481,13 +496,16 @@ fn boundary(points: &[Point], io: WorkloadKind, cores: Cores) -> Option<Judged> 
             format!("async/{} {} ({}x)", p.workers, p.wall().show(ms), (base.wall() / p.wall()).show(x2))
         })
         .collect();
+    let x = base.wall() / at.wall();
+    let says =
+        format!("async_multi/1 wall / async/{} wall {}x (> {C4_NOT_FASTER:.2})", at.workers, x.show(x2));
     Some(judge(
-        &[above(base.wall() / at.wall(), C4_NOT_FASTER)],
+        &[(above(x, C4_NOT_FASTER), says)],
         format!(
             "{io}, not mostly waiting: {BASELINE} keeps {} cores busy (above {IDLE_CORES}) with wall {}; \
              multi_thread runtime {}; tested at async/{} (the smallest N >= {least}, chosen before measuring) \
              (async_multi/1 wall / async/N wall; criterion: > {C4_NOT_FASTER:.2}x: more workers help){}",
-            busy.show(|v| format!("{v:.3}")),
+            busy.show(x3),
             base.wall().show(ms),
             speedups.join(", "),
             at.workers,
@@ -510,20 +528,21 @@ fn c5(points: &[Point], cores: Cores, same_run: bool) -> Judged {
              at 1x on it, so nothing here can tell them apart; needs at least 2"
         ));
     }
-    let (io_tests, io_evidence) = match c5_io(points, usable) {
+    let (io_checks, io_evidence) = match c5_io(points, usable) {
         Ok(io) => io,
         Err(j) => return j,
     };
-    let (hash_tests, hash_evidence) = match c5_hashing(points, phys, same_run) {
+    let (hash_checks, hash_evidence) = match c5_hashing(points, phys, same_run) {
         Ok(hashing) => hashing,
         Err(j) => return j,
     };
-    judge(&[io_tests, hash_tests].concat(), format!("{io_evidence}; {hash_evidence}"))
+    // The headline's order: split against unsplit first, the claim's heart.
+    judge(&[hash_checks, io_checks].concat(), format!("{io_evidence}; {hash_evidence}"))
 }
 
 /// C5's first condition: io_bound threads or rayon above the usable cores speed up past them with no core
-/// busy. Its tests and evidence, or why it cannot be judged.
-fn c5_io(points: &[Point], cores: usize) -> Result<(Vec<Test>, String), Judged> {
+/// busy. Its checks and evidence, or why it cannot be judged.
+fn c5_io(points: &[Point], cores: usize) -> Result<(Vec<Check>, String), Judged> {
     let io = WorkloadKind::IoBound;
     let blocking = [StrategyKind::Threads, StrategyKind::Rayon];
     let above_cores: Vec<usize> =
@@ -553,8 +572,11 @@ fn c5_io(points: &[Point], cores: usize) -> Result<(Vec<Test>, String), Judged> 
     else {
         return Err(cannot("needs CPU time, which criterion does not record (pass a `cvp run` JSON)"));
     };
+    let busy_range = Range::of(busy, busy_range);
+    let past = format!("io_bound {s} {}x at N={n} (> {})", io_x.show(x2), plain(need));
+    let idle = format!("{busy:.3} cores busy (<= {IDLE_CORES})");
     Ok((
-        vec![above(io_x, need), at_most(Range::of(busy, busy_range), IDLE_CORES)],
+        vec![(above(io_x, need), past), (at_most(busy_range, IDLE_CORES), idle)],
         format!(
             "io_bound {s} at N={n}: {}x over sequential with {busy:.3} cores busy: a gain past the cores from \
              blocked threads, not from parallelism (criterion: > {PAST_CORES} x {cores} cores, <= {IDLE_CORES} \
@@ -568,9 +590,9 @@ fn c5_io(points: &[Point], cores: usize) -> Result<(Vec<Test>, String), Judged> 
 /// [`NO_FASTER`] x its sequential at every worker count from 2 (a control: each round hashes the one
 /// before, so only a measuring error or a chain someone split can gain); split, cpu_bound's best at the
 /// physical cores (or the most workers within them) reaches [`FOLLOWS`] x those workers, as C2 asks. Its
-/// tests and evidence, or why they cannot be judged. `same_run`: each point's wall and cores busy come from
-/// one run, so a speedup beyond the cores busy is checked ([`cpu_possible`]).
-fn c5_hashing(points: &[Point], phys: usize, same_run: bool) -> Result<(Vec<Test>, String), Judged> {
+/// checks (split first) and evidence, or why they cannot be judged. `same_run`: each point's wall and cores
+/// busy come from one run, so a speedup beyond the cores busy is checked ([`cpu_possible`]).
+fn c5_hashing(points: &[Point], phys: usize, same_run: bool) -> Result<(Vec<Check>, String), Judged> {
     let (chain, cpu) = (WorkloadKind::CpuChain, WorkloadKind::CpuBound);
     let parallel = [StrategyKind::Threads, StrategyKind::Rayon];
     let chain_ns: Vec<usize> =
@@ -589,29 +611,29 @@ fn c5_hashing(points: &[Point], phys: usize, same_run: bool) -> Result<(Vec<Test
     let Some((split_s, split_x)) = best_parallel(points, cpu, n) else {
         return Err(cannot("needs cpu_bound sequential"));
     };
-    let mut tests = Vec::new();
+    let (split, split_text) = (FOLLOWS * n as f64, split_x.show(x2));
+    let mut checks: Vec<Check> =
+        vec![(at_least(split_x, split), format!("split {split_text}x at N={n} (>= {})", plain(split)))];
     let mut parts = Vec::new();
     for &k in &chain_ns {
         let Some((s, x)) = best_parallel(points, chain, k) else { continue };
         if same_run {
             cpu_possible(points, chain, s, k, x)?;
         }
-        tests.push(at_most(x, NO_FASTER));
+        checks.push((at_most(x, NO_FASTER), format!("unsplit {}x at N={k} (<= {NO_FASTER})", x.show(x2))));
         parts.push(format!("N={k} {}x ({s})", x.show(x2)));
     }
     if same_run {
         cpu_possible(points, cpu, split_s, n, split_x)?;
     }
-    tests.push(at_least(split_x, FOLLOWS * n as f64));
     let jobs = find(points, cpu, split_s, n).map_or(0, |p| p.jobs);
     Ok((
-        tests,
+        checks,
         format!(
             "unsplit, cpu_chain (the hashing as one chain) best speedup: {} (criterion: <= {NO_FASTER}x at every N \
-             from 2); split, cpu_bound (as {jobs} chains) at N={n}: {}x ({split_s}) (criterion: >= {FOLLOWS} x \
-             {n})",
+             from 2); split, cpu_bound (as {jobs} chains) at N={n}: {split_text}x ({split_s}) (criterion: >= \
+             {FOLLOWS} x {n})",
             parts.join(", "),
-            split_x.show(x2)
         ),
     ))
 }
@@ -660,7 +682,7 @@ fn c6(points: &[Point]) -> Judged {
         return cannot("needs cpu_bound sequential and async/1");
     };
     judge(
-        &[at_most(x, NO_FASTER)],
+        &[(at_most(x, NO_FASTER), format!("async/1 {}x sequential (<= {NO_FASTER})", x.show(x2)))],
         format!("cpu_bound async on 1 worker: {}x sequential (criterion: <= {NO_FASTER}x)", x.show(x2)),
     )
 }
@@ -757,6 +779,84 @@ mod tests {
             assert_eq!(verdicts(&once, cores), all, "{cores:?}");
             assert!(all.iter().any(|v| v.verdict != Outcome::CannotBeShown), "a test that decides something");
         }
+    }
+
+    /// Every verdict, shown, not shown or undecided, is headed by the numbers that decided it, written as its
+    /// evidence writes them ([`crate::claims::tests::assert_headline`]), with its bound: the ideal machine's
+    /// (io_bound and net_bound), and the failing and noisy fixtures of the tests below.
+    #[test]
+    fn every_verdict_is_headed_by_the_numbers_that_decided_it() {
+        use crate::claims::tests::assert_headline;
+        let heads = |points: &[Point], cores: usize, want: Outcome| -> Vec<String> {
+            let v = judged(points, Cores::flat(cores));
+            v.iter().filter(|v| v.verdict == want).map(|v| assert_headline(v).to_string()).collect()
+        };
+        // Shown: C2 within the cores and beyond them, C3 both conditions, C4 the overhead at the cores, C5
+        // split against unsplit; the net_bound twins count requests.
+        let shown = heads(&with_net(ideal(2)), 2, Outcome::Shown);
+        assert_eq!(shown.len(), 9);
+        for (i, part) in [
+            (0, "32 waits in 1.00 [1.00 to 1.00] x one wait alone (<= 1.5)"),
+            (1, "32 requests in 1.00 [1.00 to 1.00] x one request alone"),
+            (2, "speedup 2.00 [2.00 to 2.00]x at N=2 (>= 1.5); speedup 2.00 [2.00 to 2.00]x at N=4 (<= 2.3)"),
+            (3, "31.9 [31.9 to 32.0] of 32 jobs in flight (>= 16); 0.040 cores busy (<= 0.25)"),
+            (5, "async/2 0.22 [0.22 to 0.22] switches per job (> async_multi/1's 0.09 [0.09 to 0.09])"),
+            (7, "split 2.00 [2.00 to 2.00]x at N=2 (>= 1.5); unsplit 1.00 [1.00 to 1.00]x at N=2 (<= 1.1)"),
+            (8, "async/1 1.00 [1.00 to 1.00]x sequential (<= 1.1)"),
+        ] {
+            assert!(shown[i].contains(part), "{part}: {}", shown[i]);
+        }
+        // Not shown: the check that failed, and only it (C1, C2, C3, C4, C5, C6 in order).
+        let mut points = ideal(2);
+        set(&mut points, IoBound, Async, 1, |p| p.wall_s = 10.0 * FLOOR_ASYNC);
+        set(&mut points, IoBound, Async, 4, |p| p.wall_s = 4.0 * FLOOR_ASYNC);
+        for s in [Threads, Rayon] {
+            for n in [2, 4] {
+                set(&mut points, CpuBound, s, n, |p| p.wall_s = 0.4);
+            }
+        }
+        set(&mut points, CpuBound, Async, 1, |p| p.wall_s = 0.2);
+        set(&mut points, IoBound, AsyncMulti, 1, |p| p.wall_s = 1.3 * FLOOR_ASYNC);
+        let failed = heads(&points, 2, Outcome::NotShown);
+        assert_eq!(
+            failed,
+            [
+                "32 waits in 10.00 [9.98 to 10.02] x one wait alone (<= 1.5)",
+                "speedup 1.00 [1.00 to 1.00]x at N=2 (>= 1.5)",
+                "8.0 [8.0 to 8.0] of 32 jobs in flight (>= 16)",
+                "async_multi/1 wall / async/2 wall 1.30 [1.29 to 1.30]x (<= 1.10)",
+                "split 1.00 [1.00 to 1.00]x at N=2 (>= 1.5)",
+                "async/1 2.00 [2.00 to 2.00]x sequential (<= 1.1)",
+            ]
+        );
+        // Undecided by noise: the number whose interval holds the threshold, never the ones decided.
+        let mut points = ideal(2);
+        set(&mut points, IoBound, Async, 1, |p| {
+            p.wall_s = 1.4 * FLOOR_ASYNC;
+            p.wall_range_s = Some((p.wall_s * 0.9, p.wall_s * 1.15))
+        });
+        set(&mut points, IoBound, Async, 2, |p| p.switches_range = Some((SWITCHES_MULTI - 1.0, 9.0)));
+        let noisy = heads(&points, 2, Outcome::CannotBeShown);
+        assert!(noisy[0].starts_with("32 waits in 1.40 [1.26 to 1.61] x one wait alone"), "{noisy:?}");
+        assert!(noisy[1].starts_with("async/2 0.22 [") && noisy[1].contains("switches per job"), "{noisy:?}");
+        assert!(!noisy[1].contains("CPU"), "decided, not named: {noisy:?}");
+        // Without intervals: the numbers, undecided.
+        let v = verdicts(&ideal(2), Cores::flat(2));
+        assert!(assert_headline(&v[0]).starts_with("32 waits in 1.00 x one wait alone"), "{}", v[0].headline);
+        // A busy loop: C4 names the baseline's cores busy, its boundary line the speedup that decided.
+        let mut points = ideal(2);
+        set(&mut points, IoBound, AsyncMulti, 1, |p| {
+            p.wall_s = 0.030;
+            p.cores_busy = Some(0.9)
+        });
+        set(&mut points, IoBound, Async, 2, |p| p.wall_s = 0.015);
+        set(&mut points, IoBound, Async, 4, |p| p.wall_s = 0.016);
+        let v = judged(&points, Cores::flat(2));
+        assert_eq!(assert_headline(&v[3]), "async_multi/1 keeps 0.900 cores busy (<= 0.25)");
+        assert!(v[4].is_boundary());
+        assert_eq!(assert_headline(&v[4]), "async_multi/1 wall / async/2 wall 2.00 [2.00 to 2.00]x (> 1.10)");
+        // Nothing measured, no headline: the reason is the news.
+        assert_eq!(judged(&ideal(1), Cores::flat(1))[1].headline, "", "C2 on one core");
     }
 
     #[test]

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use super::{Interval, Pass, TraceFile};
 use crate::claims::{
-    C9_CPU_OURS, C9_JUDGED_OVERLAP, C9_MIN_JUDGED, C9_MOST_OF_THE_RUN, C9_SLICED, Outcome, Verdict,
+    C9_CPU_OURS, C9_JUDGED_OVERLAP, C9_MIN_JUDGED, C9_MOST_OF_THE_RUN, C9_SLICED, Judged, Outcome, Verdict,
 };
 use crate::measure;
 use crate::strategy::{Phase, StrategyKind};
@@ -225,10 +225,11 @@ pub fn slicing(pass: &Pass) -> Slicing {
 /// Each hash is measured against its own thread's CPU clock, so no "one hash alone" baseline enters. It
 /// cannot be shown when the process kept the CPU busy less than [`C9_CPU_OURS`] (other processes took it too,
 /// and a stretch could be theirs) or fewer than [`C9_MIN_JUDGED`] hashes could be judged. Judged on `threads`
-/// when it hashed on two threads or more, else on the first such pass.
+/// when it hashed on two threads or more, else on the first such pass. Its headline names the number that
+/// decided: the stretches' minimum (and median), else the overlap, the cores busy or the count of judged hashes.
 pub fn verdict_c9(file: &TraceFile) -> Verdict {
-    let claim = |verdict, evidence: String| crate::claims::claim("C9").verdict(verdict, evidence);
-    let cannot = |why: String| claim(Outcome::CannotBeShown, why);
+    let claim = |judged: Judged| crate::claims::claim("C9").verdict(judged);
+    let cannot = |why: String| claim(crate::claims::cannot(why));
     if file.cpus != Some(1) {
         let cpus = file.cpus.map_or("an unknown number of".into(), |c| c.to_string());
         return cannot(format!(
@@ -248,26 +249,36 @@ pub fn verdict_c9(file: &TraceFile) -> Verdict {
     let busy = pass.cores_busy();
     let head = format!("{} on 1 CPU, {} hashing threads", pass.strategy, s.threads);
     if busy < C9_CPU_OURS {
-        return cannot(format!(
-            "{head}: the CPU was shared with other processes (cores busy {busy:.2} < {C9_CPU_OURS})"
-        ));
+        return claim(
+            crate::claims::cannot(format!(
+                "{head}: the CPU was shared with other processes (cores busy {busy:.2} < {C9_CPU_OURS})"
+            ))
+            .with_headline(format!("cores busy {busy:.2} (>= {C9_CPU_OURS})")),
+        );
     }
-    let overlap = format!(
-        "two hashing at once for {:.0}% of the run (>= {:.0}%), cores busy {busy:.2} (>= {C9_CPU_OURS})",
+    let two_at_once = format!(
+        "two hashing at once for {:.0}% of the run (>= {:.0}%)",
         100.0 * s.overlap,
         100.0 * C9_MOST_OF_THE_RUN
     );
+    let overlap = format!("{two_at_once}, cores busy {busy:.2} (>= {C9_CPU_OURS})");
     let judged = s.stretches.len();
     if s.overlap < C9_MOST_OF_THE_RUN {
-        return claim(Outcome::NotShown, format!("{head}: {overlap}: the threads did not hash side by side"));
+        let evidence = format!("{head}: {overlap}: the threads did not hash side by side");
+        return claim(Judged { outcome: Outcome::NotShown, evidence, headline: two_at_once });
     }
     let Some((min, median)) = s.min_median().filter(|_| judged >= C9_MIN_JUDGED) else {
-        return cannot(format!(
-            "{head}: {overlap}; only {judged} hash(es) ran beside another thread's for >= {:.0}% of their \
-             length (need {C9_MIN_JUDGED}): longer hashes (`--wait-ms 50` sizes them to ~50 ms; the second \
-             thread first runs a scheduler slice late) or more --jobs",
+        let beside = format!(
+            "only {judged} hash(es) ran beside another thread's for >= {:.0}% of their length",
             100.0 * C9_JUDGED_OVERLAP
-        ));
+        );
+        return claim(
+            crate::claims::cannot(format!(
+                "{head}: {overlap}; {beside} (need {C9_MIN_JUDGED}): longer hashes (`--wait-ms 50` sizes them to ~50 \
+                 ms; the second thread first runs a scheduler slice late) or more --jobs"
+            ))
+            .with_headline(format!("{beside} (>= {C9_MIN_JUDGED})")),
+        );
     };
     let shown = min >= C9_SLICED;
     let took = if shown {
@@ -277,14 +288,17 @@ pub fn verdict_c9(file: &TraceFile) -> Verdict {
             "needed wall / own CPU time >= {C9_SLICED}x each, but the minimum was {min:.2}x (median {median:.2}x)"
         )
     };
-    claim(
-        if shown { Outcome::Shown } else { Outcome::NotShown },
-        format!(
+    claim(Judged {
+        outcome: if shown { Outcome::Shown } else { Outcome::NotShown },
+        evidence: format!(
             "{head}: {overlap}; the {judged} hashes that ran beside another thread's for >= {:.0}% of their \
              length {took}",
             100.0 * C9_JUDGED_OVERLAP
         ),
-    )
+        headline: format!(
+            "wall / own CPU time of {judged} hashes: minimum {min:.2}x, median {median:.2}x (>= {C9_SLICED}x each)"
+        ),
+    })
 }
 
 #[cfg(test)]
@@ -446,6 +460,53 @@ mod tests {
         let v = verdict_c9(&file(Some(1), vec![p]));
         assert_eq!(v.verdict, Outcome::CannotBeShown, "{}", v.evidence);
         assert!(v.evidence.contains("shared with other processes (cores busy 0.75"), "{}", v.evidence);
+    }
+
+    /// C9's headline names what decided it, as the evidence writes it, with its bound: the stretches' minimum
+    /// and median when judged, else the overlap, the cores busy or the count of hashes judged.
+    #[test]
+    fn c9_is_headed_by_the_number_that_decided_it() {
+        use crate::claims::tests::assert_headline;
+        let head = |p: Pass| {
+            let v = verdict_c9(&file(Some(1), vec![p]));
+            (v.verdict, assert_headline(&v).to_string())
+        };
+        let unsliced = pass(
+            StrategyKind::Threads,
+            40,
+            40,
+            vec![
+                hash(0, 1, 0, 20, 10),
+                hash(1, 2, 0, 20, 10),
+                hash(2, 1, 20, 40, 10),
+                hash(3, 2, 20, 40, 16),
+            ],
+        );
+        let apart = pass(StrategyKind::Threads, 20, 20, vec![hash(0, 1, 0, 10, 10), hash(1, 2, 10, 20, 10)]);
+        let few = pass(
+            StrategyKind::Threads,
+            45,
+            45,
+            vec![hash(0, 1, 0, 20, 5), hash(1, 2, 5, 25, 5), hash(2, 1, 25, 45, 10), hash(3, 2, 25, 45, 10)],
+        );
+        let shared = Pass { cpu_s: 0.030, ..sliced() };
+        let heads = [sliced(), unsliced, apart, few, shared].map(head);
+        let want = [
+            (Outcome::Shown, "wall / own CPU time of 4 hashes: minimum 2.00x, median 2.00x (>= 1.6x each)"),
+            (
+                Outcome::NotShown,
+                "wall / own CPU time of 4 hashes: minimum 1.25x, median 2.00x (>= 1.6x each)",
+            ),
+            (Outcome::NotShown, "two hashing at once for 0% of the run (>= 50%)"),
+            (
+                Outcome::CannotBeShown,
+                "only 2 hash(es) ran beside another thread's for >= 90% of their length (>= 4)",
+            ),
+            (Outcome::CannotBeShown, "cores busy 0.75 (>= 0.9)"),
+        ];
+        assert_eq!(heads, want.map(|(o, h)| (o, h.to_string())));
+        // Off one core nothing was judged: no headline.
+        assert_eq!(verdict_c9(&file(Some(2), vec![sliced()])).headline, "");
     }
 
     #[test]
