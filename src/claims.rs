@@ -286,7 +286,10 @@ pub(crate) fn above(x: Range, t: f64) -> Test {
 /// interval, and undecided (too noisy) otherwise; the headline names the checks that decided ([`headline`]).
 pub(crate) fn judge(checks: &[Check], evidence: String) -> Judged {
     let tests: Vec<Test> = checks.iter().map(|c| c.0).collect();
-    let (outcome, evidence) = if tests.contains(&Test::NoInterval) {
+    let (outcome, evidence) = if tests.is_empty() {
+        // No condition tested is no evidence: never "shown" by default.
+        (Outcome::CannotBeShown, format!("nothing was measured to test; {evidence}"))
+    } else if tests.contains(&Test::NoInterval) {
         (
             Outcome::CannotBeShown,
             format!(
@@ -580,6 +583,22 @@ pub(crate) mod tests {
         assert_eq!(Range::of(2.0, None).show(|v| format!("{v}")), "2");
         assert_eq!(Range::of(2.0, Some((1.0, 3.0))).show(|v| format!("{v}")), "2 [1 to 3]");
         assert_eq!(Range { lo: 0.0, mid: 0.0, hi: 0.0, known: true }.show(|v| format!("{v}")), "0");
+    }
+
+    #[test]
+    fn judge_decides_on_its_checks_and_nothing_tested_is_never_shown() {
+        let check = |t| (t, "x".to_string());
+        assert_eq!(judge(&[], "e".into()).outcome, Outcome::CannotBeShown, "no check is no evidence");
+        assert_eq!(judge(&[check(Test::Meets)], "e".into()).outcome, Outcome::Shown);
+        assert_eq!(judge(&[check(Test::Meets), check(Test::Fails)], "e".into()).outcome, Outcome::NotShown);
+        assert_eq!(
+            judge(&[check(Test::Meets), check(Test::Unsure)], "e".into()).outcome,
+            Outcome::CannotBeShown
+        );
+        assert_eq!(
+            judge(&[check(Test::Fails), check(Test::NoInterval)], "e".into()).outcome,
+            Outcome::CannotBeShown
+        );
     }
 
     #[test]

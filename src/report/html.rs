@@ -435,11 +435,19 @@ mod tests {
 
     #[test]
     fn the_board_has_every_claim_escapes_evidence_and_marks_twins() {
-        let mut c1 = crate::claims::claim("C1").verdict(Outcome::Shown, "<b>ran</b> 32 waits".into());
-        c1.headline = "1.00 [1.00 to 1.00] one-wait floors (<= 1.5)".into();
-        let mut twin = crate::claims::claim("C1").verdict(Outcome::CannotBeShown, "too noisy".into());
+        let judged = |outcome, evidence: &str, headline: &str| crate::claims::Judged {
+            outcome,
+            evidence: evidence.into(),
+            headline: headline.into(),
+        };
+        let c1 = crate::claims::claim("C1").verdict(judged(
+            Outcome::Shown,
+            "<b>ran</b> 32 waits",
+            "1.00 [1.00 to 1.00] one-wait floors (<= 1.5)",
+        ));
+        let mut twin = crate::claims::claim("C1").verdict(judged(Outcome::CannotBeShown, "too noisy", ""));
         twin.statement = format!("{} (net_bound: loopback TCP)", twin.statement);
-        let c6 = crate::claims::claim("C6").verdict(Outcome::NotShown, "slower".into());
+        let c6 = crate::claims::claim("C6").verdict(judged(Outcome::NotShown, "slower", ""));
         let html = board(&[c1, twin, c6], &|c| Some(format!("#{}", view_anchor(c.view))), &|c| {
             format!("needs cvp {}", c.view)
         })
@@ -452,6 +460,8 @@ mod tests {
             assert!(html.contains(&id), "{}: {html}", claim.id);
         }
         assert!(html.contains("&lt;b&gt;ran&lt;/b&gt;"), "{html}");
+        assert!(html.contains("<summary>1.00 [1.00 to 1.00] one-wait floors (&lt;= 1.5)</summary>"), "{html}");
+        assert!(html.contains("<summary>too noisy</summary>"), "no headline: the evidence's start: {html}");
         assert!(html.contains(r#"class="row cannot sub""#), "{html}");
         assert!(html.contains("net_bound: loopback TCP"), "{html}");
         assert!(html.contains(r#"class="row not-shown""#), "{html}");
