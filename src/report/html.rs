@@ -460,7 +460,10 @@ mod tests {
             assert!(html.contains(&id), "{}: {html}", claim.id);
         }
         assert!(html.contains("&lt;b&gt;ran&lt;/b&gt;"), "{html}");
-        assert!(html.contains("<summary>1.00 [1.00 to 1.00] one-wait floors (&lt;= 1.5)</summary>"), "{html}");
+        assert!(
+            html.contains("<summary>1.00 [1.00 to 1.00] one-wait floors (&lt;= 1.5)</summary>"),
+            "{html}"
+        );
         assert!(html.contains("<summary>too noisy</summary>"), "no headline: the evidence's start: {html}");
         assert!(html.contains(r#"class="row cannot sub""#), "{html}");
         assert!(html.contains("net_bound: loopback TCP"), "{html}");
