@@ -100,6 +100,7 @@ pub fn report(args: ReportArgs) -> Result<(), Failure> {
         sections,
         mixed_builds: args.mixed_builds,
     })?;
+    let built = scaling::page::with_index(built);
     let out = args.out.clone().unwrap_or_else(|| built.default_out());
     report::check_out_folder(&out, &inputs).map_err(bad_out)?;
     crate::cli::writing(|| built.write(&out, args.force))?;

@@ -501,7 +501,6 @@ pub fn build(opts: &Options) -> Result<Report, ReportError> {
             files.push((name.clone(), bytes.clone()));
         }
     }
-    files.push(("index.html".into(), super::page::page(&report, &readme, &files).into_bytes()));
     report.files = files;
     Ok(report)
 }

@@ -47,6 +47,15 @@ pub const OTHER_COMMANDS: &str = "C3, C4 and C5 need CPU time: `cargo run --rele
     --release -- latency`; C8: `cargo run --release -- scale`; C9: `cargo run --release -- trace --cores 1`; \
     all of them into one results folder with its own page: `scripts/record`.";
 
+/// `report` with its `index.html`: its README as a page ([`page`]), beside the files it makes.
+pub fn with_index(mut report: Report) -> Report {
+    let readme = report.files.iter().find(|(n, _)| n == "README.md").map(|(_, b)| b.clone());
+    let readme = String::from_utf8_lossy(&readme.unwrap_or_default()).into_owned();
+    let index = page(&report, &readme, &report.files);
+    report.files.push(("index.html".into(), index.into_bytes()));
+    report
+}
+
 /// Writes `criterion_dir/cvp/` from `baseline` (index.html, the README and the plots, the same as a results folder from
 /// criterion's data alone) and returns its page. Criterion's folder that cannot be read as one run of this
 /// suite (another build's data beside this one's, a bench run that was cut short) gets a page that says
@@ -67,7 +76,7 @@ pub fn write_bench_page(criterion_dir: &Path, baseline: &str) -> Result<PathBuf,
             let readme = report.files.iter().find(|(n, _)| n == "README.md").map(|(_, b)| b.clone());
             let readme = String::from_utf8_lossy(&readme.unwrap_or_default()).into_owned();
             let page = bench_page(&report, &readme, criterion_dir);
-            let mut files: Vec<_> = report.files.into_iter().filter(|(n, _)| n != "index.html").collect();
+            let mut files = report.files;
             files.push(("index.html".into(), page.into_bytes()));
             files
         }
