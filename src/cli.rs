@@ -141,7 +141,12 @@ pub fn emit(text: &str, path: Option<&Path>) -> Result<(), Failure> {
     match path {
         // A FIFO or a device (standard output too) is written in place and may block until a reader
         // comes: Ctrl-C stays live, as nothing is renamed and there is nothing to leave half done.
-        Some(path) if matches!(report::output_file(path)?, report::OutputFile::Stream(_)) => {
+        Some(path)
+            if matches!(
+                report::output_file(path)?,
+                report::OutputFile::Stream(_) | report::OutputFile::Descriptor(_)
+            ) =>
+        {
             report::write_atomic(path, text.as_bytes()).map_err(Failure::from)
         }
         Some(path) => writing(|| report::write_atomic(path, text.as_bytes()).map_err(Failure::from)),

@@ -49,6 +49,37 @@ fn output_through_a_symlink_writes_its_target_and_keeps_the_link() {
 }
 
 #[test]
+fn output_to_dev_stdout_redirected_to_a_file_appends_to_that_file_and_keeps_it() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log.txt");
+    std::fs::write(&log, "line the user had\n").unwrap();
+    let inode = std::fs::metadata(&log).unwrap().ino();
+    let appended = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cvp"));
+    cmd.current_dir(dir.path()).args([&SCALE[..], &["--output", "/dev/stdout"]].concat());
+    let out = cmd.stdout(Stdio::from(appended)).stderr(Stdio::piped()).output().expect("cvp runs");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        text.starts_with("line the user had\nmachine:"),
+        "the user's line is kept, the table follows: {text}"
+    );
+    assert_eq!(std::fs::metadata(&log).unwrap().ino(), inode, "the file was replaced, not written");
+    // Another descriptor's file by its /proc name is refused, before anything is measured.
+    let held = std::fs::File::open(&log).unwrap();
+    let by_fd = format!("/proc/{}/fd/{}", std::process::id(), std::os::fd::AsRawFd::as_raw_fd(&held));
+    let out = cvp_in(dir.path(), &[&SCALE[..], &["--output", &by_fd]].concat());
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("another descriptor has open"), "{}", stderr(&out));
+    assert!(std::fs::read_to_string(&log).unwrap() == text, "the file is as it was");
+    // A new file among the system's device files is refused (as root it would be made there).
+    let out = cvp_in(dir.path(), &[&SCALE[..], &["--output", "/dev/cvp-test-output"]].concat());
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(!Path::new("/dev/cvp-test-output").exists());
+}
+
+#[test]
 fn output_to_a_fifo_streams_into_it() {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("pipe");

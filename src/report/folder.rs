@@ -27,6 +27,39 @@ pub enum OutputFile {
     /// Written in place: a FIFO, a character or block device, a socket (`/dev/stdout`, `/dev/null`, a
     /// named pipe). Never renamed over: it is not a file of data a rename could keep whole.
     Stream(PathBuf),
+    /// Written through this process's own descriptor (1: standard output, 2: standard error): the path
+    /// is the file one of them is redirected to (`--output /dev/stdout` with `> log.txt`). Renaming over
+    /// it would replace the file the shell opened, and every line written to it before and after.
+    Descriptor(i32),
+}
+
+/// Which of this process's standard output (1) and error (2) is the file `m` describes, if either.
+fn standard_descriptor(m: &std::fs::Metadata) -> Option<i32> {
+    use std::os::unix::fs::MetadataExt;
+    [1, 2].into_iter().find(|&fd| {
+        // SAFETY: fstat writes only into `st`, a zeroed stat owned by this frame; a closed fd fails.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        let ok = unsafe { libc::fstat(fd, &mut st) } == 0;
+        ok && st.st_dev as u64 == m.dev() && st.st_ino as u64 == m.ino()
+    })
+}
+
+/// Whether the chain of links from `path` passes through `/proc` or `/dev/fd` (another process's open file,
+/// or one of this process's descriptors, by name).
+fn through_descriptors(path: &Path) -> bool {
+    let mut at = path.to_path_buf();
+    for _ in 0..40 {
+        let abs = std::path::absolute(&at).unwrap_or_else(|_| at.clone());
+        if abs.starts_with("/proc") || abs.starts_with("/dev/fd") {
+            return true;
+        }
+        match std::fs::read_link(&at) {
+            Ok(to) if to.is_absolute() => at = to,
+            Ok(to) => at = at.parent().unwrap_or(Path::new("")).join(to),
+            Err(_) => return false,
+        }
+    }
+    false
 }
 
 /// Where the chain of symbolic links starting at `path` ends (a path that may not exist yet).
@@ -66,9 +99,41 @@ fn check_link_owner(path: &Path) -> Result<(), ReportError> {
 /// How `path` is written ([`OutputFile`]); a folder, a block device and another user's link in a shared
 /// folder are refused.
 pub fn output_file(path: &Path) -> Result<OutputFile, ReportError> {
+    match how_written(path)? {
+        OutputFile::Replace(real)
+            if ["/dev", "/proc", "/sys"].iter().any(|d| resolved(&real).starts_with(d)) =>
+        {
+            Err(ReportError::Missing(format!(
+                "{} would put a new file in {} (the system's device or process files, which a file never \
+                 replaces); accepted: a file elsewhere, or a FIFO or device that exists (/dev/stdout, /dev/null)",
+                path.display(),
+                real.display()
+            )))
+        }
+        how => Ok(how),
+    }
+}
+
+/// [`output_file`] before its last check.
+fn how_written(path: &Path) -> Result<OutputFile, ReportError> {
     use std::os::unix::fs::FileTypeExt;
     check_link_owner(path)?;
     let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if let Ok(m) = std::fs::metadata(path)
+        && m.is_file()
+    {
+        if let Some(fd) = standard_descriptor(&m) {
+            return Ok(OutputFile::Descriptor(fd));
+        }
+        if through_descriptors(path) {
+            return Err(ReportError::Missing(format!(
+                "{} names a file another descriptor has open (through /proc or /dev/fd), which a write could \
+                 replace under it; accepted: the file's own path, or /dev/stdout to write where the output \
+                 goes",
+                path.display()
+            )));
+        }
+    }
     match std::fs::metadata(path) {
         Ok(m) if m.is_dir() => {
             Err(ReportError::Missing(format!("{} is a folder, not a file", path.display())))
@@ -101,6 +166,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
             use std::io::Write;
             std::fs::OpenOptions::new().write(true).open(&p).and_then(|mut f| f.write_all(bytes)).map_err(err)
         }
+        OutputFile::Descriptor(fd) => {
+            use std::io::Write;
+            let result = if fd == 2 {
+                std::io::stderr().lock().write_all(bytes)
+            } else {
+                std::io::stdout().lock().write_all(bytes).and_then(|()| std::io::stdout().flush())
+            };
+            result.map_err(err)
+        }
         OutputFile::Replace(real) => {
             let tmp = temp_sibling(&real, "tmp");
             // The file replaced keeps its permissions (a private file stays private).
@@ -130,6 +204,7 @@ pub fn check_writable(path: &Path) -> Result<(), ReportError> {
             }
             Ok(())
         }
+        OutputFile::Descriptor(_) => Ok(()),
         OutputFile::Replace(real) => {
             let parent = real.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
             let probe = temp_sibling(&real, "probe");
