@@ -299,6 +299,24 @@ fn a_baseline_that_mixes_builds_is_refused() {
 }
 
 #[test]
+fn a_row_without_a_commit_beside_rows_with_one_is_another_build() {
+    // Whichever row the report meets first, one that recorded no commit must not make the others
+    // uncheckable: it is refused as a build of its own.
+    for id in ["cpu_bound/sequential/1", "cpu_bound/async/1", "io_bound/threads/4"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let (crit, out) = (tmp.path().join("criterion"), tmp.path().join("out"));
+        fixture(&crit, "new", 1.0);
+        let mut unknown = machine("Test CPU 2000", 2);
+        unknown["git_commit"] = Value::Null;
+        record(&crit, "new", id, if id.starts_with("cpu") { CPU } else { IO }, &unknown);
+        let o = cvp(&["report", "--criterion-dir", s(&crit), "--out", s(&out)]);
+        refused(&o, "mixes builds");
+        assert!(String::from_utf8_lossy(&o.stderr).contains(&format!("{id} by commit unknown")), "{id}");
+        assert!(!out.exists());
+    }
+}
+
+#[test]
 fn rows_from_another_bench_run_are_left_out_and_named() {
     let tmp = tempfile::tempdir().unwrap();
     let (crit, out) = (tmp.path().join("criterion"), tmp.path().join("out"));

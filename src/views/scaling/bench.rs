@@ -176,9 +176,16 @@ pub fn build(opts: &Options) -> Result<Report, ReportError> {
             untrusted_list(&foreign)
         )));
     }
+    // The build every row is held to: the first that recorded its commit, so one row without a commit
+    // cannot make the others uncheckable; a row without one beside rows with one is a build of its own.
+    let reference = trusted.iter().find(|t| t.machine.git_commit.is_some()).unwrap_or(&trusted[0]);
+    let (machine, reference_id) = (reference.machine.clone(), reference.m.id.clone());
     let other_builds: Vec<String> = trusted
         .iter()
-        .filter(|t| t.machine.same_build(&machine) == BuildMatch::Other)
+        .filter(|t| {
+            t.machine.same_build(&machine) == BuildMatch::Other
+                || (machine.git_commit.is_some() && t.machine.git_commit.is_none())
+        })
         .map(|t| {
             format!(
                 "{} by {} ({})",
@@ -193,7 +200,7 @@ pub fn build(opts: &Options) -> Result<Report, ReportError> {
             "baseline '{}' mixes builds: {} was measured by {} ({}), but {}. Different code measured different \
              rows; rerun `cargo bench`",
             opts.baseline,
-            trusted[0].m.id,
+            reference_id,
             machine.git_commit.as_deref().unwrap_or("commit unknown"),
             machine.rustc,
             untrusted_list(&other_builds)
