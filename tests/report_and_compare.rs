@@ -299,6 +299,22 @@ fn a_baseline_that_mixes_builds_is_refused() {
 }
 
 #[test]
+fn intervals_at_another_confidence_level_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (crit, out) = (tmp.path().join("criterion"), tmp.path().join("out"));
+    fixture(&crit, "new", 1.0);
+    // `cargo bench -- --confidence-level 0.5` on one benchmark: its interval would pass for a 95% one.
+    let path = crit.join("io_bound/async/1/new/estimates.json");
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("\"confidence_level\":0.95", "\"confidence_level\":0.5");
+    std::fs::write(&path, text).unwrap();
+    let o = cvp(&["report", "--criterion-dir", s(&crit), "--out", s(&out)]);
+    refused(&o, "io_bound/async/1 has intervals at a confidence level of 0.5");
+    assert!(!out.exists());
+}
+
+#[test]
 fn a_row_without_a_commit_beside_rows_with_one_is_another_build() {
     // Whichever row the report meets first, one that recorded no commit must not make the others
     // uncheckable: it is refused as a build of its own.

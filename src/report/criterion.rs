@@ -213,6 +213,9 @@ struct EstimateJson {
 
 #[derive(Deserialize)]
 struct IntervalJson {
+    /// Criterion's `--confidence-level` (0.95 unless changed); read so an interval at another level is never
+    /// shown, or judged, as a 95% one.
+    confidence_level: f64,
     lower_bound: f64,
     upper_bound: f64,
 }
@@ -280,6 +283,15 @@ pub fn read(dir: &Path, baseline: &str) -> Result<Vec<Measured>, ReportError> {
             )));
         }
         let est: EstimatesJson = read_json(&estimates_path)?;
+        let level = est.median.confidence_interval.confidence_level;
+        if (level - crate::claims::CONFIDENCE).abs() > 1e-9 {
+            return Err(ReportError::Untrusted(format!(
+                "benchmark {} has intervals at a confidence level of {level} (criterion's --confidence-level); \
+                 accepted: {} (criterion's default), the level every interval here is shown and judged at",
+                bench.full_id,
+                crate::claims::CONFIDENCE
+            )));
+        }
         let provenance = provenance(bdir, &bench.full_id);
         out.push(Measured {
             id: bench.full_id,
