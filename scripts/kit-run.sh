@@ -9,7 +9,6 @@
 set -eu
 kit=$(cd "$(dirname "$0")" && pwd)
 out="$kit/out"
-partial="$kit/out.partial"
 # fail MESSAGE [STATUS]: the step's own status (2 for bad input) goes through; 1 otherwise.
 fail() {
     printf 'run.sh: step failed: %s\n' "$1" >&2
@@ -21,7 +20,9 @@ fail() {
 }
 printf '== cvp config\n' >&2
 "$kit/cvp" config || fail "cvp config: a CVP_* value is bad (exit $?)" $?
-rm -rf "$partial"
+# A folder of its own (never an out.partial the user may have), removed on any failure.
+partial=$(mktemp -d "$kit/out.partial.XXXXXX") || fail "cannot make a folder in $kit" 2
+chmod 755 "$partial"
 mkdir -p "$partial/criterion"
 trap 'rm -rf "$partial"' EXIT
 export CRITERION_HOME="$partial/criterion"

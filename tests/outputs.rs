@@ -198,4 +198,11 @@ fn report_refuses_an_out_folder_holding_an_input() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("holds the input rec/run.json"), "{}", stderr(&o));
     assert_eq!(std::fs::read_to_string(dir.path().join("rec/run.json")).unwrap(), "{}");
+    // Inside an input folder: criterion's own report/ would be replaced.
+    std::fs::create_dir_all(dir.path().join("crit/report")).unwrap();
+    std::fs::write(dir.path().join("crit/report/index.html"), "criterion's").unwrap();
+    let o = cvp_in(dir.path(), &["report", "--criterion-dir", "crit", "--out", "crit/report", "--force"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("inside the input folder crit"), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(dir.path().join("crit/report/index.html")).unwrap(), "criterion's");
 }

@@ -247,7 +247,8 @@ fn resolved(path: &Path) -> PathBuf {
 }
 
 /// Refuses an output folder `out` that holds the current folder or any of `inputs` (a folder or file the
-/// command reads): replacing it would swap away what is being read, or copy a folder into itself.
+/// command reads), or lies inside an input folder: replacing it would swap away what is being read, copy a
+/// folder into itself, or replace a file of the input's own (criterion's `report/`).
 pub fn check_out_folder(out: &Path, inputs: &[&Path]) -> Result<(), ReportError> {
     let real = resolved(out);
     if let Ok(here) = std::env::current_dir().and_then(std::fs::canonicalize)
@@ -260,6 +261,14 @@ pub fn check_out_folder(out: &Path, inputs: &[&Path]) -> Result<(), ReportError>
         )));
     }
     for input in inputs {
+        if input.is_dir() && real.starts_with(resolved(input)) {
+            return Err(ReportError::Missing(format!(
+                "{} is inside the input folder {}, whose own files it could replace; accepted: an output \
+                 folder outside every input (e.g. results/mine)",
+                out.display(),
+                input.display()
+            )));
+        }
         if resolved(input).starts_with(&real) {
             return Err(ReportError::Missing(format!(
                 "{} holds the input {}; accepted: an output folder that holds none of the inputs (write \
@@ -348,7 +357,7 @@ fn manifest(folder: &Path) -> Option<Vec<String>> {
 /// [`MANIFEST`]): an assembling folder (`.NAME.tmp-PID`, only hard links to what `out` still holds, and new
 /// files) is removed; a previous folder set aside for a swap (`.NAME.old-PID`) is put back when `out` is
 /// missing, and otherwise named on standard error and left alone. A folder without the manifest is never
-/// touched, whatever its name.
+/// touched, whatever its name: it is named on standard error.
 fn clean_stale(out: &Path) {
     let (Some(name), Some(parent)) = (out.file_name(), out.parent()) else { return };
     let parent = if parent.as_os_str().is_empty() { Path::new(".") } else { parent };
@@ -359,7 +368,15 @@ fn clean_stale(out: &Path) {
         let Some(rest) = file.strip_prefix(&prefix) else { continue };
         let Some((what, pid)) = rest.split_once('-') else { continue };
         let Ok(pid) = pid.parse::<u32>() else { continue };
-        if pid == std::process::id() || alive(pid) || manifest(&e.path()).is_none() {
+        if pid == std::process::id() || alive(pid) {
+            continue;
+        }
+        if manifest(&e.path()).is_none() {
+            eprintln!(
+                "cvp: {} has the name of a temporary folder of cvp's but not its list of files; it was left \
+                 alone (remove it if it is not yours)",
+                e.path().display()
+            );
             continue;
         }
         match what {
@@ -393,13 +410,14 @@ fn top_names(files: &[(String, Vec<u8>)]) -> Vec<String> {
 /// replaced the same way: the entries its manifest lists are this program's own (replaced, or dropped when
 /// this write has no such file: never a stale file from another run beside new ones); every other entry is
 /// the user's, of any kind, kept in the new folder by hard links, and one whose name this write needs is
-/// refused rather than replaced. (A folder without a manifest, from before manifests, counts the names this
-/// write needs as its own.) Then the two folders are swapped; if anything fails before the swap, `out` is
+/// refused rather than replaced. (In a folder without a manifest no entry can be told to be cvp's: every
+/// name this write needs that it already holds is refused.) Then the two folders are swapped; if anything fails before the swap, `out` is
 /// left exactly as it was. The new folder keeps the old one's permissions. When `out` is a symbolic link to
 /// a folder, the folder it points to is replaced and the link stays. An `out` that holds the current folder
 /// is refused ([`check_out_folder`]); temporary folders a killed `cvp` left beside `out` are cleaned first.
 pub fn write_folder(out: &Path, files: &[(String, Vec<u8>)], force: bool) -> Result<(), ReportError> {
     check_out_folder(out, &[])?;
+    check_link_owner(out)?;
     let linked = std::fs::symlink_metadata(out).is_ok_and(|m| m.file_type().is_symlink());
     let real;
     let out = if linked && out.is_dir() {
@@ -419,12 +437,18 @@ pub fn write_folder(out: &Path, files: &[(String, Vec<u8>)], force: bool) -> Res
     }
     let ours = top_names(files);
     let before = if exists { manifest(out) } else { None };
-    if let Some(before) = &before {
+    if exists {
         for name in &ours {
-            if out.join(name).symlink_metadata().is_ok() && !before.contains(name) {
+            if out.join(name).symlink_metadata().is_ok() && !before.as_ref().is_some_and(|b| b.contains(name))
+            {
+                let why = if before.is_some() {
+                    "of your own (not written by cvp)"
+                } else {
+                    "and no list of the files cvp wrote there (.cvp-files), so it may be your own"
+                };
                 return Err(ReportError::Missing(format!(
-                    "{} holds {name} of your own (not written by cvp), which this write would replace; \
-                     accepted: move or rename it, or write elsewhere (nothing was changed)",
+                    "{} holds {name} {why}, which this write would replace; accepted: move or rename it, or \
+                     write elsewhere (nothing was changed)",
                     out.display()
                 )));
             }
@@ -608,6 +632,50 @@ mod tests {
         );
         assert_eq!(std::fs::read_to_string(out.join("c.txt")).unwrap(), "mine too");
         assert_eq!(std::fs::read_to_string(out.join("a.txt")).unwrap(), "a.txt");
+    }
+
+    #[test]
+    fn a_folder_without_a_manifest_keeps_every_name_it_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("r");
+        std::fs::create_dir(&out).unwrap();
+        std::fs::write(out.join("trace.json"), "my own trace").unwrap();
+        let file = |n: &str| (n.to_string(), n.as_bytes().to_vec());
+        let refused = write_folder(&out, &[file("trace.json"), file("a.txt")], true);
+        assert!(
+            matches!(&refused, Err(ReportError::Missing(m)) if m.contains("trace.json and no list of the files")),
+            "{refused:?}"
+        );
+        assert_eq!(std::fs::read_to_string(out.join("trace.json")).unwrap(), "my own trace");
+        assert!(!out.join("a.txt").exists(), "nothing was written");
+        // Names it does not hold are written beside the user's.
+        write_folder(&out, &[file("a.txt")], true).unwrap();
+        assert_eq!(std::fs::read_to_string(out.join("trace.json")).unwrap(), "my own trace");
+        assert_eq!(std::fs::read_to_string(out.join("a.txt")).unwrap(), "a.txt");
+    }
+
+    #[test]
+    fn another_users_link_in_a_shared_folder_is_never_followed_to_a_folder() {
+        use std::os::unix::fs::PermissionsExt;
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } != 0 {
+            return; // only root can give a link to another user; the check itself is the same for all
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let shared = dir.path().join("shared");
+        let victim = dir.path().join("victim");
+        std::fs::create_dir(&shared).unwrap();
+        std::fs::create_dir(&victim).unwrap();
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o1777)).unwrap();
+        let link = shared.join("out");
+        std::os::unix::fs::symlink(&victim, &link).unwrap();
+        std::os::unix::fs::lchown(&link, Some(65534), Some(65534)).unwrap();
+        let refused = write_folder(&link, &[("a.txt".to_string(), b"x".to_vec())], true);
+        assert!(
+            matches!(&refused, Err(ReportError::Missing(m)) if m.contains("owned by another user")),
+            "{refused:?}"
+        );
+        assert!(!victim.join("a.txt").exists());
     }
 
     #[test]
