@@ -254,6 +254,10 @@ fn data_without_a_matching_record_is_refused_unless_assumed() {
         readme.contains("WARNING: `--assume-this-machine` was used") && readme.contains("`io_bound/async/1`")
     );
     assert!(readme.contains("Measured on: ASSUMED"), "{readme}");
+    assert!(
+        readme.contains("Measured by: commit unknown"),
+        "an assumed build is not the reporting one: {readme}"
+    );
     // Assuming this machine for data recorded on another is still refused.
     fixture(&crit, "new", 1.0);
     std::fs::remove_file(crit.join("io_bound/async/1/new/cvp-record.json")).unwrap();
@@ -598,6 +602,18 @@ fn a_trace_folder_becomes_a_section_of_its_machine_only() {
         "measured on",
     );
     assert!(!out2.exists());
+    // Taken anyway, the section says where it was measured.
+    let out3 = tmp.path().join("out3");
+    let flags = ["--assume-this-machine", "--mixed-builds"];
+    let o = cvp(&[
+        &["report", "--criterion-dir", s(&other), "--trace", s(&trace), "--out", s(&out3)][..],
+        &flags,
+    ]
+    .concat());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let readme = std::fs::read_to_string(out3.join("README.md")).unwrap();
+    let here = cvp::machine::Machine::detect().summary();
+    assert!(readme.contains(&format!("This section was measured on {here}, not on the machine")), "{readme}");
 }
 
 #[test]

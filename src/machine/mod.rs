@@ -510,7 +510,8 @@ mod tests {
             Machine { profile: Some("debug".into()), ..a.clone() }.build(),
             "another profile"
         );
-        assert_eq!(a.build(), a.clone().build());
+        let elsewhere = Machine { cpu_model: "Another CPU".into(), logical_cpus: 64, ..a.clone() };
+        assert_eq!(a.build(), elsewhere.build(), "the hardware is no part of the build");
         assert_eq!(a.same_build(&b), BuildMatch::Other, "another compiler and commit");
         let at = |c: &str| Machine { git_commit: Some(c.into()), ..a.clone() };
         assert_eq!(at("x").same_build(&at("x")), BuildMatch::Same);

@@ -136,7 +136,9 @@ pub fn build(opts: &Options) -> Result<Report, ReportError> {
                         Workload::new(WorkloadKind::IoBound, 1, std::time::Duration::from_millis(ms), 0)
                     }
                 };
-                (WorkloadSize::of(&workload), reporter.clone())
+                // The hardware is assumed, the build is not known: no commit, so it is never taken for
+                // the reporting build's.
+                (WorkloadSize::of(&workload), Machine { git_commit: None, ..reporter.clone() })
             }
             (None, None) => unreachable!(),
         };
@@ -184,7 +186,7 @@ pub fn build(opts: &Options) -> Result<Report, ReportError> {
         .iter()
         .filter(|t| {
             t.machine.same_build(&machine) == BuildMatch::Other
-                || (machine.git_commit.is_some() && t.machine.git_commit.is_none())
+                || (machine.git_commit.is_some() && t.machine.git_commit.is_none() && t.record.is_some())
         })
         .map(|t| {
             format!(
@@ -460,11 +462,20 @@ pub fn build(opts: &Options) -> Result<Report, ReportError> {
                 section.machine.build()
             ),
         };
+        let foreign = if section.machine.same_hardware(&report.machine) {
+            String::new()
+        } else {
+            format!(
+                "**WARNING: `--assume-this-machine` was used.** This section was measured on {}, not on the \
+                 machine that measured the rest.\n\n",
+                section.machine.summary()
+            )
+        };
         let shared = both(crate::report::figure::compare(&section.figures, &ours));
         let shared =
             if shared.is_empty() { shared } else { format!("\nThe same figure in `cvp run`:\n\n{shared}") };
         readme += &format!(
-            "\n## {}\n\nFrom `{}`{build}.\n\n{}{shared}\n",
+            "\n## {}\n\n{foreign}From `{}`{build}.\n\n{}{shared}\n",
             section.title,
             section.source.display(),
             section.markdown
