@@ -1,5 +1,5 @@
-//! Records the compiler version and git commit (`-dirty` with uncommitted changes) the `cvp` library was
-//! built from, for result provenance.
+//! Records the compiler version, git commit (`-dirty` with uncommitted changes), opt-level and RUSTFLAGS the
+//! `cvp` library was built with, for result provenance.
 
 use std::process::Command;
 
@@ -29,6 +29,12 @@ fn main() {
         commit.push_str(&format!("-dirty-{:08x}", hash >> 32));
     }
     println!("cargo:rustc-env=CVP_GIT_COMMIT={commit}");
+    // How the code was compiled beyond its profile's name: an opt-level or RUSTFLAGS of its own (from the
+    // environment, a `.cargo/config.toml` or a profile override) is other code measured.
+    let opt = std::env::var("OPT_LEVEL").unwrap_or_default();
+    println!("cargo:rustc-env=CVP_OPT_LEVEL={opt}");
+    let flags = std::env::var("CARGO_ENCODED_RUSTFLAGS").unwrap_or_default().replace('\x1f', " ");
+    println!("cargo:rustc-env=CVP_RUSTFLAGS={flags}");
     for path in ["src", "benches", "Cargo.toml", "Cargo.lock"] {
         println!("cargo:rerun-if-changed={path}");
     }

@@ -36,7 +36,8 @@ pub struct Machine {
     /// The git commit `cvp` was built from, when known (`-dirty-<hash>` when its code differed from it).
     pub git_commit: Option<String>,
     /// The cargo profile's kind `cvp` was built with: `release` (optimized, as `cargo bench` and
-    /// `cargo run --release` build) or `debug`. `None` in files written before it was recorded.
+    /// `cargo run --release` build) or `debug`, followed by its opt-level and RUSTFLAGS where they are not
+    /// the profile's own (`release (opt-level 0)`). `None` in files written before it was recorded.
     #[serde(default)]
     pub profile: Option<String>,
     /// `RAYON_NUM_THREADS` as set (the suite's own pools ignore it).
@@ -67,6 +68,20 @@ impl BuildMatch {
     }
 }
 
+/// The profile as [`Machine::profile`] names it: `debug` or `release`, then what differs from that profile's
+/// defaults (opt-level 0 and 3; no RUSTFLAGS), so a build compiled otherwise never passes for the same build.
+fn profile(debug_assertions: bool, opt_level: &str, rustflags: &str) -> String {
+    let (name, default_opt) = if debug_assertions { ("debug", "0") } else { ("release", "3") };
+    let mut differs = Vec::new();
+    if !opt_level.is_empty() && opt_level != default_opt {
+        differs.push(format!("opt-level {opt_level}"));
+    }
+    if !rustflags.trim().is_empty() {
+        differs.push(format!("RUSTFLAGS {}", rustflags.trim()));
+    }
+    if differs.is_empty() { name.to_string() } else { format!("{name} ({})", differs.join("; ")) }
+}
+
 impl Machine {
     /// Reads the machine now.
     pub fn detect() -> Machine {
@@ -83,7 +98,7 @@ impl Machine {
             rustc: env!("CVP_RUSTC_VERSION").to_string(),
             cvp_version: env!("CARGO_PKG_VERSION").to_string(),
             git_commit: Some(env!("CVP_GIT_COMMIT").to_string()).filter(|c| !c.is_empty()),
-            profile: Some(if cfg!(debug_assertions) { "debug" } else { "release" }.to_string()),
+            profile: Some(profile(cfg!(debug_assertions), env!("CVP_OPT_LEVEL"), env!("CVP_RUSTFLAGS"))),
             rayon_num_threads: std::env::var("RAYON_NUM_THREADS").ok(),
             tokio_worker_threads: std::env::var("TOKIO_WORKER_THREADS").ok(),
         }
@@ -510,6 +525,14 @@ mod tests {
             Machine { profile: Some("debug".into()), ..a.clone() }.build(),
             "another profile"
         );
+        assert_eq!(profile(false, "3", ""), "release");
+        assert_eq!(profile(true, "0", ""), "debug");
+        assert_eq!(profile(false, "0", ""), "release (opt-level 0)", "an unoptimised release build");
+        assert_eq!(profile(false, "3", "-C target-cpu=native"), "release (RUSTFLAGS -C target-cpu=native)");
+        let o0 =
+            Machine { profile: Some(profile(false, "0", "")), git_commit: Some("x".into()), ..a.clone() };
+        let o3 = Machine { profile: Some(profile(false, "3", "")), ..o0.clone() };
+        assert_eq!(o0.same_build(&o3), BuildMatch::Other, "the same commit at another opt-level");
         let elsewhere = Machine { cpu_model: "Another CPU".into(), logical_cpus: 64, ..a.clone() };
         assert_eq!(a.build(), elsewhere.build(), "the hardware is no part of the build");
         assert_eq!(a.same_build(&b), BuildMatch::Other, "another compiler and commit");
