@@ -176,11 +176,25 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
             result.map_err(err)
         }
         OutputFile::Replace(real) => {
+            use std::os::unix::fs::MetadataExt;
+            let was = std::fs::metadata(&real).ok();
+            // A file with other names (hard links) is written in place, as `>` would: a rename would give
+            // this name a new file and leave the others with the old one.
+            if was.as_ref().is_some_and(|m| m.nlink() > 1) {
+                return std::fs::write(&real, bytes).map_err(err);
+            }
             let tmp = temp_sibling(&real, "tmp");
-            // The file replaced keeps its permissions (a private file stays private).
-            let mode = std::fs::metadata(&real).ok().map(|m| m.permissions());
+            // The file replaced keeps its owner and permissions (a private file stays private and its
+            // owner's); an owner that cannot be given back fails the write, and the file stays as it was.
+            let keep = |m: &std::fs::Metadata| {
+                let now = std::fs::metadata(&tmp)?;
+                if (now.uid(), now.gid()) != (m.uid(), m.gid()) {
+                    std::os::unix::fs::chown(&tmp, Some(m.uid()), Some(m.gid()))?;
+                }
+                std::fs::set_permissions(&tmp, m.permissions())
+            };
             let result = std::fs::write(&tmp, bytes)
-                .and_then(|()| mode.map_or(Ok(()), |m| std::fs::set_permissions(&tmp, m)))
+                .and_then(|()| was.as_ref().map_or(Ok(()), keep))
                 .and_then(|()| std::fs::rename(&tmp, &real));
             if result.is_err() {
                 let _ = std::fs::remove_file(&tmp);
@@ -318,8 +332,9 @@ fn keep_entry(from: &Path, to: &Path) -> std::io::Result<()> {
             let e = e?;
             keep_entry(&e.path(), &to.join(e.file_name()))?;
         }
-        // Its own permissions (a private folder stays private), set last so a read-only one can be filled.
-        return std::fs::set_permissions(to, std::fs::metadata(from)?.permissions());
+        // Its own owner, times and permissions (a private folder stays private and its owner's), set last
+        // so a read-only one can be filled.
+        return keep_folder_attributes(&std::fs::metadata(from)?, to, true);
     }
     // std's hard_link does not follow a symbolic link (linkat without AT_SYMLINK_FOLLOW): a link is kept
     // as a link.
@@ -334,6 +349,25 @@ fn keep_entry(from: &Path, to: &Path) -> std::io::Result<()> {
             ),
         )),
     }
+}
+
+/// Gives the folder `to` the owner, group and permissions `from` describes, and its times with `times` (a
+/// folder kept as it was; not the folder whose files this write changes). An owner
+/// that cannot be given (another user's folder, when not run as root) is an error: the kept folder would
+/// be this user's, and the other locked out of it.
+fn keep_folder_attributes(from: &std::fs::Metadata, to: &Path, times: bool) -> std::io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let now = std::fs::symlink_metadata(to)?;
+    if (now.uid(), now.gid()) != (from.uid(), from.gid()) {
+        std::os::unix::fs::chown(to, Some(from.uid()), Some(from.gid())).map_err(|e| {
+            std::io::Error::new(e.kind(), format!("cannot give {} its owner back: {e}", to.display()))
+        })?;
+    }
+    if times {
+        let times = std::fs::FileTimes::new().set_accessed(from.accessed()?).set_modified(from.modified()?);
+        std::fs::File::open(to)?.set_times(times)?;
+    }
+    std::fs::set_permissions(to, from.permissions())
 }
 
 /// Whether process `pid` is alive (Linux: it has a /proc entry).
@@ -480,8 +514,8 @@ pub fn write_folder(out: &Path, files: &[(String, Vec<u8>)], force: bool) -> Res
                     keep_entry(&e.path(), &tmp.join(&name)).map_err(err(&e.path()))?;
                 }
             }
-            let mode = std::fs::metadata(out).map_err(err(out))?.permissions();
-            std::fs::set_permissions(&tmp, mode).map_err(err(&tmp))?;
+            let was = std::fs::metadata(out).map_err(err(out))?;
+            keep_folder_attributes(&was, &tmp, false).map_err(err(&tmp))?;
         }
         Ok(())
     };
@@ -632,6 +666,49 @@ mod tests {
         );
         assert_eq!(std::fs::read_to_string(out.join("c.txt")).unwrap(), "mine too");
         assert_eq!(std::fs::read_to_string(out.join("a.txt")).unwrap(), "a.txt");
+    }
+
+    #[test]
+    fn a_replaced_file_keeps_its_owner_and_other_names() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let (path, other) = (dir.path().join("a.txt"), dir.path().join("b.txt"));
+        std::fs::write(&path, "old").unwrap();
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } == 0 {
+            std::os::unix::fs::chown(&path, Some(65534), Some(65534)).unwrap();
+        }
+        let owner = std::fs::metadata(&path).map(|m| (m.uid(), m.gid())).unwrap();
+        write_atomic(&path, b"new").unwrap();
+        assert_eq!(std::fs::metadata(&path).map(|m| (m.uid(), m.gid())).unwrap(), owner);
+        std::fs::hard_link(&path, &other).unwrap();
+        write_atomic(&path, b"newer").unwrap();
+        assert_eq!(std::fs::read_to_string(&other).unwrap(), "newer", "the other name sees the new text");
+    }
+
+    #[test]
+    fn a_kept_folder_keeps_its_owner_and_times() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("r");
+        let file = |n: &str| (n.to_string(), n.as_bytes().to_vec());
+        write_folder(&out, &[file("a.txt")], false).unwrap();
+        let mine = out.join("alice");
+        std::fs::create_dir(&mine).unwrap();
+        std::fs::write(mine.join("notes.txt"), "mine").unwrap();
+        let then = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_577_836_800); // 2020-01-01
+        std::fs::File::open(&mine).unwrap().set_modified(then).unwrap();
+        // SAFETY: geteuid has no preconditions.
+        let root = unsafe { libc::geteuid() } == 0;
+        if root {
+            std::os::unix::fs::chown(&mine, Some(65534), Some(65534)).unwrap();
+        }
+        let before = std::fs::metadata(&mine).unwrap();
+        write_folder(&out, &[file("a.txt")], true).unwrap();
+        let after = std::fs::metadata(&mine).unwrap();
+        assert_eq!(after.modified().unwrap(), then, "its time");
+        assert_eq!((after.uid(), after.gid()), (before.uid(), before.gid()), "its owner (root: {root})");
+        assert_eq!(std::fs::read_to_string(mine.join("notes.txt")).unwrap(), "mine");
     }
 
     #[test]
