@@ -7,7 +7,8 @@ use std::path::Path;
 use plotters::prelude::*;
 
 use super::{LatencyFile, MIN_FOR_P999, Row, Setting, Structure, judge_file};
-use crate::claims::RESPONSIVE;
+use crate::claims::{RESPONSIVE, Range};
+use crate::report::text::Csv;
 use crate::report::{ReportError, Section, plot};
 
 fn opt(v: Option<f64>, digits: usize) -> String {
@@ -408,4 +409,27 @@ pub fn plot(file: &LatencyFile, settings: &[Setting]) -> Result<String, ReportEr
         root.present().map_err(|x| e(&x))?;
     }
     Ok(svg)
+}
+
+/// For the page across records: the p99 on one core of the blocked loop (`async/1`) and of the offloaded one
+/// (`async_offload/1`), with the intervals the record gives them, from the results folder's `latency.csv`.
+/// `Ok(None)` when the folder has none; a row not measured is `None`; `Err` says why it cannot be read.
+pub fn one_core_p99(folder: &Path) -> Result<Option<[Option<Range>; 2]>, String> {
+    let path = folder.join("latency.csv");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return if path.exists() { Err("latency.csv cannot be read".into()) } else { Ok(None) };
+    };
+    let csv = Csv::parse(&text, &["kind", "setting", "structure", "workers", "p99_ms"])
+        .ok_or("latency.csv has not the columns `cvp report` writes")?;
+    let find = |s: Structure| {
+        let r = csv.rows().find(|r| {
+            r.get("kind") == "load"
+                && r.get("setting") == Setting::One.as_str()
+                && r.get("structure") == s.as_str()
+                && r.get("workers") == "1"
+        })?;
+        let range = r.num("p99_lo_ms").zip(r.num("p99_hi_ms"));
+        r.num("p99_ms").map(|p| Range::of(p, range))
+    };
+    Ok(Some([find(Structure::Async), find(Structure::AsyncOffload)]))
 }

@@ -4,8 +4,8 @@ use std::path::Path;
 
 use super::analysis::{C8_ROWS, NET_GOAL, NET_GOAL_JOBS, REFERENCE_GOAL, goal, net_goal, verdicts};
 use super::{Io, Row, ScaleFile};
-use crate::claims::MIN_SAMPLES_FOR_CI;
-use crate::report::text::{aligned, bytes_text, human_time, shell_word};
+use crate::claims::{MIN_SAMPLES_FOR_CI, Range};
+use crate::report::text::{Csv, aligned, bytes_text, human_time, shell_word};
 use crate::report::{Figure, ReportError, Section, plot};
 
 fn or_dash<T>(v: Option<T>, f: impl Fn(T) -> String) -> String {
@@ -452,4 +452,40 @@ pub fn figures(file: &ScaleFile) -> Vec<Figure> {
             ))
         })
         .collect()
+}
+
+/// For the page across records: memory per wait at `jobs` waits of `async/1` and of `thread_per_job` (C8's
+/// two rows), from the results folder's scale files: `scale.json` gives each its 95% interval (as C8 reads
+/// it), `scale.csv` alone the medians. `Ok(None)` when the folder has neither; a row not measured (or
+/// under the noise floor) is `None`; `Err` says why a file cannot be read.
+pub fn memory_per_wait(folder: &Path, jobs: usize) -> Result<Option<[Option<Range>; 2]>, String> {
+    let pick = |strategy: &str, r: (&str, usize, usize)| r.0 == strategy && r.2 == jobs && (r.1 == 1 || strategy != "async");
+    let json = folder.join("scale.json");
+    if json.exists() {
+        #[derive(serde::Deserialize)]
+        struct Rows {
+            rows: Vec<Row>,
+        }
+        let text = std::fs::read_to_string(&json).map_err(|e| format!("scale.json: {e}"))?;
+        let file: Rows = serde_json::from_str(&text).map_err(|e| format!("scale.json: {e}"))?;
+        let find = |s: &str| {
+            file.rows.iter().find(|r| pick(s, (&r.strategy, r.workers, r.jobs)) && r.ok()).and_then(Row::bytes)
+        };
+        return Ok(Some([find("async"), find("thread_per_job")]));
+    }
+    let Ok(text) = std::fs::read_to_string(folder.join("scale.csv")) else {
+        return if folder.join("scale.csv").exists() { Err("scale.csv cannot be read".into()) } else { Ok(None) };
+    };
+    let csv = Csv::parse(&text, &["strategy", "workers", "jobs", "bytes_per_wait"])
+        .ok_or("scale.csv has not the columns `cvp report` writes")?;
+    let find = |s: &str| {
+        csv.rows()
+            .find(|r| {
+                let n = |c: &str| r.get(c).parse::<usize>().unwrap_or(0);
+                pick(s, (r.get("strategy"), n("workers"), n("jobs")))
+            })
+            .and_then(|r| r.num("bytes_per_wait"))
+            .map(|b| Range::of(b, None))
+    };
+    Ok(Some([find("async"), find("thread_per_job")]))
 }
