@@ -149,7 +149,7 @@ pub fn svg_figure(svg: &str, alt: &str, caption: Markup) -> Markup {
 }
 
 /// `text` cut at a word boundary to at most about `max` characters, with an ellipsis when cut.
-fn shorten(text: &str, max: usize) -> String {
+pub fn shorten(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_string();
     }
@@ -400,8 +400,13 @@ table.across thead th, table.across thead th.claim { background: var(--card); fo
 table.across td { min-width: 13em; }
 table.across tr.sub th.claim, table.across tr.sub td { font-size: 12px; }
 table.across tr.sub th.claim { color: var(--muted); padding-left: 16px; }
-table.across .machine { font-weight: 600; }
-table.across .when { font-weight: normal; color: var(--muted); }
+table.across th.machine .cpu, table.across th.machine .cores { display: block; }
+table.across th.machine .cores, table.across th.run { font-weight: normal; color: var(--muted); }
+table.across th.run a { font-weight: 600; }
+table.across .runof { white-space: nowrap; }
+.other { display: inline-block; margin-top: 2px; font-size: 11px; font-weight: normal; color: var(--muted); border: 1px solid var(--line); border-radius: 8px; padding: 0 5px; white-space: nowrap; }
+table.across td .value { display: block; white-space: nowrap; }
+p.note { border-left: 3px solid var(--line); padding: 2px 8px; }
 table.across details p { margin: 4px 0; color: var(--muted); font-size: 12px; }
 .from-readme, .change { display: block; color: var(--muted); font-size: 11.5px; }
 .from-readme { font-style: italic; }

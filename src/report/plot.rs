@@ -168,7 +168,8 @@ pub struct Dots {
 }
 
 /// A dot plot on a log x axis: one band per row (its label on top, the first row highest), in it a dot per
-/// series with its interval as a bar and its value written beside it (`x_label` formats values and ticks).
+/// series with its interval as a bar and its value written beside it (`x_label` formats values and ticks);
+/// the legend in a band of its own above the rows.
 pub fn dots(
     title: &str,
     x_desc: &str,
@@ -186,7 +187,8 @@ pub fn dots(
     if !x_min.is_finite() {
         (x_min, x_max) = (1.0, 10.0);
     }
-    let size = (SIZE.0, 130 + 74 * n as u32);
+    // A band above the first row holds the legend, clear of every dot and label.
+    let size = (SIZE.0, 180 + 74 * n as u32);
     {
         let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
         let e = err(title);
@@ -197,7 +199,7 @@ pub fn dots(
             .margin(16)
             .x_label_area_size(44)
             .y_label_area_size(10)
-            .build_cartesian_2d((x_min / 3.0..x_max * 6.0).log_scale(), -0.6..n as f64 - 0.4)
+            .build_cartesian_2d((x_min / 3.0..x_max * 6.0).log_scale(), -0.6..n as f64 + 0.3)
             .map_err(|x| e(Box::new(x)))?;
         chart
             .configure_mesh()
@@ -229,9 +231,11 @@ pub fn dots(
                 .filter(|p| p.0 > 0.0 && p.1 > 0.0)
                 .collect();
             chart
-                .draw_series(points.iter().map(|&(lo, _, hi, y)| {
-                    PathElement::new(vec![(lo, y), (hi, y)], c.stroke_width(2))
-                }))
+                .draw_series(
+                    points
+                        .iter()
+                        .map(|&(lo, _, hi, y)| PathElement::new(vec![(lo, y), (hi, y)], c.stroke_width(2))),
+                )
                 .map_err(|x| e(Box::new(x)))?;
             let mids = points.iter().map(|&(_, mid, _, y)| (mid, y));
             let drawn = if j % 2 == 0 {
@@ -265,7 +269,6 @@ pub fn dots(
     }
     Ok(svg)
 }
-
 
 /// One line of a [`log_log`] plot.
 pub struct Line {

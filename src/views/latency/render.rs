@@ -412,15 +412,12 @@ pub fn plot(file: &LatencyFile, settings: &[Setting]) -> Result<String, ReportEr
 }
 
 /// For the page across records: the p99 on one core of the blocked loop (`async/1`) and of the offloaded one
-/// (`async_offload/1`), with the intervals the record gives them, from the results folder's `latency.csv`.
-/// `Ok(None)` when the folder has none; a row not measured is `None`; `Err` says why it cannot be read.
-pub fn one_core_p99(folder: &Path) -> Result<Option<[Option<Range>; 2]>, String> {
-    let path = folder.join("latency.csv");
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        return if path.exists() { Err("latency.csv cannot be read".into()) } else { Ok(None) };
-    };
-    let csv = Csv::parse(&text, &["kind", "setting", "structure", "workers", "p99_ms"])
-        .ok_or("latency.csv has not the columns `cvp report` writes")?;
+/// (`async_offload/1`), with the intervals the record gives them, from the text of a results folder's
+/// `latency.csv`. A row not measured is `None`; `Err` says why the file cannot be read.
+pub fn one_core_p99(csv: &str) -> Result<[Option<Range>; 2], String> {
+    let csv = Csv::parse(csv, &["kind", "setting", "structure", "workers", "p99_ms"]).ok_or(
+        "it has not the columns `cvp report` writes (kind, setting, structure, workers, p99_ms, ...)",
+    )?;
     let find = |s: Structure| {
         let r = csv.rows().find(|r| {
             r.get("kind") == "load"
@@ -431,5 +428,5 @@ pub fn one_core_p99(folder: &Path) -> Result<Option<[Option<Range>; 2]>, String>
         let range = r.num("p99_lo_ms").zip(r.num("p99_hi_ms"));
         r.num("p99_ms").map(|p| Range::of(p, range))
     };
-    Ok(Some([find(Structure::Async), find(Structure::AsyncOffload)]))
+    Ok([find(Structure::Async), find(Structure::AsyncOffload)])
 }

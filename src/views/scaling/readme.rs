@@ -10,7 +10,7 @@ use super::render::{
 };
 use super::{Invocation, Provenances, Report, Row, RunFile, SizeSource};
 use crate::claims::{NET_LABEL, Verdict};
-use crate::report::{ReportError, civil_date};
+use crate::report::civil_date;
 use crate::report::text::{human_time, opt, shell_word};
 use crate::scaling;
 use crate::workload::WorkloadKind;
@@ -420,41 +420,6 @@ pub fn readme(report: &Report, ctx: &ReadmeContext) -> String {
         if ctx.run.is_some() { ", `run.json` (the `cvp run` file)" } else { "" }
     );
     s
-}
-
-/// A record's verdicts as the record holds them, never judged again.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Recorded {
-    /// From its `verdicts.json`: every verdict as its `cvp report` judged it.
-    Judged(Vec<Verdict>),
-    /// From the verdict table of its README (a record from before `verdicts.json`): as the rules of its day
-    /// judged them, the statement and evidence as written; the headline is empty.
-    FromReadme(Vec<Verdict>),
-}
-
-impl Recorded {
-    /// The verdicts, wherever they were read from.
-    pub fn verdicts(&self) -> &[Verdict] {
-        match self {
-            Recorded::Judged(v) | Recorded::FromReadme(v) => v,
-        }
-    }
-}
-
-/// The verdicts of the results folder `folder`: its `verdicts.json`, else the verdict table of its
-/// `README.md`.
-pub fn recorded_verdicts(folder: &Path) -> Result<Recorded, ReportError> {
-    let unreadable = |path: std::path::PathBuf, why: String| ReportError::Unreadable { path, why };
-    let json = folder.join("verdicts.json");
-    if json.exists() {
-        let text = std::fs::read_to_string(&json).map_err(|e| unreadable(json.clone(), e.to_string()))?;
-        let verdicts = serde_json::from_str(&text)
-            .map_err(|e| unreadable(json.clone(), format!("{e} (`cvp report` writes a list of verdicts)")))?;
-        return Ok(Recorded::Judged(verdicts));
-    }
-    let readme = folder.join("README.md");
-    let text = std::fs::read_to_string(&readme).map_err(|e| unreadable(readme.clone(), e.to_string()))?;
-    Ok(Recorded::FromReadme(readme_verdicts(&text)))
 }
 
 /// The rows of a README's verdict table, as [`readme`] writes them: `| C1 statement | **shown** | evidence |`,

@@ -1,7 +1,6 @@
 //! Text outputs: `cvp run`'s table and CSV, and the results folder's `scaling.csv` and generated README.
 
 use std::fmt::Write as _;
-use std::path::Path;
 
 use super::{NetPairs, Row, Run, RunFile, SideBySide};
 use crate::claims::{Range, Verdict};
@@ -391,28 +390,32 @@ pub fn net_markdown(pairs: &[SideBySide]) -> Option<String> {
 }
 
 /// For the page across records: `workload`'s best speedup over `sequential` at each worker count (the best
-/// of the strategies there, by median), with every ratio the two medians' 95% intervals allow, from the
-/// results folder's `scaling.csv`. `Ok(None)` when the folder has no `scaling.csv`; `Err` says why one cannot
-/// be read.
-pub fn best_speedups(folder: &Path, workload: WorkloadKind) -> Result<Option<Vec<(usize, Range)>>, String> {
-    let path = folder.join("scaling.csv");
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        return if path.exists() { Err("scaling.csv cannot be read".into()) } else { Ok(None) };
-    };
-    let csv = Csv::parse(&text, &["workload", "strategy", "workers", "median_ns", "ci_low_ns", "ci_high_ns"])
-        .ok_or("scaling.csv has not the columns `cvp report` writes")?;
+/// of the strategies there, by median), with every ratio the two medians' 95% intervals allow, from the text
+/// of a results folder's `scaling.csv`. `thread_per_job` is left out: its N is the job count, not a worker
+/// count chosen (the plots draw it as a level for the same reason). `Err` says why it cannot be read.
+pub fn best_speedups(csv: &str, workload: WorkloadKind) -> Result<Vec<(usize, Range)>, String> {
+    let csv = Csv::parse(csv, &["workload", "strategy", "workers", "median_ns", "ci_low_ns", "ci_high_ns"])
+        .ok_or(
+        "it has not the columns `cvp report` writes (workload, strategy, workers, median_ns, ...)",
+    )?;
     let median = |r: &CsvRow| {
         let (m, lo, hi) = (r.num("median_ns")?, r.num("ci_low_ns")?, r.num("ci_high_ns")?);
         (m > 0.0 && lo > 0.0).then(|| Range::of(m, Some((lo, hi))))
     };
     let rows: Vec<CsvRow> = csv.rows().filter(|r| r.get("workload") == workload.as_str()).collect();
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
     let sequential = rows
         .iter()
         .find(|r| r.get("strategy") == StrategyKind::Sequential.as_str())
         .and_then(median)
-        .ok_or_else(|| format!("scaling.csv has no {workload}/sequential row"))?;
+        .ok_or_else(|| format!("it has {workload} rows but no {workload}/sequential row with a median"))?;
     let mut best: Vec<(usize, Range)> = Vec::new();
-    for r in rows.iter().filter(|r| r.get("strategy") != StrategyKind::Sequential.as_str()) {
+    let swept = |r: &&CsvRow| {
+        ![StrategyKind::Sequential.as_str(), StrategyKind::ThreadPerJob.as_str()].contains(&r.get("strategy"))
+    };
+    for r in rows.iter().filter(swept) {
         let (Some(n), Some(m)) = (r.get("workers").parse::<usize>().ok(), median(r)) else { continue };
         let speedup = sequential / m;
         match best.iter_mut().find(|(k, _)| *k == n) {
@@ -422,5 +425,5 @@ pub fn best_speedups(folder: &Path, workload: WorkloadKind) -> Result<Option<Vec
         }
     }
     best.sort_by_key(|(n, _)| *n);
-    Ok(Some(best))
+    Ok(best)
 }
