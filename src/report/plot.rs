@@ -359,9 +359,17 @@ pub fn log_log_marked(
             } else {
                 chart.draw_series(LineSeries::new(pts.clone(), c.stroke_width(2)))
             };
-            anno.map_err(|x| e(Box::new(x)))?
-                .label(line.label.as_str())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+            let anno = anno.map_err(|x| e(Box::new(x)))?.label(line.label.as_str());
+            if line.dashed {
+                // A dashed line's legend is dashed too: two short strokes with a gap.
+                anno.legend(move |(x, y)| {
+                    EmptyElement::at((x, y))
+                        + PathElement::new(vec![(0, 0), (8, 0)], c.stroke_width(2))
+                        + PathElement::new(vec![(12, 0), (20, 0)], c.stroke_width(2))
+                });
+            } else {
+                anno.legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+            }
             chart
                 .draw_series(pts.iter().map(|&p| Circle::new(p, 4, c.filled())))
                 .map_err(|x| e(Box::new(x)))?;

@@ -293,11 +293,12 @@ fn numbers_table(cols: &[Column]) -> Markup {
     }
 }
 
-/// A record's name in a chart: CPU model, cores, date.
+/// A record's name in a chart: CPU model, cores, date, and which run (or A, B) where that says more.
 fn label(c: &Column) -> String {
     let m = &c.record.machine;
     let model: String = m.cpu_model.chars().take(40).collect();
-    format!("{model}, {} cores, {}", m.usable_cores(), c.record.date)
+    let run = c.heading.as_ref().map_or(String::new(), |h| format!(", {h}"));
+    format!("{model}, {} cores, {}{run}", m.usable_cores(), c.record.date)
 }
 
 /// Each machine's colour (runs of one machine share it; a later run is dashed).
@@ -357,7 +358,11 @@ fn charts(cols: &[Column]) -> Result<Markup, ReportError> {
         &|x| format!("{x:.0}"),
         &|y| format!("{y:.1}"),
     )?;
-    let rows: Vec<String> = cols.iter().map(label).collect();
+    // A row with neither value says so where its dots would be.
+    let rows = |of: &dyn Fn(&Record) -> [Option<Range>; 2]| -> Vec<String> {
+        let mark = |c: &Column| if of(c.record).iter().all(Option::is_none) { " (not measured)" } else { "" };
+        cols.iter().map(|c| format!("{}{}", label(c), mark(c))).collect()
+    };
     let series = |labels: [&str; 2],
                   kinds: [StrategyKind; 2],
                   of: &dyn Fn(&Record) -> [Option<Range>; 2]|
@@ -373,7 +378,7 @@ fn charts(cols: &[Column]) -> Result<Markup, ReportError> {
     let memory = plot::dots(
         &format!("Memory per wait at {} waits in flight", report::text::thousands(MEMORY_AT)),
         "bytes per wait (log scale)",
-        &rows,
+        &rows(&|r| r.memory),
         &series(["async/1", "thread_per_job"], [StrategyKind::Async, StrategyKind::ThreadPerJob], &|r| {
             r.memory
         }),
@@ -382,7 +387,7 @@ fn charts(cols: &[Column]) -> Result<Markup, ReportError> {
     let p99 = plot::dots(
         "p99 latency on one core while a batch computes",
         "p99 of the light requests, ms (log scale)",
-        &rows,
+        &rows(&|r| r.p99),
         &series(
             ["async/1: the batch blocks the loop", "async_offload/1: the batch offloaded"],
             [StrategyKind::Async, StrategyKind::AsyncOffload],
@@ -402,12 +407,12 @@ fn charts(cols: &[Column]) -> Result<Markup, ReportError> {
         (svg_figure(&memory, "memory per wait of async/1 and thread_per_job, a row per record", html! {
             "Memory per wait at " (report::text::thousands(MEMORY_AT)) " waits in flight, an event loop's task \
              (async/1) against a thread per wait (thread_per_job), with the 95% interval of the median where \
-             the record has one (bars): the thread's stack is the cost C8 speaks of." (missing(&|r| r.memory.iter().any(Option::is_some)))
+             the record has one (bars): the thread's stack is the cost C8 speaks of."
         }))
         (svg_figure(&p99, "p99 on one core of the blocked loop and of the offloaded one, a row per record", html! {
             "Light requests' p99 on one core while a heavy batch computes: the batch on the event loop \
              (async/1) against the batch offloaded to a pool (async_offload/1), with its 95% interval (bars): \
-             offloading is what keeps a loop responsive (C7)." (missing(&|r| r.p99.iter().any(Option::is_some)))
+             offloading is what keeps a loop responsive (C7)."
         }))
     })
 }
@@ -505,4 +510,93 @@ pub fn write_page(out: &Path, html: &str) -> Result<(), Failure> {
     cli::writing(|| report::write_atomic(out, html.as_bytes()))?;
     eprintln!("wrote {}", out.display());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn machine(cpu: &str, cores: usize) -> Machine {
+        serde_json::from_value(serde_json::json!({
+            "cpu_model": cpu, "logical_cpus": cores, "online_cpus": cores, "physical_cpus": cores,
+            "available_parallelism": cores, "affinity_cpus": cores, "cgroup_cpu_quota": null,
+            "os": "linux x86_64", "kernel": "6", "rustc": "rustc 1.95.0", "cvp_version": "0.1.0",
+            "git_commit": null, "rayon_num_threads": null, "tokio_worker_threads": null
+        }))
+        .unwrap()
+    }
+
+    fn record(cpu: &str, cores: usize, date: &str) -> Record {
+        Record {
+            name: date.into(),
+            folder: None,
+            machine: machine(cpu, cores),
+            date: date.into(),
+            verdicts: Vec::new(),
+            source: Source::Judged,
+            speedups: Vec::new(),
+            memory: [None, None],
+            p99: [None, None],
+        }
+    }
+
+    #[test]
+    fn runs_of_one_machine_sit_together_and_only_they_are_compared() {
+        let records = group_by_machine(vec![
+            record("X", 2, "2026-01-01"),
+            record("Y", 2, "2026-01-02"),
+            record("X", 2, "2026-01-03"),
+            record("X", 4, "2026-01-04"),
+        ]);
+        let dates: Vec<&str> = records.iter().map(|r| r.date.as_str()).collect();
+        assert_eq!(dates, ["2026-01-01", "2026-01-03", "2026-01-02", "2026-01-04"]);
+        let cols = columns(&records, Path::new("."), None);
+        let seen: Vec<(usize, usize, Option<usize>)> =
+            cols.iter().map(|c| (c.machine, c.run, c.prev)).collect();
+        assert_eq!(
+            seen,
+            [(0, 1, None), (0, 2, Some(0)), (1, 1, None), (2, 1, None)],
+            "4 cores is another machine"
+        );
+        assert_eq!(cols[1].heading.as_deref(), Some("run 2 of 2"));
+        assert_eq!(cols[2].heading, None, "a machine's only run needs no number");
+        let tagged = columns(&records[2..], Path::new("."), Some(&["A", "B"]));
+        assert_eq!((tagged[1].tag.as_str(), tagged[1].heading.as_deref()), ("B", Some("B")));
+    }
+
+    #[test]
+    fn a_number_is_within_the_intervals_when_they_overlap_and_says_by_how_much_when_apart() {
+        let r = |lo, mid, hi| Range { lo, mid, hi, known: true };
+        assert_eq!(
+            change(r(9.0, 10.0, 11.0), r(10.5, 12.0, 13.0), "run 1"),
+            (false, "within the intervals of run 1".into())
+        );
+        let (apart, text) = change(r(9.0, 10.0, 11.0), r(12.0, 13.0, 14.0), "A");
+        assert!(apart && text == "1.30x A: the intervals are apart", "{text}");
+        let (apart, text) = change(Range::of(10.0, None), r(10.0, 10.0, 10.0), "run 1");
+        assert!(!apart && text.contains("no interval to tell"), "{text}");
+        for word in ["regression", "improvement", "better", "worse", "faster", "slower"] {
+            assert!(!text.contains(word));
+        }
+    }
+
+    #[test]
+    fn a_verdict_sits_on_its_claims_line_or_on_its_twins() {
+        let c1 = crate::claims::claim("C1");
+        let v = |statement: &str| Verdict {
+            claim: "C1".into(),
+            statement: statement.into(),
+            verdict: Outcome::Shown,
+            evidence: String::new(),
+            headline: String::new(),
+        };
+        assert_eq!(line_of(c1, &v(c1.statement)), "");
+        assert_eq!(
+            line_of(c1, &v(&format!("{} (net_bound: loopback TCP)", c1.statement))),
+            "net_bound: loopback TCP"
+        );
+        assert_eq!(line_of(c1, &v("an older wording of it")), "", "a claim's own line whatever its wording");
+        let boundary = format!("{BOUNDARY}the loop busy");
+        assert_eq!(line_of(c1, &v(&boundary)), boundary);
+    }
 }

@@ -276,3 +276,84 @@ pub fn group_by_machine(records: Vec<Record>) -> Vec<Record> {
     }
     groups.into_iter().flatten().collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A record folder at `dir` with the committed record's machine.json and the given files.
+    fn record_at(dir: &Path, files: &[(&str, &str)]) {
+        std::fs::create_dir_all(dir).unwrap();
+        let machine =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("results/intel-xeon-2c/2026-12-07/machine.json");
+        std::fs::copy(machine, dir.join("machine.json")).unwrap();
+        for (name, text) in files {
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+    }
+
+    #[test]
+    fn records_are_found_by_their_machine_json_and_hidden_folders_are_skipped() {
+        let tmp = tempfile::tempdir().unwrap();
+        record_at(&tmp.path().join("b/2026-01-02"), &[]);
+        record_at(&tmp.path().join("a/2026-01-01"), &[]);
+        record_at(&tmp.path().join(".b.tmp-1/2026-01-03"), &[]);
+        std::fs::create_dir_all(tmp.path().join("c/notes")).unwrap();
+        let found: Vec<PathBuf> = find_records(tmp.path());
+        let names: Vec<String> =
+            found.iter().map(|p| p.strip_prefix(tmp.path()).unwrap().display().to_string()).collect();
+        assert_eq!(names, ["a/2026-01-01", "b/2026-01-02"]);
+        assert!(find_records(&tmp.path().join("c")).is_empty());
+        assert_eq!(find_records(&tmp.path().join("a/2026-01-01")).len(), 1, "a record itself");
+    }
+
+    #[test]
+    fn a_missing_file_is_not_measured_and_an_unreadable_one_is_named() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("m/2026-01-01");
+        record_at(&dir, &[("README.md", "# R\n\n## Verdicts on the claims\n\n| C1 x | **shown** | y |\n")]);
+        let r = read_record(&dir).unwrap();
+        assert_eq!((r.source, r.verdicts.len(), r.date.as_str()), (Source::Readme, 1, "2026-01-01"));
+        assert!(r.speedups.is_empty() && r.memory == [None, None] && r.p99 == [None, None]);
+        std::fs::write(dir.join("verdicts.json"), "{\"not\": \"a list\"}").unwrap();
+        let e = read_record(&dir).err().unwrap().to_string();
+        assert!(e.contains("verdicts.json") && e.contains("a JSON list of verdicts"), "{e}");
+        std::fs::write(dir.join("verdicts.json"), "[]").unwrap();
+        assert_eq!(read_record(&dir).unwrap().source, Source::Judged);
+        std::fs::write(dir.join("latency.csv"), "nothing,of,it\n").unwrap();
+        let e = read_record(&dir).err().unwrap().to_string();
+        assert!(e.contains("latency.csv") && e.contains("columns"), "{e}");
+        std::fs::remove_file(dir.join("machine.json")).unwrap();
+        assert!(read_record(&dir).err().unwrap().to_string().contains("no machine.json"));
+    }
+
+    #[test]
+    fn links_are_relative_and_encoded() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (page, target) = (tmp.path().join("out"), tmp.path().join("re cords/a#1/index.html"));
+        std::fs::create_dir_all(&page).unwrap();
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::write(&target, "").unwrap();
+        assert_eq!(relative_link(&page, &target).unwrap(), "../re%20cords/a%231/index.html");
+        assert_eq!(relative_link(tmp.path(), &target).unwrap(), "re%20cords/a%231/index.html");
+    }
+
+    #[test]
+    fn a_page_replaces_a_file_only_with_force_and_never_a_records_own() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("m/2026-01-01");
+        record_at(&dir, &[("README.md", "")]);
+        let out = tmp.path().join("page.html");
+        assert!(check_page_out(&out, false, &[dir.clone()]).is_ok());
+        std::fs::write(&out, "mine").unwrap();
+        assert!(check_page_out(&out, false, &[dir.clone()]).unwrap_err().to_string().contains("--force"));
+        assert!(check_page_out(&out, true, &[dir.clone()]).is_ok());
+        let e = check_page_out(&dir.join("README.md"), true, &[dir.clone()]).unwrap_err().to_string();
+        assert!(e.contains("which the page reads"), "{e}");
+        assert!(
+            check_page_out(&dir.join("compare.html"), false, &[dir.clone()]).is_ok(),
+            "a file of one's own"
+        );
+        assert!(check_page_out(tmp.path(), true, &[]).is_err(), "a folder");
+    }
+}

@@ -452,3 +452,33 @@ pub fn readme_verdicts(md: &str) -> Vec<Verdict> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::claims::Outcome;
+
+    #[test]
+    fn a_readmes_verdict_table_reads_back_and_other_tables_do_not() {
+        let md = "# R\n\n| claim | verdict | evidence |\n|---|---|---|\n| C1 not this table | **shown** | x |\n\n\
+                  ## Verdicts on the claims\n\nSome words.\n\n| claim | verdict | evidence |\n|---|---|---|\n\
+                  | C1 concurrency works | **shown** | ran 32 waits |\n\
+                  | C4 (boundary) past it | **not shown** | loop busy |\n\
+                  | C6 (control) concurrency is not speed | **cannot be shown here** | noisy |\n\
+                  | C7 odd | **maybe** | a word no verdict has |\n\n## Scale\n\n| C8 x | **shown** | later table |\n";
+        let v = readme_verdicts(md);
+        let got: Vec<(&str, &str, Outcome)> =
+            v.iter().map(|v| (v.claim.as_str(), v.statement.as_str(), v.verdict)).collect();
+        assert_eq!(
+            got,
+            [
+                ("C1", "concurrency works", Outcome::Shown),
+                ("C4", "past it", Outcome::NotShown),
+                ("C6", "concurrency is not speed", Outcome::CannotBeShown)
+            ]
+        );
+        assert_eq!(v[0].evidence, "ran 32 waits");
+        assert!(v.iter().all(|v| v.headline.is_empty()));
+        assert!(readme_verdicts("# no table\n").is_empty());
+    }
+}

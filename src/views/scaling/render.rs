@@ -427,3 +427,28 @@ pub fn best_speedups(csv: &str, workload: WorkloadKind) -> Result<Vec<(usize, Ra
     best.sort_by_key(|(n, _)| *n);
     Ok(best)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEAD: &str = "workload,strategy,workers,median_ns,ci_low_ns,ci_high_ns\n";
+
+    #[test]
+    fn best_speedups_take_the_best_strategy_at_each_worker_count_with_its_interval() {
+        let csv = format!(
+            "{HEAD}cpu_bound,sequential,1,100,90,110\ncpu_bound,threads,2,60,55,66\ncpu_bound,rayon,2,50,45,55\n\
+             cpu_bound,thread_per_job,128,20,19,21\ncpu_bound,async,1,100,95,105\nio_bound,sequential,1,9,9,9\n"
+        );
+        let best = best_speedups(&csv, WorkloadKind::CpuBound).unwrap();
+        let ns: Vec<usize> = best.iter().map(|(n, _)| *n).collect();
+        assert_eq!(ns, [1, 2], "thread_per_job's N is its job count: left out");
+        let (lo, mid, hi) = (best[1].1.lo, best[1].1.mid, best[1].1.hi);
+        assert_eq!(mid, 2.0, "rayon's 50 beats threads' 60");
+        assert!((lo - 90.0 / 55.0).abs() < 1e-9 && (hi - 110.0 / 45.0).abs() < 1e-9, "{lo} {hi}");
+        assert!(best_speedups(&csv, WorkloadKind::Mixed).unwrap().is_empty(), "no rows: nothing measured");
+        let no_sequential = format!("{HEAD}cpu_bound,threads,2,60,55,66\n");
+        assert!(best_speedups(&no_sequential, WorkloadKind::CpuBound).unwrap_err().contains("sequential"));
+        assert!(best_speedups("a,b\n1,2\n", WorkloadKind::CpuBound).unwrap_err().contains("columns"));
+    }
+}
