@@ -365,7 +365,7 @@ fn two_runs_of_one_machine_are_compared_within_the_intervals_or_apart() {
     assert_eq!(page.select(&sel("table.verdicts th.machine")).count(), 1, "one machine");
     let runs: Vec<String> = page.select(&sel("table.verdicts th.run")).map(text_of).collect();
     assert!(runs[0].contains("run 1 of 2") && runs[1].contains("run 2 of 2"), "{runs:?}");
-    let speedup = numbers_row(&page, "cpu_bound best speedup over sequential, N=2");
+    let speedup = numbers_row(&page, "cpu_bound best speedup, N=2");
     assert!(!speedup[0].contains("within"), "the first run has nothing to be compared with: {speedup:?}");
     assert!(speedup[1].ends_with("within the intervals of run 1"), "{speedup:?}");
     let p99 = numbers_row(&page, "p99 on one core, async/1");
@@ -440,10 +440,7 @@ fn compare_html_writes_the_page_for_two_records_and_keeps_its_text() {
     self_contained(&page, tmp.path());
     let runs: Vec<String> = page.select(&sel("table.verdicts th.run")).map(text_of).collect();
     assert!(runs[0].ends_with('A') && runs[1].ends_with('B'), "{runs:?}");
-    assert!(
-        numbers_row(&page, "cpu_bound best speedup over sequential, N=2")[1]
-            .ends_with("within the intervals of A")
-    );
+    assert!(numbers_row(&page, "cpu_bound best speedup, N=2")[1].ends_with("within the intervals of A"));
     // The file is the user's now: not replaced without --force; a link to it stays a link.
     std::fs::write(&out, "mine").unwrap();
     let o = cvp(&["compare", a, b, "--html", out.to_str().unwrap()]);

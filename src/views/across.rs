@@ -240,7 +240,7 @@ fn numbers_table(cols: &[Column]) -> Markup {
     let mut rows: Vec<Number> = workers
         .iter()
         .map(|&n| Number {
-            label: format!("cpu_bound best speedup over sequential, N={n}"),
+            label: format!("cpu_bound best speedup, N={n}"),
             show: &times,
             of: Box::new(move |r: &Record| r.speedups.iter().find(|(k, _)| *k == n).map(|(_, s)| *s)),
         })
@@ -440,7 +440,8 @@ pub fn across_page(
         (verdict_table(&cols))
         h2 #numbers { "Numbers" }
         p.hint {
-            "The numbers the charts draw, with their 95% intervals. Only runs of one machine are compared: a \
+            "The numbers the charts draw, with their 95% intervals (a best speedup is over sequential, the best \
+             strategy at that worker count). Only runs of one machine are compared: a \
              later run says how each number stands against the run before it, \"within the intervals\" when \
              they overlap. Between machines nothing is compared: a difference there is another machine, never \
              a regression or an improvement."
