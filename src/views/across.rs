@@ -220,11 +220,14 @@ fn change(before: Range, now: Range, tag: &str) -> (bool, String) {
     }
 }
 
+/// Where a record keeps one number.
+type Reader<'a> = Box<dyn Fn(&Record) -> Option<Range> + 'a>;
+
 /// A number of the numbers table: its row label, how it shows, and where each record keeps it.
 struct Number<'a> {
     label: String,
     show: &'a dyn Fn(f64) -> String,
-    of: Box<dyn Fn(&Record) -> Option<Range> + 'a>,
+    of: Reader<'a>,
 }
 
 /// The numbers the charts draw, one row each, a cell per record; a later run of a machine says how each

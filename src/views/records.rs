@@ -344,16 +344,14 @@ mod tests {
         let dir = tmp.path().join("m/2026-01-01");
         record_at(&dir, &[("README.md", "")]);
         let out = tmp.path().join("page.html");
-        assert!(check_page_out(&out, false, &[dir.clone()]).is_ok());
+        let records = [dir.clone()];
+        assert!(check_page_out(&out, false, &records).is_ok());
         std::fs::write(&out, "mine").unwrap();
-        assert!(check_page_out(&out, false, &[dir.clone()]).unwrap_err().to_string().contains("--force"));
-        assert!(check_page_out(&out, true, &[dir.clone()]).is_ok());
-        let e = check_page_out(&dir.join("README.md"), true, &[dir.clone()]).unwrap_err().to_string();
+        assert!(check_page_out(&out, false, &records).unwrap_err().to_string().contains("--force"));
+        assert!(check_page_out(&out, true, &records).is_ok());
+        let e = check_page_out(&dir.join("README.md"), true, &records).unwrap_err().to_string();
         assert!(e.contains("which the page reads"), "{e}");
-        assert!(
-            check_page_out(&dir.join("compare.html"), false, &[dir.clone()]).is_ok(),
-            "a file of one's own"
-        );
+        assert!(check_page_out(&dir.join("compare.html"), false, &records).is_ok(), "a file of one's own");
         assert!(check_page_out(tmp.path(), true, &[]).is_err(), "a folder");
     }
 }
