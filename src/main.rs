@@ -53,10 +53,12 @@ enum Command {
     /// timeline.svg and trace.json (Chrome Trace Event Format, for Perfetto UI) into a folder.
     #[command(long_about = trace::cli::HELP)]
     Trace(trace::cli::Args),
-    /// Turn criterion's output (and a `cvp run` JSON) into tables, fits, plots and verdicts in a folder.
+    /// Turn criterion's output (and a `cvp run` JSON) into tables, fits, plots and verdicts in a folder; or,
+    /// with --index, write the page across every record of a folder.
     Report(views::ReportArgs),
-    /// Compare two criterion baselines (by name) or two results folders, benchmark by benchmark.
-    Compare(scaling::cli::CompareArgs),
+    /// Compare two criterion baselines (by name) or two results folders, benchmark by benchmark; --html
+    /// also writes them side by side as a page.
+    Compare(views::CompareArgs),
     /// Keep 1 to 100,000 waits in flight per structure: time, memory, threads, context switches (claim C8).
     #[command(long_about = scale::cli::HELP)]
     Scale(scale::cli::Args),
@@ -118,7 +120,7 @@ fn main() -> ExitCode {
         Command::Latency(args) => latency::cli::run(args),
         Command::Trace(args) => trace::cli::run(args),
         Command::Report(args) => views::report(args),
-        Command::Compare(args) => scaling::cli::compare(args),
+        Command::Compare(args) => views::compare(args),
         Command::Scale(args) => scale::cli::run(args),
         Command::ScaleChild(_) => unreachable!("handled before the Ctrl-C handler"),
         Command::Serve(args) => serve(args),

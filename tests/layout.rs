@@ -5,7 +5,8 @@
 //! never of a higher one. On top of that:
 //! - a file in [`LEAVES`] (`src/workload/digest.rs`) refers to no file of the crate at all;
 //! - each folder under [`VIEWS`] is one view: a file of one view never refers to a file of another view, nor
-//!   to the index [`VIEWS_INDEX`] (which may declare the views, and refer to them);
+//!   to a file directly in [`VIEWS`] ([`composer`]: the index `mod.rs`, which declares the views, and the
+//!   pages across records, which read several views' files): those compose views and may refer to any;
 //! - no two files refer to each other, directly or through others (a cycle);
 //! - every file under `src/` is in the table ([`LIB`], the crate root, aside): a leftover file fails the check
 //!   until it has found its place, and so does every reference to it;
@@ -64,7 +65,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("claims, scaling", &["src/claims.rs", "src/scaling.rs"]),
     ("report", &["src/report/**"]),
     ("cli", &["src/cli.rs"]),
-    ("views", &["src/views/mod.rs", "src/views/*/**"]),
+    ("views", &["src/views/*", "src/views/*/**"]),
     ("main", &["src/main.rs"]),
 ];
 
@@ -72,8 +73,11 @@ const LAYERS: &[(&str, &[&str])] = &[
 const LEAVES: &[&str] = &["src/workload/digest.rs"];
 /// Each folder in it is one view.
 const VIEWS: &str = "src/views/";
-/// The index of the views: it may declare them; no view refers to it.
-const VIEWS_INDEX: &str = "src/views/mod.rs";
+/// Whether `file` composes views: a file directly in [`VIEWS`] (the index, `mod.rs`, and the pages across
+/// records). It may refer to any view; no view refers to it.
+fn composer(file: &str) -> bool {
+    file.strip_prefix(VIEWS).is_some_and(|rest| !rest.contains('/'))
+}
 /// The library's root: it declares modules and re-exports, and is exempt as a source of references.
 const LIB: &str = "src/lib.rs";
 /// The binary's root: it names the library [`LIB_NAME`].
@@ -203,9 +207,8 @@ fn check(files: &BTreeMap<String, String>) -> Vec<Violation> {
             (Some(a), Some(b)) if a != b => {
                 violations.push(rule("view to view", format!("view `{a}` refers to view `{b}`")))
             }
-            (Some(a), _) if r.to == VIEWS_INDEX => {
-                violations.push(rule("view to index", format!("view `{a}` refers to the index of the views")))
-            }
+            (Some(a), _) if composer(&r.to) => violations
+                .push(rule("view to composer", format!("view `{a}` refers to a file that composes views"))),
             _ => {}
         }
     }
@@ -915,7 +918,15 @@ fn checker_reports_a_view_referring_to_another() {
         check_with(&[("src/views/a/tests.rs", "use crate::views::a::Thing;\n/// [`crate::views::b::C`]\n")]);
     only(&v, "view to view", &["src/views/a/tests.rs:2 -> src/views/b/mod.rs"]);
     let v = check_with(&[("src/views/b/mod.rs", "use super::Index;\n")]);
-    only(&v, "view to index", &["src/views/b/mod.rs:1 -> src/views/mod.rs"]);
+    only(&v, "view to composer", &["src/views/b/mod.rs:1 -> src/views/mod.rs"]);
+    // A file beside the index composes views: it may use any, and no view may use it.
+    let page = "use crate::views::a::Thing;\nuse super::b;\npub fn page() {}\n";
+    assert_eq!(check_with(&[("src/views/page.rs", page)]), []);
+    let v = check_with(&[
+        ("src/views/page.rs", page),
+        ("src/views/a/render.rs", "use crate::views::page::page;\n"),
+    ]);
+    only(&v, "view to composer", &["src/views/a/render.rs:1 -> src/views/page.rs"]);
 }
 
 #[test]
@@ -944,8 +955,10 @@ fn checker_reports_a_file_not_in_the_layout_and_who_uses_it() {
     assert_eq!(v.len(), 2, "{v:#?}");
     assert!(v.iter().all(|v| v.rule == "not in the layout"), "{v:#?}");
     assert!(v[0].text.contains("src/cli.rs:1 -> src/experiment/sweep.rs"), "{v:#?}");
-    // A view is a folder: a file directly in src/views/ (other than the index) is in no layer.
-    only(&check_with(&[("src/views/c.rs", "\n")]), "not in the layout", &["src/views/c.rs"]);
+    // A view is a folder, and a file directly in src/views/ composes views: only deeper, outside a view
+    // folder, is there none (`src/views/*/**` is a view's).
+    assert_eq!(layer("src/views/c.rs"), layer("src/views/mod.rs"));
+    only(&check_with(&[("src/views.rs", "\n")]), "not in the layout", &["src/views.rs"]);
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! The HTML pages, read as a browser reads them (an HTML parser, not string matching): a record's
-//! `index.html` from `cvp report`, and the page the benches leave in criterion's folder. Each has the verdict
-//! board with every claim, loads nothing, runs no script, links only inside its folder, and shows a record's
-//! strings as text however hostile.
+//! `index.html` from `cvp report`, the page the benches leave in criterion's folder, and the page across
+//! records (`cvp report --index`, `cvp compare --html`). Each has every claim, loads nothing, runs no script,
+//! links only inside its folder, and shows a record's strings as text however hostile.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -212,4 +212,280 @@ fn the_bench_page_says_why_when_criterions_folder_is_not_one_run() {
     assert!(rows.iter().all(|(_, c)| c == "missing"), "no verdict from a mix: {rows:?}");
     let text: String = page.root_element().text().collect();
     assert!(text.contains("mixes builds"), "says why: {text:.400}");
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The page across records.
+
+/// The committed record `machine/date` under results/.
+fn committed(record: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("results").join(record)
+}
+
+const AMD: &str = "amd-epyc-2c/2026-11-27";
+const INTEL: &str = "intel-xeon-2c/2026-12-07";
+
+/// A results tree in `root` with copies of the committed records: (committed record, its path under root).
+fn results_tree(root: &Path, records: &[(&str, &str)]) {
+    for (from, to) in records {
+        copy_tree(&committed(from), &root.join(to));
+    }
+}
+
+/// `cvp report --index root` (and `extra` flags), which must succeed; the page, parsed, and its text.
+fn index_page(root: &Path, extra: &[&str]) -> (Html, String) {
+    let mut args = vec!["report", "--index", root.to_str().unwrap()];
+    args.extend(extra);
+    let o = cvp(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let raw = std::fs::read_to_string(root.join("index.html")).unwrap();
+    assert!(raw.len() < 2 << 20, "the page stays under 2 MB: {}", raw.len());
+    let page = Html::parse_document(&raw);
+    self_contained(&page, root);
+    (page, raw)
+}
+
+fn text_of(e: scraper::ElementRef) -> String {
+    e.text().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The numbers table's cells of row `label` (a prefix of its row heading), one per column.
+fn numbers_row(page: &Html, label: &str) -> Vec<String> {
+    let row = page
+        .select(&sel("table.numbers tbody tr"))
+        .find(|tr| tr.select(&sel("th")).next().is_some_and(|th| text_of(th).starts_with(label)))
+        .unwrap_or_else(|| panic!("no numbers row {label}"));
+    row.select(&sel("td")).map(text_of).collect()
+}
+
+/// Every cell's text of both tables, without the explanations above them.
+fn cells(page: &Html) -> String {
+    page.select(&sel("table.across td, table.across th")).map(text_of).collect::<Vec<_>>().join("\n")
+}
+
+#[test]
+fn the_page_across_records_has_a_column_per_machine_every_claim_and_three_charts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("results");
+    results_tree(&root, &[(AMD, AMD), (INTEL, INTEL)]);
+    let (page, _) = index_page(&root, &[]);
+    // A column per machine: its CPU model, its cores; under it its record's date, linked to its own page.
+    let machines: Vec<String> = page.select(&sel("table.verdicts th.machine")).map(text_of).collect();
+    assert_eq!(machines.len(), 2, "{machines:?}");
+    assert!(machines[0].starts_with("AMD EPYC 2 cores"), "{machines:?}");
+    assert!(machines[1].starts_with("Intel(R) Xeon(R) Processor 2 cores"), "{machines:?}");
+    let runs: Vec<_> = page.select(&sel("table.verdicts th.run")).collect();
+    let links: Vec<&str> =
+        runs.iter().map(|th| th.select(&sel("a")).next().unwrap().value().attr("href").unwrap()).collect();
+    assert_eq!(links, [format!("{AMD}/README.md"), format!("{INTEL}/index.html")], "README where no page");
+    assert!(text_of(runs[0]).contains("2026-11-27") && text_of(runs[1]).contains("2026-12-07"));
+    // Every claim a row (C1..C9), the twins under their claims, each cell a verdict's class.
+    let claims: Vec<&str> = page
+        .select(&sel("table.verdicts tr.claim-row:not(.sub)"))
+        .map(|tr| tr.value().attr("data-claim").unwrap())
+        .collect();
+    assert_eq!(claims, ["C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9"]);
+    assert!(page.select(&sel("table.verdicts tr.claim-row.sub")).count() >= 3, "net_bound twins, C4's line");
+    // Each cell is the verdict its record holds: Intel's from its verdicts.json, AMD's from its README.
+    let json: Vec<serde_json::Value> =
+        serde_json::from_slice(&std::fs::read(committed(INTEL).join("verdicts.json")).unwrap()).unwrap();
+    let class = |v: &str| match v {
+        "shown" => "shown",
+        "not shown" => "not-shown",
+        "cannot be shown here" => "cannot",
+        other => panic!("{other}"),
+    };
+    for tr in page.select(&sel("table.verdicts tr.claim-row:not(.sub)")) {
+        let id = tr.value().attr("data-claim").unwrap();
+        let tds: Vec<_> = tr.select(&sel("td")).collect();
+        assert_eq!(tds.len(), 2);
+        let want = json
+            .iter()
+            .find(|v| v["claim"] == id)
+            .map_or("missing", |v| class(v["verdict"].as_str().unwrap()));
+        assert_eq!(tds[1].value().attr("class"), Some(want), "{id} on Intel");
+        assert!(tds[1].select(&sel("details p")).next().is_some(), "{id}: the evidence folds");
+        let amd = tds[0].value().attr("class").unwrap();
+        assert!(["shown", "not-shown", "cannot"].contains(&amd), "{id} on AMD: {amd}");
+        assert!(text_of(tds[0]).contains("from its README"), "{id}: AMD has no verdicts.json");
+    }
+    // The numbers, each with its interval where the record has one.
+    assert_eq!(numbers_row(&page, "p99 on one core, async/1")[1], "371.20 ms [367.26 ms to 381.94 ms]");
+    assert!(numbers_row(&page, "memory per wait at 10,000 waits, thread_per_job")[0].starts_with("8.5 KiB"));
+    // The three charts.
+    let alts: Vec<&str> = page.select(&sel("figure img")).map(|i| i.value().attr("alt").unwrap()).collect();
+    assert_eq!(alts.len(), 3, "{alts:?}");
+    assert!(alts[0].contains("speedup") && alts[1].contains("memory per wait") && alts[2].contains("p99"));
+}
+
+#[test]
+fn two_machines_are_never_compared_only_called_another_machine() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("results");
+    results_tree(&root, &[(AMD, AMD), (INTEL, INTEL)]);
+    let (page, _) = index_page(&root, &[]);
+    let other: Vec<String> = page.select(&sel("table.verdicts th.machine .other")).map(text_of).collect();
+    assert_eq!(other, ["another machine"], "the second machine is marked, the first is the reference");
+    let notes: Vec<String> = page.select(&sel("table.across .change")).map(text_of).collect();
+    assert!(notes.is_empty(), "nothing compared between machines: {notes:?}");
+    let cells = cells(&page);
+    for word in ["within the intervals", "intervals are apart", "regression", "improvement", "run 2"] {
+        assert!(!cells.contains(word), "nothing compared between machines: {word:?} in {cells}");
+    }
+}
+
+#[test]
+fn two_runs_of_one_machine_are_compared_within_the_intervals_or_apart() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("results");
+    let later = "intel-xeon-2c/2026-12-08";
+    results_tree(&root, &[(INTEL, INTEL), (INTEL, later)]);
+    // The later run's blocked loop three times slower on one core (its interval too); all else the same.
+    let csv = root.join(later).join("latency.csv");
+    let text = std::fs::read_to_string(&csv).unwrap();
+    // Its fields after `load,1,1,async,1,SENT,`: served, p50, p90, p99, p99_lo, p99_hi, ...
+    let row = "load,1,1,async,1,2267,";
+    let slower: Vec<String> = text
+        .lines()
+        .map(|l| match l.strip_prefix(row) {
+            Some(rest) => {
+                let mut f: Vec<String> = rest.split(',').map(String::from).collect();
+                for x in &mut f[3..=5] {
+                    *x = (x.parse::<f64>().unwrap() * 3.0).to_string();
+                }
+                format!("{row}{}", f.join(","))
+            }
+            None => l.to_string(),
+        })
+        .collect();
+    assert_ne!(slower.join("\n"), text.trim_end(), "the row was found");
+    let slower = slower.join("\n");
+    std::fs::write(&csv, slower + "\n").unwrap();
+    let (page, _) = index_page(&root, &[]);
+    assert_eq!(page.select(&sel("table.verdicts th.machine")).count(), 1, "one machine");
+    let runs: Vec<String> = page.select(&sel("table.verdicts th.run")).map(text_of).collect();
+    assert!(runs[0].contains("run 1 of 2") && runs[1].contains("run 2 of 2"), "{runs:?}");
+    let speedup = numbers_row(&page, "cpu_bound best speedup, N=2");
+    assert!(!speedup[0].contains("within"), "the first run has nothing to be compared with: {speedup:?}");
+    assert!(speedup[1].ends_with("within the intervals of run 1"), "{speedup:?}");
+    let p99 = numbers_row(&page, "p99 on one core, async/1");
+    assert!(p99[1].ends_with("3.00x run 1: the intervals are apart"), "{p99:?}");
+    let cells = cells(&page);
+    for word in ["another machine", "regression", "improvement"] {
+        assert!(!cells.contains(word), "{word:?} in {cells}");
+    }
+}
+
+#[test]
+fn a_hostile_cpu_model_is_text_on_the_page_across_records() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("results");
+    results_tree(&root, &[(INTEL, INTEL)]);
+    let hostile = "<script>alert(1)</script>";
+    let path = root.join(INTEL).join("machine.json");
+    let mut machine: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    machine["cpu_model"] = hostile.into();
+    std::fs::write(&path, serde_json::to_vec(&machine).unwrap()).unwrap();
+    let (page, raw) = index_page(&root, &[]);
+    assert!(!raw.contains("<script>alert"), "escaped everywhere");
+    let th = text_of(page.select(&sel("table.verdicts th.machine")).next().unwrap());
+    assert!(th.starts_with(hostile), "shown as the text it is: {th}");
+}
+
+#[test]
+fn bad_input_to_the_page_across_records_exits_2_and_says_what_is_accepted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir_all(empty.join("notes")).unwrap();
+    let o = cvp(&["report", "--index", empty.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("no records under it") && err.contains("accepted:"), "{err}");
+    assert!(!empty.join("index.html").exists());
+    // An unreadable verdicts.json: named, nothing written.
+    let root = tmp.path().join("results");
+    results_tree(&root, &[(INTEL, INTEL)]);
+    std::fs::write(root.join(INTEL).join("verdicts.json"), "{ not json").unwrap();
+    let o = cvp(&["report", "--index", root.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("verdicts.json") && err.contains("accepted:"), "{err}");
+    assert!(!root.join("index.html").exists());
+    // A record without latency.csv: that chart's numbers are "not measured", not an error.
+    std::fs::copy(committed(INTEL).join("verdicts.json"), root.join(INTEL).join("verdicts.json")).unwrap();
+    std::fs::remove_file(root.join(INTEL).join("latency.csv")).unwrap();
+    let (page, _) = index_page(&root, &[]);
+    assert_eq!(numbers_row(&page, "p99 on one core, async/1"), ["not measured"]);
+    assert_eq!(page.select(&sel("figure img")).count(), 3, "the chart stays, its row says so");
+    // Made again: refused without --force (the page is a file like any other), replaced with it.
+    let o = cvp(&["report", "--index", root.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--force"));
+    index_page(&root, &["--force"]);
+}
+
+#[test]
+fn compare_html_writes_the_page_for_two_records_and_keeps_its_text() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("results");
+    results_tree(&root, &[(INTEL, INTEL), (INTEL, "intel-xeon-2c/2026-12-08")]);
+    let (a, b) = (root.join(INTEL), root.join("intel-xeon-2c/2026-12-08"));
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    let out = tmp.path().join("compare.html");
+    let plain = cvp(&["compare", a, b]);
+    let with = cvp(&["compare", a, b, "--html", out.to_str().unwrap()]);
+    assert!(with.status.success(), "{}", String::from_utf8_lossy(&with.stderr));
+    assert_eq!(plain.stdout, with.stdout, "the text is unchanged");
+    let page = Html::parse_document(&std::fs::read_to_string(&out).unwrap());
+    self_contained(&page, tmp.path());
+    let runs: Vec<String> = page.select(&sel("table.verdicts th.run")).map(text_of).collect();
+    assert!(runs[0].ends_with('A') && runs[1].ends_with('B'), "{runs:?}");
+    assert!(numbers_row(&page, "cpu_bound best speedup, N=2")[1].ends_with("within the intervals of A"));
+    // The file is the user's now: not replaced without --force; a link to it stays a link.
+    std::fs::write(&out, "mine").unwrap();
+    let o = cvp(&["compare", a, b, "--html", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(o.stdout.is_empty(), "nothing printed when the page cannot be written");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "mine");
+    let link = tmp.path().join("link.html");
+    std::os::unix::fs::symlink(&out, &link).unwrap();
+    let o = cvp(&["compare", a, b, "--html", link.to_str().unwrap(), "--force"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link stays a link");
+    assert!(std::fs::read_to_string(&out).unwrap().starts_with("<!DOCTYPE html>"));
+    // Two machines: said, and not compared.
+    let amd = root.join("amd");
+    copy_tree(&committed(AMD), &amd);
+    let other = tmp.path().join("two.html");
+    let o = cvp(&["compare", amd.to_str().unwrap(), a, "--html", other.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let page = Html::parse_document(&std::fs::read_to_string(&other).unwrap());
+    let note = text_of(page.select(&sel("p.note")).next().unwrap());
+    assert!(note.contains("different machines") && note.contains("another machine"), "{note}");
+    assert!(!cells(&page).contains("within the intervals"));
+}
+
+#[test]
+fn compare_html_reads_two_criterion_baselines_as_records() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("baselines.html");
+    let crit = golden("criterion");
+    let o = cvp(&[
+        "compare",
+        "--criterion-dir",
+        crit.to_str().unwrap(),
+        "base",
+        "new",
+        "--html",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let page = Html::parse_document(&std::fs::read_to_string(&out).unwrap());
+    self_contained(&page, tmp.path());
+    let runs: Vec<String> = page.select(&sel("table.verdicts th.run")).map(text_of).collect();
+    assert_eq!(runs.len(), 2, "{runs:?}");
+    let c1 = page.select(&sel("table.verdicts tr.claim-row[data-claim='C1'] td")).next().unwrap();
+    assert_ne!(c1.value().attr("class"), Some("missing"), "criterion's walls decide C1");
+    let header: String = page.select(&sel("header p.sub")).map(text_of).collect();
+    assert!(header.contains("baseline 'base'") && header.contains("baseline 'new'"), "{header}");
 }

@@ -82,12 +82,7 @@ pub fn board(
 
 /// One line of the board.
 fn row(claim: &Claim, v: Option<&Verdict>, sub: bool, link: Option<String>, missing: &str) -> Markup {
-    let (class, word) = match v.map(|v| v.verdict) {
-        Some(Outcome::Shown) => ("shown", "shown"),
-        Some(Outcome::NotShown) => ("not-shown", "not shown"),
-        Some(Outcome::CannotBeShown) => ("cannot", "cannot be shown here"),
-        None => ("missing", "not measured"),
-    };
+    let (class, word) = look(v.map(|v| v.verdict));
     let control = match claim.control {
         Control::No => None,
         Control::Whole => Some("control".to_string()),
@@ -132,8 +127,29 @@ fn row(claim: &Claim, v: Option<&Verdict>, sub: bool, link: Option<String>, miss
     }
 }
 
+/// A verdict as the board shows it: the class that colours it and its words (`None`: not measured).
+pub fn look(outcome: Option<Outcome>) -> (&'static str, &'static str) {
+    match outcome {
+        Some(Outcome::Shown) => ("shown", "shown"),
+        Some(Outcome::NotShown) => ("not-shown", "not shown"),
+        Some(Outcome::CannotBeShown) => ("cannot", "cannot be shown here"),
+        None => ("missing", "not measured"),
+    }
+}
+
+/// A plot drawn here (an SVG document) as a figure: a `data:` image with `alt` text, and its caption.
+pub fn svg_figure(svg: &str, alt: &str, caption: Markup) -> Markup {
+    let data = base64::engine::general_purpose::STANDARD.encode(svg.as_bytes());
+    html! {
+        figure {
+            img src={ "data:image/svg+xml;base64," (data) } alt=(alt);
+            figcaption { (caption) }
+        }
+    }
+}
+
 /// `text` cut at a word boundary to at most about `max` characters, with an ellipsis when cut.
-fn shorten(text: &str, max: usize) -> String {
+pub fn shorten(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_string();
     }
@@ -376,12 +392,33 @@ details summary { cursor: pointer; }
 .missing .badge { color: var(--muted); background: var(--card); }
 .numbers details p { margin: 4px 0; color: var(--muted); font-size: 12px; }
 .hint { color: var(--muted); font-size: 12px; }
+.scroll { overflow-x: auto; max-width: 100%; margin: 8px 0; border: 1px solid var(--line); border-radius: 4px; }
+table.across { display: table; border-collapse: separate; border-spacing: 0; margin: 0; min-width: 100%; font-size: 13px; line-height: 1.3; }
+table.across th, table.across td { border: 0; border-bottom: 1px solid var(--line); border-left: 1px solid var(--line); padding: 4px 8px; }
+table.across th.claim { position: sticky; left: 0; z-index: 1; background: var(--bg); border-left: 0; min-width: 14em; max-width: 21em; font-weight: normal; }
+table.across thead th, table.across thead th.claim { background: var(--card); font-weight: 600; }
+table.across td { min-width: 13em; }
+table.across tr.sub th.claim, table.across tr.sub td { font-size: 12px; }
+table.across tr.sub th.claim { color: var(--muted); padding-left: 16px; }
+table.across th.machine .cpu, table.across th.machine .cores { display: block; }
+table.across th.machine .cores, table.across th.run { font-weight: normal; color: var(--muted); }
+table.across th.run a { font-weight: 600; }
+table.across .runof { white-space: nowrap; }
+.other { display: inline-block; margin-top: 2px; font-size: 11px; font-weight: normal; color: var(--muted); border: 1px solid var(--line); border-radius: 8px; padding: 0 5px; white-space: nowrap; }
+table.across td .value { display: block; white-space: nowrap; }
+p.note { border-left: 3px solid var(--line); padding: 2px 8px; }
+table.across details p { margin: 4px 0; color: var(--muted); font-size: 12px; }
+.from-readme, .change { display: block; color: var(--muted); font-size: 11.5px; }
+.from-readme { font-style: italic; }
+.change.beyond { color: var(--fg); font-weight: 600; }
 footer { max-width: 1100px; margin: 24px auto; padding: 0 16px; color: var(--muted); font-size: 12px; }
 @media (max-width: 700px) {
   .rows { grid-template-columns: 2.2em 1fr; }
   .row .claim, .row .verdict, .row .numbers { grid-column: 2; }
   .row .claim, .row .verdict { border-bottom: none; padding-bottom: 0; }
   .row .id { grid-row: span 3; }
+  table.across th.claim { min-width: 8.5em; max-width: 10em; }
+  table.across td { min-width: 10.5em; }
 }
 "#;
 

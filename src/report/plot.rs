@@ -157,6 +157,119 @@ pub fn workers(
     Ok(svg)
 }
 
+/// One series of a [`dots`] plot: a value with its interval per row, `None` where the row has none.
+pub struct Dots {
+    /// The legend label.
+    pub label: String,
+    /// Its colour.
+    pub color: RGBColor,
+    /// Per row: (low, value, high), all positive.
+    pub values: Vec<Option<(f64, f64, f64)>>,
+}
+
+/// A dot plot on a log x axis: one band per row (its label on top, the first row highest), in it a dot per
+/// series with its interval as a bar and its value written beside it (`x_label` formats values and ticks);
+/// the legend in a band of its own above the rows.
+pub fn dots(
+    title: &str,
+    x_desc: &str,
+    rows: &[String],
+    series: &[Dots],
+    x_label: &dyn Fn(&f64) -> String,
+) -> Result<String, ReportError> {
+    let mut svg = String::new();
+    let n = rows.len().max(1);
+    let all = series.iter().flat_map(|s| s.values.iter().flatten()).filter(|v| v.0 > 0.0 && v.2 > 0.0);
+    let (mut x_min, mut x_max) = (f64::INFINITY, 0.0f64);
+    for &(lo, _, hi) in all {
+        (x_min, x_max) = (x_min.min(lo), x_max.max(hi));
+    }
+    if !x_min.is_finite() {
+        (x_min, x_max) = (1.0, 10.0);
+    }
+    // A band above the first row holds the legend, clear of every dot and label.
+    let size = (SIZE.0, 180 + 74 * n as u32);
+    {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        let e = err(title);
+        root.fill(&WHITE).map_err(|x| e(Box::new(x)))?;
+        // Room on the left for the first value's label, on the right for the legend and the last one's.
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 22))
+            .margin(16)
+            .x_label_area_size(44)
+            .y_label_area_size(10)
+            .build_cartesian_2d((x_min / 3.0..x_max * 6.0).log_scale(), -0.6..n as f64 + 0.3)
+            .map_err(|x| e(Box::new(x)))?;
+        chart
+            .configure_mesh()
+            .x_desc(x_desc)
+            .light_line_style(WHITE)
+            .disable_y_mesh()
+            .y_labels(0)
+            .x_label_formatter(x_label)
+            .draw()
+            .map_err(|x| e(Box::new(x)))?;
+        let grey = RGBColor(0x33, 0x33, 0x33);
+        for (i, row) in rows.iter().enumerate() {
+            let y = (n - 1 - i) as f64;
+            let label: String = row.chars().take(90).collect();
+            let style = ("sans-serif", 15).into_font().color(&grey);
+            chart
+                .draw_series(std::iter::once(Text::new(label, (x_min / 3.0, y + 0.48), style)))
+                .map_err(|x| e(Box::new(x)))?;
+        }
+        let m = series.len().max(1) as f64;
+        for (j, s) in series.iter().enumerate() {
+            let c = s.color;
+            let offset = if m > 1.0 { 0.14 - 0.28 * j as f64 / (m - 1.0) } else { 0.0 } - 0.08;
+            let points: Vec<(f64, f64, f64, f64)> = s
+                .values
+                .iter()
+                .enumerate()
+                .filter_map(|(i, v)| v.map(|(lo, mid, hi)| (lo, mid, hi, (n - 1 - i) as f64 + offset)))
+                .filter(|p| p.0 > 0.0 && p.1 > 0.0)
+                .collect();
+            chart
+                .draw_series(
+                    points
+                        .iter()
+                        .map(|&(lo, _, hi, y)| PathElement::new(vec![(lo, y), (hi, y)], c.stroke_width(2))),
+                )
+                .map_err(|x| e(Box::new(x)))?;
+            let mids = points.iter().map(|&(_, mid, _, y)| (mid, y));
+            let drawn = if j % 2 == 0 {
+                chart.draw_series(mids.map(|p| Circle::new(p, 6, c.filled()))).map_err(|x| e(Box::new(x)))?
+            } else {
+                chart
+                    .draw_series(mids.map(|p| TriangleMarker::new(p, 7, c.filled())))
+                    .map_err(|x| e(Box::new(x)))?
+            };
+            let drawn = drawn.label(s.label.as_str());
+            if j % 2 == 0 {
+                drawn.legend(move |(x, y)| Circle::new((x + 8, y), 6, c.filled()));
+            } else {
+                drawn.legend(move |(x, y)| TriangleMarker::new((x + 8, y), 7, c.filled()));
+            }
+            let style = ("sans-serif", 14).into_font().color(&c);
+            chart
+                .draw_series(points.iter().map(|&(_, mid, hi, y)| {
+                    EmptyElement::at((hi, y)) + Text::new(x_label(&mid), (10, -8), style.clone())
+                }))
+                .map_err(|x| e(Box::new(x)))?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(0xcc, 0xcc, 0xcc))
+            .draw()
+            .map_err(|x| e(Box::new(x)))?;
+        root.present().map_err(|x| e(Box::new(x)))?;
+    }
+    Ok(svg)
+}
+
 /// One line of a [`log_log`] plot.
 pub struct Line {
     /// The legend label.
@@ -179,6 +292,28 @@ pub fn log_log(
     x_label: &dyn Fn(&f64) -> String,
     y_label: &dyn Fn(&f64) -> String,
 ) -> Result<String, ReportError> {
+    log_log_marked(title, (x_desc, y_desc), lines, &[], x_label, y_label)
+}
+
+/// A value of x marked on a plot: a vertical dashed line in `color`, labelled near the x axis.
+pub struct Mark {
+    /// Where (x > 0).
+    pub x: f64,
+    /// What it is.
+    pub label: String,
+    /// Its colour.
+    pub color: RGBColor,
+}
+
+/// [`log_log`] with `marks` drawn across it, their labels stacked above the x axis; `desc` is (x, y).
+pub fn log_log_marked(
+    title: &str,
+    (x_desc, y_desc): (&str, &str),
+    lines: &[Line],
+    marks: &[Mark],
+    x_label: &dyn Fn(&f64) -> String,
+    y_label: &dyn Fn(&f64) -> String,
+) -> Result<String, ReportError> {
     let mut svg = String::new();
     let pts = lines.iter().flat_map(|l| l.points.iter()).filter(|(x, y)| *x > 0.0 && *y > 0.0);
     let (mut x_min, mut x_max, mut y_min, mut y_max) = (f64::INFINITY, 0.0f64, f64::INFINITY, 0.0f64);
@@ -187,6 +322,9 @@ pub fn log_log(
     }
     if !x_min.is_finite() || !y_min.is_finite() {
         (x_min, x_max, y_min, y_max) = (1.0, 10.0, 1.0, 10.0);
+    }
+    for m in marks.iter().filter(|m| m.x > 0.0) {
+        (x_min, x_max) = (x_min.min(m.x), x_max.max(m.x));
     }
     {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
@@ -221,11 +359,33 @@ pub fn log_log(
             } else {
                 chart.draw_series(LineSeries::new(pts.clone(), c.stroke_width(2)))
             };
-            anno.map_err(|x| e(Box::new(x)))?
-                .label(line.label.as_str())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+            let anno = anno.map_err(|x| e(Box::new(x)))?.label(line.label.as_str());
+            if line.dashed {
+                // A dashed line's legend is dashed too: two short strokes with a gap.
+                anno.legend(move |(x, y)| {
+                    EmptyElement::at((x, y))
+                        + PathElement::new(vec![(0, 0), (8, 0)], c.stroke_width(2))
+                        + PathElement::new(vec![(12, 0), (20, 0)], c.stroke_width(2))
+                });
+            } else {
+                anno.legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+            }
             chart
                 .draw_series(pts.iter().map(|&p| Circle::new(p, 4, c.filled())))
+                .map_err(|x| e(Box::new(x)))?;
+        }
+        let (bottom, top) = (y_min / 1.6, y_max * 12.0);
+        for (i, m) in marks.iter().filter(|m| m.x > 0.0).enumerate() {
+            let c = m.color;
+            chart
+                .draw_series(DashedLineSeries::new(vec![(m.x, bottom), (m.x, top)], 6, 4, c.stroke_width(2)))
+                .map_err(|x| e(Box::new(x)))?;
+            let style = ("sans-serif", 15).into_font().color(&c);
+            let at = (5, -22 - 18 * i as i32);
+            chart
+                .draw_series(std::iter::once(
+                    EmptyElement::at((m.x, bottom)) + Text::new(m.label.clone(), at, style),
+                ))
                 .map_err(|x| e(Box::new(x)))?;
         }
         chart

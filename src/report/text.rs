@@ -84,3 +84,82 @@ pub fn short_time(s: f64) -> String {
         format!("{:.1} ms", s * 1e3)
     }
 }
+
+/// A CSV file read by its header: each row's cells by column name. Quoted cells (`"a, b"`, `""` for a quote)
+/// are read whole. A row with fewer cells than the header leaves the rest empty.
+pub struct Csv {
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Csv {
+    /// Reads `text`: the first line is the header. `None` when the header lacks one of `needed`.
+    pub fn parse(text: &str, needed: &[&str]) -> Option<Csv> {
+        let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+        let header = csv_cells(lines.next()?);
+        if !needed.iter().all(|n| header.iter().any(|h| h == n)) {
+            return None;
+        }
+        Some(Csv { header, rows: lines.map(csv_cells).collect() })
+    }
+
+    /// The rows, each read through [`CsvRow`].
+    pub fn rows(&self) -> impl Iterator<Item = CsvRow<'_>> {
+        self.rows.iter().map(|cells| CsvRow { csv: self, cells })
+    }
+}
+
+/// One row of a [`Csv`].
+pub struct CsvRow<'a> {
+    csv: &'a Csv,
+    cells: &'a [String],
+}
+
+impl CsvRow<'_> {
+    /// The cell of column `name` (empty when the row is short or the column unknown).
+    pub fn get(&self, name: &str) -> &str {
+        let i = self.csv.header.iter().position(|h| h == name);
+        i.and_then(|i| self.cells.get(i)).map_or("", |c| c.as_str())
+    }
+
+    /// The cell of column `name` as a finite number, if it is one.
+    pub fn num(&self, name: &str) -> Option<f64> {
+        self.get(name).trim().parse::<f64>().ok().filter(|v| v.is_finite())
+    }
+}
+
+/// The cells of one CSV line.
+fn csv_cells(line: &str) -> Vec<String> {
+    let (mut cells, mut cell, mut quoted) = (Vec::new(), String::new(), false);
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                cell.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => cells.push(std::mem::take(&mut cell)),
+            (c, _) => cell.push(c),
+        }
+    }
+    cells.push(cell);
+    cells
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_reads_by_column_name_with_quoted_cells() {
+        let csv = Csv::parse("a,b,c\n1,\"x, \"\"y\"\"\",3.5\n2\n", &["a", "c"]).unwrap();
+        let rows: Vec<CsvRow> = csv.rows().collect();
+        assert_eq!(rows[0].get("b"), "x, \"y\"");
+        assert_eq!(rows[0].num("c"), Some(3.5));
+        assert_eq!(rows[1].num("a"), Some(2.0));
+        assert_eq!(rows[1].get("c"), "", "a short row leaves the rest empty");
+        assert_eq!(rows[0].num("b"), None);
+        assert!(Csv::parse("a,b\n", &["z"]).is_none(), "a missing column is refused");
+    }
+}

@@ -2,9 +2,12 @@
 //! rows (plain serde data), `measure` the only place that runs jobs or children, `analysis` rows -> derived
 //! numbers and verdicts (no I/O), `render` table, CSV, JSON, SVG and the view's report section, `cli` flags +
 //! `Config` -> plan, then measure -> analysis -> render. A view imports no other view: `cvp report`, here,
-//! composes their sections into one results folder, knowing no view's rows.
+//! composes their sections into one results folder, knowing no view's rows; [`across`] and [`records`],
+//! beside it, compose the records they wrote into one page (`cvp report --index`, `cvp compare --html`).
 
+pub mod across;
 pub mod latency;
+pub mod records;
 pub mod scale;
 pub mod scaling;
 pub mod trace;
@@ -55,11 +58,61 @@ pub struct ReportArgs {
     /// each section then names its build. Without it such a mix is refused.
     #[arg(long)]
     pub mixed_builds: bool,
+    /// Instead of a record: write FOLDER/index.html, the page across every record under FOLDER
+    /// (results/<machine>/<YYYY-MM-DD>/, each with machine.json). A column per record, runs of one machine
+    /// together; the verdicts as each record holds them (its verdicts.json, else its README's table),
+    /// never judged again; cpu_bound's speedups, memory per wait and one-core p99 side by side, compared
+    /// only between runs of one machine; three charts. It reads the records' files alone. With --force, an
+    /// existing index.html is replaced.
+    #[arg(long, value_name = "FOLDER", conflicts_with_all = [
+        "criterion_dir", "run", "latency", "out", "trace", "assume_this_machine", "scale", "mixed_builds",
+    ])]
+    pub index: Option<PathBuf>,
+}
+
+/// `cvp compare`'s flags: the scaling view's, and the page.
+#[derive(clap::Args)]
+pub struct CompareArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub compare: scaling::cli::CompareArgs,
+    /// Also write A and B side by side as a page to this file (the page of `cvp report --index` for the two):
+    /// the verdicts of each, the numbers compared only when they are two runs of one machine, three charts.
+    /// The text still goes to standard output.
+    #[arg(long, value_name = "OUT")]
+    pub html: Option<PathBuf>,
+    /// Replace an existing --html file.
+    #[arg(long, requires = "html")]
+    pub force: bool,
+}
+
+/// `cvp compare`: the scaling view's text, and with `--html` the page across the two records. Nothing is
+/// printed or written when the page cannot be made.
+pub fn compare(args: CompareArgs) -> Result<(), Failure> {
+    let page = match &args.html {
+        Some(out) => {
+            let bad = |e: report::ReportError| Failure::Input(anyhow::anyhow!("--html: {e}"));
+            let folders: Vec<PathBuf> =
+                [&args.compare.a, &args.compare.b].iter().map(PathBuf::from).filter(|p| p.is_dir()).collect();
+            records::check_page_out(out, args.force, &folders).map_err(bad)?;
+            let criterion_dir = args.compare.criterion_dir.clone().unwrap_or_else(report::criterion_home);
+            Some((out.clone(), across::compare_page(&criterion_dir, &args.compare.a, &args.compare.b, out)?))
+        }
+        None => None,
+    };
+    scaling::cli::compare(args.compare)?;
+    match page {
+        Some((out, html)) => across::write_page(&out, &html),
+        None => Ok(()),
+    }
 }
 
 /// `cvp report`: the scaling view's part from criterion's folder (and a `cvp run` file), then each other view's
 /// section read from its own file; one results folder, written whole or not at all.
 pub fn report(args: ReportArgs) -> Result<(), Failure> {
+    if let Some(folder) = &args.index {
+        return across::index(folder, args.force);
+    }
     let criterion_dir = args.criterion_dir.unwrap_or_else(report::criterion_home);
     let command = std::env::args().map(|a| report::shell_word(&a)).collect::<Vec<_>>().join(" ");
     let mut inputs: Vec<&std::path::Path> = vec![&criterion_dir];

@@ -7,7 +7,8 @@ use std::path::Path;
 use plotters::prelude::*;
 
 use super::{LatencyFile, MIN_FOR_P999, Row, Setting, Structure, judge_file};
-use crate::claims::RESPONSIVE;
+use crate::claims::{RESPONSIVE, Range};
+use crate::report::text::Csv;
 use crate::report::{ReportError, Section, plot};
 
 fn opt(v: Option<f64>, digits: usize) -> String {
@@ -408,4 +409,24 @@ pub fn plot(file: &LatencyFile, settings: &[Setting]) -> Result<String, ReportEr
         root.present().map_err(|x| e(&x))?;
     }
     Ok(svg)
+}
+
+/// For the page across records: the p99 on one core of the blocked loop (`async/1`) and of the offloaded one
+/// (`async_offload/1`), with the intervals the record gives them, from the text of a results folder's
+/// `latency.csv`. A row not measured is `None`; `Err` says why the file cannot be read.
+pub fn one_core_p99(csv: &str) -> Result<[Option<Range>; 2], String> {
+    let csv = Csv::parse(csv, &["kind", "setting", "structure", "workers", "p99_ms"]).ok_or(
+        "it has not the columns `cvp report` writes (kind, setting, structure, workers, p99_ms, ...)",
+    )?;
+    let find = |s: Structure| {
+        let r = csv.rows().find(|r| {
+            r.get("kind") == "load"
+                && r.get("setting") == Setting::One.as_str()
+                && r.get("structure") == s.as_str()
+                && r.get("workers") == "1"
+        })?;
+        let range = r.num("p99_lo_ms").zip(r.num("p99_hi_ms"));
+        r.num("p99_ms").map(|p| Range::of(p, range))
+    };
+    Ok([find(Structure::Async), find(Structure::AsyncOffload)])
 }

@@ -654,3 +654,19 @@ fn c7_is_headed_by_the_p99s_that_decided_it() {
         one_core(40.0, 0.5).into_iter().map(|r| Row { setting: Setting::All, cores: 2, ..r }).collect();
     assert_eq!(file(all).verdicts[0].headline, "");
 }
+
+#[test]
+fn one_core_p99_reads_the_blocked_and_the_offloaded_loop_with_their_intervals() {
+    let head = "kind,setting,cores,structure,workers,p99_ms,p99_lo_ms,p99_hi_ms\n";
+    let csv = format!(
+        "{head}load,all,2,async,1,9,8,10\nload,1,1,async,1,371.2,367.3,381.9\nload,1,1,async,2,1,1,1\n\
+         floor,1,1,async_offload,1,0.1,0.1,0.2\nload,1,1,async_offload,1,2.9,,\n"
+    );
+    let [blocked, offloaded] = render::one_core_p99(&csv).unwrap();
+    let blocked = blocked.unwrap();
+    assert!((blocked.mid, blocked.lo, blocked.hi) == (371.2, 367.3, 381.9) && blocked.known, "{blocked:?}");
+    let offloaded = offloaded.unwrap();
+    assert!(offloaded.mid == 2.9 && !offloaded.known, "no interval written: none known: {offloaded:?}");
+    assert_eq!(render::one_core_p99(&format!("{head}load,all,2,async,1,9,8,10\n")).unwrap(), [None, None]);
+    assert!(render::one_core_p99("kind,setting\n").unwrap_err().contains("columns"));
+}

@@ -4,8 +4,8 @@ use std::path::Path;
 
 use super::analysis::{C8_ROWS, NET_GOAL, NET_GOAL_JOBS, REFERENCE_GOAL, goal, net_goal, verdicts};
 use super::{Io, Row, ScaleFile};
-use crate::claims::MIN_SAMPLES_FOR_CI;
-use crate::report::text::{aligned, bytes_text, human_time, shell_word};
+use crate::claims::{MIN_SAMPLES_FOR_CI, Range};
+use crate::report::text::{Csv, aligned, bytes_text, human_time, shell_word};
 use crate::report::{Figure, ReportError, Section, plot};
 
 fn or_dash<T>(v: Option<T>, f: impl Fn(T) -> String) -> String {
@@ -452,4 +452,46 @@ pub fn figures(file: &ScaleFile) -> Vec<Figure> {
             ))
         })
         .collect()
+}
+
+/// For the page across records: memory per wait at `jobs` waits of `async/1` and of `thread_per_job` (C8's
+/// two rows), from the text of a results folder's scale files: `scale.json` (when given) gives each its 95%
+/// interval as C8 reads it, `scale.csv` alone the medians. A row not measured (or under the noise floor) is
+/// `None`; `Err` says why the file read (`scale.json` when given, else `scale.csv`) cannot be read.
+pub fn memory_per_wait(
+    json: Option<&str>,
+    csv: Option<&str>,
+    jobs: usize,
+) -> Result<[Option<Range>; 2], String> {
+    let pick = |strategy: &str, r: (&str, usize, usize)| {
+        r.0 == strategy && r.2 == jobs && (r.1 == 1 || strategy != "async")
+    };
+    if let Some(text) = json {
+        #[derive(serde::Deserialize)]
+        struct Rows {
+            rows: Vec<Row>,
+        }
+        let file: Rows = serde_json::from_str(text)
+            .map_err(|e| format!("{e} (accepted: the output of `cvp scale --format json`)"))?;
+        let find = |s: &str| {
+            file.rows
+                .iter()
+                .find(|r| pick(s, (&r.strategy, r.workers, r.jobs)) && r.ok())
+                .and_then(Row::bytes)
+        };
+        return Ok([find("async"), find("thread_per_job")]);
+    }
+    let Some(text) = csv else { return Ok([None, None]) };
+    let csv = Csv::parse(text, &["strategy", "workers", "jobs", "bytes_per_wait"])
+        .ok_or("it has not the columns `cvp report` writes (strategy, workers, jobs, bytes_per_wait, ...)")?;
+    let find = |s: &str| {
+        csv.rows()
+            .find(|r| {
+                let n = |c: &str| r.get(c).parse::<usize>().unwrap_or(0);
+                pick(s, (r.get("strategy"), n("workers"), n("jobs"))) && matches!(r.get("status"), "ok" | "")
+            })
+            .and_then(|r| r.num("bytes_per_wait"))
+            .map(|b| Range::of(b, None))
+    };
+    Ok([find("async"), find("thread_per_job")])
 }

@@ -408,3 +408,23 @@ fn c8_is_headed_by_the_ratio_that_decided_it() {
     // Nothing to compare: no headline, the reason is the news.
     assert_eq!(c8(&[]).headline, "");
 }
+
+#[test]
+fn memory_per_wait_reads_c8s_rows_with_their_intervals_from_json_and_medians_from_csv() {
+    let record = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("results/intel-xeon-2c/2026-12-07");
+    let json = std::fs::read_to_string(record.join("scale.json")).unwrap();
+    let csv = std::fs::read_to_string(record.join("scale.csv")).unwrap();
+    let [a, t] = render::memory_per_wait(Some(&json), Some(&csv), 10_000).unwrap();
+    let (a, t) = (a.unwrap(), t.unwrap());
+    assert!(a.known && t.known, "scale.json keeps each run's memory: {a:?} {t:?}");
+    assert!((a.mid - 457.7).abs() < 0.1 && (t.mid - 8771.2).abs() < 0.1, "{a:?} {t:?}");
+    let [a, t] = render::memory_per_wait(None, Some(&csv), 10_000).unwrap();
+    assert!(!a.unwrap().known && (t.unwrap().mid - 8771.2).abs() < 0.1, "the CSV has medians only");
+    let [_, t] = render::memory_per_wait(None, Some(&csv), 100_000).unwrap();
+    assert_eq!(t, None, "thread_per_job at 100,000 was skipped");
+    assert_eq!(render::memory_per_wait(None, None, 10_000).unwrap(), [None, None]);
+    assert!(
+        render::memory_per_wait(Some("{"), None, 10_000).unwrap_err().contains("cvp scale --format json")
+    );
+    assert!(render::memory_per_wait(None, Some("a,b\n"), 10_000).unwrap_err().contains("columns"));
+}

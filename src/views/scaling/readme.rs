@@ -421,3 +421,64 @@ pub fn readme(report: &Report, ctx: &ReadmeContext) -> String {
     );
     s
 }
+
+/// The rows of a README's verdict table, as [`readme`] writes them: `| C1 statement | **shown** | evidence |`,
+/// the label's `(control)`, `(part control)` or `(boundary)` taken off the statement. A row whose verdict is
+/// no word [`Outcome`](crate::claims::Outcome) knows is left out.
+pub fn readme_verdicts(md: &str) -> Vec<Verdict> {
+    let mut out = Vec::new();
+    let table = md.split("\n## Verdicts on the claims").nth(1).unwrap_or("");
+    let table = table.split("\n## ").next().unwrap_or("");
+    for line in table.lines() {
+        let Some(row) = line.trim().strip_prefix("| C").and_then(|r| r.strip_suffix(" |")) else { continue };
+        let Some((label, rest)) = row.split_once(" | **") else { continue };
+        let Some((word, evidence)) = rest.split_once("** | ") else { continue };
+        let Ok(verdict) = serde_json::from_value(serde_json::Value::String(word.into())) else { continue };
+        let (digits, statement) = label.split_once(' ').unwrap_or((label, ""));
+        if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        let statement = ["(control) ", "(part control) ", "(boundary) "]
+            .iter()
+            .find_map(|p| statement.strip_prefix(p))
+            .unwrap_or(statement);
+        out.push(Verdict {
+            claim: format!("C{digits}"),
+            statement: statement.trim().to_string(),
+            verdict,
+            evidence: evidence.trim().to_string(),
+            headline: String::new(),
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::claims::Outcome;
+
+    #[test]
+    fn a_readmes_verdict_table_reads_back_and_other_tables_do_not() {
+        let md = "# R\n\n| claim | verdict | evidence |\n|---|---|---|\n| C1 not this table | **shown** | x |\n\n\
+                  ## Verdicts on the claims\n\nSome words.\n\n| claim | verdict | evidence |\n|---|---|---|\n\
+                  | C1 concurrency works | **shown** | ran 32 waits |\n\
+                  | C4 (boundary) past it | **not shown** | loop busy |\n\
+                  | C6 (control) concurrency is not speed | **cannot be shown here** | noisy |\n\
+                  | C7 odd | **maybe** | a word no verdict has |\n\n## Scale\n\n| C8 x | **shown** | later table |\n";
+        let v = readme_verdicts(md);
+        let got: Vec<(&str, &str, Outcome)> =
+            v.iter().map(|v| (v.claim.as_str(), v.statement.as_str(), v.verdict)).collect();
+        assert_eq!(
+            got,
+            [
+                ("C1", "concurrency works", Outcome::Shown),
+                ("C4", "past it", Outcome::NotShown),
+                ("C6", "concurrency is not speed", Outcome::CannotBeShown)
+            ]
+        );
+        assert_eq!(v[0].evidence, "ran 32 waits");
+        assert!(v.iter().all(|v| v.headline.is_empty()));
+        assert!(readme_verdicts("# no table\n").is_empty());
+    }
+}

@@ -3,9 +3,9 @@
 use std::fmt::Write as _;
 
 use super::{NetPairs, Row, Run, RunFile, SideBySide};
-use crate::claims::Verdict;
+use crate::claims::{Range, Verdict};
 use crate::machine::Machine;
-use crate::report::text::{aligned, human_time, opt};
+use crate::report::text::{Csv, CsvRow, aligned, human_time, opt};
 use crate::report::{Figure, ReportError, plot};
 use crate::scaling::OneWait;
 use crate::strategy::StrategyKind;
@@ -387,4 +387,68 @@ pub fn net_markdown(pairs: &[SideBySide]) -> Option<String> {
         let _ = writeln!(s, "| {} |", net_cells(p).join(" | "));
     }
     Some(s)
+}
+
+/// For the page across records: `workload`'s best speedup over `sequential` at each worker count (the best
+/// of the strategies there, by median), with every ratio the two medians' 95% intervals allow, from the text
+/// of a results folder's `scaling.csv`. `thread_per_job` is left out: its N is the job count, not a worker
+/// count chosen (the plots draw it as a level for the same reason). `Err` says why it cannot be read.
+pub fn best_speedups(csv: &str, workload: WorkloadKind) -> Result<Vec<(usize, Range)>, String> {
+    let csv = Csv::parse(csv, &["workload", "strategy", "workers", "median_ns", "ci_low_ns", "ci_high_ns"])
+        .ok_or(
+        "it has not the columns `cvp report` writes (workload, strategy, workers, median_ns, ...)",
+    )?;
+    let median = |r: &CsvRow| {
+        let (m, lo, hi) = (r.num("median_ns")?, r.num("ci_low_ns")?, r.num("ci_high_ns")?);
+        (m > 0.0 && lo > 0.0).then(|| Range::of(m, Some((lo, hi))))
+    };
+    let rows: Vec<CsvRow> = csv.rows().filter(|r| r.get("workload") == workload.as_str()).collect();
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sequential = rows
+        .iter()
+        .find(|r| r.get("strategy") == StrategyKind::Sequential.as_str())
+        .and_then(median)
+        .ok_or_else(|| format!("it has {workload} rows but no {workload}/sequential row with a median"))?;
+    let mut best: Vec<(usize, Range)> = Vec::new();
+    let swept = |r: &&CsvRow| {
+        ![StrategyKind::Sequential.as_str(), StrategyKind::ThreadPerJob.as_str()].contains(&r.get("strategy"))
+    };
+    for r in rows.iter().filter(swept) {
+        let (Some(n), Some(m)) = (r.get("workers").parse::<usize>().ok(), median(r)) else { continue };
+        let speedup = sequential / m;
+        match best.iter_mut().find(|(k, _)| *k == n) {
+            Some((_, b)) if b.mid >= speedup.mid => {}
+            Some((_, b)) => *b = speedup,
+            None => best.push((n, speedup)),
+        }
+    }
+    best.sort_by_key(|(n, _)| *n);
+    Ok(best)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEAD: &str = "workload,strategy,workers,median_ns,ci_low_ns,ci_high_ns\n";
+
+    #[test]
+    fn best_speedups_take_the_best_strategy_at_each_worker_count_with_its_interval() {
+        let csv = format!(
+            "{HEAD}cpu_bound,sequential,1,100,90,110\ncpu_bound,threads,2,60,55,66\ncpu_bound,rayon,2,50,45,55\n\
+             cpu_bound,thread_per_job,128,20,19,21\ncpu_bound,async,1,100,95,105\nio_bound,sequential,1,9,9,9\n"
+        );
+        let best = best_speedups(&csv, WorkloadKind::CpuBound).unwrap();
+        let ns: Vec<usize> = best.iter().map(|(n, _)| *n).collect();
+        assert_eq!(ns, [1, 2], "thread_per_job's N is its job count: left out");
+        let (lo, mid, hi) = (best[1].1.lo, best[1].1.mid, best[1].1.hi);
+        assert_eq!(mid, 2.0, "rayon's 50 beats threads' 60");
+        assert!((lo - 90.0 / 55.0).abs() < 1e-9 && (hi - 110.0 / 45.0).abs() < 1e-9, "{lo} {hi}");
+        assert!(best_speedups(&csv, WorkloadKind::Mixed).unwrap().is_empty(), "no rows: nothing measured");
+        let no_sequential = format!("{HEAD}cpu_bound,threads,2,60,55,66\n");
+        assert!(best_speedups(&no_sequential, WorkloadKind::CpuBound).unwrap_err().contains("sequential"));
+        assert!(best_speedups("a,b\n1,2\n", WorkloadKind::CpuBound).unwrap_err().contains("columns"));
+    }
 }
