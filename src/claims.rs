@@ -791,6 +791,42 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn an_outcome_reads_as_the_json_names_it() {
+        for (outcome, words) in [
+            (Outcome::Shown, "shown"),
+            (Outcome::NotShown, "not shown"),
+            (Outcome::CannotBeShown, "cannot be shown here"),
+        ] {
+            assert_eq!(outcome.to_string(), words);
+            assert_eq!(serde_json::to_string(&outcome).unwrap(), format!("\"{words}\""));
+        }
+    }
+
+    /// A threshold that one end of the interval touches: `at_most` and `at_least` count the threshold itself
+    /// as meeting them, `above` does not; an interval from the threshold outwards is undecided.
+    #[test]
+    fn a_threshold_at_an_end_of_the_interval_counts_as_the_rule_says() {
+        let r = |lo: f64, hi: f64| Range { lo, mid: (lo + hi) / 2.0, hi, known: true };
+        // at most 1: [0.5, 1] meets it; [1, 2] may be 1, so it does not miss it over its whole interval.
+        assert_eq!(at_most(r(0.5, 1.0), 1.0), Test::Meets);
+        assert_eq!(at_most(r(1.0, 2.0), 1.0), Test::Unsure);
+        assert_eq!(at_most(r(1.5, 2.0), 1.0), Test::Fails);
+        // at least 1: [1, 2] meets it; [0.5, 1] may be 1.
+        assert_eq!(at_least(r(1.0, 2.0), 1.0), Test::Meets);
+        assert_eq!(at_least(r(0.5, 1.0), 1.0), Test::Unsure);
+        assert_eq!(at_least(r(0.5, 0.9), 1.0), Test::Fails);
+        // above 1: [1, 2] may be 1, not above it; [0.5, 1] is nowhere above it.
+        assert_eq!(above(r(1.0, 2.0), 1.0), Test::Unsure);
+        assert_eq!(above(r(0.5, 1.0), 1.0), Test::Fails);
+        assert_eq!(above(r(1.1, 2.0), 1.0), Test::Meets);
+        // Without an interval, none of them decides.
+        let unknown = Range { known: false, ..r(2.0, 3.0) };
+        for t in [at_most(unknown, 1.0), at_least(unknown, 1.0), above(unknown, 1.0)] {
+            assert_eq!(t, Test::NoInterval);
+        }
+    }
+
+    #[test]
     fn the_median_interval_covers_what_it_says_and_no_less() {
         let v = |n: usize| (1..=n).map(|x| x as f64).collect::<Vec<f64>>();
         assert_eq!(median_ci(&v(5)), None, "no 95% interval from 5 samples");
@@ -802,6 +838,14 @@ pub(crate) mod tests {
         let ((lo, hi), cov) = median_ci(&v(9)).unwrap();
         assert_eq!((lo, hi), (2.0, 8.0));
         assert!((cov - 0.9609375).abs() < 1e-12, "{cov}");
+        // n = 10: (x(2), x(9)) covers 1 - 2 (1 + 10) / 2^10; (x(3), x(8)) only 89%.
+        let ((lo, hi), cov) = median_ci(&v(10)).unwrap();
+        assert_eq!((lo, hi), (2.0, 9.0));
+        assert!((cov - 0.978515625).abs() < 1e-12, "{cov}");
+        // n = 30: (x(10), x(21)) covers 95.7%, (x(11), x(20)) only 90%: the binomial sums reach deep.
+        let ((lo, hi), cov) = median_ci(&v(30)).unwrap();
+        assert_eq!((lo, hi), (10.0, 21.0));
+        assert!((cov - 0.9572260547429323).abs() < 1e-12, "{cov}");
         // The order does not matter, and every coverage is at least 95%.
         for n in MIN_SAMPLES_FOR_CI..60 {
             let mut x = v(n);

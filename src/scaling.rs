@@ -598,9 +598,80 @@ mod tests {
         }
         let fit = fit_lines(&points, Cores::flat(16)).into_iter().find(|f| f.strategy == Rayon).unwrap();
         assert_eq!(fit.worker_counts, vec![1, 2, 4, 8, 16]);
+        assert_eq!(fit.points_above_one(), 4);
         assert_eq!(fit.above_cores, vec![32]);
         let usl = fit.usl.unwrap();
         assert!((usl.sigma - 0.02).abs() < 1e-6 && usl.kappa.abs() < 1e-9, "{usl:?}");
         assert!(fit.amdahl.is_some());
+    }
+
+    #[test]
+    fn a_speedup_is_over_sequential_on_the_same_workload_and_needs_a_wall() {
+        let points = vec![pt(CpuBound, Sequential, 1, 0.5, 1.0), pt(IoBound, Sequential, 1, 0.75, 0.01)];
+        let cpu = |wall_s| pt(CpuBound, Threads, 2, wall_s, 2.0);
+        assert_eq!(sequential_wall(&points, CpuBound), Some(0.5));
+        assert_eq!(sequential_wall(&points, IoBound), Some(0.75));
+        assert_eq!(sequential_wall(&points, CpuChain), None);
+        assert_eq!(speedup(&points, &cpu(0.125)), Some(4.0));
+        assert_eq!(speedup_range(&points, &cpu(0.125)).map(|r| r.mid), Some(4.0));
+        assert_eq!(speedup(&points, &pt(IoBound, Threads, 2, 0.25, 0.01)), Some(3.0), "its own sequential");
+        assert_eq!(speedup(&points, &pt(CpuChain, Threads, 2, 0.4, 1.0)), None, "no sequential, no speedup");
+        // A wall of zero measured nothing: no speedup, no jobs in flight.
+        assert_eq!(speedup(&points, &cpu(0.0)), None);
+        assert_eq!(speedup_range(&points, &cpu(0.0)), None);
+        assert_eq!(pt(IoBound, Async, 1, 0.0, 0.01).in_flight(), 0.0);
+    }
+
+    #[test]
+    fn karp_flatt_recovers_amdahl_s_serial_fraction_and_needs_a_speedup() {
+        // A speedup that follows Amdahl's law with s = 0.1 on p = 4 processors gives back s.
+        let (s, p) = (0.1, 4.0);
+        let amdahl = 1.0 / (s + (1.0 - s) / p);
+        assert!((karp_flatt(amdahl, 4, 8).unwrap() - s).abs() < 1e-12, "{:?}", karp_flatt(amdahl, 4, 8));
+        // p = min(workers, cores): 8 workers on 4 cores are 4 processors.
+        assert!((karp_flatt(amdahl, 8, 4).unwrap() - s).abs() < 1e-12);
+        assert_eq!(karp_flatt(0.0, 4, 4), None, "no speedup measured");
+    }
+
+    #[test]
+    fn a_floor_serves_only_a_workload_that_waits() {
+        // A floor of 0 ms (as from a run without waits) is never attached to a point that does not wait.
+        let zero = OneWait {
+            workload: None,
+            wait_ms: 0,
+            wait: WaitKind::Blocking,
+            workers: 1,
+            wall_s: 0.0001,
+            wall_range_s: None,
+        };
+        let p = Point { one_wait_s: None, ..pt(CpuBound, Threads, 1, 0.4, 1.0) };
+        assert_eq!(p.wait_s, 0.0);
+        assert_eq!(p.with_one_wait(&[zero]).one_wait_s, None);
+    }
+
+    #[test]
+    fn a_floor_from_before_runtimes_were_kept_was_measured_on_one_worker() {
+        let old = r#"{"wait_ms":10,"wait":"async","wall_s":0.0111}"#;
+        let floor: OneWait = serde_json::from_str(old).unwrap();
+        assert_eq!((floor.workers, floor.workload, floor.wall_range_s), (1, None, None));
+    }
+
+    #[test]
+    fn fits_are_exact_on_exact_data() {
+        // Speedups that follow the USL exactly: the fit gives back sigma, kappa, the peak sqrt((1 - sigma) /
+        // kappa) and R-squared 1.
+        let (sigma, kappa) = (0.1, 0.01);
+        let usl = |n: f64| n / (1.0 + sigma * (n - 1.0) + kappa * n * (n - 1.0));
+        let pts: Vec<(f64, f64)> = [1.0, 2.0, 4.0, 8.0, 16.0].iter().map(|&n| (n, usl(n))).collect();
+        let fit = fit_usl(&pts).unwrap();
+        assert!((fit.sigma - sigma).abs() < 1e-9 && (fit.kappa - kappa).abs() < 1e-9, "{fit:?}");
+        assert!((fit.peak_workers.unwrap() - 90f64.sqrt()).abs() < 1e-6, "{fit:?}");
+        assert!((fit.r_squared.unwrap() - 1.0).abs() < 1e-9, "{fit:?}");
+        // Speedups that do not vary but for rounding have no R-squared, whatever their size.
+        let flat = [(2.0, 10.0), (4.0, 10.0 + 1e-6), (8.0, 10.0)];
+        assert_eq!(fit_amdahl(&flat).unwrap().r_squared, None);
+        // A speedup of zero (a run that measured nothing) is no point: two points above 1 are left, too few.
+        let failed = [(1.0, 1.0), (2.0, 1.8), (4.0, 3.0), (8.0, 0.0)];
+        assert_eq!(fit_amdahl(&failed), None);
     }
 }

@@ -246,7 +246,8 @@ fn c2(points: &[Point], cores: Cores) -> Judged {
             follows.insert(0, (at_least(x, FOLLOWS * n as f64), says(">=", FOLLOWS * n as f64)));
         } else if n > usable {
             caps.push((at_most(x, CAP * usable as f64), says("<=", CAP * usable as f64)));
-        } else if n > phys {
+        } else {
+            // Above the physical cores, within the usable ones: SMT siblings.
             parts.push(format!("N={n} {}x ({s}, SMT: not judged)", x.show(x2)));
             continue;
         }
@@ -1261,8 +1262,19 @@ mod tests {
         assert!(
             v[1].evidence.contains("N=16 10.00 [") && v[1].evidence.contains("x (rayon, SMT: not judged)")
         );
+        assert!(
+            v[1].evidence.contains("up to 8 cores (8 physical), <= 1.15 x 16 beyond 16"),
+            "{}",
+            v[1].evidence
+        );
         // Judged against 16 cores, 10x at 16 workers would fail.
-        assert_eq!(judged(&points, Cores::flat(16))[1].verdict, Outcome::NotShown);
+        let v = judged(&points, Cores::flat(16));
+        assert_eq!(v[1].verdict, Outcome::NotShown);
+        assert!(
+            v[1].evidence.contains("up to 16 cores, <= 1.15 x 16"),
+            "no SMT, none named: {}",
+            v[1].evidence
+        );
     }
 
     #[test]
@@ -1621,5 +1633,163 @@ mod tests {
         let (net, _) = net_and_io(&points, "C1");
         assert_eq!(net.verdict, Outcome::CannotBeShown);
         assert!(net.evidence.contains("one async request of net_bound measured alone"), "{}", net.evidence);
+    }
+
+    #[test]
+    fn two_jobs_are_enough_to_overlap_and_one_is_not() {
+        let jobs = |n: usize| -> Vec<Point> {
+            ideal(2)
+                .into_iter()
+                .map(|p| if p.workload == IoBound { Point { jobs: n, ..p } } else { p })
+                .collect()
+        };
+        let v = judged(&jobs(2), Cores::flat(2));
+        for i in [0, 2, 3] {
+            assert_eq!(v[i].verdict, Outcome::Shown, "{}: {}", v[i].claim, v[i].evidence);
+        }
+        let v = judged(&jobs(1), Cores::flat(2));
+        for i in [0, 2, 3] {
+            assert_eq!(v[i].verdict, Outcome::CannotBeShown, "{}: {}", v[i].claim, v[i].evidence);
+            assert_eq!(v[i].evidence, "io_bound has 1 job: overlapping waits needs at least 2");
+        }
+    }
+
+    #[test]
+    fn a_missing_floor_names_the_runtime_it_must_be_measured_on() {
+        let points: Vec<Point> = ideal(2)
+            .into_iter()
+            .map(|p| {
+                if p.workload == IoBound && p.strategy == Async { Point { one_wait_s: None, ..p } } else { p }
+            })
+            .collect();
+        let v = judged(&points, Cores::flat(2));
+        assert_eq!((v[0].verdict, v[2].verdict), (Outcome::CannotBeShown, Outcome::CannotBeShown));
+        assert!(
+            v[0].evidence.starts_with(
+                "needs one async wait of io_bound measured alone on tokio's current-thread runtime, the runtime \
+                 of io_bound/async/1"
+            ),
+            "C1: {}",
+            v[0].evidence
+        );
+        assert!(
+            v[2].evidence.starts_with(
+                "needs one async wait of io_bound measured alone on the multi-thread runtime of 4 workers, the \
+                 runtime of io_bound/async/4"
+            ),
+            "C3: {}",
+            v[2].evidence
+        );
+    }
+
+    #[test]
+    fn a_wall_that_ends_where_the_floor_begins_is_possible() {
+        // async/1's wall may be as short as one wait alone, and no shorter: every job waits at least one wait,
+        // so it is a measurement, and C1 is decided on it.
+        let mut points = known(&ideal(2));
+        set(&mut points, IoBound, Async, 1, |p| {
+            p.wall_s = FLOOR_ASYNC;
+            p.wall_range_s = Some((0.99 * FLOOR_ASYNC, FLOOR_ASYNC));
+            p.one_wait_range_s = Some((FLOOR_ASYNC, 1.01 * FLOOR_ASYNC));
+        });
+        let v = verdicts(&points, Cores::flat(2));
+        assert_eq!(v[0].verdict, Outcome::Shown, "{}", v[0].evidence);
+        // A wall that ends below where the floor begins is not.
+        set(&mut points, IoBound, Async, 1, |p| {
+            p.wall_s = 0.99 * FLOOR_ASYNC;
+            p.wall_range_s = Some((0.98 * FLOOR_ASYNC, 0.999 * FLOOR_ASYNC))
+        });
+        let v = verdicts(&points, Cores::flat(2));
+        assert!(v[0].evidence.starts_with("impossible value"), "{}", v[0].evidence);
+    }
+
+    #[test]
+    fn c2_needs_sequential_a_count_within_the_cores_and_one_beyond_them() {
+        let without = |points: Vec<Point>, drop: &dyn Fn(&Point) -> bool| -> Verdict {
+            let kept: Vec<Point> =
+                points.into_iter().filter(|p| !(p.workload == CpuBound && drop(p))).collect();
+            judged(&kept, Cores::flat(2)).swap_remove(1)
+        };
+        let needs = "needs cpu_bound sequential, and threads or rayon at 2 workers and at more than 2";
+        for (what, drop) in [
+            ("nothing beyond the cores", &(|p: &Point| p.workers == 4) as &dyn Fn(&Point) -> bool),
+            ("nothing within the cores", &|p: &Point| p.workers == 2),
+            ("no sequential", &|p: &Point| p.strategy == Sequential),
+        ] {
+            let v = without(ideal(2), drop);
+            assert_eq!((v.verdict, v.evidence.as_str()), (Outcome::CannotBeShown, needs), "{what}");
+        }
+        // On 4 cores the counts within them are 2 to 4, and the sweep (1, 2, 4) has none beyond.
+        let v = judged(&ideal(4), Cores::flat(4)).swap_remove(1);
+        assert_eq!(v.verdict, Outcome::CannotBeShown);
+        assert_eq!(
+            v.evidence,
+            "needs cpu_bound sequential, and threads or rayon at 2 to 4 workers and at more than 4"
+        );
+    }
+
+    #[test]
+    fn c2_is_not_shown_when_more_workers_than_cores_beat_the_cores() {
+        // 3x at 4 workers on 2 cores, above 1.15 x 2: no code computes on more cores than it has, so the
+        // measurement failed, and C2's control part says so.
+        let mut points = ideal(2);
+        for s in [Threads, Rayon] {
+            set(&mut points, CpuBound, s, 4, |p| p.wall_s = 0.4 / 3.0);
+        }
+        let v = judged(&points, Cores::flat(2));
+        assert_eq!(v[1].verdict, Outcome::NotShown, "{}", v[1].evidence);
+        assert!(
+            v[1].headline.starts_with("speedup 3.00 [2.99 to 3.01]x at N=4 (<= 2.3)"),
+            "{}",
+            v[1].headline
+        );
+        assert!(
+            v[1].evidence.contains("up to 2 cores, <= 1.15 x 2 beyond 2"),
+            "no SMT named: {}",
+            v[1].evidence
+        );
+    }
+
+    #[test]
+    fn c5_needs_io_bound_threads_above_the_cores_and_enough_jobs_to_beat_them() {
+        // A sweep that stops at the cores: nothing above them to judge.
+        let points: Vec<Point> =
+            ideal(2).into_iter().filter(|p| !(p.workload == IoBound && p.workers > 2)).collect();
+        let e = evidence(&points, 2, 4);
+        assert_eq!(e, "needs io_bound threads or rayon above the 2 usable cores");
+        // 10 jobs on 8 threads take two waits in a row: at best 5x, which is 1.25 x 4 cores and not above it,
+        // so C5 cannot be shown however the run went.
+        let points = [ideal_io(4, Some(10)), ideal_hashing(4)].concat();
+        let e = evidence(&points, 4, 4);
+        assert!(
+            e.starts_with(
+                "io_bound has 10 jobs: at 8 workers the best possible speedup is 5.00x, not above 1.25 x 4"
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn c5_needs_cpu_chain_s_own_sequential() {
+        let points: Vec<Point> =
+            ideal(2).into_iter().filter(|p| !(p.workload == CpuChain && p.strategy == Sequential)).collect();
+        let v = judged(&points, Cores::flat(2));
+        assert_eq!(v[4].verdict, Outcome::CannotBeShown, "{}", v[4].evidence);
+        assert!(v[4].evidence.starts_with("needs cpu_chain sequential"), "{}", v[4].evidence);
+    }
+
+    #[test]
+    fn a_cpu_bound_speedup_equal_to_the_cores_it_kept_busy_is_possible() {
+        // 2x on 2 cores busy against sequential's 1, every interval without width: the speedup reaches the
+        // bound and does not pass it, so C5 is decided.
+        let mut points = known(&ideal(2));
+        let exact = |p: &mut Point| p.wall_range_s = Some((p.wall_s, p.wall_s));
+        set(&mut points, CpuBound, Sequential, 1, exact);
+        for s in [Threads, Rayon] {
+            set(&mut points, CpuBound, s, 2, exact);
+        }
+        let v = verdicts(&points, Cores::flat(2));
+        assert_eq!(v[4].verdict, Outcome::Shown, "{}", v[4].evidence);
+        assert!(v[4].evidence.contains("at N=2: 2.00x ("), "{}", v[4].evidence);
     }
 }
