@@ -70,8 +70,10 @@ pub struct ReportArgs {
     pub index: Option<PathBuf>,
 }
 
-/// `cvp compare`'s flags: the scaling view's, and the page.
+/// `cvp compare`'s flags: the scaling view's, and the page. (No argument group of its own: the flattened
+/// flags' struct has the same name, and two groups of one name fail clap's debug-build checks.)
 #[derive(clap::Args)]
+#[group(skip)]
 pub struct CompareArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
