@@ -172,3 +172,14 @@ fn show_config() -> Result<(), Failure> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    /// clap's own checks of the whole command tree (unique group and argument names, valid requirements),
+    /// every subcommand at once: clap makes them in debug builds only (`cargo test`), and otherwise only for
+    /// the subcommand a test happens to run.
+    #[test]
+    fn the_command_line_is_well_formed() {
+        <super::Cli as clap::CommandFactory>::command().debug_assert();
+    }
+}
