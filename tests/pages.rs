@@ -441,7 +441,7 @@ fn compare_html_writes_the_page_for_two_records_and_keeps_its_text() {
     let runs: Vec<String> = page.select(&sel("table.verdicts th.run")).map(text_of).collect();
     assert!(runs[0].ends_with('A') && runs[1].ends_with('B'), "{runs:?}");
     assert!(numbers_row(&page, "cpu_bound best speedup, N=2")[1].ends_with("within the intervals of A"));
-    // The file is the user's now: not replaced without --force; a link to it stays a link.
+    // The file is the user's now: not replaced without --force; never written through a link.
     std::fs::write(&out, "mine").unwrap();
     let o = cvp(&["compare", a, b, "--html", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
@@ -450,9 +450,16 @@ fn compare_html_writes_the_page_for_two_records_and_keeps_its_text() {
     let link = tmp.path().join("link.html");
     std::os::unix::fs::symlink(&out, &link).unwrap();
     let o = cvp(&["compare", a, b, "--html", link.to_str().unwrap(), "--force"]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("is a symbolic link"));
     assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link stays a link");
-    assert!(std::fs::read_to_string(&out).unwrap().starts_with("<!DOCTYPE html>"));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "mine", "its target is untouched");
+    // Any existing file of a record, with --force too.
+    let own = Path::new(a).join("speedup_cpu_bound.svg");
+    let before = std::fs::read(&own).unwrap();
+    let o = cvp(&["compare", a, b, "--html", own.to_str().unwrap(), "--force"]);
+    assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(std::fs::read(&own).unwrap(), before);
     // Two machines: said, and not compared.
     let amd = root.join("amd");
     copy_tree(&committed(AMD), &amd);

@@ -200,8 +200,10 @@ pub fn find_records(root: &Path) -> Vec<PathBuf> {
         let mut dirs: Vec<PathBuf> = entries
             .flatten()
             .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+            // A linked folder is not followed: the page links records by their place in the tree, and a
+            // link would take it (and a reader) outside.
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
             .map(|e| e.path())
-            .filter(|p| p.is_dir())
             .collect();
         dirs.sort();
         for d in dirs.iter().filter(|_| depth > 0) {
@@ -234,10 +236,19 @@ pub fn relative_link(from: &Path, to: &Path) -> Option<String> {
     Some(parts.join("/"))
 }
 
-/// Refuses `out` before anything is read: a folder or a block device, a file that exists without `force`
-/// (a FIFO or a character device is written in place), one of the files the page reads from `records`,
-/// and a place no file can be written.
+/// Refuses `out` before anything is read: a symbolic link, a folder or a block device, a file that exists
+/// without `force` (a FIFO or a character device is written in place), any existing file of one of
+/// `records` (and the files the page reads, even new), and a place no file can be written.
 pub fn check_page_out(out: &Path, force: bool, records: &[PathBuf]) -> Result<(), ReportError> {
+    // A page is written among files that may come from elsewhere (a results tree from another machine, a
+    // clone): a link there could aim it at any file of the user's, so none is followed.
+    if std::fs::symlink_metadata(out).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(ReportError::Missing(format!(
+            "{} is a symbolic link, which a page is never written through; accepted: a regular file or a new \
+             path",
+            out.display()
+        )));
+    }
     if let OutputFile::Replace(real) = report::output_file(out)? {
         if real.exists() && !force {
             return Err(ReportError::Missing(format!(
@@ -250,11 +261,11 @@ pub fn check_page_out(out: &Path, force: bool, records: &[PathBuf]) -> Result<()
         let parent = std::fs::canonicalize(parent).ok();
         if let Some(record) =
             records.iter().find(|r| parent.is_some() && std::fs::canonicalize(r).ok() == parent)
-            && READS.contains(&name.as_str())
+            && (READS.contains(&name.as_str()) || real.exists())
         {
             return Err(ReportError::Missing(format!(
-                "{} is the {name} of the record {}, which the page reads; accepted: a file that is none of a \
-                 record's own ({})",
+                "{} is the {name} of the record {}, which is the record's own; accepted: a new file, none of a \
+                 record's own (such as {})",
                 out.display(),
                 record.display(),
                 READS.join(", ")
@@ -299,6 +310,12 @@ mod tests {
         record_at(&tmp.path().join("a/2026-01-01"), &[]);
         record_at(&tmp.path().join(".b.tmp-1/2026-01-03"), &[]);
         std::fs::create_dir_all(tmp.path().join("c/notes")).unwrap();
+        // A link to a record elsewhere is not followed.
+        let outside = tempfile::tempdir().unwrap();
+        record_at(&outside.path().join("2026-01-04"), &[]);
+        std::fs::create_dir_all(tmp.path().join("d")).unwrap();
+        std::os::unix::fs::symlink(outside.path().join("2026-01-04"), tmp.path().join("d/2026-01-04"))
+            .unwrap();
         let found: Vec<PathBuf> = find_records(tmp.path());
         let names: Vec<String> =
             found.iter().map(|p| p.strip_prefix(tmp.path()).unwrap().display().to_string()).collect();
@@ -350,7 +367,7 @@ mod tests {
         assert!(check_page_out(&out, false, &records).unwrap_err().to_string().contains("--force"));
         assert!(check_page_out(&out, true, &records).is_ok());
         let e = check_page_out(&dir.join("README.md"), true, &records).unwrap_err().to_string();
-        assert!(e.contains("which the page reads"), "{e}");
+        assert!(e.contains("which is the record's own"), "{e}");
         assert!(check_page_out(&dir.join("compare.html"), false, &records).is_ok(), "a file of one's own");
         assert!(check_page_out(tmp.path(), true, &[]).is_err(), "a folder");
     }
