@@ -374,6 +374,26 @@ fn two_runs_of_one_machine_are_compared_within_the_intervals_or_apart() {
     for word in ["another machine", "regression", "improvement"] {
         assert!(!cells.contains(word), "{word:?} in {cells}");
     }
+    // The later run measured other work (cpu_bound at other rounds): its speedups are not compared.
+    let scaling = root.join(later).join("scaling.csv");
+    let text = std::fs::read_to_string(&scaling).unwrap();
+    let other: String = text
+        .lines()
+        .map(|l| {
+            if l.starts_with("cpu_bound,") {
+                format!("{}\n", l.replace(",128,0,20000", ",4,0,100"))
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    assert_ne!(other, text, "the cpu_bound rows were found");
+    std::fs::write(&scaling, other).unwrap();
+    let (page, _) = index_page(&root, &["--force"]);
+    let speedup = numbers_row(&page, "cpu_bound best speedup, N=2");
+    assert!(speedup[1].ends_with("other sizes than run 1: not compared"), "{speedup:?}");
+    let p99 = numbers_row(&page, "p99 on one core, async/1");
+    assert!(p99[1].ends_with("the intervals are apart"), "other numbers are still compared: {p99:?}");
 }
 
 #[test]

@@ -228,6 +228,8 @@ struct Number<'a> {
     label: String,
     show: &'a dyn Fn(f64) -> String,
     of: Reader<'a>,
+    /// Compared between runs only when both measured the same work ([`Record::work`]).
+    sized: bool,
 }
 
 /// The numbers the charts draw, one row each, a cell per record; a later run of a machine says how each
@@ -246,6 +248,7 @@ fn numbers_table(cols: &[Column]) -> Markup {
             label: format!("cpu_bound best speedup, N={n}"),
             show: &times,
             of: Box::new(move |r: &Record| r.speedups.iter().find(|(k, _)| *k == n).map(|(_, s)| *s)),
+            sized: true,
         })
         .collect();
     let at = report::text::thousands(MEMORY_AT);
@@ -254,6 +257,7 @@ fn numbers_table(cols: &[Column]) -> Markup {
             label: format!("memory per wait at {at} waits, {what}"),
             show: &bytes,
             of: Box::new(move |r: &Record| r.memory[i]),
+            sized: false,
         });
     }
     for (i, what) in ["async/1 (the loop blocked by the batch)", "async_offload/1 (the batch offloaded)"]
@@ -264,6 +268,7 @@ fn numbers_table(cols: &[Column]) -> Markup {
             label: format!("p99 on one core, {what}"),
             show: &ms,
             of: Box::new(move |r: &Record| r.p99[i]),
+            sized: false,
         });
     }
     html! {
@@ -283,8 +288,12 @@ fn numbers_table(cols: &[Column]) -> Markup {
                                         None => span.hint { "not measured" },
                                     }
                                     @if let (Some(b), Some(x), Some(p)) = (before, now, c.prev) {
-                                        @let (apart, text) = change(b, x, &cols[p].tag);
-                                        span class=(if apart { "change beyond" } else { "change" }) { (text) }
+                                        @if n.sized && cols[p].record.work != c.record.work {
+                                            span.change { "other sizes than " (cols[p].tag) ": not compared" }
+                                        } @else {
+                                            @let (apart, text) = change(b, x, &cols[p].tag);
+                                            span class=(if apart { "change beyond" } else { "change" }) { (text) }
+                                        }
                                     }
                                 }
                             }
@@ -443,11 +452,12 @@ pub fn across_page(
         (verdict_table(&cols))
         h2 #numbers { "Numbers" }
         p.hint {
-            "The numbers the charts draw, with their 95% intervals (a best speedup is over sequential, the best \
-             strategy at that worker count). Only runs of one machine are compared: a \
-             later run says how each number stands against the run before it, \"within the intervals\" when \
-             they overlap. Between machines nothing is compared: a difference there is another machine, never \
-             a regression or an improvement."
+            "The numbers the charts draw, with their intervals: a median's is its 95% interval; a best speedup \
+             (over sequential, of whichever strategy was fastest at that worker count) takes every ratio its two \
+             medians' 95% intervals allow, which covers at least 90%. Only runs of one machine that measured \
+             the same work are compared: a later run says how each number stands against the run before it, \
+             \"within the intervals\" when they overlap. Between machines nothing is compared: a difference \
+             there is another machine, never a regression or an improvement."
         }
         (numbers_table(&cols))
         (charts(&cols)?)
@@ -539,6 +549,7 @@ mod tests {
             verdicts: Vec::new(),
             source: Source::Judged,
             speedups: Vec::new(),
+            work: String::new(),
             memory: [None, None],
             p99: [None, None],
         }

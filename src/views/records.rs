@@ -61,6 +61,9 @@ pub struct Record {
     pub source: Source,
     /// cpu_bound's best speedup over sequential per worker count (empty: not measured).
     pub speedups: Vec<(usize, Range)>,
+    /// The work those speedups measured: cpu_bound's jobs, wait and rounds as its scaling.csv gives them
+    /// (empty: not known). Two runs of other work are never compared.
+    pub work: String,
     /// Memory per wait at [`MEMORY_AT`] waits: `async/1`, `thread_per_job`.
     pub memory: [Option<Range>; 2],
     /// p99 on one core while the batch computes: `async/1` (the blocked loop), `async_offload/1`.
@@ -82,7 +85,22 @@ fn read_file(folder: &Path, name: &str) -> Result<Option<String>, ReportError> {
 type Get<'a> = &'a dyn Fn(&str) -> Result<Option<String>, ReportError>;
 
 /// cpu_bound's best speedups, memory per wait and one-core p99 of a record: see [`Record`].
-type Numbers = (Vec<(usize, Range)>, [Option<Range>; 2], [Option<Range>; 2]);
+type Numbers = (Vec<(usize, Range)>, String, [Option<Range>; 2], [Option<Range>; 2]);
+
+/// cpu_bound's sizes in a scaling.csv: `jobs x wait ms x rounds`, each size the rows hold joined by ` and `.
+fn cpu_work(text: &str) -> String {
+    let Some(csv) = report::text::Csv::parse(text, &["workload", "jobs", "wait_ms", "rounds"]) else {
+        return String::new();
+    };
+    let mut sizes: Vec<String> = csv
+        .rows()
+        .filter(|r| r.get("workload") == WorkloadKind::CpuBound.as_str())
+        .map(|r| format!("{} jobs x {} ms x {} rounds", r.get("jobs"), r.get("wait_ms"), r.get("rounds")))
+        .collect();
+    sizes.sort();
+    sizes.dedup();
+    sizes.join(" and ")
+}
 
 /// The three views' numbers from a record's files (`get` reads one by name, `at` names its path). A file
 /// missing is "not measured"; one that cannot be read as its view writes it is an error that names it.
@@ -91,11 +109,12 @@ fn numbers(get: Get, at: &dyn Fn(&str) -> PathBuf) -> Result<Numbers, ReportErro
         let path = at(name);
         move |why: String| ReportError::Unreadable { path, why }
     };
-    let speedups = match get("scaling.csv")? {
-        Some(text) => {
-            scaling::render::best_speedups(&text, WorkloadKind::CpuBound).map_err(bad("scaling.csv"))?
-        }
-        None => Vec::new(),
+    let (speedups, work) = match get("scaling.csv")? {
+        Some(text) => (
+            scaling::render::best_speedups(&text, WorkloadKind::CpuBound).map_err(bad("scaling.csv"))?,
+            cpu_work(&text),
+        ),
+        None => (Vec::new(), String::new()),
     };
     let (json, csv) = (get("scale.json")?, get("scale.csv")?);
     let which = if json.is_some() { "scale.json" } else { "scale.csv" };
@@ -105,7 +124,7 @@ fn numbers(get: Get, at: &dyn Fn(&str) -> PathBuf) -> Result<Numbers, ReportErro
         Some(text) => latency::render::one_core_p99(&text).map_err(bad("latency.csv"))?,
         None => [None, None],
     };
-    Ok((speedups, memory, p99))
+    Ok((speedups, work, memory, p99))
 }
 
 /// The record in `folder`: its machine.json (required), its verdicts (verdicts.json, else its README's
@@ -144,7 +163,7 @@ pub fn read_record(folder: &Path) -> Result<Record, ReportError> {
             .chars()
             .enumerate()
             .all(|(i, c)| if i == 4 || i == 7 { c == '-' } else { c.is_ascii_digit() });
-    let (speedups, memory, p99) = numbers(&get, &at)?;
+    let (speedups, work, memory, p99) = numbers(&get, &at)?;
     Ok(Record {
         name: folder.display().to_string(),
         folder: Some(folder.to_path_buf()),
@@ -153,6 +172,7 @@ pub fn read_record(folder: &Path) -> Result<Record, ReportError> {
         verdicts,
         source,
         speedups,
+        work,
         memory,
         p99,
     })
@@ -174,7 +194,7 @@ pub fn baseline_record(criterion_dir: &Path, baseline: &str) -> Result<Record, R
         Ok(built.files.iter().find(|(n, _)| n == name).map(|(_, b)| String::from_utf8_lossy(b).into_owned()))
     };
     let at = |name: &str| criterion_dir.join(format!("{baseline} (baseline): {name}"));
-    let (speedups, memory, p99) = numbers(&get, &at)?;
+    let (speedups, work, memory, p99) = numbers(&get, &at)?;
     Ok(Record {
         name: format!("baseline '{baseline}'"),
         folder: None,
@@ -183,6 +203,7 @@ pub fn baseline_record(criterion_dir: &Path, baseline: &str) -> Result<Record, R
         verdicts: built.verdicts.clone(),
         source: Source::Judged,
         speedups,
+        work,
         memory,
         p99,
     })
