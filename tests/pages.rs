@@ -195,6 +195,17 @@ fn the_bench_page_decides_what_criterion_can_and_names_the_commands_for_the_rest
     std::fs::write(crit.join("cvp/mine.txt"), "mine").unwrap();
     cvp::views::scaling::page::write_bench_page(&crit, "new").unwrap();
     assert_eq!(std::fs::read_to_string(crit.join("cvp/mine.txt")).unwrap(), "mine");
+    // Only io_bound benched (`cargo bench --bench io_bound`): C2 and C6 are not measured, not undecided.
+    for group in ["cpu_bound", "cpu_chain", "mixed", "net_bound", "reference"] {
+        let _ = std::fs::remove_dir_all(crit.join(group));
+    }
+    let page_path = cvp::views::scaling::page::write_bench_page(&crit, "new").unwrap();
+    let page = Html::parse_document(&std::fs::read_to_string(&page_path).unwrap());
+    let rows = board(&page);
+    let decided: Vec<&str> = rows.iter().filter(|(_, c)| c != "missing").map(|(id, _)| id.as_str()).collect();
+    assert_eq!(decided, ["C1"], "{rows:?}");
+    let text: String = page.root_element().text().collect();
+    assert!(text.contains("not measured: needs cargo bench --bench cpu_bound"), "{text:.600}");
 }
 
 #[test]

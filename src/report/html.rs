@@ -120,9 +120,18 @@ fn row(claim: &Claim, v: Option<&Verdict>, sub: bool, link: Option<String>, miss
                         summary { (numbers) }
                         p { (v.evidence) }
                     },
-                    None => span.hint { (numbers) },
+                    None => span.hint { (code_spans(&numbers)) },
                 }
             }
+        }
+    }
+}
+
+/// `text` with its `backticked` spans as code, everything escaped (a hint names commands that way).
+fn code_spans(text: &str) -> Markup {
+    html! {
+        @for (i, part) in text.split('`').enumerate() {
+            @if i % 2 == 1 { code { (part) } } @else { (part) }
         }
     }
 }

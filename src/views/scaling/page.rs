@@ -97,8 +97,18 @@ pub fn write_bench_page(criterion_dir: &Path, baseline: &str) -> Result<PathBuf,
 /// The page `cargo bench` leaves: the claims criterion decides, each linking to criterion's page for the
 /// benchmark that decides it, the commands for the others, then the README of criterion's data.
 fn bench_page(report: &Report, readme: &str, criterion_dir: &Path) -> String {
-    let decided: Vec<_> =
-        report.verdicts.iter().filter(|v| CRITERION_DECIDES.contains(&v.claim.as_str())).cloned().collect();
+    // The bench target whose data decides a claim, when criterion's folder has none of it: not measured
+    // (the claim's verdict would only say what is missing).
+    let unmeasured = |claim: &str| {
+        let group = deciding_bench(claim).and_then(|b| b.split('/').next());
+        group.filter(|g| !criterion_dir.join(g).is_dir())
+    };
+    let decided: Vec<_> = report
+        .verdicts
+        .iter()
+        .filter(|v| CRITERION_DECIDES.contains(&v.claim.as_str()) && unmeasured(&v.claim).is_none())
+        .cloned()
+        .collect();
     let link = |c: &Claim| {
         let bench = deciding_bench(c.id)?;
         criterion_dir
@@ -107,8 +117,9 @@ fn bench_page(report: &Report, readme: &str, criterion_dir: &Path) -> String {
             .is_file()
             .then(|| format!("../{bench}/report/index.html"))
     };
-    let needs = |c: &Claim| match c.view {
-        "scaling" => "needs CPU time: `cargo run --release -- run`".to_string(),
+    let needs = |c: &Claim| match (unmeasured(c.id), c.view) {
+        (Some(group), _) => format!("not measured: needs `cargo bench --bench {group}`"),
+        (None, "scaling") => "needs CPU time: `cargo run --release -- run`".to_string(),
         _ => needs(c),
     };
     let files: Vec<(String, Vec<u8>)> =
