@@ -502,13 +502,12 @@ async fn reference(listener: TcpListener, shared: Arc<Shared>) {
             tokio::time::sleep(Duration::from_millis(1)).await;
             continue;
         };
-        let Ok(slot) = shared.take(Bound::Connection) else {
-            let _ = stream.try_write(&render::response(
-                503,
-                "limit: connections open (--max-connections)\n",
-                true,
-            ));
-            continue;
+        let slot = match shared.take(Bound::Connection) {
+            Ok(slot) => slot,
+            Err(r) => {
+                let _ = stream.try_write(&render::refusal(&r));
+                continue;
+            }
         };
         let shared = Arc::clone(&shared);
         tokio::spawn(async move {

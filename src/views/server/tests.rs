@@ -141,7 +141,7 @@ fn responses_carry_their_length_and_close() {
     let no =
         String::from_utf8(refusal(&Reject { status: 503, reason: "limit: 1 connections".into() })).unwrap();
     assert!(no.starts_with("HTTP/1.1 503 Service Unavailable\r\n"), "{no}");
-    assert!(no.contains("Content-Length: 22\r\nConnection: close\r\n\r\nlimit: 1 connections\n"), "{no}");
+    assert!(no.contains("Content-Length: 21\r\nConnection: close\r\n\r\nlimit: 1 connections\n"), "{no}");
 }
 
 #[test]
