@@ -420,11 +420,11 @@ fn thread_per_connection(listener: TcpListener, shared: Arc<Shared>) {
             }
             drop(slot);
         });
-        if let Err(e) = started {
-            if let Some(stream) = cell.lock().unwrap_or_else(PoisonError::into_inner).take() {
-                let r = Reject { status: 503, reason: format!("limit: threads (cannot start one: {e})") };
-                refuse_now(&stream, &r);
-            }
+        if let Err(e) = started
+            && let Some(stream) = cell.lock().unwrap_or_else(PoisonError::into_inner).take()
+        {
+            let r = Reject { status: 503, reason: format!("limit: threads (cannot start one: {e})") };
+            refuse_now(&stream, &r);
         }
     }
 }
