@@ -154,6 +154,14 @@ fn serves_correctly_and_stops(structure: &str) {
     let (status, _, body) = read_response(&mut s);
     assert_eq!(status, 200);
     check_body(Query::default(), &body).unwrap();
+    // Two requests in one write (pipelined): two answers, in order.
+    s.write_all(b"GET /job?seed=5&wait_ms=0 HTTP/1.1\r\n\r\nGET /job?seed=6&wait_ms=0 HTTP/1.1\r\n\r\n")
+        .unwrap();
+    for seed in [5, 6] {
+        let (status, _, body) = read_response(&mut s);
+        assert_eq!(status, 200, "{structure}");
+        check_body(Query { seed, wait_ms: 0, ..Query::default() }, &body).unwrap();
+    }
     // Bad requests: 400 and closed.
     refused(&served, b"BLAH\r\n\r\n", "malformed request");
     let mut big = b"GET /job HTTP/1.1\r\nX-Pad: ".to_vec();
@@ -262,5 +270,32 @@ fn bad_flags_exit_2_naming_what_is_accepted() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
         assert!(err.contains(words), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn over_the_in_flight_limit_a_request_gets_503_naming_it() {
+    for structure in ["async/1", "threads/2"] {
+        let served = serve(&["--serve", structure, "--max-in-flight", "1"]);
+        // The first request waits a second on its backend: while it does, it is the one in flight. (Should
+        // the machine be so slow that it is not yet in flight, the second is served and the test tries again.)
+        let mut refused = None;
+        for _ in 0..5 {
+            let mut slow = served.connect();
+            slow.write_all(b"GET /job?seed=1&wait_ms=1000 HTTP/1.1\r\n\r\n").unwrap();
+            std::thread::sleep(Duration::from_millis(300));
+            let mut other = served.connect();
+            other.write_all(b"GET /job?seed=2&wait_ms=0 HTTP/1.1\r\n\r\n").unwrap();
+            let (status, headers, body) = read_response(&mut other);
+            assert_eq!(read_response(&mut slow).0, 200, "{structure}");
+            if status == 503 {
+                assert!(headers.iter().any(|(n, v)| n == "connection" && v == "close"), "{headers:?}");
+                refused = Some(String::from_utf8(body).unwrap());
+                break;
+            }
+        }
+        let body = refused.unwrap_or_else(|| panic!("{structure}: no request was refused"));
+        assert_eq!(body, "limit: 1 requests in flight (--max-in-flight)\n", "{structure}");
+        assert!(served.stop().success());
     }
 }

@@ -170,3 +170,22 @@ fn the_help_states_the_bounds_the_code_keeps() {
         assert!(help.contains(name), "{name}");
     }
 }
+
+#[test]
+fn limits_must_fit_in_the_descriptors() {
+    let usable = measure::usable_descriptors();
+    let default = measure::default_limits();
+    assert_eq!(measure::check_limits(default), Ok(()));
+    assert!(default.connections >= 1 && default.in_flight >= 1 && default.in_flight <= 4096);
+    assert_eq!(default.connections + default.in_flight, usable.max(2));
+    for bad in [
+        Limits { connections: usable, in_flight: 1 },
+        Limits { connections: 0, in_flight: 1 },
+        Limits { connections: 1, in_flight: 0 },
+        Limits { connections: usize::MAX, in_flight: usize::MAX },
+    ] {
+        let e = measure::check_limits(bad).unwrap_err();
+        assert!(e.contains("--max-connections") && e.contains(&usable.to_string()), "{e}");
+    }
+    assert_eq!(measure::check_limits(Limits { connections: usable - 1, in_flight: 1 }), Ok(()));
+}
