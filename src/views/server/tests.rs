@@ -189,3 +189,37 @@ fn limits_must_fit_in_the_descriptors() {
     }
     assert_eq!(measure::check_limits(Limits { connections: usable - 1, in_flight: 1 }), Ok(()));
 }
+
+#[test]
+fn no_input_makes_the_parser_panic() {
+    // Random bytes, and random cuts and flips of a valid request: every one is parsed to a head, a wait
+    // for more, or a refusal, and a request never claims more bytes than it was given.
+    let valid = b"GET /job?seed=7&rounds=100&wait_ms=5 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..20_000 {
+        let mut bytes = if next() % 2 == 0 {
+            (0..next() % 200).map(|_| next() as u8).collect::<Vec<u8>>()
+        } else {
+            let mut v = valid[..(next() as usize % (valid.len() + 1))].to_vec();
+            if !v.is_empty() {
+                let at = next() as usize % v.len();
+                v[at] = next() as u8;
+            }
+            v
+        };
+        if next() % 8 == 0 {
+            bytes.extend(std::iter::repeat_n(b'a', MAX_HEAD_BYTES));
+        }
+        match parse(&bytes) {
+            Head::Request { len, .. } => assert!(len <= bytes.len()),
+            Head::Reject(r) => assert!(!r.reason.contains('\n') && [400, 404].contains(&r.status)),
+            Head::Partial => assert!(bytes.len() < MAX_HEAD_BYTES),
+        }
+    }
+}
