@@ -40,10 +40,12 @@ pub struct Args {
     /// The port on 127.0.0.1 (0: any free one).
     #[arg(long, default_value_t = 0)]
     port: u16,
-    /// Most client connections open at once [default: the open-file limit less the requests in flight].
+    /// Most client connections open at once [default: the descriptors this process may open, less 64 kept
+    /// for itself and the requests in flight].
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     max_connections: Option<u64>,
-    /// Most requests being answered at once [default: a quarter of the open-file limit, at most 4096].
+    /// Most requests being answered at once, each holding a backend connection [default: a quarter of the
+    /// descriptors this process may open less 64, at most 4096].
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     max_in_flight: Option<u64>,
 }
