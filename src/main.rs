@@ -1,5 +1,5 @@
-//! The `cvp` command: `hash`, `machine`, `config`, `run`, `scale`, `latency`, `trace`, `report` and `compare`
-//! over the `cvp` library.
+//! The `cvp` command: `hash`, `machine`, `config`, `run`, `scale`, `latency`, `trace`, `report`, `compare`
+//! and `server` over the `cvp` library.
 //!
 //! Exit status: 0 on success, 2 on bad input (a `CVP_*` variable, a flag, missing criterion data, an existing
 //! output folder), 1 when something that should work did not (a wrong digest, a failed write), 130 on Ctrl-C.
@@ -12,7 +12,7 @@ use cvp::WorkloadKind;
 use cvp::cli::{self, Failure};
 use cvp::config::{self, Config};
 use cvp::machine::Machine;
-use cvp::views::{self, latency, scale, scaling, trace};
+use cvp::views::{self, latency, scale, scaling, server, trace};
 
 #[derive(Parser)]
 #[command(name = "cvp", version, about = "Concurrency is structure, parallelism is execution: measure both.")]
@@ -70,6 +70,11 @@ enum Command {
     /// serves until stdin closes (Ctrl-D), then prints what it served and its own CPU time. The benches
     /// and `cvp run`, `scale` and `trace` start it themselves as a child process.
     Serve(ServeArgs),
+    /// The program under test is a server: `--serve STRUCTURE` starts one structure (an HTTP/1.1 server
+    /// that waits on a `cvp serve` backend, then hashes) on loopback for any client, until Ctrl-C or the
+    /// end of stdin.
+    #[command(long_about = server::cli::HELP)]
+    Server(server::cli::Args),
 }
 
 #[derive(clap::Args)]
@@ -108,6 +113,10 @@ fn main() -> ExitCode {
             }
         };
     }
+    // `cvp server` serves until Ctrl-C and stops its backends first: it installs its own handler.
+    if let Command::Server(args) = cli.command {
+        return cli::exit_code(server::cli::run(args));
+    }
     cli::install_ctrl_c();
     let result = match cli.command {
         Command::Hash { seed, rounds } => {
@@ -122,7 +131,7 @@ fn main() -> ExitCode {
         Command::Report(args) => views::report(args),
         Command::Compare(args) => views::compare(args),
         Command::Scale(args) => scale::cli::run(args),
-        Command::ScaleChild(_) => unreachable!("handled before the Ctrl-C handler"),
+        Command::ScaleChild(_) | Command::Server(_) => unreachable!("handled before the Ctrl-C handler"),
         Command::Serve(args) => serve(args),
     };
     cli::exit_code(result)

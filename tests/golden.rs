@@ -194,9 +194,10 @@ fn reports_compares_help_and_errors_are_byte_for_byte_the_golden_ones() {
 
     // Every command's help, where the texts live that explain each view.
     let mut help = Vec::new();
-    for cmd in
-        ["", "hash", "machine", "config", "run", "latency", "trace", "report", "compare", "scale", "serve"]
-    {
+    for cmd in [
+        "", "hash", "machine", "config", "run", "latency", "trace", "report", "compare", "scale", "serve",
+        "server",
+    ] {
         let args: Vec<&str> = if cmd.is_empty() { vec!["--help"] } else { vec![cmd, "--help"] };
         let name = if cmd.is_empty() { "cvp" } else { cmd };
         help.push((PathBuf::from(format!("{name}.txt")), cvp(&args, &none)));
@@ -236,6 +237,8 @@ fn reports_compares_help_and_errors_are_byte_for_byte_the_golden_ones() {
         ),
         ("compare-unknown-baseline", vec!["compare", "--criterion-dir", "input/criterion", "new", "nope"]),
         ("hash-bad-rounds", vec!["hash", "--seed", "1", "--rounds", "0"]),
+        ("server-unknown-structure", vec!["server", "--serve", "fibers"]),
+        ("server-workers-twice", vec!["server", "--serve", "threads/2", "--workers", "3"]),
     ] {
         errors.push((PathBuf::from(format!("{name}.txt")), cvp(&args, &bad_out)));
         assert!(!bad_out.exists(), "{name} wrote {bad}");

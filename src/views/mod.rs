@@ -10,6 +10,7 @@ pub mod latency;
 pub mod records;
 pub mod scale;
 pub mod scaling;
+pub mod server;
 pub mod trace;
 
 use std::path::PathBuf;
