@@ -428,6 +428,19 @@ fn bad_input_to_the_page_across_records_exits_2_and_says_what_is_accepted() {
     let tmp = tempfile::tempdir().unwrap();
     let empty = tmp.path().join("empty");
     std::fs::create_dir_all(empty.join("notes")).unwrap();
+    // A mistyped record folder is named as such, not taken for a baseline's name.
+    let page = tmp.path().join("page.html");
+    let typo = tmp.path().join("typo-folder");
+    let o = cvp(&[
+        "compare",
+        &committed(INTEL).to_string_lossy(),
+        &typo.to_string_lossy(),
+        "--html",
+        &page.to_string_lossy(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("is no folder; accepted: a results folder"));
+    assert!(!page.exists());
     let o = cvp(&["report", "--index", empty.to_str().unwrap()]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");

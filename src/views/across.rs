@@ -496,7 +496,17 @@ pub fn index(folder: &Path, force: bool) -> Result<(), Failure> {
 /// side, said first whether they are two runs of one machine or two machines.
 pub fn compare_page(criterion_dir: &Path, a: &str, b: &str, out: &Path) -> Result<String, ReportError> {
     let side = |x: &str| {
-        if Path::new(x).is_dir() { read_record(Path::new(x)) } else { baseline_record(criterion_dir, x) }
+        if Path::new(x).is_dir() {
+            read_record(Path::new(x))
+        } else if x.contains('/') {
+            // A baseline's name is one folder name: a path that is no folder is a mistyped record.
+            Err(ReportError::Missing(format!(
+                "{x} is no folder; accepted: a results folder (one with machine.json) or a criterion baseline \
+                 name"
+            )))
+        } else {
+            baseline_record(criterion_dir, x)
+        }
     };
     let records = vec![side(a)?, side(b)?];
     let same = records[0].machine.same_hardware(&records[1].machine);
