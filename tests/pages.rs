@@ -127,6 +127,25 @@ fn a_records_page_has_the_board_every_section_and_loads_nothing() {
         let heading = page.select(&sel(&format!("h2#view-{view}"))).next();
         assert!(heading.is_some(), "the {view} section has its anchor");
     }
+    // Each claim links to the figure that decides it: the heading its link names says which.
+    let target = |id: &str| {
+        let href = page
+            .select(&sel(".board .row:not(.sub)"))
+            .find(|r| r.select(&sel(".id a")).next().is_some_and(|a| text_of(a) == id))
+            .and_then(|r| r.select(&sel(".id a")).next())
+            .and_then(|a| a.value().attr("href"))
+            .unwrap_or_else(|| panic!("{id} has a link"));
+        let anchor = href.strip_prefix('#').unwrap_or_else(|| panic!("{id}: {href}"));
+        let found = page.select(&sel(&format!("[id=\"{anchor}\"]"))).next();
+        text_of(found.unwrap_or_else(|| panic!("{id}: nothing has the id {anchor}")))
+    };
+    for id in ["C1", "C3", "C4", "C5"] {
+        assert_eq!(target(id), "io_bound", "{id}");
+    }
+    assert_eq!(target("C2"), "cpu_bound");
+    assert!(target("C9").contains("on one CPU"), "{}", target("C9"));
+    assert!(target("C8").starts_with("Scale"), "{}", target("C8"));
+    assert!(target("C7").starts_with("Latency"), "{}", target("C7"));
     assert!(page.select(&sel("figure img")).count() >= 8, "the plots are inline");
     // The data, for anyone to re-analyse: the run file parses back as JSON.
     let data = page.select(&sel("script#data-run\\.json")).next().expect("run.json embedded");

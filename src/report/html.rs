@@ -305,6 +305,30 @@ fn plain(events: &[Event]) -> String {
 }
 
 /// A heading's id: lower case words joined by `-`.
+/// The id each heading of `md` gets from [`markdown`] (its text, then its id), in order: the first heading
+/// with a view's prefix is the view's anchor, every other its slug. The page title (`# `) has none.
+pub fn heading_ids(md: &str, views: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut named: Vec<&str> = Vec::new();
+    let mut out = Vec::new();
+    for line in md.lines() {
+        let level = line.chars().take_while(|&c| c == '#').count();
+        let Some(text) = line.get(level..).and_then(|t| t.strip_prefix(' ')) else { continue };
+        if !(2..=6).contains(&level) {
+            continue;
+        }
+        let text = text.trim().to_string();
+        let id = match views.iter().find(|(prefix, view)| text.starts_with(prefix) && !named.contains(view)) {
+            Some((_, view)) => {
+                named.push(view);
+                view_anchor(view)
+            }
+            None => slug(&text),
+        };
+        out.push((text, id));
+    }
+    out
+}
+
 fn slug(text: &str) -> String {
     let mut s = String::new();
     for c in text.to_lowercase().chars() {

@@ -148,11 +148,28 @@ fn bench_page(report: &Report, readme: &str, criterion_dir: &Path) -> String {
     )
 }
 
+/// The heading of the figure that decides `claim` on a record's page (`#id`, from [`html::heading_ids`]):
+/// io_bound's table and plot for C1, C3, C4 and C5, cpu_bound's for C2 and C6, the one-CPU cpu_bound
+/// timeline for C9. `None` where the claim's view section is the figure, or the heading is missing.
+fn claim_anchor(claim: &str, ids: &[(String, String)]) -> Option<String> {
+    let wanted = |text: &str| match claim {
+        "C1" | "C3" | "C4" | "C5" => text == "io_bound",
+        "C2" | "C6" => text == "cpu_bound",
+        "C9" => text.starts_with("Timeline: cpu_bound") && text.contains("one CPU"),
+        _ => false,
+    };
+    ids.iter().find(|(text, _)| wanted(text)).map(|(_, id)| format!("#{id}"))
+}
+
 /// The page for `report`, whose README is `readme` and whose other files are `files`.
 pub fn page(report: &Report, readme: &str, files: &[(String, Vec<u8>)]) -> String {
     let title = readme.lines().find_map(|l| l.strip_prefix("# ")).unwrap_or("Results").to_string();
     let judged = |c: &Claim| report.verdicts.iter().any(|v| v.claim == c.id);
-    let link = |c: &Claim| judged(c).then(|| format!("#{}", html::view_anchor(c.view)));
+    let ids = html::heading_ids(readme, &VIEWS);
+    let link = |c: &Claim| {
+        judged(c)
+            .then(|| claim_anchor(c.id, &ids).unwrap_or_else(|| format!("#{}", html::view_anchor(c.view))))
+    };
     let folder = Folder { files, views: &VIEWS };
     let body = maud::html! {
         (html::board(&report.verdicts, &link, &needs))
