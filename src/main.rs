@@ -70,9 +70,9 @@ enum Command {
     /// serves until stdin closes (Ctrl-D), then prints what it served and its own CPU time. The benches
     /// and `cvp run`, `scale` and `trace` start it themselves as a child process.
     Serve(ServeArgs),
-    /// The program under test is a server: `--serve STRUCTURE` starts one structure (an HTTP/1.1 server
-    /// that waits on a `cvp serve` backend, then hashes) on loopback for any client, until Ctrl-C or the
-    /// end of stdin.
+    /// The program under test is a server (HTTP/1.1: waits on a `cvp serve` backend, then hashes): each
+    /// structure swept at constant rates from its own process up to its knee, or with `--serve STRUCTURE`
+    /// one structure on loopback for any client, until Ctrl-C or the end of stdin.
     #[command(long_about = server::cli::HELP)]
     Server(server::cli::Args),
 }

@@ -264,7 +264,7 @@ fn bad_flags_exit_2_naming_what_is_accepted() {
         (&["server", "--serve", "reference", "--workers", "2"], "reference takes no worker count"),
         (&["server", "--serve", "threads/2", "--workers", "3"], "give the worker count once"),
         (&["server", "--serve", "async", "--max-connections", "999999999999"], "--max-connections"),
-        (&["server"], "--serve"),
+        (&["server", "--port", "80"], "--serve"),
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_cvp")).args(args).stdin(Stdio::null()).output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);

@@ -4,50 +4,109 @@
 use std::io::{Read, Write};
 use std::sync::mpsc;
 
-use super::{Limits, Structure, measure, render};
-use crate::cli::Failure;
+use std::path::PathBuf;
+
+use anyhow::Context;
+
+use super::{Limits, Plan, ServerFile, Structure, measure, render, sweep};
+use crate::cli::{Failure, Format, Progress, check_output, emit, parse_id, repeated};
 
 /// The long help of `cvp server`.
 pub const HELP: &str = "\
-The program under test is a server. `--serve STRUCTURE` starts one structure alone on 127.0.0.1 and
-prints `listening on http://127.0.0.1:PORT/job?...` (a URL to try) as its first line, so any HTTP/1.1
-client can drive it (curl, wrk, ab); it stops on Ctrl-C or when its stdin closes, and its backends with it.
-A request is GET /job?seed=S&rounds=R&wait_ms=W (each optional: seed 0, rounds 10, wait_ms 10): the
-server waits W ms on real I/O (a request over loopback to a `cvp serve` backend, a child process; one per
-distinct W, at most 8), then hashes R rounds of the SHA-256 chain and answers 200 with the digest in hex,
-the same as `cvp hash --seed S --rounds R`. Connections are kept alive (HTTP/1.1) unless the client asks
-to close. Structures (N: --workers or name/N, default the usable cores):
+The program under test is a server, driven at a constant rate from another process. Without --serve,
+each structure runs as a child process pinned to the server's CPUs (the first quarter of the usable
+ones, at least one); this process is the load generator, pinned with the backend to the others. It opens
+C keep-alive connections (--connections, default 512 per server CPU) and offers requests open loop at a
+constant rate, as wrk2 does: request i is due at i / rate on connection i mod C, and its latency counts
+from that due time, so a stall is charged to every request due during it; the latency after the send is
+shown beside it, and the generator's own lag (its send minus the later of the due time and the previous
+reply on its connection). Every reply's digest is checked. Rates start at the highest / 128 and double
+until a step saturates, then the interval around the knee is halved until it is within 10%; the highest
+rate keeps C requests in flight at twice a request's own work.
+Each step: 0.25 s of warm-up, then a window (--window, default 1 s) whose requests are counted. It keeps
+up when every counted request is answered correctly, the achieved rate (replies inside the window) is
+within 1% of the offered (and 2 requests), and p99 is under twice a request's work plus one Linux
+scheduling period of the server's CPUs (26 ms at 10 ms waits on one CPU). A step saturated on its p99
+alone is offered once more before it counts (a machine stall can cause one). A step is generator-bound,
+never the server's, when the generator's mean lag passes 1 ms or its CPUs (with the backend's) were over
+90% busy; the sweep of that structure ends there and says the knee lies above. Per step, from
+/proc/<server pid> over the window: the server's CPU (cores busy, us per reply), RSS, threads, voluntary
+and involuntary switches per reply; and requests on the connections by Little's law.
+Structures (N: name/N, default the server's CPUs; --serve also takes --workers):
   thread_per_connection  one OS thread per accepted connection
-  threads/N              a fixed pool of N threads; accepted connections queue to it
+  threads/N              a fixed pool of N threads; accepted connections queue to it, each served to its
+                         end (with keep-alive it serves N connections at a time)
   async/N                tokio, a task per connection: current-thread for N = 1, N workers above
   async_offload/N        tokio current-thread, each request's hashing on a rayon pool of N
   reference              the smallest tokio server doing the same work (current-thread), no strategy code
-Limits, never a panic: a malformed request, a bad query or a head over 8192 bytes gets 400 with a
-one-line reason and the connection closed; a path other than /job gets 404; over --max-connections or
---max-in-flight (default: from the open-file limit) a 503 names the limit. rounds <= 4000000,
-wait_ms <= 1000. The load generator, the sweep and claims on servers come in a later step.";
+--serve STRUCTURE starts one structure alone on 127.0.0.1 and prints `listening on
+http://127.0.0.1:PORT/job?...` (a URL to try) as its first line, so any HTTP/1.1 client can drive it
+(curl, wrk, ab); it stops on Ctrl-C or when its stdin closes, and its backends with it. A request is GET
+/job?seed=S&rounds=R&wait_ms=W (each optional: seed 0, rounds 10, wait_ms 10): the server waits W ms on
+real I/O (a request over loopback to a `cvp serve` backend, a child process; one per distinct W, at most
+8), then hashes R rounds of the SHA-256 chain and answers 200 with the digest in hex, the same as `cvp
+hash --seed S --rounds R`. Limits, never a panic: a malformed request, a bad query or a head over 8192
+bytes gets 400 with a one-line reason and the connection closed; a path other than /job gets 404; over
+--max-connections or --max-in-flight (default: from the open-file limit) a 503 names the limit. rounds
+<= 4000000, wait_ms <= 1000. Claims on servers, the C10k row and the report section come in a later
+step.";
 
 /// The flags of `cvp server`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The structure to serve: thread_per_connection, threads, async, async_offload or reference (those
-    /// that take a worker count also as name/N).
+    /// Serve one structure for any client instead of sweeping: thread_per_connection, threads, async,
+    /// async_offload or reference (those that take a worker count also as name/N).
     #[arg(long, value_name = "STRUCTURE", value_parser = parse_structure)]
-    serve: (String, Option<usize>),
-    /// Worker count for threads, async and async_offload, 1..=1024 [default: the usable cores].
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=super::MAX_WORKERS as u64))]
+    serve: Option<(String, Option<usize>)>,
+    /// Worker count for threads, async and async_offload with --serve, 1..=1024 [default: the usable
+    /// cores].
+    #[arg(long, requires = "serve", value_parser = clap::value_parser!(u64).range(1..=super::MAX_WORKERS as u64))]
     workers: Option<u64>,
-    /// The port on 127.0.0.1 (0: any free one).
-    #[arg(long, default_value_t = 0)]
+    /// With --serve: the port on 127.0.0.1 (0: any free one).
+    #[arg(long, default_value_t = 0, requires = "serve")]
     port: u16,
-    /// Most client connections open at once [default: the descriptors this process may open, less 64 kept
-    /// for itself and the requests in flight].
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    /// With --serve: most client connections open at once [default: the descriptors this process may
+    /// open, less 64 kept for itself and the requests in flight].
+    #[arg(long, requires = "serve", value_parser = clap::value_parser!(u64).range(1..))]
     max_connections: Option<u64>,
-    /// Most requests being answered at once, each holding a backend connection [default: a quarter of the
-    /// descriptors this process may open less 64, at most 4096].
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    /// With --serve: most requests being answered at once, each holding a backend connection [default: a
+    /// quarter of the descriptors this process may open less 64, at most 4096].
+    #[arg(long, requires = "serve", value_parser = clap::value_parser!(u64).range(1..))]
     max_in_flight: Option<u64>,
+    /// With --serve: pin the server's threads to these CPUs (comma-separated numbers), once its backend
+    /// has started on the CPUs it was started on.
+    #[arg(long, requires = "serve", value_delimiter = ',', value_parser = clap::value_parser!(u16))]
+    cpus: Option<Vec<u16>>,
+    /// The wait of each request of the sweep, ms, and the backend started first with --serve (0..=1000).
+    #[arg(long, default_value_t = super::DEFAULT_WAIT_MS, value_parser = clap::value_parser!(u64).range(0..=super::MAX_WAIT_MS as i64 as u64))]
+    wait_ms: u64,
+    /// The sweep's structures, comma-separated (name or name/N) [default: thread_per_connection,
+    /// threads/S, async/1, async/S (at least 2), async_offload/S, reference; S = the server's CPUs].
+    #[arg(long, conflicts_with = "serve", value_delimiter = ',', value_parser = parse_id::<Structure>)]
+    structures: Option<Vec<Structure>>,
+    /// The sweep's keep-alive connections per structure [default: 512 per server CPU, at most 4096].
+    #[arg(long, conflicts_with = "serve", value_parser = clap::value_parser!(u64).range(1..=65536))]
+    connections: Option<u64>,
+    /// SHA-256 rounds per request of the sweep (more makes requests CPU-bound), 0..=4000000.
+    #[arg(long, default_value_t = super::DEFAULT_ROUNDS, conflicts_with = "serve", value_parser = clap::value_parser!(u32).range(0..=super::MAX_ROUNDS as i64))]
+    rounds: u32,
+    /// Each step's counted window, seconds (0.1..=60).
+    #[arg(long, default_value_t = 1.0, conflicts_with = "serve", value_parser = parse_window)]
+    window: f64,
+    /// Output format of the sweep.
+    #[arg(long, value_enum, default_value_t = Format::Table, conflicts_with = "serve")]
+    format: Format,
+    /// Write the sweep's output to this file (atomically) instead of standard output.
+    #[arg(long, conflicts_with = "serve")]
+    output: Option<PathBuf>,
+}
+
+/// A window length in seconds, 0.1..=60.
+fn parse_window(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(w) if (0.1..=60.0).contains(&w) => Ok(w),
+        _ => Err("accepted: seconds from 0.1 to 60".into()),
+    }
 }
 
 /// `name` or `name/N`, the name checked here and the count (if any) with `--workers` in [`run`].
@@ -68,8 +127,64 @@ fn parse_structure(s: &str) -> Result<(String, Option<usize>), String> {
 /// `cvp server`: checks the flags, starts the structure, prints where it listens and serves until Ctrl-C
 /// or the end of stdin, then stops its backends. Installs its own Ctrl-C handler (exit 130).
 pub fn run(args: Args) -> Result<(), Failure> {
+    match args.serve.clone() {
+        Some(serve) => run_serve(args, serve),
+        None => run_sweep(args),
+    }
+}
+
+/// `cvp server` without `--serve`: the rate sweep, then its table, JSON or CSV.
+fn run_sweep(args: Args) -> Result<(), Failure> {
     let input = |e: String| Failure::Input(anyhow::anyhow!(e));
-    let (name, suffix) = args.serve;
+    let machine = crate::machine::Machine::detect();
+    if let Some(id) = repeated(args.structures.as_deref().unwrap_or_default()) {
+        return Err(input(format!("invalid --structures: {id} is listed twice; accepted: distinct ids")));
+    }
+    check_output(args.output.as_deref())?;
+    crate::cli::install_ctrl_c();
+    let allowed = crate::machine::allowed_cpu_ids().unwrap_or_else(|| (0..machine.usable_cores()).collect());
+    let hash_ms = measure::hash_ms(args.rounds);
+    let mut plan = Plan::default_for(&allowed, args.rounds, args.wait_ms, hash_ms);
+    if let Some(s) = args.structures {
+        plan.structures = s;
+    }
+    if let Some(c) = args.connections {
+        plan.set_connections(c as usize, hash_ms);
+    }
+    plan.window_s = args.window;
+    let mut notes = Vec::new();
+    if plan.server_cpus == plan.generator_cpus {
+        notes.push(format!(
+            "The generator and the server shared the only CPU this process may use ({:?}): every step's \
+             numbers include the other's work.",
+            plan.server_cpus
+        ));
+    } else if let Err(e) = crate::machine::pin_process_to(&plan.generator_cpus) {
+        notes.push(format!("The generator could not be pinned to CPUs {:?}: {e}.", plan.generator_cpus));
+    }
+    let bar = Progress::new(plan.structures.len() * 10, "");
+    let mut rows = Vec::new();
+    for &structure in &plan.structures {
+        let mut steps = sweep::sweep_one(structure, &plan, |label| bar.step(label))
+            .map_err(|e| Failure::Internal(anyhow::anyhow!("{structure}: {e}")))?;
+        rows.append(&mut steps);
+    }
+    bar.finish();
+    let mut file = ServerFile { command: std::env::args().collect(), machine, plan, rows, notes };
+    let derived = super::analysis::notes(&file);
+    file.notes.extend(derived);
+    let text = match args.format {
+        Format::Table => render::table(&file),
+        Format::Json => serde_json::to_string_pretty(&file).context("encoding server JSON")? + "\n",
+        Format::Csv => render::csv(&file),
+    };
+    emit(&text, args.output.as_deref())
+}
+
+/// `cvp server --serve`: one structure for any client.
+fn run_serve(args: Args, serve: (String, Option<usize>)) -> Result<(), Failure> {
+    let input = |e: String| Failure::Input(anyhow::anyhow!(e));
+    let (name, suffix) = serve;
     let workers = match (suffix, args.workers.map(|n| n as usize)) {
         (Some(a), Some(b)) if a != b => {
             return Err(input(format!("--serve {name}/{a} and --workers {b}: give the worker count once")));
@@ -90,8 +205,17 @@ pub fn run(args: Args) -> Result<(), Failure> {
         let _ = on_ctrl_c.send(true);
     })
     .map_err(|e| Failure::Internal(anyhow::anyhow!("cannot install the Ctrl-C handler: {e}")))?;
-    let handle = measure::start(structure, args.port, limits)
-        .map_err(|e| Failure::Internal(anyhow::anyhow!("starting {structure}: {e}")))?;
+    let cpus: Option<Vec<usize>> = args.cpus.map(|c| c.into_iter().map(usize::from).collect());
+    let handle =
+        measure::start(structure, args.port, limits, args.wait_ms, cpus.as_deref()).map_err(|e| {
+            match e.kind() {
+                // sched_setaffinity refuses a CPU the machine (or this cgroup) does not offer: the flag's fault.
+                std::io::ErrorKind::InvalidInput => {
+                    input(format!("--cpus: {e}; accepted: CPUs this machine lets the process use"))
+                }
+                _ => Failure::Internal(anyhow::anyhow!("starting {structure}: {e}")),
+            }
+        })?;
     {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "{}", render::listening_line(handle.addr()))

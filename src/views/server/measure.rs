@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, mpsc};
 use std::time::Duration;
 
 use super::http::{self, Head, Reject};
-use super::{DEFAULT_WAIT_MS, Limits, MAX_BACKENDS, Query, Structure, render};
+use super::{Limits, MAX_BACKENDS, Query, Structure, render};
 use crate::workload::net::{self, Server, Target};
 use crate::workload::{Digest, chain};
 
@@ -340,9 +340,17 @@ impl Handle {
     }
 }
 
-/// Starts `structure` on 127.0.0.1:`port` (0: any free one) with `limits`, and the backend for the default
-/// wait; returns once it accepts connections. Its threads (and runtime) serve until the process exits.
-pub fn start(structure: Structure, port: u16, limits: Limits) -> io::Result<Handle> {
+/// Starts `structure` on 127.0.0.1:`port` (0: any free one) with `limits`, and the backend for `wait_ms`;
+/// returns once it accepts connections. With `cpus`, the server's threads are pinned to them once that
+/// backend has started (the backend keeps the CPUs this process was started on: outside the server's).
+/// Its threads (and runtime) serve until the process exits.
+pub fn start(
+    structure: Structure,
+    port: u16,
+    limits: Limits,
+    wait_ms: u64,
+    cpus: Option<&[usize]>,
+) -> io::Result<Handle> {
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port))
         .map_err(|e| io::Error::new(e.kind(), format!("cannot listen on 127.0.0.1:{port}: {e}")))?;
     let addr = listener.local_addr()?;
@@ -353,7 +361,11 @@ pub fn start(structure: Structure, port: u16, limits: Limits) -> io::Result<Hand
         backends: Backends { list: Mutex::new(Vec::new()) },
         warned: AtomicBool::new(false),
     });
-    shared.backends.target(DEFAULT_WAIT_MS).map_err(|r| io::Error::other(r.reason))?;
+    shared.backends.target(wait_ms).map_err(|r| io::Error::other(r.reason))?;
+    if let Some(cpus) = cpus {
+        crate::machine::pin_process_to(cpus)
+            .map_err(|e| io::Error::new(e.kind(), format!("cannot pin the server to CPUs {cpus:?}: {e}")))?;
+    }
     let accept = std::thread::Builder::new().name("cvp-server-accept".into());
     let s = Arc::clone(&shared);
     match structure {
@@ -535,4 +547,18 @@ async fn reference(listener: TcpListener, shared: Arc<Shared>) {
             drop(slot);
         });
     }
+}
+
+/// How long `rounds` rounds of the chain take here, ms: the median of 5 (the sweep's p99 bound counts a
+/// request's hashing beside its wait).
+pub fn hash_ms(rounds: u32) -> f64 {
+    let mut t: Vec<f64> = (0..5u64)
+        .map(|seed| {
+            let start = std::time::Instant::now();
+            std::hint::black_box(chain(seed, rounds));
+            start.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    t.sort_by(f64::total_cmp);
+    t[2]
 }

@@ -12,8 +12,10 @@
 pub mod analysis;
 pub mod cli;
 pub mod http;
+pub mod load;
 pub mod measure;
 pub mod render;
+pub mod sweep;
 
 use std::fmt;
 use std::str::FromStr;
@@ -147,5 +149,189 @@ pub struct Limits {
     pub in_flight: usize,
 }
 
+/// What a sweep measures: every structure at a geometric series of offered rates, from `start_rate` up by
+/// `factor` until a step saturates, then between the last step below and the first above until they are
+/// within `resolution` of each other.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// The structures, in order.
+    pub structures: Vec<Structure>,
+    /// Keep-alive connections the generator opens to each structure (C).
+    pub connections: usize,
+    /// SHA-256 rounds per request.
+    pub rounds: u32,
+    /// The wait per request, ms.
+    pub wait_ms: u64,
+    /// The first offered rate, requests/s.
+    pub start_rate: f64,
+    /// The highest rate offered: C requests in flight at twice the unloaded latency would need this much.
+    pub max_rate: f64,
+    /// Each step's rate over the last while no step has saturated.
+    pub factor: f64,
+    /// The sweep of a structure ends when its last rate below saturation and its first above are within
+    /// this ratio: its knee is known to that resolution.
+    pub resolution: f64,
+    /// Each step's warm-up (sent, not counted), s.
+    pub warmup_s: f64,
+    /// Each step's counted window, s.
+    pub window_s: f64,
+    /// A step whose p99 lies above this is saturated, ms.
+    pub p99_bound_ms: f64,
+    /// The CPUs the server runs on.
+    pub server_cpus: Vec<usize>,
+    /// The CPUs the generator (and the backend) run on.
+    pub generator_cpus: Vec<usize>,
+}
+
+/// How a step came out.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepOutcome {
+    /// Every counted request answered correctly, the achieved rate within 1% of the offered, p99 under the
+    /// bound: the server kept up.
+    KeptUp,
+    /// The server fell behind (the reason names how).
+    Saturated(String),
+    /// The generator fell behind: the step says nothing about the server (the reason names how).
+    GeneratorBound(String),
+}
+
+/// One step of the sweep: one structure at one offered rate. Rates are requests/s, latencies ms.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StepRow {
+    /// The structure under load.
+    pub structure: Structure,
+    /// The rate offered.
+    pub offered: f64,
+    /// Correct replies per second that arrived inside the window.
+    pub achieved: f64,
+    /// Requests due inside the window.
+    pub counted: u64,
+    /// Of those, answered with an error (refused, wrong digest, closed).
+    pub errors: u64,
+    /// Of those, not answered by the end of the drain.
+    pub unanswered: u64,
+    /// The first error seen.
+    pub first_error: Option<String>,
+    /// Latency from the due time: median, 99th and 99.9th percentile (the last with at least 1,000
+    /// requests), and mean, of the correct replies.
+    pub p50: Option<f64>,
+    /// See `p50`.
+    pub p99: Option<f64>,
+    /// See `p50`.
+    pub p999: Option<f64>,
+    /// See `p50`.
+    pub mean: Option<f64>,
+    /// The 99th percentile from the send instead of the due time.
+    pub p99_after_send: Option<f64>,
+    /// The generator's own lag: its mean (what decides whether it kept its schedule) and 99th percentile.
+    pub lag_mean: f64,
+    /// See `lag_mean`.
+    pub lag_p99: f64,
+    /// The generator's CPU over the window, in cores.
+    pub generator_cores_busy: f64,
+    /// How busy the generator's CPUs were (the generator, the backend, anything else on them), in CPUs.
+    pub generator_cpus_busy: f64,
+    /// The server process's CPU over the window, in cores.
+    pub server_cores_busy: f64,
+    /// The server's CPU per correct reply in the window, microseconds.
+    pub cpu_us_per_request: Option<f64>,
+    /// The server's resident memory at the end of the window, KiB.
+    pub rss_kib: u64,
+    /// The server's threads at the end of the window.
+    pub threads: u64,
+    /// The server's voluntary and involuntary context switches per correct reply in the window (threads
+    /// alive at both ends of it).
+    pub voluntary_per_request: Option<f64>,
+    /// See `voluntary_per_request`.
+    pub involuntary_per_request: Option<f64>,
+    /// Requests on the connections by Little's law: achieved rate x mean latency from the send (the
+    /// connections bound it).
+    pub in_flight: f64,
+    /// How it came out.
+    pub outcome: StepOutcome,
+    /// Which side ran out first: "server CPU", "generator", "connections" or "none".
+    pub saturated_side: String,
+}
+
+/// What `cvp server --format json` prints.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ServerFile {
+    /// The command line that made this file.
+    pub command: Vec<String>,
+    /// The machine that measured.
+    pub machine: crate::machine::Machine,
+    /// What was asked for.
+    pub plan: Plan,
+    /// Every step, in the order measured.
+    pub rows: Vec<StepRow>,
+    /// Sentences the numbers support: where the generator and the server shared CPUs, a structure that
+    /// could not be measured.
+    pub notes: Vec<String>,
+}
+
 #[cfg(test)]
 mod tests;
+
+/// Client connections per server CPU by default: enough for the requests in flight at the highest rate a
+/// CPU may answer (tens of thousands a second at 10 ms each: a few hundred in flight), with room to spare.
+pub const CONNECTIONS_PER_CPU: usize = 512;
+/// The most connections the default opens: a thread each in `thread_per_connection`.
+pub const MAX_DEFAULT_CONNECTIONS: usize = 4096;
+/// Steps below the highest rate the sweep starts: it starts at the highest rate / 2^7 and doubles.
+pub const DOUBLINGS: i32 = 7;
+
+impl Plan {
+    /// The default sweep for a process that may run on `allowed` CPUs and hashes `rounds` rounds in
+    /// `hash_ms`: the server on the first quarter of them (at least one), the generator and the backend on
+    /// the rest, since together they spend about twice the server's CPU per request (each request is a
+    /// connection and a reply on both of their sides; measured on 2 cores at 12,800/s: generator 0.47 and
+    /// backend about 0.5 cores, `async/1` 0.54); all share the only CPU where there is one. N = the
+    /// server's CPUs (at least 2 for `async/N`, so it differs from `async/1`); C =
+    /// [`CONNECTIONS_PER_CPU`] per server CPU; rates from the highest / 2^[`DOUBLINGS`], doubling, then
+    /// halving the interval around the knee to 10%.
+    pub fn default_for(allowed: &[usize], rounds: u32, wait_ms: u64, hash_ms: f64) -> Plan {
+        let n = allowed.len();
+        let (server_cpus, generator_cpus) = if n >= 2 {
+            let s = (n / 4).max(1);
+            (allowed[..s].to_vec(), allowed[s..].to_vec())
+        } else {
+            (allowed.to_vec(), allowed.to_vec())
+        };
+        let s = server_cpus.len().max(1);
+        let connections = (CONNECTIONS_PER_CPU * s).min(MAX_DEFAULT_CONNECTIONS);
+        let mut plan = Plan {
+            structures: vec![
+                Structure::ThreadPerConnection,
+                Structure::Threads(s),
+                Structure::Async(1),
+                Structure::Async(s.max(2)),
+                Structure::AsyncOffload(s),
+                Structure::Reference,
+            ],
+            connections,
+            rounds,
+            wait_ms,
+            start_rate: 0.0,
+            max_rate: 0.0,
+            factor: 2.0,
+            resolution: 1.1,
+            warmup_s: 0.25,
+            window_s: 1.0,
+            p99_bound_ms: analysis::p99_bound_ms(wait_ms, hash_ms, s),
+            server_cpus,
+            generator_cpus,
+        };
+        plan.set_connections(connections, hash_ms);
+        plan
+    }
+
+    /// Sets C, and the rates with it: the highest is C requests in flight at twice the unloaded latency
+    /// (past it the connections, not the server, would bind), the first 2^[`DOUBLINGS`] below it.
+    pub fn set_connections(&mut self, connections: usize, hash_ms: f64) {
+        let work_s = (self.wait_ms as f64 + hash_ms) / 1e3;
+        self.connections = connections;
+        self.max_rate = (connections as f64 / (2.0 * work_s.max(1e-4))).min(1e6);
+        self.start_rate = self.max_rate / 2f64.powi(DOUBLINGS);
+    }
+}

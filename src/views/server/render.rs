@@ -3,7 +3,8 @@
 use std::net::SocketAddr;
 
 use super::http::Reject;
-use super::{DEFAULT_ROUNDS, DEFAULT_WAIT_MS, Limits, Structure};
+use super::{DEFAULT_ROUNDS, DEFAULT_WAIT_MS, Limits, ServerFile, StepOutcome, StepRow, Structure};
+use crate::report::text::{aligned, opt};
 use crate::workload::Digest;
 
 /// The reason phrase of a status the server sends.
@@ -56,4 +57,144 @@ pub fn about_line(structure: Structure, limits: Limits) -> String {
         limits.in_flight,
         super::MAX_BACKENDS
     )
+}
+
+/// A step's outcome in a word or two.
+fn outcome_text(o: &StepOutcome) -> String {
+    match o {
+        StepOutcome::KeptUp => "kept up".into(),
+        StepOutcome::Saturated(why) => format!("saturated: {why}"),
+        StepOutcome::GeneratorBound(why) => format!("generator-bound: {why}"),
+    }
+}
+
+/// The columns of the step table and the CSV.
+const COLUMNS: [&str; 20] = [
+    "structure",
+    "offered/s",
+    "achieved/s",
+    "p50 ms",
+    "p99 ms",
+    "p99.9 ms",
+    "p99 after send ms",
+    "lag mean ms",
+    "lag p99 ms",
+    "gen cores",
+    "gen CPUs busy",
+    "server cores",
+    "CPU us/req",
+    "RSS KiB",
+    "threads",
+    "vol sw/req",
+    "invol sw/req",
+    "in flight",
+    "side",
+    "outcome",
+];
+
+fn cells(r: &StepRow) -> Vec<String> {
+    let f = |v: Option<f64>, d: usize| opt(v, |x| format!("{x:.d$}"));
+    vec![
+        r.structure.to_string(),
+        format!("{:.0}", r.offered),
+        format!("{:.0}", r.achieved),
+        f(r.p50, 2),
+        f(r.p99, 2),
+        f(r.p999, 2),
+        f(r.p99_after_send, 2),
+        format!("{:.3}", r.lag_mean),
+        format!("{:.3}", r.lag_p99),
+        format!("{:.2}", r.generator_cores_busy),
+        format!("{:.2}", r.generator_cpus_busy),
+        format!("{:.2}", r.server_cores_busy),
+        f(r.cpu_us_per_request, 1),
+        r.rss_kib.to_string(),
+        r.threads.to_string(),
+        f(r.voluntary_per_request, 2),
+        f(r.involuntary_per_request, 2),
+        format!("{:.1}", r.in_flight),
+        r.saturated_side.clone(),
+        outcome_text(&r.outcome),
+    ]
+}
+
+/// Each structure's knee in one line.
+fn knees(file: &ServerFile) -> Vec<String> {
+    file.plan
+        .structures
+        .iter()
+        .map(|&s| {
+            let rows: Vec<&StepRow> = file.rows.iter().filter(|r| r.structure == s).collect();
+            let bound = rows.iter().find_map(|r| match &r.outcome {
+                StepOutcome::GeneratorBound(why) => {
+                    Some(format!("the generator fell behind at {:.0}/s ({why})", r.offered))
+                }
+                _ => None,
+            });
+            let text = match (super::analysis::knee(&rows), bound) {
+                (_, Some(b)) => format!("not measured past this: {b}"),
+                ((Some(lo), Some(hi)), None) => {
+                    format!("knee between {lo:.0}/s (kept up) and {hi:.0}/s (saturated)")
+                }
+                ((Some(lo), None), None) => format!("kept up to {lo:.0}/s, the highest rate offered"),
+                ((None, Some(hi)), None) => format!("saturated at the first rate, {hi:.0}/s"),
+                ((None, None), None) => "no step".into(),
+            };
+            format!("- {s}: {text}")
+        })
+        .collect()
+}
+
+/// The header of the table: what was offered, where everything ran.
+fn header(file: &ServerFile) -> String {
+    let p = &file.plan;
+    format!(
+        "cvp server: {} keep-alive connections per structure; each request waits {} ms on its backend and \
+         hashes {} rounds; rates from {:.0}/s, x{} until a step saturates, then halved to {:.0}%; windows \
+         of {} s after {} s of warm-up; saturated above p99 {:.1} ms. Server on CPUs {:?}, generator and \
+         backend on CPUs {:?}.\n",
+        p.connections,
+        p.wait_ms,
+        p.rounds,
+        p.start_rate,
+        p.factor,
+        (p.resolution - 1.0) * 100.0,
+        p.window_s,
+        p.warmup_s,
+        p.p99_bound_ms,
+        p.server_cpus,
+        p.generator_cpus
+    )
+}
+
+/// The text table: the header, every step, each structure's knee, and the notes.
+pub fn table(file: &ServerFile) -> String {
+    let rows: Vec<Vec<String>> = file.rows.iter().map(cells).collect();
+    let mut out = header(file);
+    out.push('\n');
+    out.push_str(&aligned(&COLUMNS, &rows, 1));
+    out.push_str(
+        "\nKnees (latency from each request's due time; a generator-bound step is never the server's):\n",
+    );
+    for line in knees(file) {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    for note in &file.notes {
+        out.push_str(&format!("\nNote: {note}\n"));
+    }
+    out
+}
+
+/// One row per step, the table's columns.
+pub fn csv(file: &ServerFile) -> String {
+    let quote = |s: &str| {
+        if s.contains([',', '"']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+    };
+    let mut out = COLUMNS.join(",") + "\n";
+    for r in &file.rows {
+        out.push_str(&cells(r).iter().map(|c| quote(c)).collect::<Vec<_>>().join(","));
+        out.push('\n');
+    }
+    out
 }

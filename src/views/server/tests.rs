@@ -223,3 +223,212 @@ fn no_input_makes_the_parser_panic() {
         }
     }
 }
+
+// The sweep's pure parts: a step's judgement, the next rate, the knee, the default plan.
+
+use super::analysis::{Measured, by_rate, knee, next_rate, p99_bound_ms, step_row};
+use super::load::Outcome;
+
+fn plan() -> Plan {
+    Plan::default_for(&[0, 1], 10, 10, 0.003)
+}
+
+/// A step at `rate` over a 1 s window: every request answered in `ms` ms (sent on time, after-send the
+/// same), the generator and the server each `busy` CPUs busy.
+fn measured(rate: f64, ms: f64, busy: f64) -> Measured {
+    let n = rate as u64;
+    let ns = (ms * 1e6) as u64;
+    Measured {
+        offered: rate,
+        window_s: 1.0,
+        load: Outcome {
+            counted: n,
+            latency_ns: vec![ns; n as usize],
+            after_send_ns: vec![ns; n as usize],
+            lag_ns: vec![50_000; n as usize],
+            done_in_window: n,
+            cpu: std::time::Duration::from_secs_f64(busy / 2.0),
+            ..Outcome::default()
+        },
+        server_cpu_s: busy,
+        rss_kib: 10_000,
+        threads: 5,
+        switches: (2 * n, 0),
+        generator_cpus_busy: busy,
+    }
+}
+
+fn row(rate: f64, outcome: StepOutcome) -> StepRow {
+    StepRow { outcome, ..step_row(Structure::Async(1), &plan(), &measured(rate, 10.5, 0.3)) }
+}
+
+#[test]
+fn a_step_keeps_up_saturates_or_is_the_generators() {
+    let p = plan();
+    let kept = step_row(Structure::Async(1), &p, &measured(1000.0, 10.5, 0.3));
+    assert_eq!(kept.outcome, StepOutcome::KeptUp, "{kept:?}");
+    assert_eq!(kept.saturated_side, "none");
+    assert!((kept.cpu_us_per_request.unwrap() - 300.0).abs() < 1e-6);
+    assert!((kept.voluntary_per_request.unwrap() - 2.0).abs() < 1e-9);
+    // Little's law from the send: 1000/s x 10.5 ms.
+    assert!((kept.in_flight - 10.5).abs() < 1e-6);
+    // Over the p99 bound.
+    let slow = step_row(Structure::Async(1), &p, &measured(1000.0, p.p99_bound_ms + 1.0, 0.3));
+    assert!(matches!(&slow.outcome, StepOutcome::Saturated(w) if w.starts_with("p99")), "{slow:?}");
+    // Unanswered requests.
+    let mut m = measured(1000.0, 10.5, 0.3);
+    m.load.unanswered = 1;
+    assert!(matches!(step_row(Structure::Async(1), &p, &m).outcome, StepOutcome::Saturated(_)));
+    // A failed request.
+    let mut m = measured(1000.0, 10.5, 0.3);
+    m.load.errors = 1;
+    assert!(matches!(step_row(Structure::Async(1), &p, &m).outcome, StepOutcome::Saturated(_)));
+    // Achieved below 99%: 985 of 1000 is short by 15 (> 1% = 10); 991 is within 1%.
+    let mut m = measured(1000.0, 10.5, 0.3);
+    m.load.done_in_window = 985;
+    let short = step_row(Structure::Async(1), &p, &m);
+    assert!(matches!(&short.outcome, StepOutcome::Saturated(w) if w.starts_with("achieved")), "{short:?}");
+    m.load.done_in_window = 991;
+    assert_eq!(step_row(Structure::Async(1), &p, &m).outcome, StepOutcome::KeptUp);
+    // At a low rate one request at each edge is not a shortfall: 98 of 100 keeps up, 97 does not.
+    let mut m = measured(100.0, 10.5, 0.3);
+    m.load.done_in_window = 98;
+    assert_eq!(step_row(Structure::Async(1), &p, &m).outcome, StepOutcome::KeptUp);
+    m.load.done_in_window = 97;
+    assert!(matches!(step_row(Structure::Async(1), &p, &m).outcome, StepOutcome::Saturated(_)));
+    // The generator's mean lag over 1 ms: its step, not the server's, whatever the latencies.
+    let mut m = measured(1000.0, p.p99_bound_ms + 1.0, 0.3);
+    m.load.lag_ns = vec![1_100_000; 1000];
+    let lagged = step_row(Structure::Async(1), &p, &m);
+    assert!(
+        matches!(&lagged.outcome, StepOutcome::GeneratorBound(w) if w.contains("mean lag")),
+        "{lagged:?}"
+    );
+    assert_eq!(lagged.saturated_side, "generator");
+    // A few stalled requests raise the lag's p99, not its mean: still the server's step.
+    let mut m = measured(1000.0, 10.5, 0.3);
+    for v in m.load.lag_ns.iter_mut().take(20) {
+        *v = 5_000_000;
+    }
+    let stalls = step_row(Structure::Async(1), &p, &m);
+    assert_eq!(stalls.outcome, StepOutcome::KeptUp);
+    assert!(stalls.lag_p99 > 1.0);
+    // The generator's CPUs over 90% busy (0.95 of its 1).
+    let mut m = measured(1000.0, 10.5, 0.3);
+    m.generator_cpus_busy = 0.95;
+    assert!(matches!(step_row(Structure::Async(1), &p, &m).outcome, StepOutcome::GeneratorBound(_)));
+    m.generator_cpus_busy = 0.85;
+    assert_eq!(step_row(Structure::Async(1), &p, &m).outcome, StepOutcome::KeptUp);
+    // The server's CPU over 90% names the side.
+    let mut m = measured(1000.0, p.p99_bound_ms + 1.0, 0.3);
+    m.server_cpu_s = 0.95;
+    assert_eq!(step_row(Structure::Async(1), &p, &m).saturated_side, "server CPU");
+}
+
+#[test]
+fn sharing_the_only_cpu_the_generator_is_judged_on_its_own_cpu() {
+    let mut p = Plan::default_for(&[0], 10, 10, 0.003);
+    assert_eq!(p.server_cpus, p.generator_cpus);
+    // The CPU is busy with the server: not the generator's limit.
+    let mut m = measured(1000.0, 10.5, 0.3);
+    m.generator_cpus_busy = 0.99;
+    assert_eq!(step_row(Structure::Async(1), &p, &m).outcome, StepOutcome::KeptUp);
+    // The generator itself over 90% of it is.
+    m.load.cpu = std::time::Duration::from_secs_f64(0.95);
+    assert!(matches!(step_row(Structure::Async(1), &p, &m).outcome, StepOutcome::GeneratorBound(_)));
+    p.generator_cpus = vec![1];
+    assert!(matches!(step_row(Structure::Async(1), &p, &m).outcome, StepOutcome::GeneratorBound(_)));
+}
+
+#[test]
+fn the_sweep_doubles_confirms_then_halves_the_interval_to_the_resolution() {
+    let p = plan();
+    let sat = |why: &str| StepOutcome::Saturated(why.into());
+    let mut rows: Vec<StepRow> = Vec::new();
+    assert_eq!(next_rate(&rows, &p), Some(p.start_rate));
+    rows.push(row(100.0, StepOutcome::KeptUp));
+    assert_eq!(next_rate(&rows, &p), Some(200.0));
+    rows.push(row(200.0, StepOutcome::KeptUp));
+    rows.push(row(400.0, sat("p99 30 ms > 26 ms")));
+    // Saturated on latency alone, once: offered again.
+    assert_eq!(next_rate(&rows, &p), Some(400.0));
+    rows.push(row(400.0, sat("p99 31 ms > 26 ms")));
+    // Twice: halfway in logarithms between 200 and 400.
+    let mid = next_rate(&rows, &p).unwrap();
+    assert!((mid - (200.0f64 * 400.0).sqrt()).abs() < 1e-9);
+    rows.push(row(mid, StepOutcome::KeptUp));
+    let mid2 = next_rate(&rows, &p).unwrap();
+    assert!((mid2 - (mid * 400.0).sqrt()).abs() < 1e-9);
+    // Saturated for want of replies: not offered again.
+    rows.push(row(mid2, sat("3 failed, 0 unanswered of 400")));
+    let mid3 = next_rate(&rows, &p).unwrap();
+    assert!((mid3 - (mid * mid2).sqrt()).abs() < 1e-9);
+    rows.push(row(mid3, StepOutcome::KeptUp));
+    // mid3 .. mid2 is within 10%: over.
+    assert!(mid2 / mid3 <= p.resolution);
+    assert_eq!(next_rate(&rows, &p), None);
+    let refs: Vec<&StepRow> = rows.iter().collect();
+    assert_eq!(knee(&refs), (Some(mid3), Some(mid2)));
+    // A repeated rate that kept up once counts as kept up.
+    let again = [row(400.0, sat("p99 40 ms > 26 ms")), row(400.0, StepOutcome::KeptUp)];
+    assert_eq!(by_rate(&again.iter().collect::<Vec<_>>()), vec![(400.0, StepOutcome::KeptUp)]);
+}
+
+#[test]
+fn the_sweep_stops_at_the_first_rate_the_highest_rate_or_the_generator() {
+    let p = plan();
+    let first = [row(p.start_rate, StepOutcome::Saturated("0 failed, 9 unanswered of 9".into()))];
+    assert_eq!(next_rate(&first, &p), None);
+    assert_eq!(knee(&first.iter().collect::<Vec<_>>()), (None, Some(p.start_rate)));
+    let top = [row(p.max_rate, StepOutcome::KeptUp)];
+    assert_eq!(next_rate(&top, &p), None);
+    assert_eq!(knee(&top.iter().collect::<Vec<_>>()), (Some(p.max_rate), None));
+    // Doubling never passes the highest rate.
+    let near = [row(p.max_rate * 0.75, StepOutcome::KeptUp)];
+    assert_eq!(next_rate(&near, &p), Some(p.max_rate));
+    let bound = [row(100.0, StepOutcome::KeptUp), row(200.0, StepOutcome::GeneratorBound("lag".into()))];
+    assert_eq!(next_rate(&bound, &p), None);
+}
+
+#[test]
+fn the_default_plan_follows_the_cpus() {
+    let two = Plan::default_for(&[0, 1], 10, 10, 0.003);
+    assert_eq!((two.server_cpus.clone(), two.generator_cpus.clone()), (vec![0], vec![1]));
+    assert_eq!(two.connections, CONNECTIONS_PER_CPU);
+    assert!(two.structures.contains(&Structure::Async(2)) && two.structures.contains(&Structure::Async(1)));
+    let sixteen: Vec<usize> = (0..16).collect();
+    let big = Plan::default_for(&sixteen, 10, 10, 0.003);
+    assert_eq!(big.server_cpus, vec![0, 1, 2, 3]);
+    assert_eq!(big.generator_cpus.len(), 12);
+    assert!(big.structures.contains(&Structure::Threads(4)) && big.structures.contains(&Structure::Async(4)));
+    assert_eq!(big.connections, 4 * CONNECTIONS_PER_CPU);
+    // The highest rate keeps C in flight at twice the unloaded latency; the first is 2^7 below.
+    assert!((two.max_rate - 512.0 / (2.0 * 0.010003)).abs() < 1e-6);
+    assert!((two.max_rate / two.start_rate - 128.0).abs() < 1e-9);
+    // The p99 bound: twice the work plus one scheduling period (6 ms on 1 CPU, 18 ms on 4).
+    assert!((p99_bound_ms(10, 0.0, 1) - 26.0).abs() < 1e-9);
+    assert!((p99_bound_ms(10, 0.0, 4) - 38.0).abs() < 1e-9);
+    assert!((big.p99_bound_ms - p99_bound_ms(10, 0.003, 4)).abs() < 1e-9);
+}
+
+#[test]
+fn a_thread_pool_that_left_connections_unserved_is_explained() {
+    let p = plan();
+    let mut m = measured(100.0, 10.5, 0.01);
+    m.load.unanswered = 99;
+    m.load.latency_ns.truncate(1);
+    let rows = vec![step_row(Structure::Threads(1), &p, &m)];
+    let file = ServerFile {
+        command: vec![],
+        machine: crate::machine::Machine::detect(),
+        plan: Plan { structures: vec![Structure::Threads(1)], ..p },
+        rows,
+        notes: vec![],
+    };
+    let notes = super::analysis::notes(&file);
+    assert!(notes.iter().any(|n| n.contains("threads/1 serves a connection to its end")), "{notes:?}");
+    // The same with as many threads as connections says nothing of the kind.
+    let mut wide = file.clone();
+    wide.plan.connections = 1;
+    assert!(super::analysis::notes(&wide).is_empty());
+}

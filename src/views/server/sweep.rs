@@ -1,0 +1,216 @@
+//! The rate sweep of `cvp server`: each structure runs as a child process (`cvp server --serve S --cpus
+//! LIST`, its own process, pinned to the server's CPUs; its backend keeps the generator's), this process
+//! loads it with the generator ([`super::load`]) step by step, and reads the child's `/proc` numbers at
+//! each window's two edges: CPU time (its CPU clock), resident memory, threads, context switches.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::analysis::{self, Measured};
+use super::load::{Generator, Step};
+use super::{Plan, Query, StepRow, Structure};
+
+/// One structure served by a child process for the lifetime of this value (its stdin closes on drop,
+/// which stops it and its backend).
+pub struct Served {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    addr: SocketAddr,
+}
+
+impl Served {
+    /// Starts `structure` on `cpus` and reads where it listens.
+    pub fn start(structure: Structure, cpus: &[usize]) -> std::io::Result<Served> {
+        let list: Vec<String> = cpus.iter().map(usize::to_string).collect();
+        let mut cmd = Command::new("/proc/self/exe");
+        cmd.args(["server", "--serve", &structure.to_string(), "--port", "0"]);
+        if !cpus.is_empty() {
+            cmd.args(["--cpus", &list.join(",")]);
+        }
+        let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn()?;
+        let stdin = child.stdin.take();
+        let mut out = BufReader::new(child.stdout.take().expect("piped stdout"));
+        let mut first = String::new();
+        out.read_line(&mut first)?;
+        // The child prints a second line and nothing after; the pipe may be dropped.
+        let addr = first
+            .strip_prefix("listening on http://")
+            .and_then(|rest| rest.split('/').next())
+            .and_then(|a| a.parse().ok());
+        let mut served = Served { child, stdin, addr: SocketAddr::from(([127, 0, 0, 1], 0)) };
+        match addr {
+            Some(addr) => served.addr = addr,
+            None => {
+                return Err(std::io::Error::other(format!(
+                    "the server for {structure} said {:?}, not where it listens",
+                    first.trim_end()
+                )));
+            }
+        }
+        Ok(served)
+    }
+
+    /// Where it listens.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        drop(self.stdin.take());
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if !matches!(self.child.try_wait(), Ok(None)) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// What `/proc/<pid>` said at one instant.
+#[derive(Clone, Debug, Default)]
+pub struct ProcSample {
+    /// CPU time of all its threads (user + system), s.
+    pub cpu_s: f64,
+    /// Resident memory, KiB.
+    pub rss_kib: u64,
+    /// Threads.
+    pub threads: u64,
+    /// Each thread's (id, voluntary, involuntary) switches.
+    pub switches: Vec<(u64, u64, u64)>,
+}
+
+/// Reads `/proc/<pid>`: `stat` for CPU time (in clock ticks), `status` for memory and threads, and each
+/// task's `status` for its switches.
+pub fn sample(pid: u32) -> ProcSample {
+    let mut s = ProcSample::default();
+    // CPU from the process's CPU clock, in nanoseconds (stat's ticks are 10 ms).
+    let mut clock: libc::clockid_t = 0;
+    // SAFETY: `clock` is a valid, writable clockid owned by this frame.
+    if unsafe { libc::clock_getcpuclockid(pid as libc::pid_t, &mut clock) } == 0 {
+        let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+        // SAFETY: `ts` is a valid, writable timespec owned by this frame.
+        if unsafe { libc::clock_gettime(clock, &mut ts) } == 0 {
+            s.cpu_s = ts.tv_sec as f64 + ts.tv_nsec as f64 / 1e9;
+        }
+    }
+    let field = |text: &str, key: &str| -> Option<u64> {
+        text.lines().find_map(|l| l.strip_prefix(key)?.split_whitespace().next()?.parse().ok())
+    };
+    if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
+        s.rss_kib = field(&status, "VmRSS:").unwrap_or(0);
+        s.threads = field(&status, "Threads:").unwrap_or(0);
+    }
+    if let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) {
+        for task in tasks.flatten() {
+            let Some(tid) = task.file_name().to_str().and_then(|t| t.parse().ok()) else { continue };
+            let Ok(status) = std::fs::read_to_string(task.path().join("status")) else { continue };
+            let v = field(&status, "voluntary_ctxt_switches:").unwrap_or(0);
+            let i = field(&status, "nonvoluntary_ctxt_switches:").unwrap_or(0);
+            s.switches.push((tid, v, i));
+        }
+    }
+    s
+}
+
+/// Busy and total time of `cpus` so far, in clock ticks, from `/proc/stat` (every process on them).
+pub fn cpu_ticks(cpus: &[usize]) -> (u64, u64) {
+    let Ok(stat) = std::fs::read_to_string("/proc/stat") else { return (0, 0) };
+    let mut out = (0, 0);
+    for line in stat.lines() {
+        let mut words = line.split_whitespace();
+        let Some(cpu) =
+            words.next().and_then(|w| w.strip_prefix("cpu")).and_then(|n| n.parse::<usize>().ok())
+        else {
+            continue;
+        };
+        if !cpus.contains(&cpu) {
+            continue;
+        }
+        let v: Vec<u64> = words.filter_map(|w| w.parse().ok()).collect();
+        // user nice system idle iowait irq softirq steal: idle and iowait are not busy; guest is in user.
+        let total: u64 = v.iter().take(8).sum();
+        let idle = v.get(3).copied().unwrap_or(0) + v.get(4).copied().unwrap_or(0);
+        out.0 += total - idle;
+        out.1 += total;
+    }
+    out
+}
+
+/// The share of `(busy, total)` ticks between two readings that was busy, in CPUs (0 when none passed).
+pub fn cpus_busy(a: (u64, u64), b: (u64, u64), cpus: usize) -> f64 {
+    let total = b.1.saturating_sub(a.1);
+    if total == 0 { 0.0 } else { b.0.saturating_sub(a.0) as f64 / total as f64 * cpus as f64 }
+}
+
+/// The switches between two samples, of the threads alive at both (a thread that ended inside the window
+/// takes its count with it).
+pub fn switches_between(a: &ProcSample, b: &ProcSample) -> (u64, u64) {
+    let mut out = (0, 0);
+    for &(tid, v, i) in &b.switches {
+        if let Some(&(_, v0, i0)) = a.switches.iter().find(|s| s.0 == tid) {
+            out.0 += v.saturating_sub(v0);
+            out.1 += i.saturating_sub(i0);
+        }
+    }
+    out
+}
+
+/// Sweeps one structure: starts it, offers the rates [`analysis::next_rate`] gives, and returns its rows.
+/// `progress` is called before each step with its label.
+pub fn sweep_one(
+    structure: Structure,
+    plan: &Plan,
+    mut progress: impl FnMut(&str),
+) -> Result<Vec<StepRow>, String> {
+    let served =
+        Served::start(structure, &plan.server_cpus).map_err(|e| format!("starting {structure}: {e}"))?;
+    let query = Query { seed: 0, rounds: plan.rounds, wait_ms: plan.wait_ms };
+    let threads = plan.generator_cpus.len().max(1);
+    let generator = Generator::new(served.addr(), plan.connections, threads, query)
+        .map_err(|e| format!("starting the generator: {e}"))?;
+    let window = Duration::from_secs_f64(plan.window_s);
+    let mut rows = Vec::new();
+    while let Some(rate) = analysis::next_rate(&rows, plan) {
+        progress(&format!("{structure} at {rate:.0}/s"));
+        let step = Step {
+            rate,
+            warmup: Duration::from_secs_f64(plan.warmup_s),
+            window,
+            drain: Duration::from_secs_f64(2.0 * plan.p99_bound_ms / 1e3 + 0.25),
+        };
+        let pid = served.pid();
+        let mut edges: [Option<ProcSample>; 2] = [None, None];
+        let mut ticks = [(0, 0); 2];
+        let load = generator.run(step, |edge| {
+            ticks[edge] = cpu_ticks(&plan.generator_cpus);
+            edges[edge] = Some(sample(pid));
+        })?;
+        let [Some(a), Some(b)] = edges else { return Err("the window's edges were not sampled".into()) };
+        let measured = Measured {
+            offered: rate,
+            window_s: plan.window_s,
+            load,
+            server_cpu_s: b.cpu_s - a.cpu_s,
+            rss_kib: b.rss_kib,
+            threads: b.threads,
+            switches: switches_between(&a, &b),
+            generator_cpus_busy: cpus_busy(ticks[0], ticks[1], plan.generator_cpus.len()),
+        };
+        rows.push(analysis::step_row(structure, plan, &measured));
+        // Let what a saturated step left queued drain before the next.
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Ok(rows)
+}

@@ -1,0 +1,148 @@
+//! `cvp server`'s load generator and sweep, end to end. The generator against a server written here that
+//! stalls once: every request due during the stall is charged from its due time (coordinated omission
+//! corrected, as wrk2 does), while the after-send latency and the generator's own lag stay small; a wrong
+//! digest is an error, never a latency. Then a short sweep of the binary: its JSON, digests checked on
+//! every reply, a thread pool's unserved keep-alive connections explained. No timing is asserted beyond
+//! what a 300 ms stall makes unmistakable.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use cvp::views::server::Query;
+use cvp::views::server::load::{Generator, Step};
+use cvp::workload::chain;
+
+/// A keep-alive HTTP server on its own threads: answers each `GET /job?seed=S&rounds=R...` with the
+/// digest of (S, R), except that it sleeps `stall` before answering request number `stall_at` (counted
+/// from 1 across connections) and answers with a wrong digest when `wrong` is set.
+fn fake_server(stall_at: u64, stall: Duration, wrong: bool) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let count = Arc::new(AtomicU64::new(0));
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let count = Arc::clone(&count);
+            std::thread::spawn(move || answer(stream, &count, stall_at, stall, wrong));
+        }
+    });
+    addr
+}
+
+fn answer(mut stream: TcpStream, count: &AtomicU64, stall_at: u64, stall: Duration, wrong: bool) {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 1024];
+    loop {
+        while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+            match stream.read(&mut chunk) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+        let end = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+        let head = String::from_utf8_lossy(&buf[..end]).into_owned();
+        buf.drain(..end);
+        let num = |key: &str| -> u64 {
+            let at = head.find(key).unwrap() + key.len();
+            head[at..].chars().take_while(char::is_ascii_digit).collect::<String>().parse().unwrap()
+        };
+        let (seed, rounds) = (num("seed="), num("rounds=") as u32);
+        if count.fetch_add(1, Ordering::SeqCst) + 1 == stall_at {
+            std::thread::sleep(stall);
+        }
+        let body = format!("{}\n", chain(if wrong { seed + 1 } else { seed }, rounds).to_hex());
+        let reply = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}", body.len());
+        if stream.write_all(reply.as_bytes()).is_err() {
+            return;
+        }
+    }
+}
+
+fn step() -> Step {
+    Step {
+        rate: 100.0,
+        warmup: Duration::from_millis(100),
+        window: Duration::from_secs(1),
+        drain: Duration::from_secs(2),
+    }
+}
+
+#[test]
+fn a_stall_is_charged_to_every_request_due_during_it() {
+    // One connection at 100/s: request 40 (due at 0.39 s, inside the window) stalls 300 ms, so the 30
+    // requests due behind it on the connection go out late, each charged from its due time.
+    let addr = fake_server(40, Duration::from_millis(300), false);
+    let query = Query { seed: 0, rounds: 3, wait_ms: 0 };
+    let generator = Generator::new(addr, 1, 1, query).unwrap();
+    let mut edges = Vec::new();
+    let out = generator.run(step(), |e| edges.push(e)).unwrap();
+    assert_eq!(edges, vec![0, 1], "the window's edges are called in order");
+    assert_eq!(out.counted, 100);
+    assert_eq!((out.errors, out.unanswered), (0, 0), "{:?}", out.first_error);
+    assert_eq!(out.latency_ns.len(), 100);
+    let over = |v: &[u64], ms: u64| v.iter().filter(|&&ns| ns > ms * 1_000_000).count();
+    // Requests due from 0.39 s to 0.59 s finish at about 0.69 s: about 20 over 100 ms.
+    let charged = over(&out.latency_ns, 100);
+    assert!((15..=25).contains(&charged), "{charged} requests over 100 ms from their due time");
+    assert!(over(&out.latency_ns, 250) >= 1, "the stalled request itself waited 300 ms");
+    // From the send, only the stalled request waited: the others were answered at once.
+    assert!(over(&out.after_send_ns, 100) <= 2, "{:?}", out.after_send_ns);
+    // The late sends were the server's doing (the connection was busy), not the generator's.
+    let mean_lag = out.lag_ns.iter().sum::<u64>() as f64 / out.lag_ns.len() as f64 / 1e6;
+    assert!(mean_lag < 1.0, "mean lag {mean_lag} ms");
+}
+
+#[test]
+fn a_wrong_digest_is_an_error_not_a_latency() {
+    let addr = fake_server(0, Duration::ZERO, true);
+    let generator = Generator::new(addr, 2, 1, Query { seed: 0, rounds: 3, wait_ms: 0 }).unwrap();
+    let out = generator.run(step(), |_| {}).unwrap();
+    assert_eq!(out.errors, out.counted);
+    assert!(out.latency_ns.is_empty());
+    assert!(out.first_error.as_deref().is_some_and(|e| e.contains("wrong digest")), "{:?}", out.first_error);
+}
+
+#[test]
+fn a_short_sweep_checks_every_reply_and_explains_a_pool_holding_its_connections() {
+    let out = Command::new(env!("CARGO_BIN_EXE_cvp"))
+        .args(["server", "--structures", "async/1,threads/1", "--connections", "64", "--window", "0.2"])
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let file: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = file["rows"].as_array().unwrap();
+    let async_rows: Vec<&serde_json::Value> =
+        rows.iter().filter(|r| r["structure"].get("Async").is_some_and(|n| n == 1)).collect();
+    assert!(async_rows.len() >= 2, "{rows:?}");
+    for r in &async_rows {
+        assert_eq!(r["errors"], 0, "{r}");
+    }
+    assert_eq!(async_rows[0]["outcome"], "kept_up", "{}", async_rows[0]);
+    let pool: Vec<&serde_json::Value> =
+        rows.iter().filter(|r| r["structure"].get("Threads").is_some_and(|n| n == 1)).collect();
+    assert!(pool[0]["unanswered"].as_u64().unwrap() > 0, "{}", pool[0]);
+    let notes = file["notes"].as_array().unwrap();
+    assert!(notes.iter().any(|n| n.as_str().unwrap().contains("threads/1 serves a connection to its end")));
+    assert_eq!(file["plan"]["connections"], 64);
+}
+
+#[test]
+fn bad_sweep_flags_exit_2_naming_what_is_accepted() {
+    for (args, says) in [
+        (vec!["--window", "0"], "0.1 to 60"),
+        (vec!["--structures", "async/1,async/1"], "listed twice"),
+        (vec!["--serve", "async", "--connections", "5"], "cannot be used with"),
+        (vec!["--cpus", "0"], "--serve"),
+        (vec!["--wait-ms", "5000"], "0..=1000"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_cvp")).arg("server").args(&args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+}
