@@ -84,7 +84,12 @@ pub struct Args {
     /// threads/S, async/1, async/S (at least 2), async_offload/S, reference; S = the server's CPUs].
     #[arg(long, conflicts_with = "serve", value_delimiter = ',', value_parser = parse_id::<Structure>)]
     structures: Option<Vec<Structure>>,
-    /// The sweep's keep-alive connections per structure [default: 512 per server CPU, at most 4096].
+    /// Instead of the rate sweep, the C10k row: open idle keep-alive connections to each structure in
+    /// levels up to --connections (default 10000), and fit the server's memory per connection.
+    #[arg(long, conflicts_with = "serve")]
+    idle: bool,
+    /// The sweep's keep-alive connections per structure [default: 512 per server CPU, at most 4096], or
+    /// with --idle the most idle connections [default: 10000].
     #[arg(long, conflicts_with = "serve", value_parser = clap::value_parser!(u64).range(1..=65536))]
     connections: Option<u64>,
     /// SHA-256 rounds per request of the sweep (more makes requests CPU-bound), 0..=4000000.
@@ -148,7 +153,7 @@ fn run_sweep(args: Args) -> Result<(), Failure> {
     if let Some(s) = args.structures {
         plan.structures = s;
     }
-    if let Some(c) = args.connections {
+    if let Some(c) = args.connections.filter(|_| !args.idle) {
         plan.set_connections(c as usize, hash_ms);
     }
     plan.window_s = args.window;
@@ -164,13 +169,23 @@ fn run_sweep(args: Args) -> Result<(), Failure> {
     }
     let bar = Progress::new(plan.structures.len() * 10, "");
     let mut rows = Vec::new();
-    for &structure in &plan.structures {
+    let mut idle = Vec::new();
+    if args.idle {
+        let c = args.connections.map_or(super::idle::DEFAULT_IDLE, |c| c as usize);
+        plan.connections = c;
+        for &structure in &plan.structures {
+            let row = super::idle::idle_row(structure, &plan.server_cpus, c, |label| bar.step(label))
+                .map_err(|e| Failure::Internal(anyhow::anyhow!("{structure}: {e}")))?;
+            idle.push(row);
+        }
+    }
+    for &structure in plan.structures.iter().filter(|_| !args.idle) {
         let mut steps = sweep::sweep_one(structure, &plan, |label| bar.step(label))
             .map_err(|e| Failure::Internal(anyhow::anyhow!("{structure}: {e}")))?;
         rows.append(&mut steps);
     }
     bar.finish();
-    let mut file = ServerFile { command: std::env::args().collect(), machine, plan, rows, notes };
+    let mut file = ServerFile { command: std::env::args().collect(), machine, plan, rows, idle, notes };
     let derived = super::analysis::notes(&file);
     file.notes.extend(derived);
     let text = match args.format {

@@ -275,27 +275,48 @@ fn refuse_now(stream: &TcpStream, r: &Reject) {
     let _ = (&*stream).write(&render::refusal(r));
 }
 
-/// One connection on a task: as [`connection_blocking`], yielding instead of blocking.
+/// One connection on a task: as [`connection_blocking`], yielding instead of blocking. While it waits for
+/// a request it holds no buffer (it waits for the socket to be readable, then reads into a buffer that is
+/// freed once drained) and no request's state (the answer is a boxed future, alive only while it runs): an
+/// idle keep-alive connection costs its task and its socket.
 async fn connection_async(mut stream: tokio::net::TcpStream, shared: &Arc<Shared>, hasher: &Hasher) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::AsyncWriteExt;
     let _ = stream.set_nodelay(true);
     let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
     loop {
         match http::parse(&buf) {
-            Head::Partial => match stream.read(&mut chunk).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            Head::Partial => match read_some(&stream, &mut buf).await {
+                Ok(true) => {}
+                Ok(false) | Err(_) => return,
             },
-            Head::Reject(r) => return refuse_async(stream, &r).await,
+            Head::Reject(r) => return Box::pin(refuse_async(stream, &r)).await,
             Head::Request { query, close, len } => {
                 buf.drain(..len);
-                let (bytes, close) = respond(answer_async(shared, query, hasher).await, close);
+                if buf.is_empty() {
+                    buf = Vec::new();
+                }
+                let outcome = Box::pin(answer_async(shared, query, hasher)).await;
+                let (bytes, close) = respond(outcome, close);
                 let sent = tokio::time::timeout(WRITE_TIMEOUT, stream.write_all(&bytes)).await;
                 if !matches!(sent, Ok(Ok(()))) || close {
                     return;
                 }
             }
+        }
+    }
+}
+
+/// Waits until `stream` is readable, then reads what it holds onto the end of `buf`: `Ok(false)` at the end
+/// of the stream.
+async fn read_some(stream: &tokio::net::TcpStream, buf: &mut Vec<u8>) -> io::Result<bool> {
+    loop {
+        stream.readable().await?;
+        buf.reserve(1024);
+        match stream.try_read_buf(buf) {
+            Ok(0) => return Ok(false),
+            Ok(_) => return Ok(true),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+            Err(e) => return Err(e),
         }
     }
 }
@@ -354,6 +375,7 @@ pub fn start(
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port))
         .map_err(|e| io::Error::new(e.kind(), format!("cannot listen on 127.0.0.1:{port}: {e}")))?;
     let addr = listener.local_addr()?;
+    widen_backlog(&listener);
     let shared = Arc::new(Shared {
         limits,
         connections: AtomicUsize::new(0),
@@ -402,6 +424,19 @@ pub fn start(
         }
     };
     Ok(Handle { addr, shared })
+}
+
+/// The queue of connections the kernel completes before the server accepts them: std listens with 128,
+/// and a client that opens thousands at once (the C10k row) would see its connections dropped and retried
+/// a second later whenever a structure accepts slower than they arrive. Listening again with 4,096 widens
+/// it (Linux caps it at `net.core.somaxconn`, 4,096 by default).
+fn widen_backlog(listener: &TcpListener) {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsRawFd;
+        // SAFETY: listen on a socket this process owns and that is already bound and listening.
+        unsafe { libc::listen(listener.as_raw_fd(), 4096) };
+    }
 }
 
 /// `thread_per_connection`: a new OS thread for each accepted connection.
@@ -503,7 +538,7 @@ async fn accept_async(listener: TcpListener, shared: Arc<Shared>, hasher: Hasher
 /// `reference`: the smallest tokio server doing the same work, written out plainly: accept, a task per
 /// connection, the same parsing, the backend request and the hash inline; no strategy choice anywhere.
 async fn reference(listener: TcpListener, shared: Arc<Shared>) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::AsyncWriteExt;
     let Ok(listener) =
         listener.set_nonblocking(true).and_then(|()| tokio::net::TcpListener::from_std(listener))
     else {
@@ -523,23 +558,24 @@ async fn reference(listener: TcpListener, shared: Arc<Shared>) {
         };
         let shared = Arc::clone(&shared);
         tokio::spawn(async move {
-            let (mut buf, mut chunk) = (Vec::new(), [0u8; 4096]);
+            let mut buf = Vec::new();
             loop {
                 let (query, close) = match http::parse(&buf) {
-                    Head::Partial => match stream.read(&mut chunk).await {
-                        Ok(0) | Err(_) => break,
-                        Ok(n) => {
-                            buf.extend_from_slice(&chunk[..n]);
-                            continue;
-                        }
+                    Head::Partial => match read_some(&stream, &mut buf).await {
+                        Ok(true) => continue,
+                        Ok(false) | Err(_) => break,
                     },
-                    Head::Reject(r) => break refuse_async(stream, &r).await,
+                    Head::Reject(r) => break Box::pin(refuse_async(stream, &r)).await,
                     Head::Request { query, close, len } => {
                         buf.drain(..len);
+                        if buf.is_empty() {
+                            buf = Vec::new();
+                        }
                         (query, close)
                     }
                 };
-                let (bytes, close) = respond(answer_async(&shared, query, &Hasher::Inline).await, close);
+                let outcome = Box::pin(answer_async(&shared, query, &Hasher::Inline)).await;
+                let (bytes, close) = respond(outcome, close);
                 if stream.write_all(&bytes).await.is_err() || close {
                     break;
                 }

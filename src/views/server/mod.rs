@@ -12,6 +12,7 @@
 pub mod analysis;
 pub mod cli;
 pub mod http;
+pub mod idle;
 pub mod load;
 pub mod measure;
 pub mod render;
@@ -265,6 +266,9 @@ pub struct ServerFile {
     pub plan: Plan,
     /// Every step, in the order measured.
     pub rows: Vec<StepRow>,
+    /// The C10k rows (`--idle`): memory per idle keep-alive connection.
+    #[serde(default)]
+    pub idle: Vec<idle::IdleRow>,
     /// Sentences the numbers support: where the generator and the server shared CPUs, a structure that
     /// could not be measured.
     pub notes: Vec<String>,

@@ -167,8 +167,44 @@ fn header(file: &ServerFile) -> String {
     )
 }
 
-/// The text table: the header, every step, each structure's knee, and the notes.
+/// The C10k rows: each structure's levels, and its memory per connection with the interval.
+fn idle_table(file: &ServerFile) -> String {
+    let mut out = format!(
+        "cvp server --idle: keep-alive connections to each structure in levels up to {}, each used once \
+         (one request, no wait) and left idle; the server's resident memory and threads at each level, and \
+         the memory per connection as the slope of a least-squares line through them (95% interval). Server \
+         on CPUs {:?}.\n\n",
+        file.plan.connections, file.plan.server_cpus
+    );
+    let rows: Vec<Vec<String>> = file
+        .idle
+        .iter()
+        .map(|r| {
+            let levels: Vec<String> = r
+                .points
+                .iter()
+                .map(|&(c, kib, t)| format!("{c}: {:.1} MiB, {t} thr", kib as f64 / 1024.0))
+                .collect();
+            let per = match r.bytes_per_connection {
+                Some((b, lo, hi)) => format!("{:.0} [{:.0} to {:.0}]", b, lo, hi),
+                None => "-".into(),
+            };
+            vec![r.structure.to_string(), per, levels.join("; "), r.stopped.clone().unwrap_or_default()]
+        })
+        .collect();
+    out.push_str(&aligned(&["structure", "bytes/connection", "levels", "stopped"], &rows, 1));
+    out
+}
+
+/// The text table: the header, every step, each structure's knee, and the notes (or the C10k rows).
 pub fn table(file: &ServerFile) -> String {
+    if file.rows.is_empty() && !file.idle.is_empty() {
+        let mut out = idle_table(file);
+        for note in &file.notes {
+            out.push_str(&format!("\nNote: {note}\n"));
+        }
+        return out;
+    }
     let rows: Vec<Vec<String>> = file.rows.iter().map(cells).collect();
     let mut out = header(file);
     out.push('\n');

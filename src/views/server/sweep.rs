@@ -21,11 +21,20 @@ pub struct Served {
 }
 
 impl Served {
-    /// Starts `structure` on `cpus` and reads where it listens.
-    pub fn start(structure: Structure, cpus: &[usize]) -> std::io::Result<Served> {
+    /// Starts `structure` on `cpus`, its backend for `wait_ms` first (on this process's CPUs), and reads
+    /// where it listens.
+    pub fn start(structure: Structure, cpus: &[usize], wait_ms: u64) -> std::io::Result<Served> {
         let list: Vec<String> = cpus.iter().map(usize::to_string).collect();
         let mut cmd = Command::new("/proc/self/exe");
-        cmd.args(["server", "--serve", &structure.to_string(), "--port", "0"]);
+        cmd.args([
+            "server",
+            "--serve",
+            &structure.to_string(),
+            "--port",
+            "0",
+            "--wait-ms",
+            &wait_ms.to_string(),
+        ]);
         if !cpus.is_empty() {
             cmd.args(["--cpus", &list.join(",")]);
         }
@@ -174,8 +183,8 @@ pub fn sweep_one(
     plan: &Plan,
     mut progress: impl FnMut(&str),
 ) -> Result<Vec<StepRow>, String> {
-    let served =
-        Served::start(structure, &plan.server_cpus).map_err(|e| format!("starting {structure}: {e}"))?;
+    let served = Served::start(structure, &plan.server_cpus, plan.wait_ms)
+        .map_err(|e| format!("starting {structure}: {e}"))?;
     let query = Query { seed: 0, rounds: plan.rounds, wait_ms: plan.wait_ms };
     let threads = plan.generator_cpus.len().max(1);
     let generator = Generator::new(served.addr(), plan.connections, threads, query)

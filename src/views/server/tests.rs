@@ -423,6 +423,7 @@ fn a_thread_pool_that_left_connections_unserved_is_explained() {
         machine: crate::machine::Machine::detect(),
         plan: Plan { structures: vec![Structure::Threads(1)], ..p },
         rows,
+        idle: vec![],
         notes: vec![],
     };
     let notes = super::analysis::notes(&file);
@@ -431,4 +432,46 @@ fn a_thread_pool_that_left_connections_unserved_is_explained() {
     let mut wide = file.clone();
     wide.plan.connections = 1;
     assert!(super::analysis::notes(&wide).is_empty());
+}
+
+#[test]
+fn the_idle_levels_are_one_then_eighths_to_c() {
+    use super::idle::levels;
+    assert_eq!(levels(10_000), vec![1, 1250, 2500, 5000, 10_000]);
+    assert_eq!(levels(8), vec![1, 2, 3, 4, 8]);
+    // Few connections: every level above the last, none above C.
+    assert_eq!(levels(3), vec![1, 2, 3]);
+    assert_eq!(levels(1), vec![1]);
+}
+
+#[test]
+fn the_slope_and_its_interval_come_from_the_residuals() {
+    use super::idle::slope;
+    // Exact line: slope 2048 B per connection, a zero-width interval.
+    let exact: Vec<(f64, f64)> = [1.0, 10.0, 20.0, 40.0].iter().map(|&c| (c, 5e6 + 2048.0 * c)).collect();
+    let (b, lo, hi) = slope(&exact).unwrap();
+    assert!((b - 2048.0).abs() < 1e-6 && (hi - lo).abs() < 1e-3, "{b} {lo} {hi}");
+    // Noise widens it, and the interval holds the slope.
+    let noisy = [(1.0, 100.0), (10.0, 230.0), (20.0, 390.0), (40.0, 800.0), (80.0, 1500.0)];
+    let (b, lo, hi) = slope(&noisy).unwrap();
+    assert!(lo < b && b < hi && hi - lo > 1.0, "{b} {lo} {hi}");
+    // Student's t at 3 degrees of freedom (5 points), not the normal's 1.96.
+    let n = noisy.len() as f64;
+    let mx = noisy.iter().map(|p| p.0).sum::<f64>() / n;
+    let sxx: f64 = noisy.iter().map(|p| (p.0 - mx).powi(2)).sum();
+    let a = noisy.iter().map(|p| p.1).sum::<f64>() / n - b * mx;
+    let sse: f64 = noisy.iter().map(|p| (p.1 - a - b * p.0).powi(2)).sum();
+    let se = (sse / (n - 2.0) / sxx).sqrt();
+    assert!(((hi - b) / se - 3.182).abs() < 1e-9);
+    // Two points, or no spread: no line.
+    assert!(slope(&[(1.0, 1.0), (2.0, 2.0)]).is_none());
+    assert!(slope(&[(5.0, 1.0), (5.0, 2.0), (5.0, 3.0)]).is_none());
+}
+
+#[test]
+fn more_idle_connections_than_open_files_are_refused_by_name() {
+    let usable = crate::workload::net::raise_fd_limit() as usize;
+    let why = super::idle::refuse(Structure::Async(1), usable + 1).unwrap();
+    assert!(why.contains("open files"), "{why}");
+    assert!(super::idle::refuse(Structure::Async(1), 10).is_none());
 }
