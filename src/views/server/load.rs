@@ -233,6 +233,69 @@ impl Generator {
     }
 }
 
+impl Generator {
+    /// Closed loop, as `wrk` drives a server: every connection sends its next request as soon as the last
+    /// reply is in, for `duration`. Returns the correct replies per second, or the first error. For the
+    /// cross-check with a client nobody here wrote (`tests/server_wrk.rs`), not for the sweep: a closed
+    /// loop slows down with the server, so its latencies hide a stall.
+    pub fn closed_loop(&self, duration: Duration) -> Result<f64, String> {
+        let c = self.connections;
+        let requests: Arc<Vec<Vec<u8>>> = Arc::new((0..SEEDS).map(|s| self.request(s)).collect());
+        let (records_tx, records) = mpsc::channel::<Record>();
+        let start = Instant::now();
+        let end = start + duration;
+        let mut tasks = Vec::with_capacity(c);
+        for k in 0..c {
+            let stream = self
+                .runtime
+                .block_on(TcpStream::connect(self.addr))
+                .map_err(|e| format!("connecting to {}: {e}", self.addr))?;
+            let mut conn = Connection {
+                addr: self.addr,
+                stream: Some(stream),
+                buf: Vec::with_capacity(512),
+                expected: Arc::clone(&self.expected),
+                records: records_tx.clone(),
+                start,
+                interval_ns: 0.0,
+            };
+            let requests = Arc::clone(&requests);
+            tasks.push(self.runtime.spawn(async move {
+                let mut id = k as u64;
+                while Instant::now() < end {
+                    let seed = (id % SEEDS) as usize;
+                    let result = conn.exchange(&requests[seed], seed).await;
+                    let done = conn.since_start(Instant::now());
+                    let error = result.err();
+                    let failed = error.is_some();
+                    if conn.records.send(Record { due: 0, sent: 0, free: 0, done, error }).is_err() || failed
+                    {
+                        return;
+                    }
+                    id += c as u64;
+                }
+            }));
+        }
+        drop(records_tx);
+        let mut ok = 0u64;
+        let end_ns = nanos(duration);
+        while let Ok(r) =
+            records.recv_timeout(end.saturating_duration_since(Instant::now()) + Duration::from_secs(5))
+        {
+            if let Some(e) = r.error {
+                return Err(e);
+            }
+            if r.done <= end_ns {
+                ok += 1;
+            }
+        }
+        for t in &tasks {
+            t.abort();
+        }
+        Ok(ok as f64 / duration.as_secs_f64())
+    }
+}
+
 /// Nanoseconds of `d`, saturating.
 fn nanos(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
