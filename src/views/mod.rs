@@ -55,6 +55,10 @@ pub struct ReportArgs {
     /// apart).
     #[arg(long)]
     pub scale: Vec<PathBuf>,
+    /// A `cvp server --format json` file (the rate sweep, or `--idle`'s C10k row): adds its section (the
+    /// steps, knees, plots). May be given twice: a sweep and an idle file.
+    #[arg(long)]
+    pub server: Vec<PathBuf>,
     /// Accept input files measured by another build (commit, compiler, profile) than the criterion data;
     /// each section then names its build. Without it such a mix is refused.
     #[arg(long)]
@@ -67,6 +71,7 @@ pub struct ReportArgs {
     /// existing index.html is replaced.
     #[arg(long, value_name = "FOLDER", conflicts_with_all = [
         "criterion_dir", "run", "latency", "out", "trace", "assume_this_machine", "scale", "mixed_builds",
+        "server",
     ])]
     pub index: Option<PathBuf>,
 }
@@ -120,7 +125,13 @@ pub fn report(args: ReportArgs) -> Result<(), Failure> {
     let command = std::env::args().map(|a| report::shell_word(&a)).collect::<Vec<_>>().join(" ");
     let mut inputs: Vec<&std::path::Path> = vec![&criterion_dir];
     inputs.extend(
-        args.run.iter().chain(&args.latency).chain(&args.trace).chain(&args.scale).map(|p| p.as_path()),
+        args.run
+            .iter()
+            .chain(&args.latency)
+            .chain(&args.trace)
+            .chain(&args.scale)
+            .chain(&args.server)
+            .map(|p| p.as_path()),
     );
     let bad_out = |e: report::ReportError| Failure::Input(anyhow::anyhow!("--out: {e}"));
     if let Some(out) = &args.out {
@@ -146,6 +157,20 @@ pub fn report(args: ReportArgs) -> Result<(), Failure> {
     }
     for path in &args.trace {
         sections.push(trace::read_section(path)?);
+    }
+    for path in &args.server {
+        let section = server::render::read_section(path)?;
+        let clash =
+            |s: &&report::Section| s.files.iter().any(|(n, _)| section.files.iter().any(|(m, _)| m == n));
+        if let Some(other) = sections.iter().find(clash) {
+            return Err(Failure::Input(anyhow::anyhow!(
+                "--server {}: {} holds the same kind of server run; accepted: at most one sweep and one --idle \
+                 file",
+                path.display(),
+                other.source.display()
+            )));
+        }
+        sections.push(section);
     }
     let built = scaling::bench::build(&scaling::bench::Options {
         criterion_dir: &criterion_dir,

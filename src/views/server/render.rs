@@ -5,7 +5,11 @@ use std::net::SocketAddr;
 use super::http::Reject;
 use super::{DEFAULT_ROUNDS, DEFAULT_WAIT_MS, Limits, ServerFile, StepOutcome, StepRow, Structure};
 use crate::report::text::{aligned, opt};
+use crate::report::{ReportError, Section, plot};
 use crate::workload::Digest;
+use plot::Line;
+use plotters::style::RGBColor;
+use std::path::Path;
 
 /// The reason phrase of a status the server sends.
 fn phrase(status: u16) -> &'static str {
@@ -132,12 +136,15 @@ fn knees(file: &ServerFile) -> Vec<String> {
                 _ => None,
             });
             let text = match (super::analysis::knee(&rows), bound) {
-                (_, Some(b)) => format!("not measured past this: {b}"),
                 ((Some(lo), Some(hi)), None) => {
                     format!("knee between {lo:.0}/s (kept up) and {hi:.0}/s (saturated)")
                 }
+                ((Some(lo), Some(hi)), Some(b)) => format!(
+                    "knee between {lo:.0}/s (kept up) and {hi:.0}/s (saturated), not narrowed further: {b}"
+                ),
+                ((None, Some(hi)), _) => format!("saturated at the first rate, {hi:.0}/s"),
+                (_, Some(b)) => format!("not measured past this: {b}"),
                 ((Some(lo), None), None) => format!("kept up to {lo:.0}/s, the highest rate offered"),
-                ((None, Some(hi)), None) => format!("saturated at the first rate, {hi:.0}/s"),
                 ((None, None), None) => "no step".into(),
             };
             format!("- {s}: {text}")
@@ -167,17 +174,9 @@ fn header(file: &ServerFile) -> String {
     )
 }
 
-/// The C10k rows: each structure's levels, and its memory per connection with the interval.
-fn idle_table(file: &ServerFile) -> String {
-    let mut out = format!(
-        "cvp server --idle: keep-alive connections to each structure in levels up to {}, each used once \
-         (one request, no wait) and left idle; the server's resident memory and threads at each level, and \
-         the memory per connection as the slope of a least-squares line through them (95% interval). Server \
-         on CPUs {:?}.\n\n",
-        file.plan.connections, file.plan.server_cpus
-    );
-    let rows: Vec<Vec<String>> = file
-        .idle
+/// The C10k rows' cells: structure, bytes per connection with its interval, the levels, why it stopped.
+fn idle_cells(file: &ServerFile) -> Vec<Vec<String>> {
+    file.idle
         .iter()
         .map(|r| {
             let levels: Vec<String> = r
@@ -186,14 +185,31 @@ fn idle_table(file: &ServerFile) -> String {
                 .map(|&(c, kib, t)| format!("{c}: {:.1} MiB, {t} thr", kib as f64 / 1024.0))
                 .collect();
             let per = match r.bytes_per_connection {
-                Some((b, lo, hi)) => format!("{:.0} [{:.0} to {:.0}]", b, lo, hi),
+                Some((b, lo, hi)) => format!("{b:.0} [{lo:.0} to {hi:.0}]"),
                 None => "-".into(),
             };
             vec![r.structure.to_string(), per, levels.join("; "), r.stopped.clone().unwrap_or_default()]
         })
-        .collect();
-    out.push_str(&aligned(&["structure", "bytes/connection", "levels", "stopped"], &rows, 1));
-    out
+        .collect()
+}
+
+/// What the C10k rows measured, in one paragraph.
+fn idle_header(file: &ServerFile) -> String {
+    format!(
+        "cvp server --idle: keep-alive connections to each structure in levels up to {}, each used once \
+         (one request, no wait) and left idle; the server's resident memory and threads at each level, and \
+         the memory per connection as the slope of a least-squares line through them (95% interval). Server \
+         on CPUs {:?}.\n\n",
+        file.plan.connections, file.plan.server_cpus
+    )
+}
+
+/// The header of the C10k columns.
+const IDLE_COLUMNS: [&str; 4] = ["structure", "bytes/connection [95%]", "levels", "stopped"];
+
+/// The C10k rows as text: what was measured, then the aligned table.
+fn idle_table(file: &ServerFile) -> String {
+    idle_header(file) + &aligned(&IDLE_COLUMNS, &idle_cells(file), 1)
 }
 
 /// The text table: the header, every step, each structure's knee, and the notes (or the C10k rows).
@@ -233,4 +249,135 @@ pub fn csv(file: &ServerFile) -> String {
         out.push('\n');
     }
     out
+}
+
+/// A Markdown table of every step (the text table's columns).
+fn steps_markdown(file: &ServerFile) -> String {
+    let mut md = format!("| {} |\n|{}\n", COLUMNS.join(" | "), "---|".repeat(COLUMNS.len()));
+    for r in &file.rows {
+        md += &format!("| {} |\n", cells(r).join(" | ").replace('\n', " "));
+    }
+    md
+}
+
+/// p99 (from the due time) against the achieved rate, one line per structure, the p99 bound dashed: the
+/// hockey stick. Steps the generator bound are left out (never the server's).
+pub fn p99_plot(file: &ServerFile) -> Result<String, ReportError> {
+    let mut lines = Vec::new();
+    for (k, &s) in file.plan.structures.iter().enumerate() {
+        let mut points: Vec<(f64, f64)> = file
+            .rows
+            .iter()
+            .filter(|r| r.structure == s && !matches!(r.outcome, StepOutcome::GeneratorBound(_)))
+            .filter_map(|r| Some((r.achieved, r.p99?)))
+            .filter(|&(x, y)| x > 0.0 && y > 0.0)
+            .collect();
+        points.sort_by(|a, b| a.0.total_cmp(&b.0));
+        if !points.is_empty() {
+            lines.push(Line {
+                label: s.to_string(),
+                color: plot::COLORS[k % plot::COLORS.len()],
+                points,
+                dashed: false,
+            });
+        }
+    }
+    let (lo, hi) = lines
+        .iter()
+        .flat_map(|l| l.points.iter().map(|p| p.0))
+        .fold((f64::INFINITY, 0.0f64), |(lo, hi), x| (lo.min(x), hi.max(x)));
+    if lo.is_finite() {
+        lines.push(Line {
+            label: format!("saturated above ({:.0} ms)", file.plan.p99_bound_ms),
+            color: RGBColor(0x88, 0x88, 0x88),
+            points: vec![(lo, file.plan.p99_bound_ms), (hi, file.plan.p99_bound_ms)],
+            dashed: true,
+        });
+    }
+    plot::log_log(
+        "p99 latency from the due time vs achieved rate",
+        "achieved requests/s",
+        "p99 ms",
+        &lines,
+        &|x| format!("{x:.0}"),
+        &|y| format!("{y:.0}"),
+    )
+}
+
+/// The server's resident memory against idle connections, one line per structure (the C10k row).
+pub fn memory_plot(file: &ServerFile) -> Result<String, ReportError> {
+    let lines: Vec<Line> = file
+        .idle
+        .iter()
+        .enumerate()
+        .map(|(k, r)| Line {
+            label: match r.bytes_per_connection {
+                Some((b, _, _)) => format!("{} ({:.1} KiB/conn)", r.structure, b / 1024.0),
+                None => r.structure.to_string(),
+            },
+            color: plot::COLORS[k % plot::COLORS.len()],
+            points: r.points.iter().map(|&(c, kib, _)| (c as f64, kib as f64 / 1024.0)).collect(),
+            dashed: false,
+        })
+        .collect();
+    plot::log_log(
+        "server resident memory vs idle keep-alive connections",
+        "connections",
+        "MiB",
+        &lines,
+        &|x| format!("{x:.0}"),
+        &|y| format!("{y:.0}"),
+    )
+}
+
+/// Reads a `cvp server --format json` file (a sweep or `--idle`) into the report's section.
+pub fn read_section(path: &Path) -> Result<Section, ReportError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ReportError::Unreadable { path: path.to_path_buf(), why: e.to_string() })?;
+    let file: ServerFile = serde_json::from_str(&text).map_err(|e| ReportError::Unreadable {
+        path: path.to_path_buf(),
+        why: format!("not a `cvp server --format json` file: {e}"),
+    })?;
+    let mut md = format!("`{}`\n\n", file.command.join(" "));
+    let mut files = Vec::new();
+    let idle = file.rows.is_empty() && !file.idle.is_empty();
+    let stem = if idle { "server_idle" } else { "server" };
+    if idle {
+        md += &idle_header(&file);
+        md += &format!("| {} |\n|{}\n", IDLE_COLUMNS.join(" | "), "---|".repeat(IDLE_COLUMNS.len()));
+        for row in idle_cells(&file) {
+            md += &format!("| {} |\n", row.join(" | "));
+        }
+        md += "\n![memory vs idle connections](server_idle_memory.svg)\n";
+        files.push(("server_idle_memory.svg".to_string(), memory_plot(&file)?.into_bytes()));
+    } else {
+        md += &header(&file);
+        md += "\n";
+        md += &steps_markdown(&file);
+        md += "\nKnees (a generator-bound step is never the server's):\n\n";
+        for line in knees(&file) {
+            md += &line;
+            md += "\n";
+        }
+        md += "\n![p99 vs achieved rate](server_p99.svg)\n";
+        files.push(("server_p99.svg".to_string(), p99_plot(&file)?.into_bytes()));
+        files.push(("server.csv".to_string(), csv(&file).into_bytes()));
+    }
+    for note in &file.notes {
+        md += &format!("\n- {note}\n");
+    }
+    files.push((format!("{stem}.json"), text.into_bytes()));
+    Ok(Section {
+        title: if idle {
+            "Server: memory per idle keep-alive connection (C10k)".into()
+        } else {
+            "Server: constant-rate load to the knee".into()
+        },
+        markdown: md,
+        files,
+        verdicts: Vec::new(),
+        machine: file.machine.clone(),
+        source: path.to_path_buf(),
+        figures: Vec::new(),
+    })
 }

@@ -475,3 +475,69 @@ fn more_idle_connections_than_open_files_are_refused_by_name() {
     assert!(why.contains("open files"), "{why}");
     assert!(super::idle::refuse(Structure::Async(1), 10).is_none());
 }
+
+fn file_with(rows: Vec<StepRow>, idle: Vec<super::idle::IdleRow>) -> ServerFile {
+    ServerFile {
+        command: vec!["cvp".into(), "server".into()],
+        machine: crate::machine::Machine::detect(),
+        plan: plan(),
+        rows,
+        idle,
+        notes: vec!["a note".into()],
+    }
+}
+
+#[test]
+fn the_sweep_section_has_its_steps_knees_plot_csv_and_file() {
+    let saturated =
+        StepRow { p99: Some(80.0), ..row(800.0, StepOutcome::Saturated("p99 80 ms > 26 ms".into())) };
+    let bound = row(1600.0, StepOutcome::GeneratorBound("its mean lag 2 ms > 1 ms".into()));
+    let rows = vec![row(200.0, StepOutcome::KeptUp), row(400.0, StepOutcome::KeptUp), saturated, bound];
+    let file = file_with(rows, vec![]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("server.json");
+    std::fs::write(&path, serde_json::to_string(&file).unwrap()).unwrap();
+    let section = super::render::read_section(&path).unwrap();
+    assert!(section.title.contains("constant-rate"), "{}", section.title);
+    let names: Vec<&str> = section.files.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, vec!["server_p99.svg", "server.csv", "server.json"]);
+    assert!(section.markdown.contains("| async/1 | 800 |"), "{}", section.markdown);
+    assert!(
+        section.markdown.contains("knee between 400/s (kept up) and 800/s (saturated)"),
+        "{}",
+        section.markdown
+    );
+    assert!(section.markdown.contains("- a note"));
+    // The generator-bound step is in the table, never in the plot.
+    let svg = String::from_utf8(section.files[0].1.clone()).unwrap();
+    assert!(roxmltree::Document::parse(&svg).is_ok());
+    assert_eq!(super::render::p99_plot(&file).unwrap(), svg);
+    let mut without = file.clone();
+    without.rows.pop();
+    assert_eq!(super::render::p99_plot(&without).unwrap(), svg, "a generator-bound step changed the plot");
+    // Not a server file: a clear error naming it.
+    std::fs::write(&path, "{}").unwrap();
+    let e = super::render::read_section(&path).unwrap_err().to_string();
+    assert!(e.contains("not a `cvp server --format json` file"), "{e}");
+}
+
+#[test]
+fn the_idle_section_has_its_table_and_memory_plot() {
+    let idle = vec![super::idle::IdleRow {
+        structure: Structure::Async(1),
+        points: vec![(1, 6000, 5), (125, 6300, 5), (250, 6600, 5), (500, 7200, 5), (1000, 8400, 5)],
+        bytes_per_connection: Some((2460.0, 2400.0, 2520.0)),
+        stopped: None,
+    }];
+    let file = file_with(vec![], idle);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("idle.json");
+    std::fs::write(&path, serde_json::to_string(&file).unwrap()).unwrap();
+    let section = super::render::read_section(&path).unwrap();
+    assert!(section.title.contains("C10k"));
+    let names: Vec<&str> = section.files.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, vec!["server_idle_memory.svg", "server_idle.json"]);
+    assert!(section.markdown.contains("| async/1 | 2460 [2400 to 2520] |"), "{}", section.markdown);
+    let svg = String::from_utf8(section.files[0].1.clone()).unwrap();
+    assert!(svg.contains("2.4 KiB/conn"), "the legend names the slope");
+}
