@@ -36,12 +36,12 @@ pub const GENERATOR_LAG_MS: f64 = 1.0;
 /// A side whose CPUs were busy this share of the window ran out of CPU: above 90% a queue's wait grows
 /// many times its service time (M/M/1: wait = service x load / (1 - load), 9 service times at 90%).
 pub const BUSY_SHARE: f64 = 0.9;
-/// The achieved rate may fall short of the offered by this share before a step counts as saturated (1%,
-/// as the sweep's stopping rule reads "achieved below 99% of offered"), besides [`EDGE_REQUESTS`].
-pub const SHORTFALL: f64 = 0.01;
-/// Replies counted in a window may differ from the requests due in it by one at each edge (a reply just
-/// before or after the window's edge), whatever the server does.
-pub const EDGE_REQUESTS: f64 = 2.0;
+/// Fewest requests a step counts: a p99 of fewer than 100 is the largest of them. A step at a low rate
+/// lasts long enough to count this many.
+pub const MIN_COUNTED: f64 = 100.0;
+/// How many times the sweep halves its first rate when that saturates, looking for a rate the structure
+/// keeps up with (16 times lower at most), before it says the structure kept up with none.
+pub const MAX_BACKOFF: i32 = 4;
 /// Linux's scheduling period: 6 ms x (1 + log2 of the CPUs, at most 8), how long a runnable thread may
 /// wait behind others on its CPU, ms.
 pub fn scheduling_period_ms(cpus: usize) -> f64 {
@@ -76,10 +76,10 @@ pub fn quantile_ms(ns: &[u64], q: f64) -> Option<f64> {
 pub struct Measured {
     /// The rate offered, requests/s.
     pub offered: f64,
-    /// The window, s.
-    pub window_s: f64,
-    /// The generator's outcome.
+    /// The generator's outcome (its `window_s` is the window every rate is taken over).
     pub load: super::load::Outcome,
+    /// The backend's CPU over the window, s: it runs on the generator's CPUs.
+    pub backend_cpu_s: f64,
     /// The server's CPU over the window, s.
     pub server_cpu_s: f64,
     /// The server's resident memory at the window's end, KiB.
@@ -88,73 +88,83 @@ pub struct Measured {
     pub threads: u64,
     /// Its voluntary and involuntary switches over the window.
     pub switches: (u64, u64),
-    /// How busy the generator's CPUs were over the window (every process on them: the generator, the
-    /// backend, anything else), in CPUs.
+    /// How busy the generator's CPUs were over the window (every process on them), in CPUs: shown, never
+    /// judged (another program's work there is not the generator's).
     pub generator_cpus_busy: f64,
 }
 
-/// Makes one step's row and judges it: generator-bound if the generator lagged over
-/// [`GENERATOR_LAG_MS`] on average or its CPUs (with the backend's, and anything else on them; its own CPU
-/// alone where it shares the server's) were busy over was busy over [`BUSY_SHARE`] of its CPUs; saturated if a counted request
-/// failed or went unanswered, the achieved rate fell short of the offered by more than [`SHORTFALL`] (and
-/// [`EDGE_REQUESTS`]), or p99 passed the plan's bound; kept up otherwise.
+/// The most CPUs a structure can keep busy on `server_cpus` CPUs: one event loop for `async/1` and
+/// `reference`; the loop and N hashing threads for `async_offload/N`; N for `threads/N` and `async/N`; all
+/// of them for a thread per connection.
+pub fn cpu_cap(structure: super::Structure, server_cpus: usize) -> usize {
+    use super::Structure;
+    let n = match structure {
+        Structure::Async(1) | Structure::Reference => 1,
+        Structure::AsyncOffload(n) => n + 1,
+        Structure::Threads(n) | Structure::Async(n) => n,
+        Structure::ThreadPerConnection => server_cpus,
+    };
+    n.clamp(1, server_cpus.max(1))
+}
+
+/// Makes one step's row and judges it, in this order: saturated if a counted request failed (refused,
+/// wrong digest: the server's doing whatever the generator did); generator-bound if the generator lagged
+/// over [`GENERATOR_LAG_MS`] on average, or it and the backend (its own CPU clocks, never the other work
+/// on their CPUs) kept over [`BUSY_SHARE`] of the generator's CPUs busy; saturated if a counted request
+/// went unanswered by the end of the drain, or p99 passed the plan's bound; kept up otherwise. The
+/// achieved rate is the counted requests answered correctly over the window: it can fall short of the
+/// offered only by requests failed or unanswered, so "achieved below 99% of offered" is inside the first
+/// rule. Latencies of unanswered requests count at the end of the drain, a lower bound (the row says so).
 pub fn step_row(structure: super::Structure, plan: &super::Plan, m: &Measured) -> super::StepRow {
     use super::StepOutcome;
     let load = &m.load;
-    let window = m.window_s.max(1e-9);
-    let achieved = load.done_in_window as f64 / window;
-    let ok = load.latency_ns.len() as f64;
-    let mean = (ok > 0.0).then(|| load.latency_ns.iter().map(|&v| v as f64).sum::<f64>() / ok / 1e6);
-    let p99 = quantile_ms(&load.latency_ns, 0.99);
+    let window = load.window_s.max(1e-9);
+    let answered = load.latency_ns.len() as f64;
+    let achieved = answered / window;
+    let mean =
+        (answered > 0.0).then(|| load.latency_ns.iter().map(|&v| v as f64).sum::<f64>() / answered / 1e6);
+    let mut all = load.latency_ns.clone();
+    all.extend_from_slice(&load.unanswered_ns);
+    let p99 = quantile_ms(&all, 0.99);
     let lag_p99 = quantile_ms(&load.lag_ns, 0.99).unwrap_or(0.0);
     let lag_mean = if load.lag_ns.is_empty() {
         0.0
     } else {
         load.lag_ns.iter().map(|&v| v as f64).sum::<f64>() / load.lag_ns.len() as f64 / 1e6
     };
-    let generator_cores_busy = load.cpu.as_secs_f64() / window;
+    let generator_cores_busy = (load.cpu.as_secs_f64() + m.backend_cpu_s) / window;
     let server_cores_busy = m.server_cpu_s / window;
-    let per_request = |x: f64| (load.done_in_window > 0).then(|| x / load.done_in_window as f64);
+    let per_request = |x: f64| (answered > 0.0).then(|| x / answered);
     let after_send_mean =
-        (ok > 0.0).then(|| load.after_send_ns.iter().map(|&v| v as f64).sum::<f64>() / ok / 1e6);
+        (answered > 0.0).then(|| load.after_send_ns.iter().map(|&v| v as f64).sum::<f64>() / answered / 1e6);
     // Little's law on what the connections carry: from the send, since a request due while its connection
     // is busy waits in the generator, not on the wire.
     let in_flight = achieved * after_send_mean.unwrap_or(0.0) / 1e3;
     let generator_cpus = plan.generator_cpus.len().max(1) as f64;
-    let server_cpus = plan.server_cpus.len().max(1) as f64;
-    let shortfall = m.offered * window - load.done_in_window as f64;
-    let shared_cpus = plan.generator_cpus == plan.server_cpus;
-    let outcome = if lag_mean > GENERATOR_LAG_MS {
+    let outcome = if load.errors > 0 {
+        StepOutcome::Saturated(format!("{} of {} failed", load.errors, load.counted))
+    } else if lag_mean > GENERATOR_LAG_MS {
         StepOutcome::GeneratorBound(format!("its mean lag {lag_mean:.2} ms > {GENERATOR_LAG_MS} ms"))
-    } else if shared_cpus && generator_cores_busy > BUSY_SHARE * generator_cpus {
-        // Sharing the server's CPUs, the CPUs' load is mostly the server's: only the generator's own counts.
+    } else if generator_cores_busy > BUSY_SHARE * generator_cpus {
         StepOutcome::GeneratorBound(format!(
-            "it was {generator_cores_busy:.2} of {generator_cpus} CPUs busy itself (> {:.0}%)",
+            "it and the backend kept {generator_cores_busy:.2} of its {generator_cpus} CPUs busy (> {:.0}%)",
             BUSY_SHARE * 100.0
         ))
-    } else if !shared_cpus && m.generator_cpus_busy > BUSY_SHARE * generator_cpus {
-        StepOutcome::GeneratorBound(format!(
-            "its CPUs (the generator's and the backend's) were {:.2} of {generator_cpus} busy (> {:.0}%)",
-            m.generator_cpus_busy,
-            BUSY_SHARE * 100.0
-        ))
-    } else if load.errors + load.unanswered > 0 {
-        StepOutcome::Saturated(format!(
-            "{} failed, {} unanswered of {}",
-            load.errors, load.unanswered, load.counted
-        ))
-    } else if shortfall > (SHORTFALL * m.offered * window).max(EDGE_REQUESTS) {
-        StepOutcome::Saturated(format!("achieved {achieved:.0}/s < 99% of {:.0}/s", m.offered))
+    } else if load.unanswered > 0 {
+        StepOutcome::Saturated(format!("{} of {} unanswered", load.unanswered, load.counted))
     } else if p99.is_some_and(|p| p > plan.p99_bound_ms) {
         StepOutcome::Saturated(format!("p99 {:.1} ms > {:.1} ms", p99.unwrap_or(0.0), plan.p99_bound_ms))
     } else {
         StepOutcome::KeptUp
     };
+    // The connections bind where the offered rate needs most of them even at the unloaded latency.
+    let unloaded_in_flight = m.offered * (plan.wait_ms as f64 + plan.hash_ms) / 1e3;
+    let cap = cpu_cap(structure, plan.server_cpus.len()) as f64;
     let saturated_side = if matches!(outcome, StepOutcome::GeneratorBound(_)) {
         "generator"
-    } else if server_cores_busy > BUSY_SHARE * server_cpus {
+    } else if server_cores_busy > BUSY_SHARE * cap {
         "server CPU"
-    } else if in_flight > BUSY_SHARE * plan.connections as f64 {
+    } else if unloaded_in_flight > BUSY_SHARE * plan.connections as f64 {
         "connections"
     } else if matches!(outcome, StepOutcome::Saturated(_)) {
         "server (not its CPU)"
@@ -169,10 +179,11 @@ pub fn step_row(structure: super::Structure, plan: &super::Plan, m: &Measured) -
         errors: load.errors,
         unanswered: load.unanswered,
         first_error: load.first_error.clone(),
-        p50: quantile_ms(&load.latency_ns, 0.5),
+        p50: quantile_ms(&all, 0.5),
         p99,
-        p999: (load.latency_ns.len() >= 1000).then(|| quantile_ms(&load.latency_ns, 0.999)).flatten(),
+        p999: (all.len() >= 1000).then(|| quantile_ms(&all, 0.999)).flatten(),
         mean,
+        latency_lower_bound: load.unanswered > 0,
         p99_after_send: quantile_ms(&load.after_send_ns, 0.99),
         lag_mean,
         lag_p99,
@@ -210,36 +221,48 @@ pub fn by_rate(rows: &[&super::StepRow]) -> Vec<(f64, super::StepOutcome)> {
     out
 }
 
-/// Whether a saturated step is saturated on its latency alone (every request answered correctly, at the
-/// offered rate): the one kind a stall of the machine can cause, so it is offered once more before it
-/// counts (a stall of several milliseconds twice in a row, at the same step, is rare).
-fn latency_only(r: &super::StepRow) -> bool {
-    matches!(&r.outcome, super::StepOutcome::Saturated(why) if why.starts_with("p99"))
+/// Whether a step is one a stall of the machine or another program can cause: saturated on its latency
+/// alone (every request answered correctly), or generator-bound. Such a step is offered once more before
+/// it counts (a stall of several milliseconds twice in a row, at the same step, is rare).
+fn worth_repeating(r: &super::StepRow) -> bool {
+    use super::StepOutcome;
+    match &r.outcome {
+        StepOutcome::Saturated(why) => why.starts_with("p99"),
+        StepOutcome::GeneratorBound(_) => true,
+        StepOutcome::KeptUp => false,
+    }
 }
 
 /// The next rate to offer a structure after `rows` (its steps so far, in order), or `None` when its sweep
-/// is over: the same rate again after a step saturated on its latency alone the first time
-/// ([`latency_only`]); up by the plan's factor while every rate kept up (to the plan's highest rate); then
-/// halfway (in logarithms) between the highest rate kept up and the lowest saturated one, until they are
-/// within the plan's resolution; never after a generator-bound step (what follows would measure the
-/// generator), nor when the first rate saturated.
+/// is over: the same rate again after a step [`worth_repeating`] the first time; up by the plan's factor
+/// while every rate kept up (to the plan's highest rate); then halfway (in logarithms) between the highest
+/// rate kept up and the lowest saturated one, until they are within the plan's resolution. A rate the
+/// generator could not offer (twice) ends it: a higher one would measure the generator. When the first
+/// rates saturate, down by the factor, at most [`MAX_BACKOFF`] times, unless the last left more than half
+/// of its requests unanswered.
 pub fn next_rate(rows: &[super::StepRow], plan: &super::Plan) -> Option<f64> {
     use super::StepOutcome;
     let Some(last) = rows.last() else { return Some(plan.start_rate) };
     let all: Vec<&super::StepRow> = rows.iter().collect();
+    if worth_repeating(last) && rows.iter().filter(|r| r.offered == last.offered).count() == 1 {
+        return Some(last.offered);
+    }
     let rates = by_rate(&all);
     if rates.iter().any(|(_, o)| matches!(o, StepOutcome::GeneratorBound(_))) {
         return None;
     }
-    if latency_only(last) && rows.iter().filter(|r| r.offered == last.offered).count() == 1 {
-        return Some(last.offered);
-    }
     let (below, above) = knee(&all);
     let highest = rates.iter().map(|(r, _)| *r).reduce(f64::max).unwrap_or(last.offered);
+    let lowest = rates.iter().map(|(r, _)| *r).reduce(f64::min).unwrap_or(last.offered);
     match (below, above) {
         (_, None) if highest >= plan.max_rate => None,
         (_, None) => Some((highest * plan.factor).min(plan.max_rate)),
-        (None, Some(_)) => None,
+        (None, Some(_)) if lowest <= plan.start_rate / plan.factor.powi(MAX_BACKOFF) * 1.000_001 => None,
+        // More than half unanswered at a rate a quarter of what the server's CPUs can hash: not short of
+        // CPU time but holding requests (a pool's threads held by other connections): a lower rate would
+        // leave the same share.
+        (None, Some(_)) if last.unanswered * 2 > last.counted => None,
+        (None, Some(_)) => Some(lowest / plan.factor),
         (Some(lo), Some(hi)) if hi <= lo * plan.resolution => None,
         (Some(lo), Some(hi)) => Some((lo * hi).sqrt()),
     }
@@ -296,9 +319,10 @@ pub fn notes(file: &super::ServerFile) -> Vec<String> {
             .collect();
     if !bound.is_empty() {
         out.push(format!(
-            "The generator could not load these past the rate named, so their knee lies above it and is not \
-             measured here: {}. Its CPUs (with the backend's) ran out first: give it more (a machine with \
-             more cores), or fewer requests' worth of work per second.",
+            "The generator could not load these further, so their knee lies above the last rate they kept up \
+             at and is not measured here: {}. The generator and the backend ran out of CPU (or lagged) \
+             first: give them more CPUs (a machine with more cores), or make requests cost the server more \
+             (--rounds).",
             bound.join(", ")
         ));
     }

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 
 use super::{Limits, Plan, ServerFile, Structure, measure, render, sweep};
-use crate::cli::{Failure, Format, Progress, check_output, emit, parse_id, repeated};
+use crate::cli::{Failure, Format, Progress, check_output, emit, repeated};
 
 /// The long help of `cvp server`.
 pub const HELP: &str = "\
@@ -20,18 +20,27 @@ C keep-alive connections (--connections, default 512 per server CPU) and offers 
 constant rate, as wrk2 does: request i is due at i / rate on connection i mod C, and its latency counts
 from that due time, so a stall is charged to every request due during it; the latency after the send is
 shown beside it, and the generator's own lag (its send minus the later of the due time and the previous
-reply on its connection). Every reply's digest is checked. Rates start at the highest / 128 and double
-until a step saturates, then the interval around the knee is halved until it is within 10%; the highest
-rate keeps C requests in flight at twice a request's own work.
-Each step: 0.25 s of warm-up, then a window (--window, default 1 s) whose requests are counted. It keeps
-up when every counted request is answered correctly, the achieved rate (replies inside the window) is
-within 1% of the offered (and 2 requests), and p99 is under twice a request's work plus one Linux
-scheduling period of the server's CPUs (26 ms at 10 ms waits on one CPU). A step saturated on its p99
-alone is offered once more before it counts (a machine stall can cause one). A step is generator-bound,
-never the server's, when the generator's mean lag passes 1 ms or its CPUs (with the backend's) were over
-90% busy; the sweep of that structure ends there and says the knee lies above. Per step, from
-/proc/<server pid> over the window: the server's CPU (cores busy, us per reply), RSS, threads, voluntary
-and involuntary switches per reply; and requests on the connections by Little's law.
+reply on its connection). Every reply's digest is checked. Rates start at the highest / 128 (at most a
+quarter of what the server's CPUs can hash, for CPU-bound --rounds) and double until a step saturates,
+then the interval around the knee is halved until it is within 10%; the highest rate keeps C requests
+in flight at twice a request's own work. When the first rate saturates it is halved, at most 4 times
+(not when over half its requests went unanswered: a lower rate would not help).
+Each step starts once the server is idle: 0.25 s of warm-up, then a window (--window, default 1 s, longer
+at low rates so it counts at least 100 requests) whose requests are counted. It keeps up when every
+counted request is answered correctly by the end of the drain (so the achieved rate, answered requests
+over the window, is the offered) and p99 is under twice a request's work plus one Linux scheduling
+period of the server's CPUs (26 ms at 10 ms waits on one CPU); unanswered requests count in the
+percentiles at the end of the drain (shown as >=). A step is generator-bound, never the server's, when
+the generator's mean lag passes 1 ms or the generator and the backend (their own CPU clocks) kept over
+90% of the generator's CPUs busy. A step saturated on its p99 alone, or generator-bound, is offered once
+more before it counts (a machine stall can cause one); a generator-bound rate ends that structure's
+sweep, and its knee lies above the last rate it kept up at. Per step, from /proc/<server pid> over the
+window: the server's CPU (cores busy, us per reply), RSS, threads, voluntary and involuntary switches
+per reply; and requests on the connections by Little's law.
+--idle: instead of the sweep, the C10k row: keep-alive connections in levels of 1, C/8, C/4, C/2 and C
+(--connections, default 10000), each used once and left idle; the server's memory per connection is the
+slope of a least-squares line through its RSS at those levels (95% interval); limits (open files,
+threads) are checked first and named when they stop a row.
 Structures (N: name/N, default the server's CPUs; --serve also takes --workers):
   thread_per_connection  one OS thread per accepted connection
   threads/N              a fixed pool of N threads; accepted connections queue to it, each served to its
@@ -82,8 +91,8 @@ pub struct Args {
     wait_ms: u64,
     /// The sweep's structures, comma-separated (name or name/N) [default: thread_per_connection,
     /// threads/S, async/1, async/S (at least 2), async_offload/S, reference; S = the server's CPUs].
-    #[arg(long, conflicts_with = "serve", value_delimiter = ',', value_parser = parse_id::<Structure>)]
-    structures: Option<Vec<Structure>>,
+    #[arg(long, conflicts_with = "serve", value_delimiter = ',', value_parser = parse_structure)]
+    structures: Option<Vec<(String, Option<usize>)>>,
     /// Instead of the rate sweep, the C10k row: open idle keep-alive connections to each structure in
     /// levels up to --connections (default 10000), and fit the server's memory per connection.
     #[arg(long, conflicts_with = "serve")]
@@ -142,17 +151,34 @@ pub fn run(args: Args) -> Result<(), Failure> {
 fn run_sweep(args: Args) -> Result<(), Failure> {
     let input = |e: String| Failure::Input(anyhow::anyhow!(e));
     let machine = crate::machine::Machine::detect();
-    if let Some(id) = repeated(args.structures.as_deref().unwrap_or_default()) {
-        return Err(input(format!("invalid --structures: {id} is listed twice; accepted: distinct ids")));
-    }
     check_output(args.output.as_deref())?;
     crate::cli::install_ctrl_c();
     let allowed = crate::machine::allowed_cpu_ids().unwrap_or_else(|| (0..machine.usable_cores()).collect());
     let hash_ms = measure::hash_ms(args.rounds);
     let mut plan = Plan::default_for(&allowed, args.rounds, args.wait_ms, hash_ms);
-    if let Some(s) = args.structures {
-        plan.structures = s;
+    if let Some(list) = args.structures {
+        // A name without /N gets the server's CPUs, as the default list does.
+        let n = plan.server_cpus.len().max(1);
+        let mut structures = Vec::new();
+        for (name, workers) in list {
+            structures.push(
+                Structure::build(&name, workers, n)
+                    .map_err(|e| input(format!("invalid --structures: {e}")))?,
+            );
+        }
+        if let Some(id) = repeated(&structures) {
+            return Err(input(format!("invalid --structures: {id} is listed twice; accepted: distinct ids")));
+        }
+        plan.structures = structures;
     }
+    let usable = measure::usable_descriptors();
+    if let Some(c) = args.connections.filter(|&c| c as usize > usable) {
+        return Err(input(format!(
+            "--connections {c}: more than the {usable} descriptors this process may use (its open-file limit \
+             less 64); accepted: 1..={usable}, or raise the limit (ulimit -n)"
+        )));
+    }
+
     if let Some(c) = args.connections.filter(|_| !args.idle) {
         plan.set_connections(c as usize, hash_ms);
     }
@@ -180,9 +206,10 @@ fn run_sweep(args: Args) -> Result<(), Failure> {
         }
     }
     for &structure in plan.structures.iter().filter(|_| !args.idle) {
-        let mut steps = sweep::sweep_one(structure, &plan, |label| bar.step(label))
+        let (mut steps, mut said) = sweep::sweep_one(structure, &plan, |label| bar.step(label))
             .map_err(|e| Failure::Internal(anyhow::anyhow!("{structure}: {e}")))?;
         rows.append(&mut steps);
+        notes.append(&mut said);
     }
     bar.finish();
     let mut file = ServerFile { command: std::env::args().collect(), machine, plan, rows, idle, notes };

@@ -46,6 +46,7 @@ pub struct Step {
 /// One request's outcome, times in nanoseconds from the step's start.
 #[derive(Clone, Debug)]
 struct Record {
+    id: u64,
     due: u64,
     sent: u64,
     free: u64,
@@ -64,12 +65,15 @@ pub struct Outcome {
     pub after_send_ns: Vec<u64>,
     /// The generator's own lag, ns, of every counted request it sent.
     pub lag_ns: Vec<u64>,
-    /// Correct replies that arrived inside the window (any request's): the achieved rate's numerator.
-    pub done_in_window: u64,
     /// Counted requests that failed (refused, wrong digest, closed connection).
     pub errors: u64,
     /// Counted requests with no reply by the end of the drain.
     pub unanswered: u64,
+    /// For each of those, the time from its due time to the end of the drain, ns: a lower bound on its
+    /// latency.
+    pub unanswered_ns: Vec<u64>,
+    /// The window as measured between the two edges, s (the nominal one, if the edges ran late).
+    pub window_s: f64,
     /// The first error, as the reply or the socket said it.
     pub first_error: Option<String>,
     /// The generator process's CPU time over the window.
@@ -189,26 +193,30 @@ impl Generator {
             .map_err(|e| format!("cannot start the pacer: {e}"))?;
         sleep_until(start + Duration::from_nanos(warm_ns));
         let cpu0 = crate::measure::process_cpu_time();
+        let opened = Instant::now();
         at_edge(0);
         sleep_until(start + Duration::from_nanos(end_ns));
+        let closed = Instant::now();
         at_edge(1);
         let cpu = crate::measure::process_cpu_time().saturating_sub(cpu0);
         let senders = pacer.join().map_err(|_| "the pacer panicked".to_string())?;
         let deadline = start + Duration::from_nanos(due_ns(n - 1)) + step.drain;
-        let mut out = Outcome { cpu, ..Outcome::default() };
+        let mut out = Outcome { cpu, window_s: (closed - opened).as_secs_f64(), ..Outcome::default() };
         let mut got = 0u64;
+        let in_window: Vec<u64> = (0..n).filter(|&i| (warm_ns..end_ns).contains(&due_ns(i))).collect();
+        let mut reported = vec![false; in_window.len()];
         while got < n {
             let Ok(r) = records.recv_timeout(deadline.saturating_duration_since(Instant::now())) else {
                 break;
             };
             got += 1;
-            if r.error.is_none() && (warm_ns..end_ns).contains(&r.done) {
-                out.done_in_window += 1;
-            }
             if !(warm_ns..end_ns).contains(&r.due) {
                 continue;
             }
             out.counted += 1;
+            if let Some(k) = in_window.first().and_then(|&f| r.id.checked_sub(f)) {
+                reported[k as usize] = true;
+            }
             out.lag_ns.push(r.sent.saturating_sub(r.free.max(r.due)));
             match r.error {
                 None => {
@@ -225,10 +233,16 @@ impl Generator {
             t.abort();
         }
         drop(senders);
-        // Requests due in the window that never reported: unanswered by the deadline.
-        let due_in_window = (0..n).filter(|&i| (warm_ns..end_ns).contains(&due_ns(i))).count() as u64;
-        out.unanswered = due_in_window.saturating_sub(out.counted);
-        out.counted = due_in_window;
+        // Requests due in the window that never reported: unanswered by the deadline, each at least as late
+        // as the deadline.
+        let deadline_ns = nanos(deadline.saturating_duration_since(start));
+        for (k, &id) in in_window.iter().enumerate() {
+            if !reported[k] {
+                out.unanswered += 1;
+                out.unanswered_ns.push(deadline_ns.saturating_sub(due_ns(id)));
+            }
+        }
+        out.counted = in_window.len() as u64;
         Ok(out)
     }
 }
@@ -268,7 +282,8 @@ impl Generator {
                     let done = conn.since_start(Instant::now());
                     let error = result.err();
                     let failed = error.is_some();
-                    if conn.records.send(Record { due: 0, sent: 0, free: 0, done, error }).is_err() || failed
+                    if conn.records.send(Record { id, due: 0, sent: 0, free: 0, done, error }).is_err()
+                        || failed
                     {
                         return;
                     }
@@ -348,7 +363,7 @@ impl Connection {
                 self.stream = None;
                 self.buf.clear();
             }
-            if self.records.send(Record { due, sent, free, done, error }).is_err() {
+            if self.records.send(Record { id, due, sent, free, done, error }).is_err() {
                 return;
             }
             free = done;

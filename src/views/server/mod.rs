@@ -178,6 +178,9 @@ pub struct Plan {
     pub window_s: f64,
     /// A step whose p99 lies above this is saturated, ms.
     pub p99_bound_ms: f64,
+    /// One request's hashing measured alone before the sweep, ms.
+    #[serde(default)]
+    pub hash_ms: f64,
     /// The CPUs the server runs on.
     pub server_cpus: Vec<usize>,
     /// The CPUs the generator (and the backend) run on.
@@ -223,15 +226,19 @@ pub struct StepRow {
     pub p999: Option<f64>,
     /// See `p50`.
     pub mean: Option<f64>,
+    /// Whether the percentiles are lower bounds: unanswered requests count at the end of the drain.
+    #[serde(default)]
+    pub latency_lower_bound: bool,
     /// The 99th percentile from the send instead of the due time.
     pub p99_after_send: Option<f64>,
     /// The generator's own lag: its mean (what decides whether it kept its schedule) and 99th percentile.
     pub lag_mean: f64,
     /// See `lag_mean`.
     pub lag_p99: f64,
-    /// The generator's CPU over the window, in cores.
+    /// The generator's and the backend's CPU over the window, in cores (their own CPU clocks).
     pub generator_cores_busy: f64,
-    /// How busy the generator's CPUs were (the generator, the backend, anything else on them), in CPUs.
+    /// How busy the generator's CPUs were (the generator, the backend, anything else on them), in CPUs:
+    /// shown, never judged.
     pub generator_cpus_busy: f64,
     /// The server process's CPU over the window, in cores.
     pub server_cores_busy: f64,
@@ -323,6 +330,7 @@ impl Plan {
             warmup_s: 0.25,
             window_s: 1.0,
             p99_bound_ms: analysis::p99_bound_ms(wait_ms, hash_ms, s),
+            hash_ms,
             server_cpus,
             generator_cpus,
         };
@@ -332,10 +340,14 @@ impl Plan {
 
     /// Sets C, and the rates with it: the highest is C requests in flight at twice the unloaded latency
     /// (past it the connections, not the server, would bind), the first 2^[`DOUBLINGS`] below it.
+    ///
+    /// The first rate is also at most a quarter of what the server's CPUs could hash (`--rounds` makes
+    /// requests CPU-bound: the sweep must start below such a knee, not above it).
     pub fn set_connections(&mut self, connections: usize, hash_ms: f64) {
         let work_s = (self.wait_ms as f64 + hash_ms) / 1e3;
         self.connections = connections;
         self.max_rate = (connections as f64 / (2.0 * work_s.max(1e-4))).min(1e6);
-        self.start_rate = self.max_rate / 2f64.powi(DOUBLINGS);
+        let hashing = 0.25 * self.server_cpus.len().max(1) as f64 / (hash_ms / 1e3).max(1e-9);
+        self.start_rate = (self.max_rate / 2f64.powi(DOUBLINGS)).min(hashing);
     }
 }

@@ -98,13 +98,16 @@ const COLUMNS: [&str; 20] = [
 
 fn cells(r: &StepRow) -> Vec<String> {
     let f = |v: Option<f64>, d: usize| opt(v, |x| format!("{x:.d$}"));
+    // Unanswered requests count at the end of the drain: their percentiles are lower bounds.
+    let at_least = if r.latency_lower_bound { ">=" } else { "" };
+    let p = |v: Option<f64>| opt(v, |x| format!("{at_least}{x:.2}"));
     vec![
         r.structure.to_string(),
         format!("{:.0}", r.offered),
         format!("{:.0}", r.achieved),
-        f(r.p50, 2),
-        f(r.p99, 2),
-        f(r.p999, 2),
+        p(r.p50),
+        p(r.p99),
+        p(r.p999),
         f(r.p99_after_send, 2),
         format!("{:.3}", r.lag_mean),
         format!("{:.3}", r.lag_p99),
@@ -129,9 +132,10 @@ fn knees(file: &ServerFile) -> Vec<String> {
         .iter()
         .map(|&s| {
             let rows: Vec<&StepRow> = file.rows.iter().filter(|r| r.structure == s).collect();
-            let bound = rows.iter().find_map(|r| match &r.outcome {
+            // A rate the generator could not offer on every try (a rate it offered once kept up counts).
+            let bound = super::analysis::by_rate(&rows).into_iter().find_map(|(rate, o)| match o {
                 StepOutcome::GeneratorBound(why) => {
-                    Some(format!("the generator fell behind at {:.0}/s ({why})", r.offered))
+                    Some(format!("the generator fell behind at {rate:.0}/s ({why})"))
                 }
                 _ => None,
             });
@@ -143,7 +147,10 @@ fn knees(file: &ServerFile) -> Vec<String> {
                     "knee between {lo:.0}/s (kept up) and {hi:.0}/s (saturated), not narrowed further: {b}"
                 ),
                 ((None, Some(hi)), _) => format!("saturated at the first rate, {hi:.0}/s"),
-                (_, Some(b)) => format!("not measured past this: {b}"),
+                ((Some(lo), None), Some(b)) => {
+                    format!("kept up to {lo:.0}/s; above it, {b}: the knee lies higher")
+                }
+                ((None, None), Some(b)) => format!("not measured: {b}"),
                 ((Some(lo), None), None) => format!("kept up to {lo:.0}/s, the highest rate offered"),
                 ((None, None), None) => "no step".into(),
             };

@@ -41,8 +41,19 @@ impl Served {
         let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn()?;
         let stdin = child.stdin.take();
         let mut out = BufReader::new(child.stdout.take().expect("piped stdout"));
-        let mut first = String::new();
-        out.read_line(&mut first)?;
+        // The first line, or a clear error if the child says nothing for 10 s (it starts its backend first).
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut first = String::new();
+            let _ = out.read_line(&mut first);
+            let _ = tx.send(first);
+            // Keep reading (and dropping) what it prints, so it never blocks on a full pipe.
+            let mut sink = String::new();
+            while matches!(out.read_line(&mut sink), Ok(n) if n > 0) {
+                sink.clear();
+            }
+        });
+        let first = rx.recv_timeout(Duration::from_secs(10)).unwrap_or_default();
         // The child prints a second line and nothing after; the pipe may be dropped.
         let addr = first
             .strip_prefix("listening on http://")
@@ -100,20 +111,11 @@ pub struct ProcSample {
     pub switches: Vec<(u64, u64, u64)>,
 }
 
-/// Reads `/proc/<pid>`: `stat` for CPU time (in clock ticks), `status` for memory and threads, and each
+/// Reads process `pid`: its CPU clock for CPU time, `/proc/<pid>/status` for memory and threads, and each
 /// task's `status` for its switches.
 pub fn sample(pid: u32) -> ProcSample {
-    let mut s = ProcSample::default();
     // CPU from the process's CPU clock, in nanoseconds (stat's ticks are 10 ms).
-    let mut clock: libc::clockid_t = 0;
-    // SAFETY: `clock` is a valid, writable clockid owned by this frame.
-    if unsafe { libc::clock_getcpuclockid(pid as libc::pid_t, &mut clock) } == 0 {
-        let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-        // SAFETY: `ts` is a valid, writable timespec owned by this frame.
-        if unsafe { libc::clock_gettime(clock, &mut ts) } == 0 {
-            s.cpu_s = ts.tv_sec as f64 + ts.tv_nsec as f64 / 1e9;
-        }
-    }
+    let mut s = ProcSample { cpu_s: cpu_s(pid), ..ProcSample::default() };
     let field = |text: &str, key: &str| -> Option<u64> {
         text.lines().find_map(|l| l.strip_prefix(key)?.split_whitespace().next()?.parse().ok())
     };
@@ -163,54 +165,112 @@ pub fn cpus_busy(a: (u64, u64), b: (u64, u64), cpus: usize) -> f64 {
     if total == 0 { 0.0 } else { b.0.saturating_sub(a.0) as f64 / total as f64 * cpus as f64 }
 }
 
-/// The switches between two samples, of the threads alive at both (a thread that ended inside the window
-/// takes its count with it).
+/// The switches between two samples: of the threads alive at both, the difference; of a thread born in
+/// between, all of its own (a thread that ended inside the window takes its count with it).
 pub fn switches_between(a: &ProcSample, b: &ProcSample) -> (u64, u64) {
     let mut out = (0, 0);
     for &(tid, v, i) in &b.switches {
-        if let Some(&(_, v0, i0)) = a.switches.iter().find(|s| s.0 == tid) {
-            out.0 += v.saturating_sub(v0);
-            out.1 += i.saturating_sub(i0);
-        }
+        let (v0, i0) = a.switches.iter().find(|s| s.0 == tid).map_or((0, 0), |s| (s.1, s.2));
+        out.0 += v.saturating_sub(v0);
+        out.1 += i.saturating_sub(i0);
     }
     out
 }
 
-/// Sweeps one structure: starts it, offers the rates [`analysis::next_rate`] gives, and returns its rows.
-/// `progress` is called before each step with its label.
+/// The CPU time of process `pid` so far (all its threads), s, from its CPU clock; 0 when unreadable.
+pub fn cpu_s(pid: u32) -> f64 {
+    let mut clock: libc::clockid_t = 0;
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `clock` and `ts` are valid, writable values owned by this frame.
+    unsafe {
+        if libc::clock_getcpuclockid(pid as libc::pid_t, &mut clock) != 0
+            || libc::clock_gettime(clock, &mut ts) != 0
+        {
+            return 0.0;
+        }
+    }
+    ts.tv_sec as f64 + ts.tv_nsec as f64 / 1e9
+}
+
+/// The child processes of `pid` (the server's backends), from each of its threads' `children`.
+pub fn children(pid: u32) -> Vec<u32> {
+    let mut out = Vec::new();
+    if let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) {
+        for task in tasks.flatten() {
+            if let Ok(text) = std::fs::read_to_string(task.path().join("children")) {
+                out.extend(text.split_whitespace().filter_map(|w| w.parse::<u32>().ok()));
+            }
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// How long the sweep waits at most for the server to go idle between steps.
+const SETTLE_LIMIT: Duration = Duration::from_secs(20);
+
+/// Waits until the server is idle (under 5% of a CPU over 50 ms): what a saturated step left queued (a
+/// request on each of C connections) is finished before the next step starts. Returns whether it went
+/// idle within [`SETTLE_LIMIT`].
+fn settle(pid: u32) -> bool {
+    let deadline = Instant::now() + SETTLE_LIMIT;
+    let mut before = cpu_s(pid);
+    while Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+        let now = cpu_s(pid);
+        if now - before < 0.05 * 0.05 {
+            return true;
+        }
+        before = now;
+    }
+    false
+}
+
+/// Sweeps one structure: starts it, offers the rates [`analysis::next_rate`] gives (each after the server
+/// went idle), and returns its rows and any note. `progress` is called before each step with its label.
 pub fn sweep_one(
     structure: Structure,
     plan: &Plan,
     mut progress: impl FnMut(&str),
-) -> Result<Vec<StepRow>, String> {
+) -> Result<(Vec<StepRow>, Vec<String>), String> {
     let served = Served::start(structure, &plan.server_cpus, plan.wait_ms)
         .map_err(|e| format!("starting {structure}: {e}"))?;
     let query = Query { seed: 0, rounds: plan.rounds, wait_ms: plan.wait_ms };
     let threads = plan.generator_cpus.len().max(1);
     let generator = Generator::new(served.addr(), plan.connections, threads, query)
         .map_err(|e| format!("starting the generator: {e}"))?;
-    let window = Duration::from_secs_f64(plan.window_s);
     let mut rows = Vec::new();
+    let pid = served.pid();
+    let mut notes = Vec::new();
     while let Some(rate) = analysis::next_rate(&rows, plan) {
         progress(&format!("{structure} at {rate:.0}/s"));
+        if !settle(pid) {
+            notes.push(format!(
+                "{structure}: still busy {SETTLE_LIMIT:?} after a step; the next started anyway"
+            ));
+        }
         let step = Step {
             rate,
             warmup: Duration::from_secs_f64(plan.warmup_s),
-            window,
+            // Long enough to count MIN_COUNTED requests at a low rate.
+            window: Duration::from_secs_f64(plan.window_s.max(analysis::MIN_COUNTED / rate)),
             drain: Duration::from_secs_f64(2.0 * plan.p99_bound_ms / 1e3 + 0.25),
         };
-        let pid = served.pid();
+        let backends = children(pid);
         let mut edges: [Option<ProcSample>; 2] = [None, None];
         let mut ticks = [(0, 0); 2];
+        let mut backend_cpu = [0.0; 2];
         let load = generator.run(step, |edge| {
             ticks[edge] = cpu_ticks(&plan.generator_cpus);
+            backend_cpu[edge] = backends.iter().map(|&b| cpu_s(b)).sum();
             edges[edge] = Some(sample(pid));
         })?;
         let [Some(a), Some(b)] = edges else { return Err("the window's edges were not sampled".into()) };
         let measured = Measured {
             offered: rate,
-            window_s: plan.window_s,
             load,
+            backend_cpu_s: backend_cpu[1] - backend_cpu[0],
             server_cpu_s: b.cpu_s - a.cpu_s,
             rss_kib: b.rss_kib,
             threads: b.threads,
@@ -218,8 +278,6 @@ pub fn sweep_one(
             generator_cpus_busy: cpus_busy(ticks[0], ticks[1], plan.generator_cpus.len()),
         };
         rows.push(analysis::step_row(structure, plan, &measured));
-        // Let what a saturated step left queued drain before the next.
-        std::thread::sleep(Duration::from_millis(100));
     }
-    Ok(rows)
+    Ok((rows, notes))
 }

@@ -240,16 +240,16 @@ fn measured(rate: f64, ms: f64, busy: f64) -> Measured {
     let ns = (ms * 1e6) as u64;
     Measured {
         offered: rate,
-        window_s: 1.0,
         load: Outcome {
             counted: n,
             latency_ns: vec![ns; n as usize],
             after_send_ns: vec![ns; n as usize],
             lag_ns: vec![50_000; n as usize],
-            done_in_window: n,
-            cpu: std::time::Duration::from_secs_f64(busy / 2.0),
+            window_s: 1.0,
+            cpu: std::time::Duration::from_secs_f64(busy / 4.0),
             ..Outcome::default()
         },
+        backend_cpu_s: busy / 4.0,
         server_cpu_s: busy,
         rss_kib: 10_000,
         threads: 5,
@@ -268,34 +268,33 @@ fn a_step_keeps_up_saturates_or_is_the_generators() {
     let kept = step_row(Structure::Async(1), &p, &measured(1000.0, 10.5, 0.3));
     assert_eq!(kept.outcome, StepOutcome::KeptUp, "{kept:?}");
     assert_eq!(kept.saturated_side, "none");
+    assert!((kept.achieved - 1000.0).abs() < 1e-9);
     assert!((kept.cpu_us_per_request.unwrap() - 300.0).abs() < 1e-6);
     assert!((kept.voluntary_per_request.unwrap() - 2.0).abs() < 1e-9);
+    // The generator's own CPU and the backend's: 0.075 + 0.075 cores.
+    assert!((kept.generator_cores_busy - 0.15).abs() < 1e-9);
     // Little's law from the send: 1000/s x 10.5 ms.
     assert!((kept.in_flight - 10.5).abs() < 1e-6);
     // Over the p99 bound.
     let slow = step_row(Structure::Async(1), &p, &measured(1000.0, p.p99_bound_ms + 1.0, 0.3));
     assert!(matches!(&slow.outcome, StepOutcome::Saturated(w) if w.starts_with("p99")), "{slow:?}");
-    // Unanswered requests.
-    let mut m = measured(1000.0, 10.5, 0.3);
-    m.load.unanswered = 1;
-    assert!(matches!(step_row(Structure::Async(1), &p, &m).outcome, StepOutcome::Saturated(_)));
-    // A failed request.
+    // A failed request: saturated, and the achieved rate falls short by it.
     let mut m = measured(1000.0, 10.5, 0.3);
     m.load.errors = 1;
-    assert!(matches!(step_row(Structure::Async(1), &p, &m).outcome, StepOutcome::Saturated(_)));
-    // Achieved below 99%: 985 of 1000 is short by 15 (> 1% = 10); 991 is within 1%.
+    m.load.latency_ns.pop();
+    let failed = step_row(Structure::Async(1), &p, &m);
+    assert!(matches!(&failed.outcome, StepOutcome::Saturated(w) if w.contains("failed")), "{failed:?}");
+    assert!((failed.achieved - 999.0).abs() < 1e-9);
+    // Unanswered requests: saturated, their latency counted at the end of the drain (a lower bound).
     let mut m = measured(1000.0, 10.5, 0.3);
-    m.load.done_in_window = 985;
-    let short = step_row(Structure::Async(1), &p, &m);
-    assert!(matches!(&short.outcome, StepOutcome::Saturated(w) if w.starts_with("achieved")), "{short:?}");
-    m.load.done_in_window = 991;
-    assert_eq!(step_row(Structure::Async(1), &p, &m).outcome, StepOutcome::KeptUp);
-    // At a low rate one request at each edge is not a shortfall: 98 of 100 keeps up, 97 does not.
-    let mut m = measured(100.0, 10.5, 0.3);
-    m.load.done_in_window = 98;
-    assert_eq!(step_row(Structure::Async(1), &p, &m).outcome, StepOutcome::KeptUp);
-    m.load.done_in_window = 97;
-    assert!(matches!(step_row(Structure::Async(1), &p, &m).outcome, StepOutcome::Saturated(_)));
+    m.load.latency_ns.truncate(980);
+    m.load.unanswered = 20;
+    m.load.unanswered_ns = vec![900_000_000; 20];
+    let lost = step_row(Structure::Async(1), &p, &m);
+    assert!(matches!(&lost.outcome, StepOutcome::Saturated(w) if w.contains("unanswered")), "{lost:?}");
+    assert!(lost.latency_lower_bound);
+    assert!(lost.p99.unwrap() > 800.0, "the unanswered are in p99: {:?}", lost.p99);
+    assert!(super::render::table(&file_with(vec![lost.clone()], vec![])).contains(">=9"));
     // The generator's mean lag over 1 ms: its step, not the server's, whatever the latencies.
     let mut m = measured(1000.0, p.p99_bound_ms + 1.0, 0.3);
     m.load.lag_ns = vec![1_100_000; 1000];
@@ -305,6 +304,9 @@ fn a_step_keeps_up_saturates_or_is_the_generators() {
         "{lagged:?}"
     );
     assert_eq!(lagged.saturated_side, "generator");
+    // ... but a failed request is the server's even then.
+    m.load.errors = 1;
+    assert!(matches!(step_row(Structure::Async(1), &p, &m).outcome, StepOutcome::Saturated(_)));
     // A few stalled requests raise the lag's p99, not its mean: still the server's step.
     let mut m = measured(1000.0, 10.5, 0.3);
     for v in m.load.lag_ns.iter_mut().take(20) {
@@ -313,31 +315,39 @@ fn a_step_keeps_up_saturates_or_is_the_generators() {
     let stalls = step_row(Structure::Async(1), &p, &m);
     assert_eq!(stalls.outcome, StepOutcome::KeptUp);
     assert!(stalls.lag_p99 > 1.0);
-    // The generator's CPUs over 90% busy (0.95 of its 1).
+    // The generator and the backend over 90% of the generator's one CPU (0.5 + 0.45).
     let mut m = measured(1000.0, 10.5, 0.3);
-    m.generator_cpus_busy = 0.95;
+    m.load.cpu = std::time::Duration::from_secs_f64(0.5);
+    m.backend_cpu_s = 0.45;
     assert!(matches!(step_row(Structure::Async(1), &p, &m).outcome, StepOutcome::GeneratorBound(_)));
-    m.generator_cpus_busy = 0.85;
+    m.backend_cpu_s = 0.35;
     assert_eq!(step_row(Structure::Async(1), &p, &m).outcome, StepOutcome::KeptUp);
-    // The server's CPU over 90% names the side.
+    // Another program keeping the generator's CPU busy is not the generator's limit.
+    m.generator_cpus_busy = 1.0;
+    assert_eq!(step_row(Structure::Async(1), &p, &m).outcome, StepOutcome::KeptUp);
+    // The server's CPU over 90% of what the structure can use names the side.
     let mut m = measured(1000.0, p.p99_bound_ms + 1.0, 0.3);
     m.server_cpu_s = 0.95;
     assert_eq!(step_row(Structure::Async(1), &p, &m).saturated_side, "server CPU");
+    // The connections, only where the offered rate needs 90% of them at the unloaded latency.
+    let mut m = measured(50_000.0, p.p99_bound_ms + 1.0, 0.3);
+    m.server_cpu_s = 0.1;
+    assert_eq!(step_row(Structure::Async(1), &p, &m).saturated_side, "connections");
+    let mut m = measured(1000.0, p.p99_bound_ms + 1.0, 0.3);
+    m.server_cpu_s = 0.1;
+    assert_eq!(step_row(Structure::Async(1), &p, &m).saturated_side, "server (not its CPU)");
 }
 
 #[test]
-fn sharing_the_only_cpu_the_generator_is_judged_on_its_own_cpu() {
-    let mut p = Plan::default_for(&[0], 10, 10, 0.003);
-    assert_eq!(p.server_cpus, p.generator_cpus);
-    // The CPU is busy with the server: not the generator's limit.
-    let mut m = measured(1000.0, 10.5, 0.3);
-    m.generator_cpus_busy = 0.99;
-    assert_eq!(step_row(Structure::Async(1), &p, &m).outcome, StepOutcome::KeptUp);
-    // The generator itself over 90% of it is.
-    m.load.cpu = std::time::Duration::from_secs_f64(0.95);
-    assert!(matches!(step_row(Structure::Async(1), &p, &m).outcome, StepOutcome::GeneratorBound(_)));
-    p.generator_cpus = vec![1];
-    assert!(matches!(step_row(Structure::Async(1), &p, &m).outcome, StepOutcome::GeneratorBound(_)));
+fn the_cpus_a_structure_can_use() {
+    use super::analysis::cpu_cap;
+    assert_eq!(cpu_cap(Structure::Async(1), 4), 1);
+    assert_eq!(cpu_cap(Structure::Reference, 4), 1);
+    assert_eq!(cpu_cap(Structure::AsyncOffload(2), 4), 3);
+    assert_eq!(cpu_cap(Structure::AsyncOffload(4), 4), 4);
+    assert_eq!(cpu_cap(Structure::Threads(2), 4), 2);
+    assert_eq!(cpu_cap(Structure::Async(8), 4), 4);
+    assert_eq!(cpu_cap(Structure::ThreadPerConnection, 4), 4);
 }
 
 #[test]
@@ -360,7 +370,7 @@ fn the_sweep_doubles_confirms_then_halves_the_interval_to_the_resolution() {
     let mid2 = next_rate(&rows, &p).unwrap();
     assert!((mid2 - (mid * 400.0).sqrt()).abs() < 1e-9);
     // Saturated for want of replies: not offered again.
-    rows.push(row(mid2, sat("3 failed, 0 unanswered of 400")));
+    rows.push(row(mid2, sat("3 of 400 failed")));
     let mid3 = next_rate(&rows, &p).unwrap();
     assert!((mid3 - (mid * mid2).sqrt()).abs() < 1e-9);
     rows.push(row(mid3, StepOutcome::KeptUp));
@@ -377,17 +387,46 @@ fn the_sweep_doubles_confirms_then_halves_the_interval_to_the_resolution() {
 #[test]
 fn the_sweep_stops_at_the_first_rate_the_highest_rate_or_the_generator() {
     let p = plan();
-    let first = [row(p.start_rate, StepOutcome::Saturated("0 failed, 9 unanswered of 9".into()))];
-    assert_eq!(next_rate(&first, &p), None);
-    assert_eq!(knee(&first.iter().collect::<Vec<_>>()), (None, Some(p.start_rate)));
+    // The first rate saturated: down by the factor, at most 4 times, then over.
+    let late = |rate: f64| StepRow {
+        unanswered: 3,
+        ..row(rate, StepOutcome::Saturated("3 of 9 unanswered".into()))
+    };
+    let mut down = vec![late(p.start_rate)];
+    assert_eq!(knee(&down.iter().collect::<Vec<_>>()), (None, Some(p.start_rate)));
+    for k in 1..=4 {
+        let next = next_rate(&down, &p).unwrap();
+        assert!((next - p.start_rate / 2f64.powi(k)).abs() < 1e-9, "{k}: {next}");
+        down.push(late(next));
+    }
+    assert_eq!(next_rate(&down, &p), None);
+    // More than half unanswered: a lower rate would not help, over at once.
+    let held =
+        StepRow { unanswered: 6, counted: 9, ..row(p.start_rate, StepOutcome::Saturated("6 of 9".into())) };
+    assert_eq!(next_rate(&[held], &p), None);
+    // One that keeps up on the way down brackets the knee from below.
+    let mut found = vec![late(p.start_rate)];
+    found.push(row(next_rate(&found, &p).unwrap(), StepOutcome::KeptUp));
+    let next = next_rate(&found, &p).unwrap();
+    assert!((next - (p.start_rate * p.start_rate / 2.0).sqrt()).abs() < 1e-6);
     let top = [row(p.max_rate, StepOutcome::KeptUp)];
     assert_eq!(next_rate(&top, &p), None);
     assert_eq!(knee(&top.iter().collect::<Vec<_>>()), (Some(p.max_rate), None));
     // Doubling never passes the highest rate.
     let near = [row(p.max_rate * 0.75, StepOutcome::KeptUp)];
     assert_eq!(next_rate(&near, &p), Some(p.max_rate));
-    let bound = [row(100.0, StepOutcome::KeptUp), row(200.0, StepOutcome::GeneratorBound("lag".into()))];
+    // Generator-bound once: offered again; twice: over, and the knee is not claimed.
+    let mut bound =
+        vec![row(100.0, StepOutcome::KeptUp), row(200.0, StepOutcome::GeneratorBound("lag".into()))];
+    assert_eq!(next_rate(&bound, &p), Some(200.0));
+    bound.push(row(200.0, StepOutcome::GeneratorBound("lag".into())));
     assert_eq!(next_rate(&bound, &p), None);
+    assert_eq!(knee(&bound.iter().collect::<Vec<_>>()), (Some(100.0), None));
+    let text = super::render::table(&file_with(bound.clone(), vec![]));
+    assert!(text.contains("kept up to 100/s; above it, the generator fell behind at 200/s"), "{text}");
+    // Kept up on the second try: not the generator's limit.
+    bound[2] = row(200.0, StepOutcome::KeptUp);
+    assert_eq!(next_rate(&bound, &p), Some(400.0));
 }
 
 #[test]
@@ -405,6 +444,10 @@ fn the_default_plan_follows_the_cpus() {
     // The highest rate keeps C in flight at twice the unloaded latency; the first is 2^7 below.
     assert!((two.max_rate - 512.0 / (2.0 * 0.010003)).abs() < 1e-6);
     assert!((two.max_rate / two.start_rate - 128.0).abs() < 1e-9);
+    // CPU-bound requests start below what the server's CPUs can hash: 10 ms each on one CPU, 25/s.
+    let heavy = Plan::default_for(&[0, 1], 100_000, 10, 10.0);
+    assert!((heavy.start_rate - 25.0).abs() < 1e-9, "{}", heavy.start_rate);
+    assert!(heavy.start_rate < heavy.max_rate / 128.0);
     // The p99 bound: twice the work plus one scheduling period (6 ms on 1 CPU, 18 ms on 4).
     assert!((p99_bound_ms(10, 0.0, 1) - 26.0).abs() < 1e-9);
     assert!((p99_bound_ms(10, 0.0, 4) - 38.0).abs() < 1e-9);
@@ -540,4 +583,26 @@ fn the_idle_section_has_its_table_and_memory_plot() {
     assert!(section.markdown.contains("| async/1 | 2460 [2400 to 2520] |"), "{}", section.markdown);
     let svg = String::from_utf8(section.files[0].1.clone()).unwrap();
     assert!(svg.contains("2.4 KiB/conn"), "the legend names the slope");
+}
+
+#[test]
+fn proc_samples_count_switches_cpu_and_children() {
+    use super::sweep::{ProcSample, children, cpu_s, cpus_busy, sample, switches_between};
+    let a = ProcSample { switches: vec![(1, 10, 1), (2, 5, 0)], ..ProcSample::default() };
+    // Thread 1 went on, thread 2 ended (its count is gone with it), thread 3 was born in between.
+    let b = ProcSample { switches: vec![(1, 14, 3), (3, 7, 2)], ..ProcSample::default() };
+    assert_eq!(switches_between(&a, &b), (4 + 7, 2 + 2));
+    // Busy ticks over total ticks, in CPUs.
+    assert!((cpus_busy((100, 400), (250, 600), 2) - 1.5).abs() < 1e-9);
+    assert_eq!(cpus_busy((1, 1), (1, 1), 2), 0.0);
+    // This very process: CPU time, memory, threads; a child it starts is listed, and gone once reaped.
+    let me = std::process::id();
+    let s = sample(me);
+    assert!(s.cpu_s > 0.0 && s.rss_kib > 0 && s.threads >= 1 && !s.switches.is_empty(), "{s:?}");
+    assert!(cpu_s(me) >= s.cpu_s);
+    let mut child = std::process::Command::new("sleep").arg("5").spawn().unwrap();
+    assert!(children(me).contains(&child.id()));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(!children(me).contains(&child.id()));
 }
