@@ -306,17 +306,24 @@ pub fn notes(file: &super::ServerFile) -> Vec<String> {
             ));
         }
     }
-    let bound: Vec<String> =
-        file.plan
-            .structures
-            .iter()
-            .filter_map(|&s| {
-                let r = file.rows.iter().find(|r| {
-                    r.structure == s && matches!(r.outcome, super::StepOutcome::GeneratorBound(_))
-                })?;
-                Some(format!("{s} at {:.0}/s", r.offered))
-            })
-            .collect();
+    let bound: Vec<String> = file
+        .plan
+        .structures
+        .iter()
+        .filter_map(|&s| {
+            let rows: Vec<&super::StepRow> = file.rows.iter().filter(|r| r.structure == s).collect();
+            let (rate, _) = by_rate(&rows)
+                .into_iter()
+                .find(|(_, o)| matches!(o, super::StepOutcome::GeneratorBound(_)))?;
+            match knee(&rows) {
+                (_, Some(_)) => None,
+                (Some(lo), None) => {
+                    Some(format!("{s} (kept up at {lo:.0}/s; the generator could not offer {rate:.0}/s)"))
+                }
+                (None, None) => Some(format!("{s} (the generator could not offer {rate:.0}/s)")),
+            }
+        })
+        .collect();
     if !bound.is_empty() {
         out.push(format!(
             "The generator could not load these further, so their knee lies above the last rate they kept up \

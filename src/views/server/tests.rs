@@ -606,3 +606,21 @@ fn proc_samples_count_switches_cpu_and_children() {
     child.wait().unwrap();
     assert!(!children(me).contains(&child.id()));
 }
+
+#[test]
+fn a_knee_above_what_the_generator_could_offer_is_named_not_claimed() {
+    let bound = vec![
+        row(100.0, StepOutcome::KeptUp),
+        row(200.0, StepOutcome::GeneratorBound("lag".into())),
+        row(200.0, StepOutcome::GeneratorBound("lag".into())),
+    ];
+    let notes = super::analysis::notes(&file_with(bound.clone(), vec![]));
+    assert!(
+        notes.iter().any(|n| n.contains("async/1 (kept up at 100/s; the generator could not offer 200/s)")),
+        "{notes:?}"
+    );
+    // Bound once, kept up on the second try: nothing to say.
+    let mut once = bound;
+    once[2] = row(200.0, StepOutcome::KeptUp);
+    assert!(super::analysis::notes(&file_with(once, vec![])).is_empty());
+}
