@@ -527,6 +527,28 @@ pub const C8_MEMORY: f64 = 5.0;
 /// C8: "not faster": `thread_per_job`'s wall may be at most this much shorter than `async/1`'s: 10% for noise.
 pub const C8_NOT_FASTER: f64 = 1.10;
 
+// ---- Twins on a server: judged by the server view (`cvp server`) ----
+
+/// What the server view's verdicts add to their claim's statement.
+pub const SERVER_LABEL: &str = "server: constant-rate load";
+/// C4 on a server: the rate of the pairs, as a share of the lower of the highest rates `async/1` and
+/// `async/N` kept up with in the sweep. "Below saturation" is the claim's condition: at half the last rate
+/// kept up, a structure that kept up there runs at most half as busy, clear of the knee (past it latency
+/// grows with the queue and would measure the knee, not the structure), yet busy enough that its
+/// per-request costs are not dominated by waking up from idle.
+pub const C4_SERVER_LOAD: f64 = 0.5;
+/// C4 on a server: `async/N` "costs more" when its CPU per request (and its switches per request) over
+/// `async/1`'s is above this over the whole interval: any amount the interval clears is more (the interval
+/// carries the noise; the claim says it "adds overhead", not how much).
+pub const C4_SERVER_MORE: f64 = 1.0;
+/// C4 on a server, the rule: the twin of C4's, on a server (`cvp server`). Its "not faster" is C4's
+/// [`C4_NOT_FASTER`], the same claim's margin.
+pub const C4_SERVER_RULE: &str = "async/1 and async/N (N of 2 or more) on the same server CPUs, at one rate (0.5 x the lower of \
+     the highest rates both kept up with in the sweep), in alternating pairs of steps, >= 6 pairs where both kept \
+     up: async/N is not faster (async/1 p50 latency / async/N p50 latency <= 1.10) and costs more (async/N / \
+     async/1 CPU per request > 1 and context switches per request > 1), over the 95% intervals of the pairs' \
+     medians";
+
 // ---- C9: judged by the trace view (`cvp trace`) ----
 
 /// C9: two threads' hashes must overlap "for most of the run": this fraction of the pass's wall time.
@@ -774,6 +796,26 @@ pub(crate) mod tests {
                 "{id}'s rule states a number no threshold backs: {rule}"
             );
         }
+    }
+
+    #[test]
+    fn the_server_rule_states_the_thresholds_it_is_judged_by() {
+        let stated: Vec<(String, f64)> = regex::Regex::new(r"(<=|>=|<|>) ([0-9]+(?:\.[0-9]+)?)")
+            .unwrap()
+            .captures_iter(C4_SERVER_RULE)
+            .map(|c| (c[1].to_string(), c[2].parse().unwrap()))
+            .collect();
+        let uses = [
+            (">=", MIN_SAMPLES_FOR_CI as f64),
+            ("<=", C4_NOT_FASTER),
+            (">", C4_SERVER_MORE),
+            (">", C4_SERVER_MORE),
+        ];
+        assert_eq!(stated.len(), uses.len(), "{C4_SERVER_RULE}");
+        for ((c, v), (cmp, value)) in stated.iter().zip(uses) {
+            assert!(c == cmp && (v - value).abs() < 1e-12, "states {c} {v}, judged by {cmp} {value}");
+        }
+        assert!(C4_SERVER_RULE.contains(&format!("{} x the lower", C4_SERVER_LOAD)));
     }
 
     #[test]

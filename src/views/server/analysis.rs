@@ -335,3 +335,121 @@ pub fn notes(file: &super::ServerFile) -> Vec<String> {
     }
     out
 }
+
+/// The rate of C4's pairs after the sweep: [`crate::claims::C4_SERVER_LOAD`] x the lower of the highest
+/// rates `async/1` and `async/N` kept up with (each judged over its steps), with that N; `None` where the
+/// plan lacks one of them or either kept up with no rate.
+pub fn c4_rate(file: &super::ServerFile) -> Option<(f64, usize)> {
+    use super::Structure;
+    let n = file.plan.structures.iter().find_map(|s| match s {
+        Structure::Async(n) if *n >= 2 => Some(*n),
+        _ => None,
+    })?;
+    let kept = |s: Structure| {
+        let rows: Vec<&super::StepRow> = file.rows.iter().filter(|r| r.structure == s).collect();
+        by_rate(&rows)
+            .into_iter()
+            .filter(|(_, o)| *o == super::StepOutcome::KeptUp)
+            .map(|(r, _)| r)
+            .reduce(f64::max)
+    };
+    let rate = kept(Structure::Async(1))?.min(kept(Structure::Async(n))?);
+    Some((crate::claims::C4_SERVER_LOAD * rate, n))
+}
+
+/// A ratio's median over the pairs with its 95% interval ([`crate::claims::median_ci`]).
+fn median_range(values: &[f64]) -> crate::claims::Range {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    let mid = if n == 0 {
+        f64::NAN
+    } else if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    };
+    crate::claims::Range::of(mid, crate::claims::median_ci(&v).map(|(ci, _)| ci))
+}
+
+/// C4 on a server ([`crate::claims::C4_SERVER_RULE`]): over the pairs where both steps kept up, `async/N`
+/// is not faster (async/1 p50 / async/N p50 at most [`crate::claims::C4_NOT_FASTER`]) and costs more (CPU
+/// per request and switches per request above [`crate::claims::C4_SERVER_MORE`] x async/1's), each over
+/// the 95% interval of the pairs' median ratio.
+pub fn c4(file: &super::ServerFile) -> crate::claims::Verdict {
+    use crate::claims::{
+        C4_NOT_FASTER, C4_SERVER_MORE, C4_SERVER_RULE, MIN_SAMPLES_FOR_CI, SERVER_LABEL, above, at_most,
+        cannot, claim, judge,
+    };
+    let c = claim("C4");
+    let verdict = |judged: crate::claims::Judged| crate::claims::Verdict {
+        statement: format!("{} ({SERVER_LABEL})", c.statement),
+        evidence: format!("{SERVER_LABEL}: {}", judged.evidence),
+        ..c.verdict(judged)
+    };
+    let usable: Vec<&[super::StepRow; 2]> = file
+        .c4_pairs
+        .iter()
+        .filter(|[a, b]| a.outcome == super::StepOutcome::KeptUp && b.outcome == super::StepOutcome::KeptUp)
+        .filter(|[a, b]| {
+            a.p50.is_some()
+                && b.p50.is_some()
+                && a.cpu_us_per_request.is_some()
+                && b.cpu_us_per_request.is_some()
+        })
+        .collect();
+    let Some([first, _]) = file.c4_pairs.first() else {
+        return verdict(cannot(match c4_rate(file) {
+            None => "no pairs: the sweep needs async/1 and async/N (N >= 2) to keep up with some rate each"
+                .to_string(),
+            Some(_) => "no pairs were measured".to_string(),
+        }));
+    };
+    if usable.len() < MIN_SAMPLES_FOR_CI {
+        return verdict(cannot(format!(
+            "{} of {} pairs at {:.0}/s had both steps keep up; {MIN_SAMPLES_FOR_CI} are needed for an interval",
+            usable.len(),
+            file.c4_pairs.len(),
+            first.offered
+        )));
+    }
+    let n = usable[0][1].structure;
+    let sw = |r: &super::StepRow| {
+        r.voluntary_per_request.unwrap_or(0.0) + r.involuntary_per_request.unwrap_or(0.0)
+    };
+    let lat: Vec<f64> =
+        usable.iter().map(|[a, b]| a.p50.unwrap_or(0.0) / b.p50.unwrap_or(f64::NAN)).collect();
+    let cpu: Vec<f64> = usable
+        .iter()
+        .map(|[a, b]| b.cpu_us_per_request.unwrap_or(0.0) / a.cpu_us_per_request.unwrap_or(f64::NAN))
+        .collect();
+    let switches: Vec<f64> = usable.iter().map(|[a, b]| sw(b) / sw(a)).collect();
+    let (lat, cpu, switches) = (median_range(&lat), median_range(&cpu), median_range(&switches));
+    let x = |v: f64| format!("{v:.2}x");
+    let checks = vec![
+        (at_most(lat, C4_NOT_FASTER), format!("p50 async/1 / {n} {} (<= {C4_NOT_FASTER})", lat.show(x))),
+        (
+            above(cpu, C4_SERVER_MORE),
+            format!("CPU/request {n} / async/1 {} (> {C4_SERVER_MORE})", cpu.show(x)),
+        ),
+        (
+            above(switches, C4_SERVER_MORE),
+            format!("switches/request {n} / async/1 {} (> {C4_SERVER_MORE})", switches.show(x)),
+        ),
+    ];
+    let evidence = format!(
+        "{} pairs at {:.0}/s, both kept up: {}. Rule: {C4_SERVER_RULE}.",
+        usable.len(),
+        first.offered,
+        checks.iter().map(|c| c.1.as_str()).collect::<Vec<_>>().join("; ")
+    );
+    verdict(judge(&checks, evidence))
+}
+
+/// The verdicts this file decides, judged from its rows.
+pub fn verdicts(file: &super::ServerFile) -> Vec<crate::claims::Verdict> {
+    if file.rows.is_empty() {
+        return Vec::new();
+    }
+    vec![c4(file)]
+}

@@ -37,6 +37,10 @@ more before it counts (a machine stall can cause one); a generator-bound rate en
 sweep, and its knee lies above the last rate it kept up at. Per step, from /proc/<server pid> over the
 window: the server's CPU (cores busy, us per reply), RSS, threads, voluntary and involuntary switches
 per reply; and requests on the connections by Little's law.
+C4 on a server (a twin of C4): after the sweep, async/1 and async/N (N >= 2, both in the plan) at half
+the lower of the highest rates both kept up with, 6 pairs of steps in turn (which goes first alternates);
+shown when the pairs' median async/1 p50 / async/N p50 is <= 1.10 and async/N / async/1 CPU per request
+and switches per request are > 1, each over its 95% interval (6 pairs: smallest to largest).
 --idle: instead of the sweep, the C10k row: keep-alive connections in levels of 1, C/8, C/4, C/2 and C
 (--connections, default 10000), each used once and left idle; the server's memory per connection is the
 slope of a least-squares line through its RSS at those levels (95% interval); limits (open files,
@@ -211,8 +215,25 @@ fn run_sweep(args: Args) -> Result<(), Failure> {
         rows.append(&mut steps);
         notes.append(&mut said);
     }
+    let mut file = ServerFile {
+        command: std::env::args().collect(),
+        machine,
+        plan,
+        rows,
+        idle,
+        c4_pairs: Vec::new(),
+        verdicts: Vec::new(),
+        notes,
+    };
+    if let Some((rate, n)) = super::analysis::c4_rate(&file).filter(|_| !args.idle) {
+        let (pairs, mut said) =
+            sweep::c4_pairs(&file.plan, rate, n, crate::claims::MIN_SAMPLES_FOR_CI, |label| bar.step(label))
+                .map_err(|e| Failure::Internal(anyhow::anyhow!("C4's pairs: {e}")))?;
+        file.c4_pairs = pairs;
+        file.notes.append(&mut said);
+    }
+    file.verdicts = super::analysis::verdicts(&file);
     bar.finish();
-    let mut file = ServerFile { command: std::env::args().collect(), machine, plan, rows, idle, notes };
     let derived = super::analysis::notes(&file);
     file.notes.extend(derived);
     let text = match args.format {

@@ -276,6 +276,12 @@ pub struct ServerFile {
     /// The C10k rows (`--idle`): memory per idle keep-alive connection.
     #[serde(default)]
     pub idle: Vec<idle::IdleRow>,
+    /// C4's pairs: `async/1`'s step and `async/N`'s at one rate below both knees, alternately.
+    #[serde(default)]
+    pub c4_pairs: Vec<[StepRow; 2]>,
+    /// The verdicts on the claims this run decides (judged again from the rows by `cvp report`).
+    #[serde(default)]
+    pub verdicts: Vec<crate::claims::Verdict>,
     /// Sentences the numbers support: where the generator and the server shared CPUs, a structure that
     /// could not be measured.
     pub notes: Vec<String>,

@@ -239,6 +239,14 @@ pub fn table(file: &ServerFile) -> String {
         out.push_str(&line);
         out.push('\n');
     }
+    if !file.c4_pairs.is_empty() {
+        let rows: Vec<Vec<String>> = file.c4_pairs.iter().flatten().map(cells).collect();
+        out.push_str("\nC4's pairs (async/1 and async/N in turn at one rate below both knees):\n");
+        out.push_str(&aligned(&COLUMNS, &rows, 1));
+    }
+    for v in &file.verdicts {
+        out.push_str(&format!("\n{}: {} ({}). {}\n", v.label(), v.verdict, v.headline, v.evidence));
+    }
     for note in &file.notes {
         out.push_str(&format!("\nNote: {note}\n"));
     }
@@ -341,10 +349,12 @@ pub fn memory_plot(file: &ServerFile) -> Result<String, ReportError> {
 pub fn read_section(path: &Path) -> Result<Section, ReportError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| ReportError::Unreadable { path: path.to_path_buf(), why: e.to_string() })?;
-    let file: ServerFile = serde_json::from_str(&text).map_err(|e| ReportError::Unreadable {
+    let mut file: ServerFile = serde_json::from_str(&text).map_err(|e| ReportError::Unreadable {
         path: path.to_path_buf(),
         why: format!("not a `cvp server --format json` file: {e}"),
     })?;
+    // The verdicts are judged again from the rows, never copied from the file.
+    file.verdicts = super::analysis::verdicts(&file);
     let mut md = format!("`{}`\n\n", file.command.join(" "));
     let mut files = Vec::new();
     let idle = file.rows.is_empty() && !file.idle.is_empty();
@@ -367,6 +377,13 @@ pub fn read_section(path: &Path) -> Result<Section, ReportError> {
             md += "\n";
         }
         md += "\n![p99 vs achieved rate](server_p99.svg)\n";
+        if !file.c4_pairs.is_empty() {
+            md += "\nC4's pairs (async/1 and async/N in turn at one rate below both knees):\n\n";
+            md += &format!("| {} |\n|{}\n", COLUMNS.join(" | "), "---|".repeat(COLUMNS.len()));
+            for r in file.c4_pairs.iter().flatten() {
+                md += &format!("| {} |\n", cells(r).join(" | "));
+            }
+        }
         files.push(("server_p99.svg".to_string(), p99_plot(&file)?.into_bytes()));
         files.push(("server.csv".to_string(), csv(&file).into_bytes()));
     }
@@ -382,7 +399,7 @@ pub fn read_section(path: &Path) -> Result<Section, ReportError> {
         },
         markdown: md,
         files,
-        verdicts: Vec::new(),
+        verdicts: file.verdicts.clone(),
         machine: file.machine.clone(),
         source: path.to_path_buf(),
         figures: Vec::new(),

@@ -227,29 +227,31 @@ fn settle(pid: u32) -> bool {
     false
 }
 
-/// Sweeps one structure: starts it, offers the rates [`analysis::next_rate`] gives (each after the server
-/// went idle), and returns its rows and any note. `progress` is called before each step with its label.
-pub fn sweep_one(
+/// A structure under test: its server process and the generator that loads it.
+pub struct UnderTest {
     structure: Structure,
-    plan: &Plan,
-    mut progress: impl FnMut(&str),
-) -> Result<(Vec<StepRow>, Vec<String>), String> {
-    let served = Served::start(structure, &plan.server_cpus, plan.wait_ms)
-        .map_err(|e| format!("starting {structure}: {e}"))?;
-    let query = Query { seed: 0, rounds: plan.rounds, wait_ms: plan.wait_ms };
-    let threads = plan.generator_cpus.len().max(1);
-    let generator = Generator::new(served.addr(), plan.connections, threads, query)
-        .map_err(|e| format!("starting the generator: {e}"))?;
-    let mut rows = Vec::new();
-    let pid = served.pid();
-    let mut notes = Vec::new();
-    while let Some(rate) = analysis::next_rate(&rows, plan) {
-        progress(&format!("{structure} at {rate:.0}/s"));
-        if !settle(pid) {
-            notes.push(format!(
-                "{structure}: still busy {SETTLE_LIMIT:?} after a step; the next started anyway"
-            ));
-        }
+    served: Served,
+    generator: Generator,
+}
+
+impl UnderTest {
+    /// Starts `structure` on the plan's server CPUs and a generator of the plan's connections for it.
+    pub fn start(structure: Structure, plan: &Plan) -> Result<UnderTest, String> {
+        let served = Served::start(structure, &plan.server_cpus, plan.wait_ms)
+            .map_err(|e| format!("starting {structure}: {e}"))?;
+        let query = Query { seed: 0, rounds: plan.rounds, wait_ms: plan.wait_ms };
+        let threads = plan.generator_cpus.len().max(1);
+        let generator = Generator::new(served.addr(), plan.connections, threads, query)
+            .map_err(|e| format!("starting the generator: {e}"))?;
+        Ok(UnderTest { structure, served, generator })
+    }
+
+    /// One step at `rate`, once the server is idle: its row, and a note if it never went idle.
+    pub fn step(&self, plan: &Plan, rate: f64) -> Result<(StepRow, Option<String>), String> {
+        let (structure, pid) = (self.structure, self.served.pid());
+        let note = (!settle(pid)).then(|| {
+            format!("{structure}: still busy {SETTLE_LIMIT:?} after a step; the next started anyway")
+        });
         let step = Step {
             rate,
             warmup: Duration::from_secs_f64(plan.warmup_s),
@@ -261,7 +263,7 @@ pub fn sweep_one(
         let mut edges: [Option<ProcSample>; 2] = [None, None];
         let mut ticks = [(0, 0); 2];
         let mut backend_cpu = [0.0; 2];
-        let load = generator.run(step, |edge| {
+        let load = self.generator.run(step, |edge| {
             ticks[edge] = cpu_ticks(&plan.generator_cpus);
             backend_cpu[edge] = backends.iter().map(|&b| cpu_s(b)).sum();
             edges[edge] = Some(sample(pid));
@@ -277,7 +279,47 @@ pub fn sweep_one(
             switches: switches_between(&a, &b),
             generator_cpus_busy: cpus_busy(ticks[0], ticks[1], plan.generator_cpus.len()),
         };
-        rows.push(analysis::step_row(structure, plan, &measured));
+        Ok((analysis::step_row(structure, plan, &measured), note))
+    }
+}
+
+/// Sweeps one structure: starts it, offers the rates [`analysis::next_rate`] gives (each after the server
+/// went idle), and returns its rows and any note. `progress` is called before each step with its label.
+pub fn sweep_one(
+    structure: Structure,
+    plan: &Plan,
+    mut progress: impl FnMut(&str),
+) -> Result<(Vec<StepRow>, Vec<String>), String> {
+    let under = UnderTest::start(structure, plan)?;
+    let (mut rows, mut notes) = (Vec::new(), Vec::new());
+    while let Some(rate) = analysis::next_rate(&rows, plan) {
+        progress(&format!("{structure} at {rate:.0}/s"));
+        let (row, note) = under.step(plan, rate)?;
+        rows.push(row);
+        notes.extend(note);
     }
     Ok((rows, notes))
+}
+
+/// C4's pairs: `async/1` and `async/n` both started, then `pairs` times a step of each at `rate`, which
+/// goes first alternating (so a drift of the machine falls on both alike).
+pub fn c4_pairs(
+    plan: &Plan,
+    rate: f64,
+    n: usize,
+    pairs: usize,
+    mut progress: impl FnMut(&str),
+) -> Result<(Vec<[StepRow; 2]>, Vec<String>), String> {
+    let one = UnderTest::start(Structure::Async(1), plan)?;
+    let many = UnderTest::start(Structure::Async(n), plan)?;
+    let (mut out, mut notes) = (Vec::new(), Vec::new());
+    for k in 0..pairs {
+        progress(&format!("C4 pair {} of {pairs} at {rate:.0}/s", k + 1));
+        let order = if k % 2 == 0 { [&one, &many] } else { [&many, &one] };
+        let (first, n1) = order[0].step(plan, rate)?;
+        let (second, n2) = order[1].step(plan, rate)?;
+        notes.extend(n1.into_iter().chain(n2));
+        out.push(if k % 2 == 0 { [first, second] } else { [second, first] });
+    }
+    Ok((out, notes))
 }

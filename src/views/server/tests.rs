@@ -467,6 +467,8 @@ fn a_thread_pool_that_left_connections_unserved_is_explained() {
         plan: Plan { structures: vec![Structure::Threads(1)], ..p },
         rows,
         idle: vec![],
+        c4_pairs: vec![],
+        verdicts: vec![],
         notes: vec![],
     };
     let notes = super::analysis::notes(&file);
@@ -526,6 +528,8 @@ fn file_with(rows: Vec<StepRow>, idle: Vec<super::idle::IdleRow>) -> ServerFile 
         plan: plan(),
         rows,
         idle,
+        c4_pairs: vec![],
+        verdicts: vec![],
         notes: vec!["a note".into()],
     }
 }
@@ -623,4 +627,78 @@ fn a_knee_above_what_the_generator_could_offer_is_named_not_claimed() {
     let mut once = bound;
     once[2] = row(200.0, StepOutcome::KeptUp);
     assert!(super::analysis::notes(&file_with(once, vec![])).is_empty());
+}
+
+/// A pair at 1000/s: async/1's step and async/2's, with their p50 latency (ms), CPU per request (us) and
+/// voluntary switches per request.
+fn pair(one: (f64, f64, f64), many: (f64, f64, f64)) -> [StepRow; 2] {
+    let step = |s: Structure, (p50, cpu, sw): (f64, f64, f64)| StepRow {
+        structure: s,
+        p50: Some(p50),
+        cpu_us_per_request: Some(cpu),
+        voluntary_per_request: Some(sw),
+        involuntary_per_request: Some(0.0),
+        ..row(1000.0, StepOutcome::KeptUp)
+    };
+    [step(Structure::Async(1), one), step(Structure::Async(2), many)]
+}
+
+fn c4_of(pairs: Vec<[StepRow; 2]>) -> crate::claims::Verdict {
+    let mut file = file_with(vec![row(2000.0, StepOutcome::KeptUp)], vec![]);
+    file.c4_pairs = pairs;
+    super::analysis::c4(&file)
+}
+
+#[test]
+fn c4_on_a_server_is_shown_not_shown_or_undecided() {
+    use crate::claims::Outcome;
+    // async/2: the same latency, 10-20% more CPU and switches per request, in every pair.
+    let costly: Vec<[StepRow; 2]> =
+        (0..6).map(|k| pair((10.3, 60.0, 1.5), (10.3 + 0.01 * k as f64, 66.0 + k as f64, 1.7))).collect();
+    let v = c4_of(costly.clone());
+    assert_eq!(v.verdict, Outcome::Shown, "{v:?}");
+    assert!(v.statement.ends_with("(server: constant-rate load)"), "{}", v.statement);
+    assert!(v.headline.contains("p50 async/1 / async/2"), "{}", v.headline);
+    // Faster: async/1's p50 1.2x async/2's in every pair.
+    let faster: Vec<[StepRow; 2]> = (0..6).map(|_| pair((12.0, 60.0, 1.5), (10.0, 66.0, 1.7))).collect();
+    assert_eq!(c4_of(faster).verdict, Outcome::NotShown);
+    // Cheaper: async/2 costs less CPU per request in every pair.
+    let cheaper: Vec<[StepRow; 2]> = (0..6).map(|_| pair((10.3, 60.0, 1.5), (10.3, 50.0, 1.7))).collect();
+    assert_eq!(c4_of(cheaper).verdict, Outcome::NotShown);
+    // Noise: CPU ratios on both sides of 1 leave it undecided.
+    let mixed: Vec<[StepRow; 2]> =
+        (0..6).map(|k| pair((10.3, 60.0, 1.5), (10.3, if k % 2 == 0 { 55.0 } else { 65.0 }, 1.7))).collect();
+    assert_eq!(c4_of(mixed).verdict, Outcome::CannotBeShown);
+    // Five usable pairs: no interval.
+    let mut five = costly.clone();
+    five[0][1].outcome = StepOutcome::Saturated("p99 30 ms > 26 ms".into());
+    let v = c4_of(five);
+    assert_eq!(v.verdict, Outcome::CannotBeShown);
+    assert!(v.evidence.contains("5 of 6 pairs"), "{}", v.evidence);
+    // No pairs.
+    assert_eq!(c4_of(vec![]).verdict, Outcome::CannotBeShown);
+}
+
+#[test]
+fn c4s_rate_is_half_the_lower_last_rate_both_kept_up_with() {
+    let step = |s: Structure, rate: f64, o: StepOutcome| StepRow { structure: s, ..row(rate, o) };
+    let rows = vec![
+        step(Structure::Async(1), 1000.0, StepOutcome::KeptUp),
+        step(Structure::Async(1), 2000.0, StepOutcome::KeptUp),
+        step(Structure::Async(1), 4000.0, StepOutcome::GeneratorBound("lag".into())),
+        step(Structure::Async(2), 1000.0, StepOutcome::KeptUp),
+        step(Structure::Async(2), 2000.0, StepOutcome::Saturated("p99".into())),
+        step(Structure::Async(2), 2000.0, StepOutcome::Saturated("p99".into())),
+    ];
+    let file = file_with(rows.clone(), vec![]);
+    assert_eq!(super::analysis::c4_rate(&file), Some((500.0, 2)));
+    // Without async/N, or with a structure that kept up with nothing: no pairs.
+    let mut one_only = file.clone();
+    one_only.plan.structures.retain(|s| *s != Structure::Async(2));
+    assert_eq!(super::analysis::c4_rate(&one_only), None);
+    let never = file_with(
+        rows.into_iter().filter(|r| r.structure != Structure::Async(2) || r.offered > 1500.0).collect(),
+        vec![],
+    );
+    assert_eq!(super::analysis::c4_rate(&never), None);
 }
