@@ -184,3 +184,29 @@ fn the_idle_row_fits_memory_per_connection_over_its_levels() {
     let a = &idle[0]["points"];
     assert_eq!(a[4][2], a[0][2], "{a}");
 }
+
+#[test]
+fn a_step_finds_the_backend_and_reads_its_cpu() {
+    use cvp::views::server::Plan;
+    use cvp::views::server::sweep::{UnderTest, children, cpu_s};
+    let _turn = SWEEPS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    // Not /proc/self/exe of this test: the server child must be cvp itself.
+    let allowed = cvp::machine::allowed_cpu_ids().unwrap_or_else(|| vec![0]);
+    let mut plan = Plan::default_for(&allowed, 10, 10, 0.003);
+    plan.set_connections(16, 0.003);
+    plan.window_s = 0.5;
+    let under = UnderTest::start_exe(
+        std::path::Path::new(env!("CARGO_BIN_EXE_cvp")),
+        cvp::views::server::Structure::Async(1),
+        &plan,
+    )
+    .unwrap();
+    let backends = children(under.pid());
+    assert_eq!(backends.len(), 1, "one backend for the one wait: {backends:?}");
+    let before = cpu_s(backends[0]);
+    let (row, _) = under.step(&plan, 200.0).unwrap();
+    assert_eq!(row.errors, 0, "{row:?}");
+    assert!(cpu_s(backends[0]) > before, "the backend's CPU clock did not move over a step");
+    // The generator's column counts the generator's CPU and the backend's: above zero.
+    assert!(row.generator_cores_busy > 0.0, "{row:?}");
+}

@@ -337,24 +337,30 @@ pub fn notes(file: &super::ServerFile) -> Vec<String> {
 }
 
 /// The rate of C4's pairs after the sweep: [`crate::claims::C4_SERVER_LOAD`] x the lower of the highest
-/// rates `async/1` and `async/N` kept up with (each judged over its steps), with that N; `None` where the
-/// plan lacks one of them or either kept up with no rate.
+/// rates `async/1` and `async/N` kept up with (each judged over its steps), and no higher than the highest
+/// rate at which `async/1` kept at most [`crate::claims::C4_SERVER_BUSY`] x [`crate::claims::IDLE_CORES`]
+/// busy; with that N. `None` where the plan lacks one of them, either kept up with no rate, or `async/1`
+/// was never that idle.
 pub fn c4_rate(file: &super::ServerFile) -> Option<(f64, usize)> {
-    use super::Structure;
+    use super::{StepOutcome, Structure};
+    use crate::claims::{C4_SERVER_BUSY, C4_SERVER_LOAD, IDLE_CORES};
     let n = file.plan.structures.iter().find_map(|s| match s {
         Structure::Async(n) if *n >= 2 => Some(*n),
         _ => None,
     })?;
     let kept = |s: Structure| {
         let rows: Vec<&super::StepRow> = file.rows.iter().filter(|r| r.structure == s).collect();
-        by_rate(&rows)
-            .into_iter()
-            .filter(|(_, o)| *o == super::StepOutcome::KeptUp)
-            .map(|(r, _)| r)
-            .reduce(f64::max)
+        by_rate(&rows).into_iter().filter(|(_, o)| *o == StepOutcome::KeptUp).map(|(r, _)| r).reduce(f64::max)
     };
+    let idle = file
+        .rows
+        .iter()
+        .filter(|r| r.structure == Structure::Async(1) && r.outcome == StepOutcome::KeptUp)
+        .filter(|r| r.server_cores_busy <= C4_SERVER_BUSY * IDLE_CORES)
+        .map(|r| r.offered)
+        .reduce(f64::max)?;
     let rate = kept(Structure::Async(1))?.min(kept(Structure::Async(n))?);
-    Some((crate::claims::C4_SERVER_LOAD * rate, n))
+    Some(((C4_SERVER_LOAD * rate).min(idle), n))
 }
 
 /// A ratio's median over the pairs with its 95% interval ([`crate::claims::median_ci`]).
@@ -372,14 +378,16 @@ fn median_range(values: &[f64]) -> crate::claims::Range {
     crate::claims::Range::of(mid, crate::claims::median_ci(&v).map(|(ci, _)| ci))
 }
 
-/// C4 on a server ([`crate::claims::C4_SERVER_RULE`]): over the pairs where both steps kept up, `async/N`
-/// is not faster (async/1 p50 / async/N p50 at most [`crate::claims::C4_NOT_FASTER`]) and costs more (CPU
-/// per request and switches per request above [`crate::claims::C4_SERVER_MORE`] x async/1's), each over
-/// the 95% interval of the pairs' median ratio.
+/// C4 on a server ([`crate::claims::C4_SERVER_RULE`]): over the pairs where both steps kept up (each
+/// pair's rows taken by structure, not position), with `async/1` mostly waiting (median cores busy at most
+/// [`crate::claims::IDLE_CORES`]), `async/N` is not faster (async/1 p50 / async/N p50 at most
+/// [`crate::claims::C4_NOT_FASTER`]) and costs more (CPU per request and switches per request above
+/// [`crate::claims::C4_SERVER_MORE`] x async/1's), each over the 95% interval of the pairs' median ratio.
 pub fn c4(file: &super::ServerFile) -> crate::claims::Verdict {
+    use super::{StepOutcome, StepRow, Structure};
     use crate::claims::{
-        C4_NOT_FASTER, C4_SERVER_MORE, C4_SERVER_RULE, MIN_SAMPLES_FOR_CI, SERVER_LABEL, above, at_most,
-        cannot, claim, judge,
+        C4_NOT_FASTER, C4_SERVER_MORE, C4_SERVER_RULE, IDLE_CORES, MIN_SAMPLES_FOR_CI, SERVER_LABEL, above,
+        at_most, cannot, claim, judge,
     };
     let c = claim("C4");
     let verdict = |judged: crate::claims::Judged| crate::claims::Verdict {
@@ -387,23 +395,29 @@ pub fn c4(file: &super::ServerFile) -> crate::claims::Verdict {
         evidence: format!("{SERVER_LABEL}: {}", judged.evidence),
         ..c.verdict(judged)
     };
-    let usable: Vec<&[super::StepRow; 2]> = file
+    // Each pair as (async/1's row, async/N's row), whatever order it was stored in.
+    let ordered: Vec<(&StepRow, &StepRow)> = file
         .c4_pairs
         .iter()
-        .filter(|[a, b]| a.outcome == super::StepOutcome::KeptUp && b.outcome == super::StepOutcome::KeptUp)
-        .filter(|[a, b]| {
+        .filter_map(|[a, b]| match (a.structure, b.structure) {
+            (Structure::Async(1), Structure::Async(n)) if n >= 2 => Some((a, b)),
+            (Structure::Async(n), Structure::Async(1)) if n >= 2 => Some((b, a)),
+            _ => None,
+        })
+        .collect();
+    let usable: Vec<(&StepRow, &StepRow)> = ordered
+        .iter()
+        .copied()
+        .filter(|(a, b)| a.outcome == StepOutcome::KeptUp && b.outcome == StepOutcome::KeptUp)
+        .filter(|(a, b)| {
             a.p50.is_some()
                 && b.p50.is_some()
                 && a.cpu_us_per_request.is_some()
                 && b.cpu_us_per_request.is_some()
         })
         .collect();
-    let Some([first, _]) = file.c4_pairs.first() else {
-        return verdict(cannot(match c4_rate(file) {
-            None => "no pairs: the sweep needs async/1 and async/N (N >= 2) to keep up with some rate each"
-                .to_string(),
-            Some(_) => "no pairs were measured".to_string(),
-        }));
+    let Some(first) = file.c4_pairs.first().map(|p| &p[0]) else {
+        return verdict(cannot("no pairs were measured"));
     };
     if usable.len() < MIN_SAMPLES_FOR_CI {
         return verdict(cannot(format!(
@@ -413,18 +427,28 @@ pub fn c4(file: &super::ServerFile) -> crate::claims::Verdict {
             first.offered
         )));
     }
-    let n = usable[0][1].structure;
-    let sw = |r: &super::StepRow| {
-        r.voluntary_per_request.unwrap_or(0.0) + r.involuntary_per_request.unwrap_or(0.0)
-    };
-    let lat: Vec<f64> =
-        usable.iter().map(|[a, b]| a.p50.unwrap_or(0.0) / b.p50.unwrap_or(f64::NAN)).collect();
-    let cpu: Vec<f64> = usable
-        .iter()
-        .map(|[a, b]| b.cpu_us_per_request.unwrap_or(0.0) / a.cpu_us_per_request.unwrap_or(f64::NAN))
-        .collect();
-    let switches: Vec<f64> = usable.iter().map(|[a, b]| sw(b) / sw(a)).collect();
-    let (lat, cpu, switches) = (median_range(&lat), median_range(&cpu), median_range(&switches));
+    let busy = median_range(&usable.iter().map(|(a, _)| a.server_cores_busy).collect::<Vec<_>>());
+    if at_most(busy, IDLE_CORES) != crate::claims::Test::Meets {
+        return verdict(cannot(format!(
+            "async/1 keeps {} cores busy at {:.0}/s, not <= {IDLE_CORES} over its interval: the loop is not mostly \
+             waiting, the claim's condition",
+            busy.show(|v| format!("{v:.2}")),
+            first.offered
+        )));
+    }
+    let n = usable[0].1.structure;
+    let sw = |r: &StepRow| r.voluntary_per_request.unwrap_or(0.0) + r.involuntary_per_request.unwrap_or(0.0);
+    let ratios =
+        |f: &dyn Fn(&StepRow, &StepRow) -> f64| -> Vec<f64> { usable.iter().map(|(a, b)| f(a, b)).collect() };
+    let lat = median_range(&ratios(&|a, b| a.p50.unwrap_or(0.0) / b.p50.unwrap_or(f64::NAN)));
+    let cpu = median_range(&ratios(&|a, b| {
+        b.cpu_us_per_request.unwrap_or(0.0) / a.cpu_us_per_request.unwrap_or(f64::NAN)
+    }));
+    let switches = median_range(&ratios(&|a, b| sw(b) / sw(a)));
+    // The most async/N could gain: all of async/1's p50 but the wait itself.
+    let p50_one = median_range(&usable.iter().map(|(a, _)| a.p50.unwrap_or(0.0)).collect::<Vec<_>>()).mid;
+    let wait = file.plan.wait_ms as f64;
+    let most = if p50_one > wait { p50_one / wait.max(1e-9) } else { 1.0 };
     let x = |v: f64| format!("{v:.2}x");
     let checks = vec![
         (at_most(lat, C4_NOT_FASTER), format!("p50 async/1 / {n} {} (<= {C4_NOT_FASTER})", lat.show(x))),
@@ -438,17 +462,22 @@ pub fn c4(file: &super::ServerFile) -> crate::claims::Verdict {
         ),
     ];
     let evidence = format!(
-        "{} pairs at {:.0}/s, both kept up: {}. Rule: {C4_SERVER_RULE}.",
+        "{} pairs at {:.0}/s, both kept up, async/1 {} cores busy: {} (not faster is a control here: a request \
+         waits {wait:.0} ms of its {p50_one:.2} ms p50, so no structure could gain more than {most:.2}x). Rule: \
+         {C4_SERVER_RULE}.",
         usable.len(),
         first.offered,
+        busy.show(|v| format!("{v:.2}")),
         checks.iter().map(|c| c.1.as_str()).collect::<Vec<_>>().join("; ")
     );
     verdict(judge(&checks, evidence))
 }
 
 /// The verdicts this file decides, judged from its rows.
+/// C4's only where it was measured: pairs, or a sweep that could have had them (async/1 and async/N
+/// both kept up with a rate); nothing for a sweep without them (nothing was measured to decide it).
 pub fn verdicts(file: &super::ServerFile) -> Vec<crate::claims::Verdict> {
-    if file.rows.is_empty() {
+    if file.c4_pairs.is_empty() && c4_rate(file).is_none() {
         return Vec::new();
     }
     vec![c4(file)]

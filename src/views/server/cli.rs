@@ -38,9 +38,10 @@ sweep, and its knee lies above the last rate it kept up at. Per step, from /proc
 window: the server's CPU (cores busy, us per reply), RSS, threads, voluntary and involuntary switches
 per reply; and requests on the connections by Little's law.
 C4 on a server (a twin of C4): after the sweep, async/1 and async/N (N >= 2, both in the plan) at half
-the lower of the highest rates both kept up with, 6 pairs of steps in turn (which goes first alternates);
-shown when the pairs' median async/1 p50 / async/N p50 is <= 1.10 and async/N / async/1 CPU per request
-and switches per request are > 1, each over its 95% interval (6 pairs: smallest to largest).
+the lower of the highest rates both kept up with, and no higher than where async/1 kept <= 0.2 cores busy,
+6 pairs of steps in turn (up to 9 tried; which goes first alternates). Judged only where async/1 keeps
+<= 0.25 cores busy (mostly waiting); shown when the pairs' median async/1 p50 / async/N p50 is <= 1.10 and
+async/N / async/1 CPU per request and switches per request are > 1, each over its 95% interval.
 --idle: instead of the sweep, the C10k row: keep-alive connections in levels of 1, C/8, C/4, C/2 and C
 (--connections, default 10000), each used once and left idle; the server's memory per connection is the
 slope of a least-squares line through its RSS at those levels (95% interval); limits (open files,

@@ -24,8 +24,18 @@ impl Served {
     /// Starts `structure` on `cpus`, its backend for `wait_ms` first (on this process's CPUs), and reads
     /// where it listens.
     pub fn start(structure: Structure, cpus: &[usize], wait_ms: u64) -> std::io::Result<Served> {
+        Served::start_exe(std::path::Path::new("/proc/self/exe"), structure, cpus, wait_ms)
+    }
+
+    /// [`Served::start`] with `exe` as `cvp` (a test is not `cvp`).
+    pub fn start_exe(
+        exe: &std::path::Path,
+        structure: Structure,
+        cpus: &[usize],
+        wait_ms: u64,
+    ) -> std::io::Result<Served> {
         let list: Vec<String> = cpus.iter().map(usize::to_string).collect();
-        let mut cmd = Command::new("/proc/self/exe");
+        let mut cmd = Command::new(exe);
         cmd.args([
             "server",
             "--serve",
@@ -213,7 +223,7 @@ const SETTLE_LIMIT: Duration = Duration::from_secs(20);
 /// Waits until the server is idle (under 5% of a CPU over 50 ms): what a saturated step left queued (a
 /// request on each of C connections) is finished before the next step starts. Returns whether it went
 /// idle within [`SETTLE_LIMIT`].
-fn settle(pid: u32) -> bool {
+pub fn settle(pid: u32) -> bool {
     let deadline = Instant::now() + SETTLE_LIMIT;
     let mut before = cpu_s(pid);
     while Instant::now() < deadline {
@@ -237,13 +247,23 @@ pub struct UnderTest {
 impl UnderTest {
     /// Starts `structure` on the plan's server CPUs and a generator of the plan's connections for it.
     pub fn start(structure: Structure, plan: &Plan) -> Result<UnderTest, String> {
-        let served = Served::start(structure, &plan.server_cpus, plan.wait_ms)
+        UnderTest::start_exe(std::path::Path::new("/proc/self/exe"), structure, plan)
+    }
+
+    /// [`UnderTest::start`] with `exe` as `cvp` (a test is not `cvp`).
+    pub fn start_exe(exe: &std::path::Path, structure: Structure, plan: &Plan) -> Result<UnderTest, String> {
+        let served = Served::start_exe(exe, structure, &plan.server_cpus, plan.wait_ms)
             .map_err(|e| format!("starting {structure}: {e}"))?;
         let query = Query { seed: 0, rounds: plan.rounds, wait_ms: plan.wait_ms };
         let threads = plan.generator_cpus.len().max(1);
         let generator = Generator::new(served.addr(), plan.connections, threads, query)
             .map_err(|e| format!("starting the generator: {e}"))?;
         Ok(UnderTest { structure, served, generator })
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.served.pid()
     }
 
     /// One step at `rate`, once the server is idle: its row, and a note if it never went idle.
@@ -301,8 +321,10 @@ pub fn sweep_one(
     Ok((rows, notes))
 }
 
-/// C4's pairs: `async/1` and `async/n` both started, then `pairs` times a step of each at `rate`, which
-/// goes first alternating (so a drift of the machine falls on both alike).
+/// C4's pairs: `async/1` and `async/n` both started, then steps of each at `rate` in turn, which goes first
+/// alternating (so a drift of the machine falls on both alike), until `pairs` pairs had both keep up or
+/// half as many again were tried (a stall can spoil a step, as in the sweep, where such a step is offered
+/// twice).
 pub fn c4_pairs(
     plan: &Plan,
     rate: f64,
@@ -313,8 +335,12 @@ pub fn c4_pairs(
     let one = UnderTest::start(Structure::Async(1), plan)?;
     let many = UnderTest::start(Structure::Async(n), plan)?;
     let (mut out, mut notes) = (Vec::new(), Vec::new());
-    for k in 0..pairs {
-        progress(&format!("C4 pair {} of {pairs} at {rate:.0}/s", k + 1));
+    let kept = |p: &[StepRow; 2]| p.iter().all(|r| r.outcome == super::StepOutcome::KeptUp);
+    for k in 0..pairs + pairs / 2 {
+        if out.iter().filter(|p| kept(p)).count() >= pairs {
+            break;
+        }
+        progress(&format!("C4 pair {} at {rate:.0}/s", k + 1));
         let order = if k % 2 == 0 { [&one, &many] } else { [&many, &one] };
         let (first, n1) = order[0].step(plan, rate)?;
         let (second, n2) = order[1].step(plan, rate)?;

@@ -634,6 +634,7 @@ fn a_knee_above_what_the_generator_could_offer_is_named_not_claimed() {
 fn pair(one: (f64, f64, f64), many: (f64, f64, f64)) -> [StepRow; 2] {
     let step = |s: Structure, (p50, cpu, sw): (f64, f64, f64)| StepRow {
         structure: s,
+        server_cores_busy: 0.1,
         p50: Some(p50),
         cpu_us_per_request: Some(cpu),
         voluntary_per_request: Some(sw),
@@ -677,11 +678,65 @@ fn c4_on_a_server_is_shown_not_shown_or_undecided() {
     assert!(v.evidence.contains("5 of 6 pairs"), "{}", v.evidence);
     // No pairs.
     assert_eq!(c4_of(vec![]).verdict, Outcome::CannotBeShown);
+    // Pairs stored the other way round are read by structure: the same verdict.
+    let swapped: Vec<[StepRow; 2]> = costly.iter().map(|[a, b]| [b.clone(), a.clone()]).collect();
+    assert_eq!(c4_of(swapped).verdict, Outcome::Shown);
+    let swapped_faster: Vec<[StepRow; 2]> =
+        (0..6).map(|_| pair((12.0, 60.0, 1.5), (10.0, 66.0, 1.7))).map(|[a, b]| [b, a]).collect();
+    assert_eq!(c4_of(swapped_faster).verdict, Outcome::NotShown);
+    // async/1 busier than 0.25 cores: not the claim's mostly waiting loop, whatever the ratios.
+    let busy: Vec<[StepRow; 2]> =
+        costly.iter().map(|[a, b]| [StepRow { server_cores_busy: 0.3, ..a.clone() }, b.clone()]).collect();
+    let v = c4_of(busy);
+    assert_eq!(v.verdict, Outcome::CannotBeShown);
+    assert!(v.evidence.contains("not mostly"), "{}", v.evidence);
+    // The evidence says how much async/N could gain at most: p50 10.3 ms over a 10 ms wait.
+    assert!(c4_of(costly).evidence.contains("more than 1.03x"), "the control's bound");
+}
+
+#[test]
+fn c4_is_said_only_where_it_was_measured() {
+    // A sweep without async/N: no C4 line at all.
+    let mut file = file_with(vec![row(2000.0, StepOutcome::KeptUp)], vec![]);
+    file.plan.structures = vec![Structure::Async(1), Structure::Threads(1)];
+    assert!(super::analysis::verdicts(&file).is_empty());
+    // With async/N in the sweep and both keeping up somewhere, it is said (here: no pairs, cannot).
+    let mut both = file_with(
+        vec![
+            StepRow { server_cores_busy: 0.1, ..row(2000.0, StepOutcome::KeptUp) },
+            StepRow { structure: Structure::Async(2), ..row(2000.0, StepOutcome::KeptUp) },
+        ],
+        vec![],
+    );
+    both.c4_pairs.clear();
+    assert_eq!(super::analysis::verdicts(&both).len(), 1);
+}
+
+#[test]
+fn settle_waits_for_the_process_to_go_idle() {
+    // This process burns a CPU for 300 ms on a thread: settle returns only once that is over.
+    let start = std::time::Instant::now();
+    let burner = std::thread::spawn(|| {
+        let t = std::time::Instant::now();
+        let mut x = 0u64;
+        while t.elapsed() < std::time::Duration::from_millis(300) {
+            x = std::hint::black_box(x.wrapping_add(1));
+        }
+        x
+    });
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    assert!(super::sweep::settle(std::process::id()));
+    assert!(start.elapsed() >= std::time::Duration::from_millis(250), "settled while the thread burned");
+    burner.join().unwrap();
 }
 
 #[test]
 fn c4s_rate_is_half_the_lower_last_rate_both_kept_up_with() {
-    let step = |s: Structure, rate: f64, o: StepOutcome| StepRow { structure: s, ..row(rate, o) };
+    let step = |s: Structure, rate: f64, o: StepOutcome| StepRow {
+        structure: s,
+        server_cores_busy: 0.1,
+        ..row(rate, o)
+    };
     let rows = vec![
         step(Structure::Async(1), 1000.0, StepOutcome::KeptUp),
         step(Structure::Async(1), 2000.0, StepOutcome::KeptUp),
@@ -692,6 +747,29 @@ fn c4s_rate_is_half_the_lower_last_rate_both_kept_up_with() {
     ];
     let file = file_with(rows.clone(), vec![]);
     assert_eq!(super::analysis::c4_rate(&file), Some((500.0, 2)));
+    // No higher than where async/1 kept at most 0.2 cores busy: at 2000/s it kept 0.3 (row's default),
+    // at 1000/s 0.15.
+    let mut busy = rows.clone();
+    for r in busy.iter_mut().filter(|r| r.structure == Structure::Async(1)) {
+        r.server_cores_busy = if r.offered < 1500.0 { 0.15 } else { 0.3 };
+    }
+    let mut wide = busy.clone();
+    for r in wide.iter_mut().filter(|r| r.structure == Structure::Async(2)) {
+        r.outcome = StepOutcome::KeptUp;
+    }
+    wide.push(StepRow {
+        structure: Structure::Async(1),
+        server_cores_busy: 0.5,
+        ..row(4000.0, StepOutcome::KeptUp)
+    });
+    wide.push(StepRow { structure: Structure::Async(2), ..row(4000.0, StepOutcome::KeptUp) });
+    // Half the lower knee would be 2000/s; async/1 was idle enough only up to 1000/s.
+    assert_eq!(super::analysis::c4_rate(&file_with(wide, vec![])), Some((1000.0, 2)));
+    // Never that idle: no pairs.
+    for r in busy.iter_mut().filter(|r| r.structure == Structure::Async(1)) {
+        r.server_cores_busy = 0.3;
+    }
+    assert_eq!(super::analysis::c4_rate(&file_with(busy, vec![])), None);
     // Without async/N, or with a structure that kept up with nothing: no pairs.
     let mut one_only = file.clone();
     one_only.plan.structures.retain(|s| *s != Structure::Async(2));
