@@ -548,14 +548,14 @@ pub const C4_SERVER_BUSY: f64 = 0.8;
 pub const C4_SERVER_MORE: f64 = 1.0;
 /// C4 on a server, the rule: the twin of C4's, on a server (`cvp server`). Its "not faster" is C4's
 /// [`C4_NOT_FASTER`], the same claim's margin.
-pub const C4_SERVER_RULE: &str = "async/1 (tokio's current-thread runtime: the overhead compared includes the multi-thread \
-     scheduler's own) and async/N (N of 2 or more) on the same server CPUs, at one rate (0.5 x the lower of the highest \
-     rates both kept up with in the sweep, and no higher than the highest at which async/1 kept <= 0.2 cores busy \
-     there), in alternating pairs of steps, >= 6 pairs where both kept up, async/1 \
-     mostly waiting (its median cores busy <= 0.25): async/N is not faster (async/1 p50 latency / async/N p50 latency \
-     <= 1.10; a control where requests mostly wait: the evidence prints the most async/N could gain) and costs more \
-     (async/N / async/1 CPU per request > 1 and context switches per request > 1), over the 95% intervals of the \
-     pairs' medians";
+pub const C4_SERVER_RULE: &str = "async_multi/1 (tokio's multi-thread runtime with one worker: the scheduler of async/N, \
+     like for like) and async/N (N of 2 or more) on the same server CPUs, at one rate (0.5 x the lower of the highest \
+     rates async/1 and async/N kept up with in the sweep, and no higher than the highest at which async/1 kept <= 0.2 \
+     cores busy there), in alternating pairs of steps, >= 6 pairs where both kept up, async_multi/1 mostly waiting \
+     (its median cores busy <= 0.25): async/N is not faster (async_multi/1 p50 latency / async/N p50 latency <= \
+     1.10; a control where requests mostly wait: the evidence prints the most async/N could gain) and costs more \
+     (async/N / async_multi/1 CPU per request > 1 and context switches per request > 1), over the 95% intervals of \
+     the pairs' medians";
 
 // ---- C9: judged by the trace view (`cvp trace`) ----
 

@@ -219,6 +219,11 @@ fn async_offload_serves_the_right_digests() {
 }
 
 #[test]
+fn async_multi_serves_the_right_digests() {
+    serves_correctly_and_stops("async_multi/1");
+}
+
+#[test]
 fn reference_serves_the_right_digests() {
     serves_correctly_and_stops("reference");
 }

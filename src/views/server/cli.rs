@@ -37,11 +37,12 @@ more before it counts (a machine stall can cause one); a generator-bound rate en
 sweep, and its knee lies above the last rate it kept up at. Per step, from /proc/<server pid> over the
 window: the server's CPU (cores busy, us per reply), RSS, threads, voluntary and involuntary switches
 per reply; and requests on the connections by Little's law.
-C4 on a server (a twin of C4): after the sweep, async/1 and async/N (N >= 2, both in the plan) at half
+C4 on a server (a twin of C4): after the sweep (async/1 and async/N, N >= 2, both in the plan), at half
 the lower of the highest rates both kept up with, and no higher than where async/1 kept <= 0.2 cores busy,
-6 pairs of steps in turn (up to 9 tried; which goes first alternates). Judged only where async/1 keeps
-<= 0.25 cores busy (mostly waiting); shown when the pairs' median async/1 p50 / async/N p50 is <= 1.10 and
-async/N / async/1 CPU per request and switches per request are > 1, each over its 95% interval.
+6 pairs of steps in turn (up to 9 tried; which goes first alternates) of async_multi/1 (async/N's
+scheduler with one worker: like for like) and async/N. Judged only where async_multi/1 keeps <= 0.25 cores
+busy (mostly waiting); shown when the pairs' median async_multi/1 p50 / async/N p50 is <= 1.10 and async/N
+/ async_multi/1 CPU per request and switches per request are > 1, each over its 95% interval.
 --idle: instead of the sweep, the C10k row: keep-alive connections in levels of 1, C/8, C/4, C/2 and C
 (--connections, default 10000), each used once and left idle; the server's memory per connection is the
 slope of a least-squares line through its RSS at those levels (95% interval); limits (open files,
@@ -51,6 +52,7 @@ Structures (N: name/N, default the server's CPUs; --serve also takes --workers):
   threads/N              a fixed pool of N threads; accepted connections queue to it, each served to its
                          end (with keep-alive it serves N connections at a time)
   async/N                tokio, a task per connection: current-thread for N = 1, N workers above
+  async_multi/N          tokio's multi-thread runtime with N workers even for N = 1 (C4's baseline)
   async_offload/N        tokio current-thread, each request's hashing on a rayon pool of N
   reference              the smallest tokio server doing the same work (current-thread), no strategy code
 --serve STRUCTURE starts one structure alone on 127.0.0.1 and prints `listening on

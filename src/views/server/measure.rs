@@ -403,12 +403,19 @@ pub fn start(
             }
             accept.spawn(move || pool_accept(listener, s, tx))?
         }
-        Structure::Async(_) | Structure::AsyncOffload(_) => {
-            let runtime = match structure {
-                Structure::Async(n) if n > 1 => {
+        Structure::Async(_) | Structure::AsyncMulti(_) | Structure::AsyncOffload(_) => {
+            // async/1 and async_offload/N run on the current-thread runtime; async/N above 1 and
+            // async_multi/N (even for 1) on the multi-thread runtime with N workers.
+            let workers = match structure {
+                Structure::Async(n) if n > 1 => Some(n),
+                Structure::AsyncMulti(n) => Some(n),
+                _ => None,
+            };
+            let runtime = match workers {
+                Some(n) => {
                     tokio::runtime::Builder::new_multi_thread().worker_threads(n).enable_all().build()?
                 }
-                _ => tokio::runtime::Builder::new_current_thread().enable_all().build()?,
+                None => tokio::runtime::Builder::new_current_thread().enable_all().build()?,
             };
             let hasher = match structure {
                 Structure::AsyncOffload(n) => Hasher::Rayon(Arc::new(

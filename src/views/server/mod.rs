@@ -1,13 +1,16 @@
-//! `cvp server`: the program under test is a server. This first step is the server alone: six structures
-//! ([`Structure`]) that answer the same HTTP/1.1 request, `GET /job?seed=S&rounds=R&wait_ms=W`, by waiting
-//! W ms on real I/O (a request over loopback to a `cvp serve` backend, a child process) and then hashing R
-//! rounds of the suite's SHA-256 chain; the body is the digest in hex, which any client can check against
-//! `cvp hash --seed S --rounds R`. `cvp server --serve STRUCTURE` starts one of them for any client
-//! (`curl`, `wrk`). The load generator, the sweep, the claims and the report section come in a later step.
+//! `cvp server`: the program under test is a server. Seven structures ([`Structure`]) answer the same
+//! HTTP/1.1 request, `GET /job?seed=S&rounds=R&wait_ms=W`, by waiting W ms on real I/O (a request over
+//! loopback to a `cvp serve` backend, a child process) and then hashing R rounds of the suite's SHA-256
+//! chain; the body is the digest in hex, which any client can check against `cvp hash --seed S --rounds R`.
+//! `cvp server --serve STRUCTURE` starts one of them for any client (`curl`, `wrk`); `cvp server` sweeps
+//! offered rates against each from a load generator in this process, up to its knee, and judges C4's
+//! server twin; `cvp server --idle` measures memory per idle keep-alive connection (the C10k row).
 //!
 //! Files: `http.rs` (the request head, parsed by `httparse` the same way for every structure, and the
-//! query), `measure.rs` (the structures, their limits and the backends), `analysis.rs` (what a reply must
-//! be), `render.rs` (responses and the lines printed), `cli.rs` (the command).
+//! query), `measure.rs` (the structures, their limits and the backends), `load.rs` (the open-loop
+//! generator), `sweep.rs` (each structure as a pinned child, the steps, `/proc` samples, C4's pairs),
+//! `idle.rs` (the C10k row), `analysis.rs` (replies, steps, the stop rules, knees, C4), `render.rs`
+//! (responses, the table, CSV, plots and the report's section), `cli.rs` (the command).
 
 pub mod analysis;
 pub mod cli;
@@ -54,6 +57,9 @@ pub enum Structure {
     /// tokio, a task per connection: on the current-thread runtime for N = 1, on a multi-thread runtime of N
     /// workers above.
     Async(usize),
+    /// tokio's multi-thread runtime with N workers, a task per connection, even for N = 1: with one worker,
+    /// the scheduler of `async/N` on one thread, the like-for-like baseline C4's pairs compare with.
+    AsyncMulti(usize),
     /// A task per connection on tokio's current-thread runtime; each request's hashing on a rayon pool of N.
     AsyncOffload(usize),
     /// The smallest tokio server doing the same work (current-thread, a task per connection, no strategy
@@ -63,13 +69,16 @@ pub enum Structure {
 
 impl Structure {
     /// The structure names, as `--serve` accepts them (those that take N as `name/N` or with `--workers`).
-    pub const NAMES: [&'static str; 5] =
-        ["thread_per_connection", "threads", "async", "async_offload", "reference"];
+    pub const NAMES: [&'static str; 6] =
+        ["thread_per_connection", "threads", "async", "async_multi", "async_offload", "reference"];
 
     /// Its worker count, for those that have one.
     pub fn workers(self) -> Option<usize> {
         match self {
-            Structure::Threads(n) | Structure::Async(n) | Structure::AsyncOffload(n) => Some(n),
+            Structure::Threads(n)
+            | Structure::Async(n)
+            | Structure::AsyncMulti(n)
+            | Structure::AsyncOffload(n) => Some(n),
             Structure::ThreadPerConnection | Structure::Reference => None,
         }
     }
@@ -83,13 +92,14 @@ impl Structure {
         }
         let n = n.clamp(1, MAX_WORKERS);
         match (name, workers) {
-            ("thread_per_connection" | "reference", Some(_)) => {
-                Err(format!("{name} takes no worker count (those that do: threads, async, async_offload)"))
-            }
+            ("thread_per_connection" | "reference", Some(_)) => Err(format!(
+                "{name} takes no worker count (those that do: threads, async, async_multi, async_offload)"
+            )),
             ("thread_per_connection", None) => Ok(Structure::ThreadPerConnection),
             ("reference", None) => Ok(Structure::Reference),
             ("threads", _) => Ok(Structure::Threads(n)),
             ("async", _) => Ok(Structure::Async(n)),
+            ("async_multi", _) => Ok(Structure::AsyncMulti(n)),
             ("async_offload", _) => Ok(Structure::AsyncOffload(n)),
             _ => Err(format!("unknown structure {name:?}; accepted: {}", Structure::NAMES.join(", "))),
         }
@@ -102,6 +112,7 @@ impl fmt::Display for Structure {
             Structure::ThreadPerConnection => f.write_str("thread_per_connection"),
             Structure::Threads(n) => write!(f, "threads/{n}"),
             Structure::Async(n) => write!(f, "async/{n}"),
+            Structure::AsyncMulti(n) => write!(f, "async_multi/{n}"),
             Structure::AsyncOffload(n) => write!(f, "async_offload/{n}"),
             Structure::Reference => f.write_str("reference"),
         }

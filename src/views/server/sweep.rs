@@ -321,7 +321,8 @@ pub fn sweep_one(
     Ok((rows, notes))
 }
 
-/// C4's pairs: `async/1` and `async/n` both started, then steps of each at `rate` in turn, which goes first
+/// C4's pairs: `async_multi/1` (the multi-thread runtime with one worker: `async/n`'s scheduler, like for
+/// like) and `async/n` both started, then steps of each at `rate` in turn, which goes first
 /// alternating (so a drift of the machine falls on both alike), until `pairs` pairs had both keep up or
 /// half as many again were tried (a stall can spoil a step, as in the sweep, where such a step is offered
 /// twice).
@@ -332,7 +333,7 @@ pub fn c4_pairs(
     pairs: usize,
     mut progress: impl FnMut(&str),
 ) -> Result<(Vec<[StepRow; 2]>, Vec<String>), String> {
-    let one = UnderTest::start(Structure::Async(1), plan)?;
+    let one = UnderTest::start(Structure::AsyncMulti(1), plan)?;
     let many = UnderTest::start(Structure::Async(n), plan)?;
     let (mut out, mut notes) = (Vec::new(), Vec::new());
     let kept = |p: &[StepRow; 2]| p.iter().all(|r| r.outcome == super::StepOutcome::KeptUp);

@@ -113,6 +113,7 @@ fn structures_parse_from_their_names_and_counts() {
     assert_eq!("threads/4".parse(), Ok(Structure::Threads(4)));
     assert_eq!("async/1".parse(), Ok(Structure::Async(1)));
     assert_eq!("async_offload/2".parse(), Ok(Structure::AsyncOffload(2)));
+    assert_eq!("async_multi/1".parse(), Ok(Structure::AsyncMulti(1)));
     assert_eq!("reference".parse(), Ok(Structure::Reference));
     assert_eq!("thread_per_connection".parse(), Ok(Structure::ThreadPerConnection));
     assert!(matches!("async".parse(), Ok(Structure::Async(n)) if n >= 1));
@@ -125,6 +126,7 @@ fn structures_parse_from_their_names_and_counts() {
         Structure::Async(1),
         Structure::Async(8),
         Structure::AsyncOffload(2),
+        Structure::AsyncMulti(1),
         Structure::Reference,
     ] {
         assert_eq!(s.to_string().parse(), Ok(s));
@@ -641,7 +643,7 @@ fn pair(one: (f64, f64, f64), many: (f64, f64, f64)) -> [StepRow; 2] {
         involuntary_per_request: Some(0.0),
         ..row(1000.0, StepOutcome::KeptUp)
     };
-    [step(Structure::Async(1), one), step(Structure::Async(2), many)]
+    [step(Structure::AsyncMulti(1), one), step(Structure::Async(2), many)]
 }
 
 fn c4_of(pairs: Vec<[StepRow; 2]>) -> crate::claims::Verdict {
@@ -659,7 +661,7 @@ fn c4_on_a_server_is_shown_not_shown_or_undecided() {
     let v = c4_of(costly.clone());
     assert_eq!(v.verdict, Outcome::Shown, "{v:?}");
     assert!(v.statement.ends_with("(server: constant-rate load)"), "{}", v.statement);
-    assert!(v.headline.contains("p50 async/1 / async/2"), "{}", v.headline);
+    assert!(v.headline.contains("p50 async_multi/1 / async/2"), "{}", v.headline);
     // Faster: async/1's p50 1.2x async/2's in every pair.
     let faster: Vec<[StepRow; 2]> = (0..6).map(|_| pair((12.0, 60.0, 1.5), (10.0, 66.0, 1.7))).collect();
     assert_eq!(c4_of(faster).verdict, Outcome::NotShown);
