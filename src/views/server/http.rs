@@ -135,3 +135,13 @@ fn printable(s: &str) -> String {
     let escaped: String = short.escape_debug().collect();
     if s.chars().count() > 40 { format!("{escaped}...") } else { escaped }
 }
+
+/// The Content-Length of a reply's headers, or why there is none (the generator and the C10k row read
+/// replies with it).
+pub fn content_length(headers: &[httparse::Header<'_>]) -> Result<usize, String> {
+    headers
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case("content-length"))
+        .and_then(|h| std::str::from_utf8(h.value).ok()?.trim().parse::<usize>().ok())
+        .ok_or_else(|| "a reply without Content-Length".to_string())
+}

@@ -165,12 +165,7 @@ fn read_reply(stream: &mut TcpStream) -> Result<(), String> {
         let mut headers = [httparse::EMPTY_HEADER; 16];
         let mut resp = httparse::Response::new(&mut headers);
         if let Ok(httparse::Status::Complete(head)) = resp.parse(&buf) {
-            let length = resp
-                .headers
-                .iter()
-                .find(|h| h.name.eq_ignore_ascii_case("content-length"))
-                .and_then(|h| std::str::from_utf8(h.value).ok()?.trim().parse::<usize>().ok())
-                .ok_or("a reply without Content-Length")?;
+            let length = super::http::content_length(resp.headers)?;
             if buf.len() >= head + length {
                 return match resp.code {
                     Some(200) => Ok(()),

@@ -125,6 +125,30 @@ impl Generator {
         .into_bytes()
     }
 
+    /// Every seed's request, as bytes, shared by the connections.
+    fn requests(&self) -> Arc<Vec<Vec<u8>>> {
+        Arc::new((0..SEEDS).map(|s| self.request(s)).collect())
+    }
+
+    /// A connection's task state over `stream`, reporting to `records`, its times from `start`.
+    fn connection(
+        &self,
+        stream: TcpStream,
+        records: mpsc::Sender<Record>,
+        start: Instant,
+        interval_ns: f64,
+    ) -> Connection {
+        Connection {
+            addr: self.addr,
+            stream: Some(stream),
+            buf: Vec::with_capacity(512),
+            expected: Arc::clone(&self.expected),
+            records,
+            start,
+            interval_ns,
+        }
+    }
+
     /// Runs one step: opens the connections (before the clock starts), paces the requests, calls
     /// `at_edge(0)` as the window opens and `at_edge(1)` as it closes (the caller samples the server
     /// there), then waits for the replies up to the drain and closes the connections.
@@ -156,19 +180,11 @@ impl Generator {
         let (records_tx, records) = mpsc::channel::<Record>();
         let mut senders = Vec::with_capacity(c);
         let mut tasks = Vec::with_capacity(c);
-        let requests: Arc<Vec<Vec<u8>>> = Arc::new((0..SEEDS).map(|s| self.request(s)).collect());
+        let requests = self.requests();
         for stream in streams {
             let (tx, rx) = tmpsc::unbounded_channel::<u64>();
             senders.push(tx);
-            let conn = Connection {
-                addr: self.addr,
-                stream: Some(stream),
-                buf: Vec::with_capacity(512),
-                expected: Arc::clone(&self.expected),
-                records: records_tx.clone(),
-                start,
-                interval_ns,
-            };
+            let conn = self.connection(stream, records_tx.clone(), start, interval_ns);
             tasks.push(self.runtime.spawn(conn.serve(rx, Arc::clone(&requests))));
         }
         drop(records_tx);
@@ -254,7 +270,7 @@ impl Generator {
     /// loop slows down with the server, so its latencies hide a stall.
     pub fn closed_loop(&self, duration: Duration) -> Result<f64, String> {
         let c = self.connections;
-        let requests: Arc<Vec<Vec<u8>>> = Arc::new((0..SEEDS).map(|s| self.request(s)).collect());
+        let requests = self.requests();
         let (records_tx, records) = mpsc::channel::<Record>();
         let start = Instant::now();
         let end = start + duration;
@@ -264,15 +280,7 @@ impl Generator {
                 .runtime
                 .block_on(TcpStream::connect(self.addr))
                 .map_err(|e| format!("connecting to {}: {e}", self.addr))?;
-            let mut conn = Connection {
-                addr: self.addr,
-                stream: Some(stream),
-                buf: Vec::with_capacity(512),
-                expected: Arc::clone(&self.expected),
-                records: records_tx.clone(),
-                start,
-                interval_ns: 0.0,
-            };
+            let mut conn = self.connection(stream, records_tx.clone(), start, 0.0);
             let requests = Arc::clone(&requests);
             tasks.push(self.runtime.spawn(async move {
                 let mut id = k as u64;
@@ -385,12 +393,7 @@ impl Connection {
             match resp.parse(&self.buf) {
                 Ok(httparse::Status::Complete(head)) => {
                     let status = resp.code.unwrap_or(0);
-                    let length = resp
-                        .headers
-                        .iter()
-                        .find(|h| h.name.eq_ignore_ascii_case("content-length"))
-                        .and_then(|h| std::str::from_utf8(h.value).ok()?.trim().parse::<usize>().ok())
-                        .ok_or("a reply without Content-Length")?;
+                    let length = super::http::content_length(resp.headers)?;
                     let close = resp.headers.iter().any(|h| {
                         h.name.eq_ignore_ascii_case("connection") && h.value.eq_ignore_ascii_case(b"close")
                     });

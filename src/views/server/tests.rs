@@ -782,3 +782,16 @@ fn c4s_rate_is_half_the_lower_last_rate_both_kept_up_with() {
     );
     assert_eq!(super::analysis::c4_rate(&never), None);
 }
+
+#[test]
+fn a_replys_length_is_read_from_its_header_or_refused() {
+    use super::http::content_length;
+    let mut headers = [httparse::EMPTY_HEADER; 4];
+    let mut r = httparse::Response::new(&mut headers);
+    r.parse(b"HTTP/1.1 200 OK\r\ncontent-LENGTH:  65 \r\n\r\n").unwrap();
+    assert_eq!(content_length(r.headers), Ok(65));
+    let mut headers = [httparse::EMPTY_HEADER; 4];
+    let mut r = httparse::Response::new(&mut headers);
+    r.parse(b"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n").unwrap();
+    assert!(content_length(r.headers).unwrap_err().contains("Content-Length"));
+}
