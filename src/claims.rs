@@ -557,6 +557,26 @@ pub const C4_SERVER_RULE: &str = "async_multi/1 (tokio's multi-thread runtime wi
      (async/N / async_multi/1 CPU per request > 1 and context switches per request > 1), over the 95% intervals of \
      the pairs' medians";
 
+/// C8 on a server: the load of its pairs, requests in flight per server CPU (rate = this x the server's CPUs
+/// / one request's unloaded work). Light on purpose: the claim is about connections that mostly wait, so
+/// the load must leave every structure far below its knee (the sweep's first rate, also 2 per CPU at C =
+/// 512 per CPU, was kept up with by every structure but a pool; on 2 cores they kept up to 30x it) and
+/// the same at every C, so the pairs differ only in the connections held.
+pub const C8_SERVER_IN_FLIGHT: f64 = 2.0;
+/// C8 on a server: `thread_per_connection` costs "more switches" when its context switches per request
+/// over `async/1`'s are above this over the whole interval (the interval carries the noise; the claim says
+/// it "adds overhead", not how much).
+pub const C8_SERVER_MORE: f64 = 1.0;
+/// C8 on a server, the rule: the twin of C8's, on a server (`cvp server --idle`). Its memory and "not
+/// faster" thresholds are C8's own ([`C8_MEMORY`], [`C8_NOT_FASTER`]), the same claim's.
+pub const C8_SERVER_RULE: &str = "thread_per_connection and async/1 on the same server CPUs: memory per idle keep-alive \
+     connection (the least-squares slope of resident memory over 1 to C connections, 10,000 by default, with its 95% \
+     interval): thread_per_connection / async/1 >= 5 over both intervals; and with C/10 and C connections open \
+     (1,000 and 10,000), in alternating pairs of steps at a light rate (2 requests in flight per server CPU), >= 6 \
+     pairs where both kept up at each: thread_per_connection costs more context switches per request \
+     (thread_per_connection / async/1 > 1) and is not faster (async/1 p50 latency / thread_per_connection p50 \
+     latency <= 1.10), over the 95% intervals of the pairs' medians";
+
 // ---- C9: judged by the trace view (`cvp trace`) ----
 
 /// C9: two threads' hashes must overlap "for most of the run": this fraction of the pass's wall time.
@@ -826,6 +846,28 @@ pub(crate) mod tests {
             assert!(c == cmp && (v - value).abs() < 1e-12, "states {c} {v}, judged by {cmp} {value}");
         }
         assert!(C4_SERVER_RULE.contains(&format!("{} x the lower", C4_SERVER_LOAD)));
+    }
+
+    #[test]
+    fn the_c8_server_rule_states_the_thresholds_it_is_judged_by() {
+        let stated: Vec<(String, f64)> = regex::Regex::new(r"(<=|>=|<|>) ([0-9]+(?:\.[0-9]+)?)")
+            .unwrap()
+            .captures_iter(C8_SERVER_RULE)
+            .map(|c| (c[1].to_string(), c[2].parse().unwrap()))
+            .collect();
+        let uses = [
+            (">=", C8_MEMORY),
+            (">=", MIN_SAMPLES_FOR_CI as f64),
+            (">", C8_SERVER_MORE),
+            ("<=", C8_NOT_FASTER),
+        ];
+        assert_eq!(stated.len(), uses.len(), "{C8_SERVER_RULE}");
+        for ((c, v), (cmp, value)) in stated.iter().zip(uses) {
+            assert!(c == cmp && (v - value).abs() < 1e-12, "states {c} {v}, judged by {cmp} {value}");
+        }
+        assert!(
+            C8_SERVER_RULE.contains(&format!("({} requests in flight per server CPU)", C8_SERVER_IN_FLIGHT))
+        );
     }
 
     #[test]

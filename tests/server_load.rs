@@ -161,6 +161,7 @@ fn the_idle_row_fits_memory_per_connection_over_its_levels() {
     let _turn = SWEEPS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let out = Command::new(env!("CARGO_BIN_EXE_cvp"))
         .args(["server", "--idle", "--structures", "async/1,thread_per_connection", "--connections", "200"])
+        .args(["--window", "0.3"])
         .args(["--format", "json"])
         .output()
         .unwrap();
@@ -183,6 +184,23 @@ fn the_idle_row_fits_memory_per_connection_over_its_levels() {
     // The async server's threads do not grow with its connections.
     let a = &idle[0]["points"];
     assert_eq!(a[4][2], a[0][2], "{a}");
+    // C8's pairs follow, with a tenth of C and with C connections open: both structures in every pair, at
+    // one rate, and a C8 verdict judged from them (whatever it comes out as on a loaded machine).
+    let c8 = file["c8"].as_array().unwrap();
+    let held: Vec<u64> = c8.iter().map(|s| s["connections"].as_u64().unwrap()).collect();
+    assert_eq!(held, vec![20, 200]);
+    for set in c8 {
+        let pairs = set["pairs"].as_array().unwrap();
+        assert!((6..=9).contains(&pairs.len()), "{set}");
+        for p in pairs {
+            let names: Vec<String> =
+                p.as_array().unwrap().iter().map(|r| r["structure"].to_string()).collect();
+            assert_eq!(names, vec!["\"ThreadPerConnection\"", "{\"Async\":1}"], "{p}");
+        }
+    }
+    let claims: Vec<&str> =
+        file["verdicts"].as_array().unwrap().iter().map(|v| v["claim"].as_str().unwrap()).collect();
+    assert_eq!(claims, vec!["C8"]);
 }
 
 #[test]

@@ -378,6 +378,39 @@ fn median_range(values: &[f64]) -> crate::claims::Range {
     crate::claims::Range::of(mid, crate::claims::median_ci(&v).map(|(ci, _)| ci))
 }
 
+/// The pairs where both steps kept up and have the numbers a verdict reads (p50, CPU and switches per
+/// request), each as (`is_a`'s row, `is_b`'s row) whatever order it was stored in: read by structure, never
+/// by position.
+fn usable_pairs(
+    pairs: &[[super::StepRow; 2]],
+    is_a: impl Fn(super::Structure) -> bool,
+    is_b: impl Fn(super::Structure) -> bool,
+) -> Vec<(&super::StepRow, &super::StepRow)> {
+    pairs
+        .iter()
+        .filter_map(|[x, y]| {
+            if is_a(x.structure) && is_b(y.structure) {
+                Some((x, y))
+            } else if is_a(y.structure) && is_b(x.structure) {
+                Some((y, x))
+            } else {
+                None
+            }
+        })
+        .filter(|(a, b)| [a, b].iter().all(|r| r.outcome == super::StepOutcome::KeptUp))
+        .filter(|(a, b)| {
+            [a, b].iter().all(|r| {
+                r.p50.is_some() && r.cpu_us_per_request.is_some() && r.voluntary_per_request.is_some()
+            })
+        })
+        .collect()
+}
+
+/// A step's context switches per request, voluntary and involuntary.
+fn switches(r: &super::StepRow) -> f64 {
+    r.voluntary_per_request.unwrap_or(0.0) + r.involuntary_per_request.unwrap_or(0.0)
+}
+
 /// C4 on a server ([`crate::claims::C4_SERVER_RULE`]): over the pairs of `async_multi/1` (the baseline:
 /// `async/N`'s scheduler with one worker) and `async/N` where both steps kept up (each pair's rows taken by
 /// structure, not position), with the baseline mostly waiting (median cores busy at most
@@ -385,7 +418,7 @@ fn median_range(values: &[f64]) -> crate::claims::Range {
 /// [`crate::claims::C4_NOT_FASTER`]) and costs more (CPU per request and switches per request above
 /// [`crate::claims::C4_SERVER_MORE`] x async/1's), each over the 95% interval of the pairs' median ratio.
 pub fn c4(file: &super::ServerFile) -> crate::claims::Verdict {
-    use super::{StepOutcome, StepRow, Structure};
+    use super::{StepRow, Structure};
     use crate::claims::{
         C4_NOT_FASTER, C4_SERVER_MORE, C4_SERVER_RULE, IDLE_CORES, MIN_SAMPLES_FOR_CI, SERVER_LABEL, above,
         at_most, cannot, claim, judge,
@@ -396,27 +429,11 @@ pub fn c4(file: &super::ServerFile) -> crate::claims::Verdict {
         evidence: format!("{SERVER_LABEL}: {}", judged.evidence),
         ..c.verdict(judged)
     };
-    // Each pair as (async/1's row, async/N's row), whatever order it was stored in.
-    let ordered: Vec<(&StepRow, &StepRow)> = file
-        .c4_pairs
-        .iter()
-        .filter_map(|[a, b]| match (a.structure, b.structure) {
-            (Structure::AsyncMulti(1), Structure::Async(n)) if n >= 2 => Some((a, b)),
-            (Structure::Async(n), Structure::AsyncMulti(1)) if n >= 2 => Some((b, a)),
-            _ => None,
-        })
-        .collect();
-    let usable: Vec<(&StepRow, &StepRow)> = ordered
-        .iter()
-        .copied()
-        .filter(|(a, b)| a.outcome == StepOutcome::KeptUp && b.outcome == StepOutcome::KeptUp)
-        .filter(|(a, b)| {
-            a.p50.is_some()
-                && b.p50.is_some()
-                && a.cpu_us_per_request.is_some()
-                && b.cpu_us_per_request.is_some()
-        })
-        .collect();
+    let usable = usable_pairs(
+        &file.c4_pairs,
+        |s| s == Structure::AsyncMulti(1),
+        |s| matches!(s, Structure::Async(n) if n >= 2),
+    );
     let Some(first) = file.c4_pairs.first().map(|p| &p[0]) else {
         return verdict(cannot("no pairs were measured"));
     };
@@ -438,14 +455,13 @@ pub fn c4(file: &super::ServerFile) -> crate::claims::Verdict {
         )));
     }
     let n = usable[0].1.structure;
-    let sw = |r: &StepRow| r.voluntary_per_request.unwrap_or(0.0) + r.involuntary_per_request.unwrap_or(0.0);
     let ratios =
         |f: &dyn Fn(&StepRow, &StepRow) -> f64| -> Vec<f64> { usable.iter().map(|(a, b)| f(a, b)).collect() };
     let lat = median_range(&ratios(&|a, b| a.p50.unwrap_or(0.0) / b.p50.unwrap_or(f64::NAN)));
     let cpu = median_range(&ratios(&|a, b| {
         b.cpu_us_per_request.unwrap_or(0.0) / a.cpu_us_per_request.unwrap_or(f64::NAN)
     }));
-    let switches = median_range(&ratios(&|a, b| sw(b) / sw(a)));
+    let switches = median_range(&ratios(&|a, b| switches(b) / switches(a)));
     // The most async/N could gain: all of async/1's p50 but the wait itself.
     let p50_one = median_range(&usable.iter().map(|(a, _)| a.p50.unwrap_or(0.0)).collect::<Vec<_>>()).mid;
     let wait = file.plan.wait_ms as f64;
@@ -477,12 +493,114 @@ pub fn c4(file: &super::ServerFile) -> crate::claims::Verdict {
     verdict(judge(&checks, evidence))
 }
 
+/// C8's numbers of connections for an idle row of `c`: a tenth of it and all of it (1,000 and 10,000 by
+/// default: the issue's two, where a thread per connection is a thousand or ten thousand threads).
+pub fn c8_levels(c: usize) -> Vec<usize> {
+    let tenth = c / 10;
+    if tenth >= 1 && tenth < c { vec![tenth, c] } else { vec![c] }
+}
+
+/// C8's rate for `plan`: [`crate::claims::C8_SERVER_IN_FLIGHT`] requests in flight per server CPU at one
+/// request's unloaded work (its wait and its hashing).
+pub fn c8_rate(plan: &super::Plan) -> f64 {
+    let work_s = (plan.wait_ms as f64 + plan.hash_ms) / 1e3;
+    crate::claims::C8_SERVER_IN_FLIGHT * plan.server_cpus.len().max(1) as f64 / work_s.max(1e-4)
+}
+
+/// C8 on a server ([`crate::claims::C8_SERVER_RULE`]): from the idle rows, `thread_per_connection`'s memory
+/// per connection over `async/1`'s (the quotient of the slopes' intervals) at least
+/// [`crate::claims::C8_MEMORY`]; at each number of connections C8's pairs were run with, over the pairs
+/// where both kept up, `thread_per_connection`'s switches per request over `async/1`'s above
+/// [`crate::claims::C8_SERVER_MORE`] and `async/1`'s p50 over `thread_per_connection`'s at most
+/// [`crate::claims::C8_NOT_FASTER`], each over the 95% interval of the pairs' median.
+pub fn c8(file: &super::ServerFile) -> crate::claims::Verdict {
+    use super::Structure;
+    use crate::claims::{
+        C8_MEMORY, C8_NOT_FASTER, C8_SERVER_MORE, C8_SERVER_RULE, MIN_SAMPLES_FOR_CI, Range, SERVER_LABEL,
+        above, at_least, at_most, cannot, claim, judge,
+    };
+    let c = claim("C8");
+    let verdict = |judged: crate::claims::Judged| crate::claims::Verdict {
+        statement: format!("{} ({SERVER_LABEL})", c.statement),
+        evidence: format!("{SERVER_LABEL}: {}", judged.evidence),
+        ..c.verdict(judged)
+    };
+    let (tpc, one) = (Structure::ThreadPerConnection, Structure::Async(1));
+    let slope = |s: Structure| {
+        file.idle.iter().find(|r| r.structure == s).and_then(|r| r.bytes_per_connection.map(|b| (r, b)))
+    };
+    let (Some((tpc_row, t)), Some((_, a))) = (slope(tpc), slope(one)) else {
+        return verdict(cannot(
+            "the idle rows lack thread_per_connection's or async/1's memory per connection",
+        ));
+    };
+    let memory =
+        Range { lo: t.1, mid: t.0, hi: t.2, known: true } / Range { lo: a.1, mid: a.0, hi: a.2, known: true };
+    let at = tpc_row.points.last().map_or(0, |p| p.0);
+    let x = |v: f64| format!("{v:.2}x");
+    let mut checks = vec![(
+        at_least(memory, C8_MEMORY),
+        format!("memory/connection thread_per_connection / async/1 {} (>= {C8_MEMORY})", memory.show(x)),
+    )];
+    let mut said = Vec::new();
+    if file.c8.is_empty() {
+        return verdict(cannot("no pairs at 1,000 or 10,000 connections were measured"));
+    }
+    for set in &file.c8 {
+        let usable = usable_pairs(&set.pairs, |s| s == tpc, |s| s == one);
+        if usable.len() < MIN_SAMPLES_FOR_CI {
+            return verdict(cannot(format!(
+                "with {} connections, {} of {} pairs had both steps keep up; {MIN_SAMPLES_FOR_CI} are needed for an \
+                 interval",
+                set.connections,
+                usable.len(),
+                set.pairs.len()
+            )));
+        }
+        let ratio = |f: &dyn Fn(&super::StepRow, &super::StepRow) -> f64| {
+            median_range(&usable.iter().map(|(t, a)| f(t, a)).collect::<Vec<_>>())
+        };
+        let sw = ratio(&|t, a| switches(t) / switches(a));
+        let lat = ratio(&|t, a| a.p50.unwrap_or(0.0) / t.p50.unwrap_or(f64::NAN));
+        let k = set.connections;
+        checks.push((
+            above(sw, C8_SERVER_MORE),
+            format!(
+                "switches/request thread_per_connection / async/1 at {k} connections {} (> {C8_SERVER_MORE})",
+                sw.show(x)
+            ),
+        ));
+        checks.push((
+            at_most(lat, C8_NOT_FASTER),
+            format!(
+                "p50 async/1 / thread_per_connection at {k} connections {} (<= {C8_NOT_FASTER})",
+                lat.show(x)
+            ),
+        ));
+        said.push(format!("{} pairs at {:.0}/s with {k} connections", usable.len(), usable[0].0.offered));
+    }
+    let evidence = format!(
+        "idle rows to {at} connections; {}: {}. Rule: {C8_SERVER_RULE}.",
+        said.join(", "),
+        checks.iter().map(|c| c.1.as_str()).collect::<Vec<_>>().join("; ")
+    );
+    verdict(judge(&checks, evidence))
+}
+
 /// The verdicts this file decides, judged from its rows.
 /// C4's only where it was measured: pairs, or a sweep that could have had them (async/1 and async/N
 /// both kept up with a rate); nothing for a sweep without them (nothing was measured to decide it).
 pub fn verdicts(file: &super::ServerFile) -> Vec<crate::claims::Verdict> {
-    if file.c4_pairs.is_empty() && c4_rate(file).is_none() {
-        return Vec::new();
+    let mut out = Vec::new();
+    if !file.c4_pairs.is_empty() || c4_rate(file).is_some() {
+        out.push(c4(file));
     }
-    vec![c4(file)]
+    // C8's where its idle rows or its pairs were measured.
+    let c8_measured = [super::Structure::ThreadPerConnection, super::Structure::Async(1)]
+        .iter()
+        .all(|s| file.idle.iter().any(|r| r.structure == *s));
+    if c8_measured || !file.c8.is_empty() {
+        out.push(c8(file));
+    }
+    out
 }

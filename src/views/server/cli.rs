@@ -46,7 +46,12 @@ busy (mostly waiting); shown when the pairs' median async_multi/1 p50 / async/N 
 --idle: instead of the sweep, the C10k row: keep-alive connections in levels of 1, C/8, C/4, C/2 and C
 (--connections, default 10000), each used once and left idle; the server's memory per connection is the
 slope of a least-squares line through its RSS at those levels (95% interval); limits (open files,
-threads) are checked first and named when they stop a row.
+threads) are checked first and named when they stop a row. C8 on a server (a twin of C8): then, with C/10
+and C connections open (1,000 and 10,000), 6 pairs of steps in turn (up to 9 tried) of thread_per_connection
+and async/1 at a light rate (2 requests in flight per server CPU). Shown when thread_per_connection's
+memory per connection is >= 5 x async/1's over both intervals and, at both C, the pairs' median switches
+per request thread_per_connection / async/1 is > 1 and p50 async/1 / thread_per_connection <= 1.10, each
+over its 95% interval.
 Structures (N: name/N, default the server's CPUs; --serve also takes --workers):
   thread_per_connection  one OS thread per accepted connection
   threads/N              a fixed pool of N threads; accepted connections queue to it, each served to its
@@ -225,13 +230,38 @@ fn run_sweep(args: Args) -> Result<(), Failure> {
         rows,
         idle,
         c4_pairs: Vec::new(),
+        c8: Vec::new(),
         verdicts: Vec::new(),
         notes,
     };
+    // C8's pairs follow the idle rows, where both of its structures were asked for.
+    let c8_pair = [Structure::ThreadPerConnection, Structure::Async(1)];
+    if args.idle && c8_pair.iter().all(|s| file.plan.structures.contains(s)) {
+        for connections in super::analysis::c8_levels(file.plan.connections) {
+            if let Some(why) = c8_pair.iter().find_map(|&s| super::idle::refuse(s, connections)) {
+                file.notes.push(format!("C8's pairs with {connections} connections were not run: {why}."));
+                continue;
+            }
+            let mut plan = file.plan.clone();
+            plan.set_connections(connections, hash_ms);
+            let rate = super::analysis::c8_rate(&plan);
+            let label = format!("C8 ({connections} connections)");
+            let (pairs, mut said) =
+                sweep::pairs(&plan, rate, c8_pair, crate::claims::MIN_SAMPLES_FOR_CI, &label, |l| {
+                    bar.step(l)
+                })
+                .map_err(|e| Failure::Internal(anyhow::anyhow!("C8's pairs: {e}")))?;
+            file.c8.push(super::PairsAt { connections, pairs });
+            file.notes.append(&mut said);
+        }
+    }
     if let Some((rate, n)) = super::analysis::c4_rate(&file).filter(|_| !args.idle) {
+        let both = [Structure::AsyncMulti(1), Structure::Async(n)];
         let (pairs, mut said) =
-            sweep::c4_pairs(&file.plan, rate, n, crate::claims::MIN_SAMPLES_FOR_CI, |label| bar.step(label))
-                .map_err(|e| Failure::Internal(anyhow::anyhow!("C4's pairs: {e}")))?;
+            sweep::pairs(&file.plan, rate, both, crate::claims::MIN_SAMPLES_FOR_CI, "C4", |label| {
+                bar.step(label)
+            })
+            .map_err(|e| Failure::Internal(anyhow::anyhow!("C4's pairs: {e}")))?;
         file.c4_pairs = pairs;
         file.notes.append(&mut said);
     }

@@ -273,6 +273,15 @@ pub struct StepRow {
     pub saturated_side: String,
 }
 
+/// Pairs of steps of two structures at one rate with `connections` keep-alive connections open to each.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PairsAt {
+    /// Connections open to each structure.
+    pub connections: usize,
+    /// The pairs, in the order measured (which structure went first alternates).
+    pub pairs: Vec<[StepRow; 2]>,
+}
+
 /// What `cvp server --format json` prints.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ServerFile {
@@ -290,6 +299,10 @@ pub struct ServerFile {
     /// C4's pairs: `async/1`'s step and `async/N`'s at one rate below both knees, alternately.
     #[serde(default)]
     pub c4_pairs: Vec<[StepRow; 2]>,
+    /// C8's pairs (`--idle`): `thread_per_connection`'s step and `async/1`'s at one light rate, alternately,
+    /// with C/10 and with C connections open.
+    #[serde(default)]
+    pub c8: Vec<PairsAt>,
     /// The verdicts on the claims this run decides (judged again from the rows by `cvp report`).
     #[serde(default)]
     pub verdicts: Vec<crate::claims::Verdict>,

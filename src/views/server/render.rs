@@ -219,10 +219,31 @@ fn idle_table(file: &ServerFile) -> String {
     idle_header(file) + &aligned(&IDLE_COLUMNS, &idle_cells(file), 1)
 }
 
+/// C8's pairs, a title and the steps for each number of connections.
+fn pair_sets(file: &ServerFile) -> Vec<(String, Vec<&StepRow>)> {
+    file.c8
+        .iter()
+        .map(|set| {
+            let title = format!(
+                "C8's pairs with {} connections (thread_per_connection and async/1 in turn at one light rate)",
+                set.connections
+            );
+            (title, set.pairs.iter().flatten().collect())
+        })
+        .collect()
+}
+
 /// The text table: the header, every step, each structure's knee, and the notes (or the C10k rows).
 pub fn table(file: &ServerFile) -> String {
     if file.rows.is_empty() && !file.idle.is_empty() {
         let mut out = idle_table(file);
+        for (title, rows) in pair_sets(file) {
+            out.push_str(&format!("\n{title}:\n"));
+            out.push_str(&aligned(&COLUMNS, &rows.iter().map(|r| cells(r)).collect::<Vec<_>>(), 1));
+        }
+        for v in &file.verdicts {
+            out.push_str(&format!("\n{}: {} ({}). {}\n", v.label(), v.verdict, v.headline, v.evidence));
+        }
         for note in &file.notes {
             out.push_str(&format!("\nNote: {note}\n"));
         }
@@ -366,6 +387,12 @@ pub fn read_section(path: &Path) -> Result<Section, ReportError> {
             md += &format!("| {} |\n", row.join(" | "));
         }
         md += "\n![memory vs idle connections](server_idle_memory.svg)\n";
+        for (title, rows) in pair_sets(&file) {
+            md += &format!("\n{title}:\n\n| {} |\n|{}\n", COLUMNS.join(" | "), "---|".repeat(COLUMNS.len()));
+            for r in rows {
+                md += &format!("| {} |\n", cells(r).join(" | "));
+            }
+        }
         files.push(("server_idle_memory.svg".to_string(), memory_plot(&file)?.into_bytes()));
     } else {
         md += &header(&file);

@@ -275,8 +275,8 @@ impl UnderTest {
         let step = Step {
             rate,
             warmup: Duration::from_secs_f64(plan.warmup_s),
-            // Long enough to count MIN_COUNTED requests at a low rate.
-            window: Duration::from_secs_f64(plan.window_s.max(analysis::MIN_COUNTED / rate)),
+            // Long enough to count MIN_COUNTED requests at a low rate (one more: the window's edges round).
+            window: Duration::from_secs_f64(plan.window_s.max((analysis::MIN_COUNTED + 1.0) / rate)),
             drain: Duration::from_secs_f64(2.0 * plan.p99_bound_ms / 1e3 + 0.25),
         };
         let backends = children(pid);
@@ -321,28 +321,28 @@ pub fn sweep_one(
     Ok((rows, notes))
 }
 
-/// C4's pairs: `async_multi/1` (the multi-thread runtime with one worker: `async/n`'s scheduler, like for
-/// like) and `async/n` both started, then steps of each at `rate` in turn, which goes first
+/// Pairs of steps: `a` and `b` both started, then a step of each at `rate` in turn, which goes first
 /// alternating (so a drift of the machine falls on both alike), until `pairs` pairs had both keep up or
 /// half as many again were tried (a stall can spoil a step, as in the sweep, where such a step is offered
-/// twice).
-pub fn c4_pairs(
+/// twice). Each pair is stored as `[a's row, b's row]`. `label` names the pairs in the progress line.
+pub fn pairs(
     plan: &Plan,
     rate: f64,
-    n: usize,
+    [a, b]: [Structure; 2],
     pairs: usize,
+    label: &str,
     mut progress: impl FnMut(&str),
 ) -> Result<(Vec<[StepRow; 2]>, Vec<String>), String> {
-    let one = UnderTest::start(Structure::AsyncMulti(1), plan)?;
-    let many = UnderTest::start(Structure::Async(n), plan)?;
+    let one = UnderTest::start(a, plan)?;
+    let other = UnderTest::start(b, plan)?;
     let (mut out, mut notes) = (Vec::new(), Vec::new());
     let kept = |p: &[StepRow; 2]| p.iter().all(|r| r.outcome == super::StepOutcome::KeptUp);
     for k in 0..pairs + pairs / 2 {
         if out.iter().filter(|p| kept(p)).count() >= pairs {
             break;
         }
-        progress(&format!("C4 pair {} at {rate:.0}/s", k + 1));
-        let order = if k % 2 == 0 { [&one, &many] } else { [&many, &one] };
+        progress(&format!("{label} pair {} at {rate:.0}/s", k + 1));
+        let order = if k % 2 == 0 { [&one, &other] } else { [&other, &one] };
         let (first, n1) = order[0].step(plan, rate)?;
         let (second, n2) = order[1].step(plan, rate)?;
         notes.extend(n1.into_iter().chain(n2));

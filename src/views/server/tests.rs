@@ -470,6 +470,7 @@ fn a_thread_pool_that_left_connections_unserved_is_explained() {
         rows,
         idle: vec![],
         c4_pairs: vec![],
+        c8: vec![],
         verdicts: vec![],
         notes: vec![],
     };
@@ -531,6 +532,7 @@ fn file_with(rows: Vec<StepRow>, idle: Vec<super::idle::IdleRow>) -> ServerFile 
         rows,
         idle,
         c4_pairs: vec![],
+        c8: vec![],
         verdicts: vec![],
         notes: vec!["a note".into()],
     }
@@ -794,4 +796,102 @@ fn a_replys_length_is_read_from_its_header_or_refused() {
     let mut r = httparse::Response::new(&mut headers);
     r.parse(b"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n").unwrap();
     assert!(content_length(r.headers).unwrap_err().contains("Content-Length"));
+}
+
+/// An idle row of `structure` with `bytes` per connection (its 95% interval +-2%).
+fn idle_of(structure: Structure, bytes: f64) -> super::idle::IdleRow {
+    super::idle::IdleRow {
+        structure,
+        points: vec![(1, 8000, 5), (10_000, 8000 + (bytes * 10_000.0 / 1024.0) as u64, 5)],
+        bytes_per_connection: Some((bytes, 0.98 * bytes, 1.02 * bytes)),
+        stopped: None,
+    }
+}
+
+/// C8's pairs with `connections` open: thread_per_connection's step and async/1's, with their p50 (ms) and
+/// switches per request.
+fn c8_set(connections: usize, tpc: (f64, f64), one: (f64, f64), k: usize) -> super::PairsAt {
+    let step = |s: Structure, (p50, sw): (f64, f64)| StepRow {
+        structure: s,
+        p50: Some(p50),
+        voluntary_per_request: Some(sw),
+        involuntary_per_request: Some(0.0),
+        ..row(200.0, StepOutcome::KeptUp)
+    };
+    let pairs = (0..k)
+        .map(|i| {
+            let jitter = 0.01 * i as f64;
+            [
+                step(Structure::ThreadPerConnection, (tpc.0 + jitter, tpc.1 + jitter)),
+                step(Structure::Async(1), one),
+            ]
+        })
+        .collect();
+    super::PairsAt { connections, pairs }
+}
+
+fn c8_of(tpc_bytes: f64, sets: Vec<super::PairsAt>) -> crate::claims::Verdict {
+    let idle = vec![idle_of(Structure::ThreadPerConnection, tpc_bytes), idle_of(Structure::Async(1), 2300.0)];
+    let mut file = file_with(vec![], idle);
+    file.c8 = sets;
+    super::analysis::c8(&file)
+}
+
+#[test]
+fn c8_on_a_server_is_shown_not_shown_or_undecided() {
+    use crate::claims::Outcome;
+    let both =
+        |tpc: (f64, f64), one: (f64, f64)| vec![c8_set(1000, tpc, one, 6), c8_set(10_000, tpc, one, 6)];
+    // 8x the memory, 2.4 switches per request against 1.1, the same latency: shown.
+    let v = c8_of(18_700.0, both((10.4, 2.4), (10.4, 1.1)));
+    assert_eq!(v.verdict, Outcome::Shown, "{v:?}");
+    assert!(v.statement.ends_with("(server: constant-rate load)"), "{}", v.statement);
+    assert!(v.evidence.contains("at 10000 connections"), "{}", v.evidence);
+    // 4x the memory (under 5x over the intervals): not shown.
+    assert_eq!(c8_of(9_200.0, both((10.4, 2.4), (10.4, 1.1))).verdict, Outcome::NotShown);
+    // Fewer switches than async/1: not shown.
+    assert_eq!(c8_of(18_700.0, both((10.4, 1.0), (10.4, 1.1))).verdict, Outcome::NotShown);
+    // Faster: async/1's p50 1.2x thread_per_connection's: not shown.
+    assert_eq!(c8_of(18_700.0, both((10.0, 2.4), (12.0, 1.1))).verdict, Outcome::NotShown);
+    // Switches on both sides of async/1's: undecided.
+    let mut noisy = both((10.4, 2.4), (10.4, 1.1));
+    for (i, p) in noisy[1].pairs.iter_mut().enumerate() {
+        p[0].voluntary_per_request = Some(if i % 2 == 0 { 1.0 } else { 1.2 });
+    }
+    assert_eq!(c8_of(18_700.0, noisy).verdict, Outcome::CannotBeShown);
+    // Five pairs kept up with 10,000 connections: no interval.
+    let mut five = both((10.4, 2.4), (10.4, 1.1));
+    five[1].pairs[2][1].outcome = StepOutcome::Saturated("p99 30 ms > 26 ms".into());
+    let v = c8_of(18_700.0, five);
+    assert_eq!(v.verdict, Outcome::CannotBeShown);
+    assert!(v.evidence.contains("with 10000 connections, 5 of 6 pairs"), "{}", v.evidence);
+    // No pairs, or no idle row of async/1: undecided.
+    assert_eq!(c8_of(18_700.0, vec![]).verdict, Outcome::CannotBeShown);
+    let mut one_row = file_with(vec![], vec![idle_of(Structure::ThreadPerConnection, 18_700.0)]);
+    one_row.c8 = both((10.4, 2.4), (10.4, 1.1));
+    assert_eq!(super::analysis::c8(&one_row).verdict, Outcome::CannotBeShown);
+    // Pairs stored the other way round are read by structure.
+    let mut swapped = both((10.0, 2.4), (12.0, 1.1));
+    for set in &mut swapped {
+        for p in &mut set.pairs {
+            p.swap(0, 1);
+        }
+    }
+    assert_eq!(c8_of(18_700.0, swapped).verdict, Outcome::NotShown);
+}
+
+#[test]
+fn c8s_pairs_run_at_a_tenth_of_c_and_at_c_at_a_light_rate() {
+    use super::analysis::{c8_levels, c8_rate};
+    assert_eq!(c8_levels(10_000), vec![1000, 10_000]);
+    assert_eq!(c8_levels(5), vec![5]);
+    // 2 requests in flight per server CPU at 10 ms (and 0.01 ms of hashing) each.
+    let p = Plan { server_cpus: vec![0, 1], wait_ms: 10, hash_ms: 0.01, ..plan() };
+    assert!((c8_rate(&p) - 4.0 / 0.01001).abs() < 1e-6, "{}", c8_rate(&p));
+    // C8 is said where its idle rows were measured, and not for a sweep without them.
+    let idle = vec![idle_of(Structure::ThreadPerConnection, 18_700.0), idle_of(Structure::Async(1), 2300.0)];
+    let ids =
+        |f: &ServerFile| super::analysis::verdicts(f).iter().map(|v| v.claim.clone()).collect::<Vec<_>>();
+    assert!(ids(&file_with(vec![], idle)).contains(&"C8".to_string()));
+    assert!(!ids(&file_with(vec![row(100.0, StepOutcome::KeptUp)], vec![])).contains(&"C8".to_string()));
 }
