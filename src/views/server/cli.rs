@@ -237,14 +237,14 @@ fn run_sweep(args: Args) -> Result<(), Failure> {
     // C8's pairs follow the idle rows, where both of its structures were asked for.
     let c8_pair = [Structure::ThreadPerConnection, Structure::Async(1)];
     if args.idle && c8_pair.iter().all(|s| file.plan.structures.contains(s)) {
-        for connections in super::analysis::c8_levels(file.plan.connections) {
+        for connections in super::twins::c8_levels(file.plan.connections) {
             if let Some(why) = c8_pair.iter().find_map(|&s| super::idle::refuse(s, connections)) {
                 file.notes.push(format!("C8's pairs with {connections} connections were not run: {why}."));
                 continue;
             }
             let mut plan = file.plan.clone();
             plan.set_connections(connections, hash_ms);
-            let rate = super::analysis::c8_rate(&plan);
+            let rate = super::twins::c8_rate(&plan);
             let label = format!("C8 ({connections} connections)");
             let (pairs, mut said) =
                 sweep::pairs(&plan, rate, c8_pair, crate::claims::MIN_SAMPLES_FOR_CI, &label, |l| {
@@ -255,7 +255,7 @@ fn run_sweep(args: Args) -> Result<(), Failure> {
             file.notes.append(&mut said);
         }
     }
-    if let Some((rate, n)) = super::analysis::c4_rate(&file).filter(|_| !args.idle) {
+    if let Some((rate, n)) = super::twins::c4_rate(&file).filter(|_| !args.idle) {
         let both = [Structure::AsyncMulti(1), Structure::Async(n)];
         let (pairs, mut said) =
             sweep::pairs(&file.plan, rate, both, crate::claims::MIN_SAMPLES_FOR_CI, "C4", |label| {
@@ -265,7 +265,7 @@ fn run_sweep(args: Args) -> Result<(), Failure> {
         file.c4_pairs = pairs;
         file.notes.append(&mut said);
     }
-    file.verdicts = super::analysis::verdicts(&file);
+    file.verdicts = super::twins::verdicts(&file);
     bar.finish();
     let derived = super::analysis::notes(&file);
     file.notes.extend(derived);

@@ -4,12 +4,14 @@
 //! chain; the body is the digest in hex, which any client can check against `cvp hash --seed S --rounds R`.
 //! `cvp server --serve STRUCTURE` starts one of them for any client (`curl`, `wrk`); `cvp server` sweeps
 //! offered rates against each from a load generator in this process, up to its knee, and judges C4's
-//! server twin; `cvp server --idle` measures memory per idle keep-alive connection (the C10k row).
+//! server twin; `cvp server --idle` measures memory per idle keep-alive connection (the C10k row) and
+//! judges C8's.
 //!
 //! Files: `http.rs` (the request head, parsed by `httparse` the same way for every structure, and the
 //! query), `measure.rs` (the structures, their limits and the backends), `load.rs` (the open-loop
-//! generator), `sweep.rs` (each structure as a pinned child, the steps, `/proc` samples, C4's pairs),
-//! `idle.rs` (the C10k row), `analysis.rs` (replies, steps, the stop rules, knees, C4), `render.rs`
+//! generator), `sweep.rs` (each structure as a pinned child, the steps, `/proc` samples, pairs of steps),
+//! `idle.rs` (the C10k row), `analysis.rs` (replies, steps, the stop rules, knees), `twins.rs` (the claims
+//! judged on a server: C4, C8), `render.rs`
 //! (responses, the table, CSV, plots and the report's section), `cli.rs` (the command).
 
 pub mod analysis;
@@ -20,6 +22,7 @@ pub mod load;
 pub mod measure;
 pub mod render;
 pub mod sweep;
+pub mod twins;
 
 use std::fmt;
 use std::str::FromStr;

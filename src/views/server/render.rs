@@ -375,7 +375,7 @@ pub fn read_section(path: &Path) -> Result<Section, ReportError> {
         why: format!("not a `cvp server --format json` file: {e}"),
     })?;
     // The verdicts are judged again from the rows, never copied from the file.
-    file.verdicts = super::analysis::verdicts(&file);
+    file.verdicts = super::twins::verdicts(&file);
     let mut md = format!("`{}`\n\n", file.command.join(" "));
     let mut files = Vec::new();
     let idle = file.rows.is_empty() && !file.idle.is_empty();

@@ -651,7 +651,7 @@ fn pair(one: (f64, f64, f64), many: (f64, f64, f64)) -> [StepRow; 2] {
 fn c4_of(pairs: Vec<[StepRow; 2]>) -> crate::claims::Verdict {
     let mut file = file_with(vec![row(2000.0, StepOutcome::KeptUp)], vec![]);
     file.c4_pairs = pairs;
-    super::analysis::c4(&file)
+    super::twins::c4(&file)
 }
 
 #[test]
@@ -703,7 +703,7 @@ fn c4_is_said_only_where_it_was_measured() {
     // A sweep without async/N: no C4 line at all.
     let mut file = file_with(vec![row(2000.0, StepOutcome::KeptUp)], vec![]);
     file.plan.structures = vec![Structure::Async(1), Structure::Threads(1)];
-    assert!(super::analysis::verdicts(&file).is_empty());
+    assert!(super::twins::verdicts(&file).is_empty());
     // With async/N in the sweep and both keeping up somewhere, it is said (here: no pairs, cannot).
     let mut both = file_with(
         vec![
@@ -713,7 +713,7 @@ fn c4_is_said_only_where_it_was_measured() {
         vec![],
     );
     both.c4_pairs.clear();
-    assert_eq!(super::analysis::verdicts(&both).len(), 1);
+    assert_eq!(super::twins::verdicts(&both).len(), 1);
 }
 
 #[test]
@@ -750,7 +750,7 @@ fn c4s_rate_is_half_the_lower_last_rate_both_kept_up_with() {
         step(Structure::Async(2), 2000.0, StepOutcome::Saturated("p99".into())),
     ];
     let file = file_with(rows.clone(), vec![]);
-    assert_eq!(super::analysis::c4_rate(&file), Some((500.0, 2)));
+    assert_eq!(super::twins::c4_rate(&file), Some((500.0, 2)));
     // No higher than where async/1 kept at most 0.2 cores busy: at 2000/s it kept 0.3 (row's default),
     // at 1000/s 0.15.
     let mut busy = rows.clone();
@@ -768,21 +768,21 @@ fn c4s_rate_is_half_the_lower_last_rate_both_kept_up_with() {
     });
     wide.push(StepRow { structure: Structure::Async(2), ..row(4000.0, StepOutcome::KeptUp) });
     // Half the lower knee would be 2000/s; async/1 was idle enough only up to 1000/s.
-    assert_eq!(super::analysis::c4_rate(&file_with(wide, vec![])), Some((1000.0, 2)));
+    assert_eq!(super::twins::c4_rate(&file_with(wide, vec![])), Some((1000.0, 2)));
     // Never that idle: no pairs.
     for r in busy.iter_mut().filter(|r| r.structure == Structure::Async(1)) {
         r.server_cores_busy = 0.3;
     }
-    assert_eq!(super::analysis::c4_rate(&file_with(busy, vec![])), None);
+    assert_eq!(super::twins::c4_rate(&file_with(busy, vec![])), None);
     // Without async/N, or with a structure that kept up with nothing: no pairs.
     let mut one_only = file.clone();
     one_only.plan.structures.retain(|s| *s != Structure::Async(2));
-    assert_eq!(super::analysis::c4_rate(&one_only), None);
+    assert_eq!(super::twins::c4_rate(&one_only), None);
     let never = file_with(
         rows.into_iter().filter(|r| r.structure != Structure::Async(2) || r.offered > 1500.0).collect(),
         vec![],
     );
-    assert_eq!(super::analysis::c4_rate(&never), None);
+    assert_eq!(super::twins::c4_rate(&never), None);
 }
 
 #[test]
@@ -834,7 +834,7 @@ fn c8_of(tpc_bytes: f64, sets: Vec<super::PairsAt>) -> crate::claims::Verdict {
     let idle = vec![idle_of(Structure::ThreadPerConnection, tpc_bytes), idle_of(Structure::Async(1), 2300.0)];
     let mut file = file_with(vec![], idle);
     file.c8 = sets;
-    super::analysis::c8(&file)
+    super::twins::c8(&file)
 }
 
 #[test]
@@ -869,7 +869,7 @@ fn c8_on_a_server_is_shown_not_shown_or_undecided() {
     assert_eq!(c8_of(18_700.0, vec![]).verdict, Outcome::CannotBeShown);
     let mut one_row = file_with(vec![], vec![idle_of(Structure::ThreadPerConnection, 18_700.0)]);
     one_row.c8 = both((10.4, 2.4), (10.4, 1.1));
-    assert_eq!(super::analysis::c8(&one_row).verdict, Outcome::CannotBeShown);
+    assert_eq!(super::twins::c8(&one_row).verdict, Outcome::CannotBeShown);
     // Pairs stored the other way round are read by structure.
     let mut swapped = both((10.0, 2.4), (12.0, 1.1));
     for set in &mut swapped {
@@ -882,7 +882,7 @@ fn c8_on_a_server_is_shown_not_shown_or_undecided() {
 
 #[test]
 fn c8s_pairs_run_at_a_tenth_of_c_and_at_c_at_a_light_rate() {
-    use super::analysis::{c8_levels, c8_rate};
+    use super::twins::{c8_levels, c8_rate};
     assert_eq!(c8_levels(10_000), vec![1000, 10_000]);
     assert_eq!(c8_levels(5), vec![5]);
     // 2 requests in flight per server CPU at 10 ms (and 0.01 ms of hashing) each.
@@ -890,8 +890,7 @@ fn c8s_pairs_run_at_a_tenth_of_c_and_at_c_at_a_light_rate() {
     assert!((c8_rate(&p) - 4.0 / 0.01001).abs() < 1e-6, "{}", c8_rate(&p));
     // C8 is said where its idle rows were measured, and not for a sweep without them.
     let idle = vec![idle_of(Structure::ThreadPerConnection, 18_700.0), idle_of(Structure::Async(1), 2300.0)];
-    let ids =
-        |f: &ServerFile| super::analysis::verdicts(f).iter().map(|v| v.claim.clone()).collect::<Vec<_>>();
+    let ids = |f: &ServerFile| super::twins::verdicts(f).iter().map(|v| v.claim.clone()).collect::<Vec<_>>();
     assert!(ids(&file_with(vec![], idle)).contains(&"C8".to_string()));
     assert!(!ids(&file_with(vec![row(100.0, StepOutcome::KeptUp)], vec![])).contains(&"C8".to_string()));
 }
