@@ -148,6 +148,7 @@ fn bad_sweep_flags_exit_2_naming_what_is_accepted() {
         (vec!["--serve", "async", "--connections", "5"], "cannot be used with"),
         (vec!["--cpus", "0"], "--serve"),
         (vec!["--wait-ms", "5000"], "0..=1000"),
+        (vec!["--mix", "--idle"], "cannot be used with"),
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_cvp")).arg("server").args(&args).output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
@@ -227,4 +228,37 @@ fn a_step_finds_the_backend_and_reads_its_cpu() {
     assert!(cpu_s(backends[0]) > before, "the backend's CPU clock did not move over a step");
     // The generator's column counts the generator's CPU and the backend's: above zero.
     assert!(row.generator_cores_busy > 0.0, "{row:?}");
+}
+
+#[test]
+fn the_mix_keeps_light_requests_apart_and_checks_the_heavy_digests() {
+    let _turn = SWEEPS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let out = Command::new(env!("CARGO_BIN_EXE_cvp"))
+        .args(["server", "--mix", "--structures", "async/1,thread_per_connection", "--window", "0.3"])
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let file: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(file["rows"].as_array().unwrap().is_empty());
+    // The heavy requests' rounds were calibrated to C7's heavy job and the plan says so.
+    let heavy = file["plan"]["heavy_rounds"].as_u64().unwrap();
+    assert!(heavy > 10_000, "{}", file["plan"]);
+    assert!(file["plan"]["heavy_ms"].as_f64().unwrap() > 1.0, "{}", file["plan"]);
+    let c7 = file["c7"].as_array().unwrap();
+    for structure in [serde_json::json!({"Async": 1}), serde_json::json!("ThreadPerConnection")] {
+        let steps: Vec<&serde_json::Value> = c7.iter().filter(|r| r["structure"] == structure).collect();
+        assert!((6..=9).contains(&steps.len()), "{structure}: {} steps", steps.len());
+        for r in steps {
+            // Every reply checked against its seed's digest, the heavy ones' at the heavy rounds: none failed.
+            assert_eq!(r["errors"], 0, "{r}");
+            // The light requests' percentiles are their own, below the heavy requests' (which wait and
+            // hash a whole job): the p99 of all lies at or above the light p50.
+            let (lp50, p99) = (r["light_p50"].as_f64().unwrap(), r["p99"].as_f64().unwrap());
+            assert!(lp50 <= p99, "{r}");
+        }
+    }
+    let claims: Vec<&str> =
+        file["verdicts"].as_array().unwrap().iter().map(|v| v["claim"].as_str().unwrap()).collect();
+    assert_eq!(claims, vec!["C7"]);
 }

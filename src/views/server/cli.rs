@@ -52,6 +52,11 @@ and async/1 at a light rate (2 requests in flight per server CPU). Shown when th
 memory per connection is >= 5 x async/1's over both intervals and, at both C, the pairs' median switches
 per request thread_per_connection / async/1 is > 1 and p50 async/1 / thread_per_connection <= 1.10, each
 over its 95% interval.
+--mix: instead of the sweep, C7 on a server (a twin of C7): 1 request in 16 hashes one heavy job (40 ms,
+rounds calibrated first) after its wait, at the rate where async/1's loop hashes a quarter of the time,
+6 steps of each structure that kept up (up to 9 tried; default async/1, async_offload/S (at least 2: a
+pool of one queues light hashing behind heavy), thread_per_connection). Shown when the median of the light requests' p99 - p50 is >= 0.5 heavy job for
+async/1 and <= 0.25 for async_offload/N and thread_per_connection, each over its 95% interval.
 Structures (N: name/N, default the server's CPUs; --serve also takes --workers):
   thread_per_connection  one OS thread per accepted connection
   threads/N              a fixed pool of N threads; accepted connections queue to it, each served to its
@@ -69,8 +74,7 @@ real I/O (a request over loopback to a `cvp serve` backend, a child process; one
 hash --seed S --rounds R`. Limits, never a panic: a malformed request, a bad query or a head over 8192
 bytes gets 400 with a one-line reason and the connection closed; a path other than /job gets 404; over
 --max-connections or --max-in-flight (default: from the open-file limit) a 503 names the limit. rounds
-<= 4000000, wait_ms <= 1000. Claims on servers, the C10k row and the report section come in a later
-step.";
+<= 4000000, wait_ms <= 1000.";
 
 /// The flags of `cvp server`.
 #[derive(clap::Args)]
@@ -109,6 +113,11 @@ pub struct Args {
     /// levels up to --connections (default 10000), and fit the server's memory per connection.
     #[arg(long, conflicts_with = "serve")]
     idle: bool,
+    /// Instead of the rate sweep, C7's heavy-request mix: 1 request in 16 hashes 40 ms, at one rate, 6
+    /// steps of each structure [default structures: async/1, async_offload/S (at least 2),
+    /// thread_per_connection].
+    #[arg(long, conflicts_with_all = ["serve", "idle"])]
+    mix: bool,
     /// The sweep's keep-alive connections per structure [default: 512 per server CPU, at most 4096], or
     /// with --idle the most idle connections [default: 10000].
     #[arg(long, conflicts_with = "serve", value_parser = clap::value_parser!(u64).range(1..=65536))]
@@ -168,6 +177,7 @@ fn run_sweep(args: Args) -> Result<(), Failure> {
     let allowed = crate::machine::allowed_cpu_ids().unwrap_or_else(|| (0..machine.usable_cores()).collect());
     let hash_ms = measure::hash_ms(args.rounds);
     let mut plan = Plan::default_for(&allowed, args.rounds, args.wait_ms, hash_ms);
+    let explicit = args.structures.is_some();
     if let Some(list) = args.structures {
         // A name without /N gets the server's CPUs, as the default list does.
         let n = plan.server_cpus.len().max(1);
@@ -217,7 +227,29 @@ fn run_sweep(args: Args) -> Result<(), Failure> {
             idle.push(row);
         }
     }
-    for &structure in plan.structures.iter().filter(|_| !args.idle) {
+    let mut c7 = Vec::new();
+    if args.mix {
+        if !explicit {
+            let n = plan.server_cpus.len().max(1);
+            // At least two hashing threads: a pool of one queues a light request's hashing behind a heavy
+            // one, moving the loop's stall into the pool instead of letting the OS time-slice the two.
+            plan.structures =
+                vec![Structure::Async(1), Structure::AsyncOffload(n.max(2)), Structure::ThreadPerConnection];
+        }
+        let (rounds, ms) = measure::rounds_for_ms(crate::claims::C7_SERVER_HEAVY_MS);
+        let (mix, rate) = super::twins::c7_plan(&plan, rounds, ms);
+        plan = mix;
+        for &structure in &plan.structures {
+            let (mut steps, mut said) =
+                sweep::mix(&plan, rate, structure, crate::claims::MIN_SAMPLES_FOR_CI, |label| {
+                    bar.step(label)
+                })
+                .map_err(|e| Failure::Internal(anyhow::anyhow!("{structure}: {e}")))?;
+            c7.append(&mut steps);
+            notes.append(&mut said);
+        }
+    }
+    for &structure in plan.structures.iter().filter(|_| !args.idle && !args.mix) {
         let (mut steps, mut said) = sweep::sweep_one(structure, &plan, |label| bar.step(label))
             .map_err(|e| Failure::Internal(anyhow::anyhow!("{structure}: {e}")))?;
         rows.append(&mut steps);
@@ -231,6 +263,7 @@ fn run_sweep(args: Args) -> Result<(), Failure> {
         idle,
         c4_pairs: Vec::new(),
         c8: Vec::new(),
+        c7,
         verdicts: Vec::new(),
         notes,
     };
@@ -255,7 +288,7 @@ fn run_sweep(args: Args) -> Result<(), Failure> {
             file.notes.append(&mut said);
         }
     }
-    if let Some((rate, n)) = super::twins::c4_rate(&file).filter(|_| !args.idle) {
+    if let Some((rate, n)) = super::twins::c4_rate(&file).filter(|_| !args.idle && !args.mix) {
         let both = [Structure::AsyncMulti(1), Structure::Async(n)];
         let (pairs, mut said) =
             sweep::pairs(&file.plan, rate, both, crate::claims::MIN_SAMPLES_FOR_CI, "C4", |label| {

@@ -24,8 +24,14 @@ use tokio::sync::mpsc as tmpsc;
 
 use super::{MAX_HEAD_BYTES, Query};
 
-/// Distinct seeds the requests cycle over; their digests are computed once, before any step.
-pub const SEEDS: u64 = 16;
+/// Distinct seeds the requests cycle over; their digests are computed once, before any step. In a mix
+/// (C7's), the last seed's requests are the heavy ones: one in [`crate::claims::C7_SERVER_EVERY`].
+pub const SEEDS: u64 = crate::claims::C7_SERVER_EVERY;
+
+/// Whether request `id` is a heavy one of a mix.
+pub fn is_heavy(id: u64) -> bool {
+    id % SEEDS == SEEDS - 1
+}
 /// How long connecting C connections may take before a step is given up.
 const CONNECT_LIMIT: Duration = Duration::from_secs(10);
 
@@ -61,6 +67,8 @@ pub struct Outcome {
     pub counted: u64,
     /// Latency from the due time, ns, of each counted request answered correctly.
     pub latency_ns: Vec<u64>,
+    /// In a mix, the same of the light requests only (empty without a mix).
+    pub light_ns: Vec<u64>,
     /// Latency from the send, ns, of the same requests.
     pub after_send_ns: Vec<u64>,
     /// The generator's own lag, ns, of every counted request it sent.
@@ -86,6 +94,8 @@ pub struct Generator {
     addr: std::net::SocketAddr,
     connections: usize,
     query: Query,
+    /// The rounds of a mix's heavy requests ([`is_heavy`]); 0: no mix, every request is `query`'s.
+    heavy_rounds: u32,
     expected: Arc<Vec<Vec<u8>>>,
 }
 
@@ -98,19 +108,33 @@ impl Generator {
         threads: usize,
         query: Query,
     ) -> std::io::Result<Generator> {
+        Generator::with_mix(addr, connections, threads, query, 0)
+    }
+
+    /// [`Generator::new`] with a mix: the heavy requests ([`is_heavy`]) ask for `heavy_rounds` rounds
+    /// (none with 0), and each step's outcome keeps the light requests' latencies apart.
+    pub fn with_mix(
+        addr: std::net::SocketAddr,
+        connections: usize,
+        threads: usize,
+        query: Query,
+        heavy_rounds: u32,
+    ) -> std::io::Result<Generator> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(threads.max(1))
             .thread_name("cvp-load")
             .enable_all()
             .build()?;
+        let rounds =
+            move |seed: u64| if heavy_rounds > 0 && is_heavy(seed) { heavy_rounds } else { query.rounds };
         let expected = (0..SEEDS)
             .map(|seed| {
-                let mut hex = crate::workload::chain(seed, query.rounds).to_hex().into_bytes();
+                let mut hex = crate::workload::chain(seed, rounds(seed)).to_hex().into_bytes();
                 hex.push(b'\n');
                 hex
             })
             .collect();
-        Ok(Generator { runtime, addr, connections, query, expected: Arc::new(expected) })
+        Ok(Generator { runtime, addr, connections, query, heavy_rounds, expected: Arc::new(expected) })
     }
 
     /// The request for `id`, as bytes.
@@ -118,7 +142,7 @@ impl Generator {
         format!(
             "GET /job?seed={}&rounds={}&wait_ms={} HTTP/1.1\r\nHost: {}\r\n\r\n",
             id % SEEDS,
-            self.query.rounds,
+            if self.heavy_rounds > 0 && is_heavy(id) { self.heavy_rounds } else { self.query.rounds },
             self.query.wait_ms,
             self.addr
         )
@@ -237,6 +261,9 @@ impl Generator {
             match r.error {
                 None => {
                     out.latency_ns.push(r.done.saturating_sub(r.due));
+                    if self.heavy_rounds > 0 && !is_heavy(r.id) {
+                        out.light_ns.push(r.done.saturating_sub(r.due));
+                    }
                     out.after_send_ns.push(r.done.saturating_sub(r.sent));
                 }
                 Some(e) => {

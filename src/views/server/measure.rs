@@ -605,3 +605,14 @@ pub fn hash_ms(rounds: u32) -> f64 {
     t.sort_by(f64::total_cmp);
     t[2]
 }
+
+/// The rounds whose hashing takes about `ms` here, and how long they take ([`hash_ms`]): scaled from a
+/// first measure of 20,000 rounds, then once more from a measure of that many (a short chain runs faster
+/// per round than a long one on a CPU that has not yet raised its clock).
+pub fn rounds_for_ms(ms: f64) -> (u32, f64) {
+    let scaled =
+        |rounds: u32, took: f64| (rounds as f64 * ms / took.max(1e-9)).round().clamp(1.0, 4e6) as u32;
+    let first = scaled(20_000, hash_ms(20_000));
+    let rounds = scaled(first, hash_ms(first));
+    (rounds, hash_ms(rounds))
+}

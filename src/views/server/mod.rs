@@ -5,13 +5,13 @@
 //! `cvp server --serve STRUCTURE` starts one of them for any client (`curl`, `wrk`); `cvp server` sweeps
 //! offered rates against each from a load generator in this process, up to its knee, and judges C4's
 //! server twin; `cvp server --idle` measures memory per idle keep-alive connection (the C10k row) and
-//! judges C8's.
+//! judges C8's; `cvp server --mix` loads each structure with a heavy-request mix and judges C7's.
 //!
 //! Files: `http.rs` (the request head, parsed by `httparse` the same way for every structure, and the
 //! query), `measure.rs` (the structures, their limits and the backends), `load.rs` (the open-loop
 //! generator), `sweep.rs` (each structure as a pinned child, the steps, `/proc` samples, pairs of steps),
 //! `idle.rs` (the C10k row), `analysis.rs` (replies, steps, the stop rules, knees), `twins.rs` (the claims
-//! judged on a server: C4, C8), `render.rs`
+//! judged on a server: C4, C7, C8), `render.rs`
 //! (responses, the table, CSV, plots and the report's section), `cli.rs` (the command).
 
 pub mod analysis;
@@ -195,6 +195,13 @@ pub struct Plan {
     /// One request's hashing measured alone before the sweep, ms.
     #[serde(default)]
     pub hash_ms: f64,
+    /// In C7's mix (`--mix`), the rounds of a heavy request (one in [`crate::claims::C7_SERVER_EVERY`]);
+    /// 0 without a mix.
+    #[serde(default)]
+    pub heavy_rounds: u32,
+    /// A heavy request's hashing measured alone before the mix, ms (0 without a mix).
+    #[serde(default)]
+    pub heavy_ms: f64,
     /// The CPUs the server runs on.
     pub server_cpus: Vec<usize>,
     /// The CPUs the generator (and the backend) run on.
@@ -240,6 +247,12 @@ pub struct StepRow {
     pub p999: Option<f64>,
     /// See `p50`.
     pub mean: Option<f64>,
+    /// In a mix, the light requests' median and 99th percentile latency from the due time.
+    #[serde(default)]
+    pub light_p50: Option<f64>,
+    /// See `light_p50`.
+    #[serde(default)]
+    pub light_p99: Option<f64>,
     /// Whether the percentiles are lower bounds: unanswered requests count at the end of the drain.
     #[serde(default)]
     pub latency_lower_bound: bool,
@@ -306,6 +319,9 @@ pub struct ServerFile {
     /// with C/10 and with C connections open.
     #[serde(default)]
     pub c8: Vec<PairsAt>,
+    /// C7's steps (`--mix`): each structure at one rate of a heavy-request mix, in the order measured.
+    #[serde(default)]
+    pub c7: Vec<StepRow>,
     /// The verdicts on the claims this run decides (judged again from the rows by `cvp report`).
     #[serde(default)]
     pub verdicts: Vec<crate::claims::Verdict>,
@@ -364,6 +380,8 @@ impl Plan {
             window_s: 1.0,
             p99_bound_ms: analysis::p99_bound_ms(wait_ms, hash_ms, s),
             hash_ms,
+            heavy_rounds: 0,
+            heavy_ms: 0.0,
             server_cpus,
             generator_cpus,
         };

@@ -219,6 +219,60 @@ fn idle_table(file: &ServerFile) -> String {
     idle_header(file) + &aligned(&IDLE_COLUMNS, &idle_cells(file), 1)
 }
 
+/// The columns of C7's mix table.
+const MIX_COLUMNS: [&str; 9] = [
+    "structure",
+    "offered/s",
+    "achieved/s",
+    "light p50 ms",
+    "light p99 ms",
+    "light p99 - p50 (jobs)",
+    "p99 ms (all)",
+    "server cores",
+    "outcome",
+];
+
+/// C7's mix steps, one row each.
+fn mix_cells(file: &ServerFile) -> Vec<Vec<String>> {
+    let job = file.plan.heavy_ms.max(1e-9);
+    file.c7
+        .iter()
+        .map(|r| {
+            let excess = r.light_p99.zip(r.light_p50).map(|(a, b)| (a - b) / job);
+            vec![
+                r.structure.to_string(),
+                format!("{:.0}", r.offered),
+                format!("{:.0}", r.achieved),
+                opt(r.light_p50, |x| format!("{x:.2}")),
+                opt(r.light_p99, |x| format!("{x:.2}")),
+                opt(excess, |x| format!("{x:.2}")),
+                opt(r.p99, |x| format!("{x:.2}")),
+                format!("{:.2}", r.server_cores_busy),
+                outcome_text(&r.outcome),
+            ]
+        })
+        .collect()
+}
+
+/// What C7's mix measured, in one paragraph.
+fn mix_header(file: &ServerFile) -> String {
+    let p = &file.plan;
+    format!(
+        "cvp server --mix: 1 request in {} is heavy ({} rounds: {:.1} ms of hashing after its {} ms wait), the \
+         others light ({} rounds), at {:.0}/s over {} keep-alive connections; the light requests' latency from \
+         their due time. Server on CPUs {:?}, generator and backend on {:?}.\n\n",
+        crate::claims::C7_SERVER_EVERY,
+        p.heavy_rounds,
+        p.heavy_ms,
+        p.wait_ms,
+        p.rounds,
+        file.c7.first().map_or(0.0, |r| r.offered),
+        p.connections,
+        p.server_cpus,
+        p.generator_cpus
+    )
+}
+
 /// C8's pairs, a title and the steps for each number of connections.
 fn pair_sets(file: &ServerFile) -> Vec<(String, Vec<&StepRow>)> {
     file.c8
@@ -235,8 +289,13 @@ fn pair_sets(file: &ServerFile) -> Vec<(String, Vec<&StepRow>)> {
 
 /// The text table: the header, every step, each structure's knee, and the notes (or the C10k rows).
 pub fn table(file: &ServerFile) -> String {
-    if file.rows.is_empty() && !file.idle.is_empty() {
-        let mut out = idle_table(file);
+    let mix = file.rows.is_empty() && !file.c7.is_empty();
+    if mix || (file.rows.is_empty() && !file.idle.is_empty()) {
+        let mut out = if mix {
+            mix_header(file) + &aligned(&MIX_COLUMNS, &mix_cells(file), 1)
+        } else {
+            idle_table(file)
+        };
         for (title, rows) in pair_sets(file) {
             out.push_str(&format!("\n{title}:\n"));
             out.push_str(&aligned(&COLUMNS, &rows.iter().map(|r| cells(r)).collect::<Vec<_>>(), 1));
@@ -379,8 +438,21 @@ pub fn read_section(path: &Path) -> Result<Section, ReportError> {
     let mut md = format!("`{}`\n\n", file.command.join(" "));
     let mut files = Vec::new();
     let idle = file.rows.is_empty() && !file.idle.is_empty();
-    let stem = if idle { "server_idle" } else { "server" };
-    if idle {
+    let mix = file.rows.is_empty() && !file.c7.is_empty();
+    let stem = if mix {
+        "server_mix"
+    } else if idle {
+        "server_idle"
+    } else {
+        "server"
+    };
+    if mix {
+        md += &mix_header(&file);
+        md += &format!("| {} |\n|{}\n", MIX_COLUMNS.join(" | "), "---|".repeat(MIX_COLUMNS.len()));
+        for row in mix_cells(&file) {
+            md += &format!("| {} |\n", row.join(" | "));
+        }
+    } else if idle {
         md += &idle_header(&file);
         md += &format!("| {} |\n|{}\n", IDLE_COLUMNS.join(" | "), "---|".repeat(IDLE_COLUMNS.len()));
         for row in idle_cells(&file) {
@@ -419,7 +491,9 @@ pub fn read_section(path: &Path) -> Result<Section, ReportError> {
     }
     files.push((format!("{stem}.json"), text.into_bytes()));
     Ok(Section {
-        title: if idle {
+        title: if mix {
+            "Server: a heavy-request mix (C7)".into()
+        } else if idle {
             "Server: memory per idle keep-alive connection (C10k)".into()
         } else {
             "Server: constant-rate load to the knee".into()

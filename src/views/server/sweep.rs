@@ -256,8 +256,9 @@ impl UnderTest {
             .map_err(|e| format!("starting {structure}: {e}"))?;
         let query = Query { seed: 0, rounds: plan.rounds, wait_ms: plan.wait_ms };
         let threads = plan.generator_cpus.len().max(1);
-        let generator = Generator::new(served.addr(), plan.connections, threads, query)
-            .map_err(|e| format!("starting the generator: {e}"))?;
+        let generator =
+            Generator::with_mix(served.addr(), plan.connections, threads, query, plan.heavy_rounds)
+                .map_err(|e| format!("starting the generator: {e}"))?;
         Ok(UnderTest { structure, served, generator })
     }
 
@@ -347,6 +348,29 @@ pub fn pairs(
         let (second, n2) = order[1].step(plan, rate)?;
         notes.extend(n1.into_iter().chain(n2));
         out.push(if k % 2 == 0 { [first, second] } else { [second, first] });
+    }
+    Ok((out, notes))
+}
+
+/// C7's steps of `structure`: started, then steps at `rate` (the plan's mix) until `steps` kept up or half
+/// as many again were tried.
+pub fn mix(
+    plan: &Plan,
+    rate: f64,
+    structure: Structure,
+    steps: usize,
+    mut progress: impl FnMut(&str),
+) -> Result<(Vec<StepRow>, Vec<String>), String> {
+    let under = UnderTest::start(structure, plan)?;
+    let (mut out, mut notes) = (Vec::<StepRow>::new(), Vec::new());
+    for k in 0..steps + steps / 2 {
+        if out.iter().filter(|r| r.outcome == super::StepOutcome::KeptUp).count() >= steps {
+            break;
+        }
+        progress(&format!("C7 mix: {structure} step {} at {rate:.0}/s", k + 1));
+        let (row, note) = under.step(plan, rate)?;
+        out.push(row);
+        notes.extend(note);
     }
     Ok((out, notes))
 }

@@ -471,6 +471,7 @@ fn a_thread_pool_that_left_connections_unserved_is_explained() {
         idle: vec![],
         c4_pairs: vec![],
         c8: vec![],
+        c7: vec![],
         verdicts: vec![],
         notes: vec![],
     };
@@ -533,6 +534,7 @@ fn file_with(rows: Vec<StepRow>, idle: Vec<super::idle::IdleRow>) -> ServerFile 
         idle,
         c4_pairs: vec![],
         c8: vec![],
+        c7: vec![],
         verdicts: vec![],
         notes: vec!["a note".into()],
     }
@@ -893,4 +895,65 @@ fn c8s_pairs_run_at_a_tenth_of_c_and_at_c_at_a_light_rate() {
     let ids = |f: &ServerFile| super::twins::verdicts(f).iter().map(|v| v.claim.clone()).collect::<Vec<_>>();
     assert!(ids(&file_with(vec![], idle)).contains(&"C8".to_string()));
     assert!(!ids(&file_with(vec![row(100.0, StepOutcome::KeptUp)], vec![])).contains(&"C8".to_string()));
+}
+
+/// C7's mix steps of `structure`: `k` kept up, each with light p50 10.5 ms and light p99 10.5 + `excess`
+/// heavy jobs of 40 ms (a little spread).
+fn mix_steps(structure: Structure, excess: f64, k: usize) -> Vec<StepRow> {
+    (0..k)
+        .map(|i| StepRow {
+            structure,
+            light_p50: Some(10.5),
+            light_p99: Some(10.5 + 40.0 * (excess + 0.01 * i as f64)),
+            ..row(100.0, StepOutcome::KeptUp)
+        })
+        .collect()
+}
+
+fn c7_of(steps: Vec<Vec<StepRow>>) -> crate::claims::Verdict {
+    let mut file = file_with(vec![], vec![]);
+    file.plan.heavy_ms = 40.0;
+    file.c7 = steps.into_iter().flatten().collect();
+    super::twins::c7(&file)
+}
+
+#[test]
+fn c7_on_a_server_is_shown_not_shown_or_undecided() {
+    use crate::claims::Outcome;
+    let (one, offload, tpc) =
+        (Structure::Async(1), Structure::AsyncOffload(2), Structure::ThreadPerConnection);
+    // async/1's light p99 a whole job above its p50, the others a tenth: shown.
+    let v = c7_of(vec![mix_steps(one, 0.95, 6), mix_steps(offload, 0.1, 6), mix_steps(tpc, 0.1, 6)]);
+    assert_eq!(v.verdict, Outcome::Shown, "{v:?}");
+    assert!(v.statement.ends_with("(server: constant-rate load)"), "{}", v.statement);
+    // async/1 not blocked (0.3 job): not shown.
+    assert_eq!(c7_of(vec![mix_steps(one, 0.3, 6), mix_steps(tpc, 0.1, 6)]).verdict, Outcome::NotShown);
+    // The offload stalls as well (a pool of one): not shown.
+    assert_eq!(c7_of(vec![mix_steps(one, 0.95, 6), mix_steps(offload, 0.6, 6)]).verdict, Outcome::NotShown);
+    // An interval across the bound: undecided.
+    let mut wide = mix_steps(tpc, 0.1, 6);
+    for r in wide.iter_mut().skip(3) {
+        r.light_p99 = Some(10.5 + 40.0 * 0.4);
+    }
+    assert_eq!(c7_of(vec![mix_steps(one, 0.95, 6), wide]).verdict, Outcome::CannotBeShown);
+    // Five steps kept up: no interval.
+    let mut five = mix_steps(tpc, 0.1, 6);
+    five[0].outcome = StepOutcome::Saturated("p99 200 ms > 108 ms".into());
+    let v = c7_of(vec![mix_steps(one, 0.95, 6), five]);
+    assert_eq!(v.verdict, Outcome::CannotBeShown);
+    assert!(v.evidence.contains("5 of 6 mix steps"), "{}", v.evidence);
+    // Only one side measured: undecided.
+    assert_eq!(c7_of(vec![mix_steps(one, 0.95, 6)]).verdict, Outcome::CannotBeShown);
+    assert_eq!(c7_of(vec![mix_steps(tpc, 0.1, 6)]).verdict, Outcome::CannotBeShown);
+}
+
+#[test]
+fn c7s_mix_runs_where_one_loop_hashes_a_quarter_of_the_time() {
+    let (mix, rate) = super::twins::c7_plan(&plan(), 700_000, 40.0);
+    // 1 in 16 heavy at 100/s: 6.25 heavy jobs of 40 ms a second, a quarter of one loop's time.
+    assert!((rate - 100.0).abs() < 1e-9, "{rate}");
+    assert_eq!((mix.heavy_rounds, mix.heavy_ms), (700_000, 40.0));
+    // A light request may wait one heavy job behind a loop that hashes: the bound counts the job.
+    assert!((mix.p99_bound_ms - p99_bound_ms(10, 40.0, 1)).abs() < 1e-9);
+    assert!(super::load::is_heavy(15) && super::load::is_heavy(31) && !super::load::is_heavy(16));
 }

@@ -256,6 +256,95 @@ pub fn c8(file: &ServerFile) -> crate::claims::Verdict {
     verdict(judge(&checks, evidence))
 }
 
+/// C7's mix for `plan`: heavy requests of `heavy_rounds` rounds (`heavy_ms` each, measured alone), the p99
+/// bound of a step raised by them (a light request may wait one heavy job on a loop that hashes: the
+/// claim's very stall, not saturation), and the rate at which one loop hashes
+/// [`crate::claims::C7_SERVER_BUSY`] of the time.
+pub fn c7_plan(plan: &super::Plan, heavy_rounds: u32, heavy_ms: f64) -> (super::Plan, f64) {
+    use crate::claims::{C7_SERVER_BUSY, C7_SERVER_EVERY};
+    let mut mix = plan.clone();
+    mix.heavy_rounds = heavy_rounds;
+    mix.heavy_ms = heavy_ms;
+    mix.p99_bound_ms = super::analysis::p99_bound_ms(plan.wait_ms, heavy_ms, plan.server_cpus.len());
+    let rate = C7_SERVER_EVERY as f64 * C7_SERVER_BUSY / (heavy_ms / 1e3).max(1e-6);
+    (mix, rate)
+}
+
+/// C7 on a server ([`crate::claims::C7_SERVER_RULE`]): over each structure's mix steps that kept up, the
+/// light requests' p99 less their p50 (the wait a light request can add behind heavy ones), in heavy jobs:
+/// `async/1`'s median at least [`crate::claims::BLOCKED`], and `async_offload/N`'s and
+/// `thread_per_connection`'s at most [`crate::claims::RESPONSIVE`], each over its 95% interval.
+pub fn c7(file: &ServerFile) -> crate::claims::Verdict {
+    use crate::claims::{
+        BLOCKED, C7_SERVER_RULE, MIN_SAMPLES_FOR_CI, RESPONSIVE, SERVER_LABEL, at_least, at_most, cannot,
+        claim, judge,
+    };
+    let c = claim("C7");
+    let verdict = |judged: crate::claims::Judged| crate::claims::Verdict {
+        statement: format!("{} ({SERVER_LABEL})", c.statement),
+        evidence: format!("{SERVER_LABEL}: {}", judged.evidence),
+        ..c.verdict(judged)
+    };
+    let job = file.plan.heavy_ms;
+    if job <= 0.0 {
+        return verdict(cannot("no heavy-request mix was measured"));
+    }
+    let mut structures: Vec<Structure> = Vec::new();
+    for r in &file.c7 {
+        if !structures.contains(&r.structure) {
+            structures.push(r.structure);
+        }
+    }
+    let blocking = |s: Structure| s == Structure::Async(1);
+    let responsive = |s: Structure| matches!(s, Structure::AsyncOffload(_) | Structure::ThreadPerConnection);
+    if !structures.iter().any(|&s| blocking(s)) || !structures.iter().any(|&s| responsive(s)) {
+        return verdict(cannot(
+            "the mix needs async/1 and async_offload/N or thread_per_connection: one of each side was not measured",
+        ));
+    }
+    let mut checks = Vec::new();
+    let mut said = Vec::new();
+    for s in structures.into_iter().filter(|&s| blocking(s) || responsive(s)) {
+        let kept: Vec<&StepRow> = file
+            .c7
+            .iter()
+            .filter(|r| r.structure == s && r.outcome == StepOutcome::KeptUp)
+            .filter(|r| r.light_p50.is_some() && r.light_p99.is_some())
+            .collect();
+        let tried = file.c7.iter().filter(|r| r.structure == s).count();
+        if kept.len() < MIN_SAMPLES_FOR_CI {
+            return verdict(cannot(format!(
+                "{s}: {} of {tried} mix steps kept up; {MIN_SAMPLES_FOR_CI} are needed for an interval",
+                kept.len()
+            )));
+        }
+        let excess = median_range(
+            &kept
+                .iter()
+                .map(|r| (r.light_p99.unwrap_or(0.0) - r.light_p50.unwrap_or(0.0)) / job)
+                .collect::<Vec<_>>(),
+        );
+        let shown = excess.show(|v| format!("{v:.2}"));
+        if blocking(s) {
+            checks
+                .push((at_least(excess, BLOCKED), format!("{s} light p99 - p50 {shown} job (>= {BLOCKED})")));
+        } else {
+            checks.push((
+                at_most(excess, RESPONSIVE),
+                format!("{s} light p99 - p50 {shown} job (<= {RESPONSIVE})"),
+            ));
+        }
+        said.push(format!("{s} {} steps", kept.len()));
+    }
+    let rate = file.c7.first().map_or(0.0, |r| r.offered);
+    let evidence = format!(
+        "a mix at {rate:.0}/s, one heavy job {job:.1} ms; {}: {}. Rule: {C7_SERVER_RULE}.",
+        said.join(", "),
+        checks.iter().map(|c| c.1.as_str()).collect::<Vec<_>>().join("; ")
+    );
+    verdict(judge(&checks, evidence))
+}
+
 /// The verdicts this file decides, judged from its rows.
 /// C4's only where it was measured: pairs, or a sweep that could have had them (async/1 and async/N
 /// both kept up with a rate); nothing for a sweep without them (nothing was measured to decide it).
@@ -270,6 +359,9 @@ pub fn verdicts(file: &ServerFile) -> Vec<crate::claims::Verdict> {
         .all(|s| file.idle.iter().any(|r| r.structure == *s));
     if c8_measured || !file.c8.is_empty() {
         out.push(c8(file));
+    }
+    if !file.c7.is_empty() {
+        out.push(c7(file));
     }
     out
 }
