@@ -55,8 +55,8 @@ pub struct ReportArgs {
     /// apart).
     #[arg(long)]
     pub scale: Vec<PathBuf>,
-    /// A `cvp server --format json` file (the rate sweep, or `--idle`'s C10k row): adds its section (the
-    /// steps, knees, plots). May be given twice: a sweep and an idle file.
+    /// A `cvp server --format json` file (the rate sweep, `--idle`'s C10k row or `--mix`'s heavy-request
+    /// mix): adds its section (the steps, knees, plots). May be given once for each kind.
     #[arg(long)]
     pub server: Vec<PathBuf>,
     /// Accept input files measured by another build (commit, compiler, profile) than the criterion data;
@@ -164,8 +164,8 @@ pub fn report(args: ReportArgs) -> Result<(), Failure> {
             |s: &&report::Section| s.files.iter().any(|(n, _)| section.files.iter().any(|(m, _)| m == n));
         if let Some(other) = sections.iter().find(clash) {
             return Err(Failure::Input(anyhow::anyhow!(
-                "--server {}: {} holds the same kind of server run; accepted: at most one sweep and one --idle \
-                 file",
+                "--server {}: {} holds the same kind of server run; accepted: at most one sweep, one --idle \
+                 and one --mix file",
                 path.display(),
                 other.source.display()
             )));

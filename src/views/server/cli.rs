@@ -54,7 +54,7 @@ per request thread_per_connection / async/1 is > 1 and p50 async/1 / thread_per_
 over its 95% interval.
 --mix: instead of the sweep, C7 on a server (a twin of C7): 1 request in 16 hashes one heavy job (40 ms,
 rounds calibrated first) after its wait, at the rate where async/1's loop hashes a quarter of the time,
-6 steps of each structure that kept up (up to 9 tried; default async/1, async_offload/S (at least 2: a
+10 steps of each structure that kept up (up to 15 tried; default async/1, async_offload/S (at least 2: a
 pool of one queues light hashing behind heavy), thread_per_connection). Shown when the median of the light requests' p99 - p50 is >= 0.5 heavy job for
 async/1 and <= 0.25 for async_offload/N and thread_per_connection, each over its 95% interval.
 Structures (N: name/N, default the server's CPUs; --serve also takes --workers):
@@ -113,7 +113,7 @@ pub struct Args {
     /// levels up to --connections (default 10000), and fit the server's memory per connection.
     #[arg(long, conflicts_with = "serve")]
     idle: bool,
-    /// Instead of the rate sweep, C7's heavy-request mix: 1 request in 16 hashes 40 ms, at one rate, 6
+    /// Instead of the rate sweep, C7's heavy-request mix: 1 request in 16 hashes 40 ms, at one rate, 10
     /// steps of each structure [default structures: async/1, async_offload/S (at least 2),
     /// thread_per_connection].
     #[arg(long, conflicts_with_all = ["serve", "idle"])]
@@ -241,10 +241,8 @@ fn run_sweep(args: Args) -> Result<(), Failure> {
         plan = mix;
         for &structure in &plan.structures {
             let (mut steps, mut said) =
-                sweep::mix(&plan, rate, structure, crate::claims::MIN_SAMPLES_FOR_CI, |label| {
-                    bar.step(label)
-                })
-                .map_err(|e| Failure::Internal(anyhow::anyhow!("{structure}: {e}")))?;
+                sweep::mix(&plan, rate, structure, crate::claims::C7_SERVER_STEPS, |label| bar.step(label))
+                    .map_err(|e| Failure::Internal(anyhow::anyhow!("{structure}: {e}")))?;
             c7.append(&mut steps);
             notes.append(&mut said);
         }
