@@ -2,9 +2,10 @@
 //! per workload with one line per strategy across worker counts, the reference benchmarks, and the record
 //! left beside every baseline criterion writes.
 //!
-//! What is timed: `Strategy::run` on an already-built strategy, nothing else. Building pools and runtimes
-//! and the check of the digest against the expected one happen before criterion starts timing. After each
-//! benchmark, `cvp-record.json` (size, machine, profile, `CVP_*`, arguments, and the hash of the estimates it
+//! What is timed here: `Strategy::run` on an already-built strategy, nothing else (the server bench's
+//! timing is its own, in `benches/server.rs`). Building pools and runtimes and the check of the digest
+//! against the expected one happen before criterion starts timing. After each benchmark,
+//! `cvp-record.json` (size, machine, profile, `CVP_*`, arguments, and the hash of the estimates it
 //! describes) is written into each baseline folder that benchmark's run wrote; `cvp report` refuses data
 //! without a matching record.
 
