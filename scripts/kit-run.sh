@@ -26,7 +26,7 @@ chmod 755 "$partial"
 mkdir -p "$partial/criterion"
 trap 'rm -rf "$partial"' EXIT
 export CRITERION_HOME="$partial/criterion"
-for b in cpu_bound io_bound mixed net_bound scale; do
+for b in cpu_bound io_bound mixed net_bound scale server; do
     printf '== bench %s (profile %s)\n' "$b" "${CVP_PROFILE:-standard}" >&2
     "$kit/benches/$b" --bench || fail "bench $b (exit $?)" $?
 done

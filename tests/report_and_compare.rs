@@ -891,3 +891,61 @@ fn the_run_and_the_socket_scale_name_each_others_figure_and_are_flagged_beyond_2
         assert!(line(&readme, from).contains("**3.00x apart, more than the 2x"), "{readme}");
     }
 }
+
+/// Writes `id` of `baseline` as the `server` bench does: criterion's files, and a record whose size is a
+/// server's (K requests over C connections), not a workload's.
+fn server_bench(dir: &Path, baseline: &str, id: &str, median_ns: f64, m: &Value) {
+    bench(dir, baseline, id, median_ns, (0, 0, 0), m);
+    let d = dir.join(id).join(baseline);
+    let r = json!({
+        "id": id, "bench": "server", "invocation": "run-server", "started_unix_s": 1_796_000_000u64, "runner": "cargo",
+        "estimates_sha256": sha256(&d.join("estimates.json")),
+        "size": {"requests": 640, "connections": 64, "wait_ms": 10, "rounds": 10}, "machine": m,
+        "profile": "quick", "env": {"CVP_PROFILE": "quick"}, "args": ["--bench"]
+    });
+    std::fs::write(d.join("cvp-record.json"), r.to_string()).unwrap();
+}
+
+#[test]
+fn the_server_group_is_compared_but_never_taken_for_a_workload() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (plain, with) = (tmp.path().join("plain"), tmp.path().join("with"));
+    let m = machine("Test CPU 2000", 2);
+    fixture(&plain, "new", 1.0);
+    for (baseline, scale) in [("new", 1.0), ("after", 0.5)] {
+        fixture(&with, baseline, scale);
+        server_bench(&with, baseline, "server/async/1", 111e6 * scale, &m);
+        server_bench(&with, baseline, "server/async_offload/1", 117e6 * scale, &m);
+    }
+    // The same report, file for file, with the server group beside the workloads or without it.
+    let report = |crit: &Path, out: &Path| {
+        let o = cvp(&["report", "--criterion-dir", s(crit), "--out", s(out)]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    let (out_plain, out_with) = (tmp.path().join("out-plain"), tmp.path().join("out-with"));
+    report(&plain, &out_plain);
+    report(&with, &out_with);
+    for file in ["verdicts.json", "scaling.csv", "machine.json"] {
+        let read = |d: &Path| std::fs::read_to_string(d.join(file)).unwrap();
+        assert_eq!(read(&out_plain), read(&out_with), "{file}");
+    }
+    let readme = |d: &Path, crit: &Path| {
+        std::fs::read_to_string(d.join("README.md")).unwrap().replace(s(crit), "CRIT").replace(s(d), "OUT")
+    };
+    assert_eq!(readme(&out_plain, &plain), readme(&out_with, &with));
+    // cvp compare shows the server's benchmarks with the others, its size no workload's.
+    let o = cvp(&["compare", "new", "after", "--criterion-dir", s(&with)]);
+    let text = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let row = text.lines().find(|l| l.starts_with("server/async/1 ")).unwrap_or_else(|| panic!("{text}"));
+    assert!(row.ends_with("faster (-50.0%)"), "{text}");
+    assert!(!text.contains("WARNING"), "{text}");
+    // A server's size in a workload's record: that benchmark cannot be read as the workload.
+    let id = "io_bound/async/2";
+    server_bench(&with, "new", id, 11e6, &m);
+    let o = cvp(&["report", "--criterion-dir", s(&with), "--out", s(&tmp.path().join("bad"))]);
+    refused(
+        &o,
+        "io_bound/async/2 records 640 requests over 64 connections, wait 10 ms, 10 rounds, not a workload's size",
+    );
+}

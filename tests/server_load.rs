@@ -1,7 +1,9 @@
 //! `cvp server`'s load generator and sweep, end to end. The generator against a server written here that
 //! stalls once: every request due during the stall is charged from its due time (coordinated omission
 //! corrected, as wrk2 does), while the after-send latency and the generator's own lag stay small; a wrong
-//! digest is an error, never a latency. Then a short sweep of the binary: its JSON, digests checked on
+//! digest is an error, never a latency. The closed loop of exactly K requests (the `server` bench's): it
+//! sends K, returns at the K-th reply, reuses its connections, and stops at a wrong digest or a server that
+//! stops answering. Then a short sweep of the binary: its JSON, digests checked on
 //! every reply, a thread pool's unserved keep-alive connections explained. No timing is asserted beyond
 //! what a 300 ms stall makes unmistakable.
 
@@ -16,24 +18,38 @@ use cvp::views::server::Query;
 use cvp::views::server::load::{Generator, Step};
 use cvp::workload::chain;
 
+/// Request number never reached: no wrong digest.
+const NEVER: u64 = u64::MAX;
+
 /// A keep-alive HTTP server on its own threads: answers each `GET /job?seed=S&rounds=R...` with the
 /// digest of (S, R), except that it sleeps `stall` before answering request number `stall_at` (counted
-/// from 1 across connections) and answers with a wrong digest when `wrong` is set.
-fn fake_server(stall_at: u64, stall: Duration, wrong: bool) -> SocketAddr {
+/// from 1 across connections) and answers with a wrong digest from request number `wrong_from` on.
+fn fake_server(stall_at: u64, stall: Duration, wrong_from: u64) -> SocketAddr {
+    fake_server_counting(stall_at, stall, wrong_from).0
+}
+
+/// [`fake_server`], with the count of requests it has received and of connections it has accepted.
+fn fake_server_counting(
+    stall_at: u64,
+    stall: Duration,
+    wrong_from: u64,
+) -> (SocketAddr, Arc<[AtomicU64; 2]>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
-    let count = Arc::new(AtomicU64::new(0));
+    let counts = Arc::new([AtomicU64::new(0), AtomicU64::new(0)]);
+    let seen = Arc::clone(&counts);
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(stream) = stream else { continue };
-            let count = Arc::clone(&count);
-            std::thread::spawn(move || answer(stream, &count, stall_at, stall, wrong));
+            seen[1].fetch_add(1, Ordering::SeqCst);
+            let seen = Arc::clone(&seen);
+            std::thread::spawn(move || answer(stream, &seen[0], stall_at, stall, wrong_from));
         }
     });
-    addr
+    (addr, counts)
 }
 
-fn answer(mut stream: TcpStream, count: &AtomicU64, stall_at: u64, stall: Duration, wrong: bool) {
+fn answer(mut stream: TcpStream, count: &AtomicU64, stall_at: u64, stall: Duration, wrong_from: u64) {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 1024];
     loop {
@@ -51,9 +67,11 @@ fn answer(mut stream: TcpStream, count: &AtomicU64, stall_at: u64, stall: Durati
             head[at..].chars().take_while(char::is_ascii_digit).collect::<String>().parse().unwrap()
         };
         let (seed, rounds) = (num("seed="), num("rounds=") as u32);
-        if count.fetch_add(1, Ordering::SeqCst) + 1 == stall_at {
+        let number = count.fetch_add(1, Ordering::SeqCst) + 1;
+        if number == stall_at {
             std::thread::sleep(stall);
         }
+        let wrong = number >= wrong_from;
         let body = format!("{}\n", chain(if wrong { seed + 1 } else { seed }, rounds).to_hex());
         let reply = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}", body.len());
         if stream.write_all(reply.as_bytes()).is_err() {
@@ -76,7 +94,7 @@ fn a_stall_is_charged_to_every_request_due_during_it() {
     let _turn = SWEEPS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     // One connection at 100/s: request 40 (due at 0.39 s, inside the window) stalls 300 ms, so the 30
     // requests due behind it on the connection go out late, each charged from its due time.
-    let addr = fake_server(40, Duration::from_millis(300), false);
+    let addr = fake_server(40, Duration::from_millis(300), NEVER);
     let query = Query { seed: 0, rounds: 3, wait_ms: 0 };
     let generator = Generator::new(addr, 1, 1, query).unwrap();
     let mut edges = Vec::new();
@@ -100,12 +118,49 @@ fn a_stall_is_charged_to_every_request_due_during_it() {
 #[test]
 fn a_wrong_digest_is_an_error_not_a_latency() {
     let _turn = SWEEPS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    let addr = fake_server(0, Duration::ZERO, true);
+    let addr = fake_server(0, Duration::ZERO, 1);
     let generator = Generator::new(addr, 2, 1, Query { seed: 0, rounds: 3, wait_ms: 0 }).unwrap();
     let out = generator.run(step(), |_| {}).unwrap();
     assert_eq!(out.errors, out.counted);
     assert!(out.latency_ns.is_empty());
     assert!(out.first_error.as_deref().is_some_and(|e| e.contains("wrong digest")), "{:?}", out.first_error);
+}
+
+#[test]
+fn a_closed_loop_of_k_requests_ends_at_the_kth_reply_on_the_connections_it_was_given() {
+    let _turn = SWEEPS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    // 4 connections, 40 requests a pass: the 40th request to arrive (the last of the first pass) stalls
+    // 300 ms, so a loop that returned before its last reply would take far less.
+    let (addr, seen) = fake_server_counting(40, Duration::from_millis(300), NEVER);
+    let generator = Generator::new(addr, 4, 1, Query { seed: 0, rounds: 3, wait_ms: 0 }).unwrap();
+    let mut open = generator.open().unwrap();
+    let limit = Duration::from_secs(10);
+    let first = generator.exactly(&mut open, 40, limit).unwrap();
+    assert!(first >= Duration::from_millis(300), "returned after {first:?}, before the stalled last reply");
+    assert_eq!(seen[0].load(Ordering::SeqCst), 40, "exactly K requests, no more");
+    let second = generator.exactly(&mut open, 40, limit).unwrap();
+    assert!(second < Duration::from_millis(300), "{second:?}: the second pass has no stall");
+    assert_eq!(seen[0].load(Ordering::SeqCst), 80);
+    assert_eq!(seen[1].load(Ordering::SeqCst), 4, "both passes on the 4 connections opened once");
+}
+
+#[test]
+fn a_closed_loop_stops_at_a_wrong_digest_or_a_server_that_stops_answering() {
+    let _turn = SWEEPS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let query = Query { seed: 0, rounds: 3, wait_ms: 0 };
+    let limit = Duration::from_secs(10);
+    // Right up to request 24, wrong from 25 on.
+    let generator = Generator::new(fake_server(0, Duration::ZERO, 25), 4, 1, query).unwrap();
+    let mut open = generator.open().unwrap();
+    let err = generator.exactly(&mut open, 40, limit).unwrap_err();
+    assert!(err.contains("wrong digest") && err.contains("of 40"), "{err}");
+    let err = generator.exactly(&mut open, 40, limit).unwrap_err();
+    assert!(err.contains("no open connections"), "{err}");
+    // Request 5 is held 3 s: a pass limited to 0.3 s is an error naming how far it got, not a hang.
+    let generator = Generator::new(fake_server(5, Duration::from_secs(3), NEVER), 4, 1, query).unwrap();
+    let mut open = generator.open().unwrap();
+    let err = generator.exactly(&mut open, 40, Duration::from_millis(300)).unwrap_err();
+    assert!(err.ends_with("of 40 requests answered within 300ms"), "{err}");
 }
 
 /// The tests that measure take turns: each one's load would be the others' noise.

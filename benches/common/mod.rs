@@ -2,9 +2,10 @@
 //! per workload with one line per strategy across worker counts, the reference benchmarks, and the record
 //! left beside every baseline criterion writes.
 //!
-//! What is timed: `Strategy::run` on an already-built strategy, nothing else. Building pools and runtimes
-//! and the check of the digest against the expected one happen before criterion starts timing. After each
-//! benchmark, `cvp-record.json` (size, machine, profile, `CVP_*`, arguments, and the hash of the estimates it
+//! What is timed here: `Strategy::run` on an already-built strategy, nothing else (the server bench's
+//! timing is its own, in `benches/server.rs`). Building pools and runtimes and the check of the digest
+//! against the expected one happen before criterion starts timing. After each benchmark,
+//! `cvp-record.json` (size, machine, profile, `CVP_*`, arguments, and the hash of the estimates it
 //! describes) is written into each baseline folder that benchmark's run wrote; `cvp report` refuses data
 //! without a matching record.
 
@@ -19,7 +20,7 @@ use criterion::measurement::WallTime;
 use criterion::{AxisScale, BenchmarkGroup, BenchmarkId, Criterion, PlotConfiguration, SamplingMode};
 use cvp::config::Profile;
 use cvp::machine::Machine;
-use cvp::report::{self, BenchRecord, WorkloadSize};
+use cvp::report::{self, BenchRecord, BenchSize, WorkloadSize};
 use cvp::workload::WaitKind;
 use cvp::{Config, StrategyKind, Workload, WorkloadKind};
 
@@ -123,14 +124,19 @@ impl Recorder {
     }
 
     /// Whether criterion will run the benchmark `id`: the digest check and the setup are skipped otherwise.
-    fn selects(&self, id: &str) -> bool {
+    pub fn selects(&self, id: &str) -> bool {
         self.criterion_args.selects(id)
     }
 
     /// criterion's flat sampling warns unless a sample holds two or more runs: unless the profile is `quick`
     /// or `--measurement-time` was given, stretch the measurement time to fit two runs of `once` in each of
     /// the samples criterion will take (`--sample-size`, else the profile's).
-    fn fit_measurement(&self, group: &mut BenchmarkGroup<'_, WallTime>, profile: Profile, once: Duration) {
+    pub fn fit_measurement(
+        &self,
+        group: &mut BenchmarkGroup<'_, WallTime>,
+        profile: Profile,
+        once: Duration,
+    ) {
         self.fit_measurement_of(group, profile, once, profile.sample_size());
     }
 
@@ -150,8 +156,9 @@ impl Recorder {
         }
     }
 
-    /// Runs `bench` (the benchmark `id`, timing `workload`) and records it beside what criterion wrote.
-    fn around(&self, id: &str, workload: &Workload, bench: impl FnOnce()) {
+    /// Runs `bench` (the benchmark `id`, timing what `size` says) and records it beside what criterion
+    /// wrote.
+    pub fn around(&self, id: &str, size: BenchSize, bench: impl FnOnce()) {
         if !self.enabled {
             return bench();
         }
@@ -163,7 +170,7 @@ impl Recorder {
             // cargo sets $CARGO for what it runs; a kit's run.sh runs the executable directly.
             runner: if std::env::var_os("CARGO").is_some() { "cargo" } else { "direct" }.into(),
             estimates_sha256: String::new(),
-            size: WorkloadSize::of(workload),
+            size,
             machine: self.machine.clone(),
             profile: self.profile.clone(),
             env: self.env.clone(),
@@ -253,7 +260,7 @@ pub fn bench_workload_on(
             let (built, once) = checked(strategy, workers, &workload, &id);
             let samples = samples_for(config, recorder, kind, once, &mut group);
             recorder.fit_measurement_of(&mut group, config.profile, once, samples);
-            recorder.around(&id, &workload, || {
+            recorder.around(&id, WorkloadSize::of(&workload).into(), || {
                 group.bench_with_input(BenchmarkId::new(strategy.as_str(), workers), &workload, |b, w| {
                     b.iter(|| run_or_exit(built.as_ref(), w))
                 });
@@ -328,7 +335,7 @@ pub fn bench_one_waits_on(
         }
         let (built, once) = checked(strategy, workers, &one, &id);
         recorder.fit_measurement(&mut group, config.profile, once);
-        recorder.around(&id, &one, || {
+        recorder.around(&id, WorkloadSize::of(&one).into(), || {
             group.bench_with_input(BenchmarkId::new("one_wait", &value), &one, |b, w| {
                 b.iter(|| run_or_exit(built.as_ref(), w))
             });
@@ -349,7 +356,7 @@ pub fn bench_bare_loop(c: &mut Criterion, config: &Config, recorder: &Recorder) 
     let start = Instant::now();
     std::hint::black_box(workload.expected_digest());
     recorder.fit_measurement(&mut group, config.profile, start.elapsed());
-    recorder.around(report::BARE_LOOP_ID, &workload, || {
+    recorder.around(report::BARE_LOOP_ID, WorkloadSize::of(&workload).into(), || {
         group.bench_function(BenchmarkId::new("bare_loop", WorkloadKind::CpuBound.as_str()), |b| {
             b.iter(|| std::hint::black_box(&workload).expected_digest())
         });
@@ -399,7 +406,7 @@ pub fn bench_scale(c: &mut Criterion, config: &Config, recorder: &Recorder) {
             let workload = Workload::new(WorkloadKind::IoBound, jobs, config.wait, 0);
             let (built, once) = checked(strategy, workers, &workload, &id);
             recorder.fit_measurement_of(&mut group, config.profile, once, samples);
-            recorder.around(&id, &workload, || {
+            recorder.around(&id, WorkloadSize::of(&workload).into(), || {
                 group.bench_with_input(BenchmarkId::new(name.as_str(), jobs), &workload, |b, w| {
                     b.iter(|| run_or_exit(built.as_ref(), w))
                 });

@@ -77,6 +77,66 @@ impl std::fmt::Display for WorkloadSize {
     }
 }
 
+/// The size of a `server` benchmark: K requests over C keep-alive connections, each request waiting W ms on
+/// the server's backend and then hashing R rounds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerSize {
+    /// Requests per iteration (K).
+    pub requests: u64,
+    /// Keep-alive connections they go over (C).
+    pub connections: usize,
+    /// Wait per request, ms.
+    pub wait_ms: u64,
+    /// Hash rounds per request.
+    pub rounds: u32,
+}
+
+impl std::fmt::Display for ServerSize {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} requests over {} connections, wait {} ms, {} rounds",
+            self.requests, self.connections, self.wait_ms, self.rounds
+        )
+    }
+}
+
+/// What one benchmark timed, as its record says: a workload's jobs (every group but `server`), or a
+/// server's requests. Written as the inner size alone, so a workload's record reads as it always did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum BenchSize {
+    /// A workload's jobs.
+    Workload(WorkloadSize),
+    /// A server's requests (the `server` bench).
+    Server(ServerSize),
+}
+
+impl BenchSize {
+    /// The workload size, unless this is a server's.
+    pub fn workload(self) -> Option<WorkloadSize> {
+        match self {
+            BenchSize::Workload(w) => Some(w),
+            BenchSize::Server(_) => None,
+        }
+    }
+}
+
+impl From<WorkloadSize> for BenchSize {
+    fn from(w: WorkloadSize) -> BenchSize {
+        BenchSize::Workload(w)
+    }
+}
+
+impl std::fmt::Display for BenchSize {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BenchSize::Workload(w) => w.fmt(f),
+            BenchSize::Server(s) => s.fmt(f),
+        }
+    }
+}
+
 /// What the benches record beside each baseline's data of one benchmark.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BenchRecord {
@@ -96,8 +156,8 @@ pub struct BenchRecord {
     pub runner: String,
     /// SHA-256 (hex) of the `estimates.json` this record describes.
     pub estimates_sha256: String,
-    /// The workload as it was timed.
-    pub size: WorkloadSize,
+    /// What was timed: the workload, or the server's requests.
+    pub size: BenchSize,
     /// The machine that measured.
     pub machine: Machine,
     /// `CVP_PROFILE` as used.
@@ -380,7 +440,7 @@ mod tests {
             started_unix_s: 0,
             runner: "cargo".into(),
             estimates_sha256: String::new(),
-            size: WorkloadSize { jobs: 4, wait_ms: 2, rounds: 0 },
+            size: WorkloadSize { jobs: 4, wait_ms: 2, rounds: 0 }.into(),
             machine: Machine::detect(),
             profile: "quick".into(),
             env: BTreeMap::new(),
@@ -421,6 +481,22 @@ mod tests {
         assert_eq!(provenance(&dir.path().join(id).join("new"), id), Provenance::Stale);
         assert_eq!(provenance(&dir.path().join(id).join("base"), "io_bound/async/2"), Provenance::Stale);
         assert_eq!(provenance(&dir.path().join(id).join("before"), id), Provenance::Missing);
+    }
+
+    #[test]
+    fn a_size_reads_back_as_what_it_is() {
+        // A workload's record is written and read as it always was: the size alone, no tag.
+        let workload: BenchSize =
+            serde_json::from_str(r#"{"jobs": 32, "wait_ms": 10, "rounds": 0}"#).unwrap();
+        assert_eq!(workload, BenchSize::Workload(WorkloadSize { jobs: 32, wait_ms: 10, rounds: 0 }));
+        assert_eq!(serde_json::to_string(&workload).unwrap(), r#"{"jobs":32,"wait_ms":10,"rounds":0}"#);
+        let server =
+            BenchSize::Server(ServerSize { requests: 640, connections: 64, wait_ms: 10, rounds: 10 });
+        let text = serde_json::to_string(&server).unwrap();
+        assert_eq!(serde_json::from_str::<BenchSize>(&text).unwrap(), server);
+        assert_eq!(server.workload(), None);
+        assert_eq!(server.to_string(), "640 requests over 64 connections, wait 10 ms, 10 rounds");
+        assert!(serde_json::from_str::<BenchSize>(r#"{"jobs": 32}"#).is_err(), "neither size");
     }
 
     #[test]

@@ -18,8 +18,8 @@ pub mod text;
 use std::path::PathBuf;
 
 pub use criterion::{
-    BARE_LOOP_ID, BenchRecord, Provenance, WorkloadSize, criterion_home, one_wait_id, one_wait_value,
-    parse_one_wait, record_around,
+    BARE_LOOP_ID, BenchRecord, BenchSize, Provenance, ServerSize, WorkloadSize, criterion_home, one_wait_id,
+    one_wait_value, parse_one_wait, record_around,
 };
 pub use figure::{Figure, VIEWS_AGREE};
 pub use folder::{

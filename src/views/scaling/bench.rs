@@ -58,6 +58,8 @@ enum Bench {
     OneWait(WorkloadKind, WaitKind, u64, usize),
 }
 
+/// What the report reads of a benchmark, by its id; `None` for the rest (the `server` group's, which
+/// criterion's own pages show and `cvp server` measures, is no workload).
 fn classify(m: &criterion::Measured) -> Option<Bench> {
     if m.id == BARE_LOOP_ID {
         return Some(Bench::BareLoop);
@@ -127,7 +129,13 @@ pub fn build(opts: &Options) -> Result<Report, ReportError> {
             }
         };
         let (size, machine) = match (&record, &assumed_config) {
-            (Some(r), _) => (r.size, r.machine.clone()),
+            (Some(r), _) => match r.size.workload() {
+                Some(size) => (size, r.machine.clone()),
+                None => {
+                    problems.push(format!("{} records {}, not a workload's size", m.id, r.size));
+                    continue;
+                }
+            },
             (None, Some(config)) => {
                 let workload = match bench {
                     Bench::Scaling(w, _, _) => config.workload(w),

@@ -11,7 +11,7 @@ use std::path::Path;
 use super::render::{SCALING_HEADER, SCALING_HEADER_V1};
 use crate::machine::Machine;
 use crate::report::ReportError;
-use crate::report::criterion::{self, Provenance, WorkloadSize};
+use crate::report::criterion::{self, BenchSize, Provenance, WorkloadSize};
 use crate::report::text::human_time;
 
 /// Median and confidence interval, ns.
@@ -32,8 +32,8 @@ struct Side {
     unverified: Vec<String>,
     /// What is inconsistent inside this side (machines or sizes that differ between its rows).
     mixed: Vec<String>,
-    /// Size per group (workload), when known.
-    sizes: BTreeMap<String, WorkloadSize>,
+    /// Size per group (a workload, or `server`), when known.
+    sizes: BTreeMap<String, BenchSize>,
     medians: BTreeMap<String, Interval>,
 }
 
@@ -65,7 +65,7 @@ fn load_folder(folder: &Path) -> Result<Side, ReportError> {
                 return Err(bad(format!("line {} has no jobs, wait_ms, rounds: {line}", i + 2)));
             };
             let size = WorkloadSize { jobs: jobs as usize, wait_ms, rounds: rounds as u32 };
-            sizes.insert(f[0].to_string(), size);
+            sizes.insert(f[0].to_string(), size.into());
         }
     }
     let machine_path = folder.join("machine.json");
@@ -87,7 +87,7 @@ fn load(criterion_dir: &Path, name: &str) -> Result<Side, ReportError> {
     }
     let measured = criterion::read(criterion_dir, name)?;
     let mut machine: Option<Machine> = None;
-    let mut sizes: BTreeMap<String, WorkloadSize> = BTreeMap::new();
+    let mut sizes: BTreeMap<String, BenchSize> = BTreeMap::new();
     let (mut unverified, mut mixed) = (Vec::new(), Vec::new());
     let mut runs: BTreeMap<String, String> = BTreeMap::new();
     for m in &measured {

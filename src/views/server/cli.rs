@@ -168,6 +168,42 @@ pub fn run(args: Args) -> Result<(), Failure> {
     }
 }
 
+/// If this process was started by [`sweep::Served::start_child`] (its first argument is
+/// [`super::CHILD_ARG`]), runs `cvp server` with the arguments after it (`--serve STRUCTURE` ...) and exits
+/// with its status (2 for bad arguments); otherwise returns at once. Call it first in `main` of an
+/// executable that starts servers on itself (the `server` bench), beside `workload::net::serve_if_child`
+/// (their backends are that executable again).
+pub fn serve_if_child() {
+    let mut args = std::env::args_os().skip(1);
+    if args.next().is_none_or(|a| a != super::CHILD_ARG) {
+        return;
+    }
+    #[derive(clap::Parser)]
+    #[command(name = "cvp server")]
+    struct Child {
+        #[command(flatten)]
+        args: Args,
+    }
+    let command = std::iter::once(std::ffi::OsString::from("cvp server")).chain(args);
+    let args = match <Child as clap::Parser>::try_parse_from(command) {
+        Ok(child) => child.args,
+        // clap's message, and its status: 2 for bad arguments.
+        Err(e) => e.exit(),
+    };
+    let code = match run(args) {
+        Ok(()) => 0,
+        Err(Failure::Input(e)) => {
+            eprintln!("error: {e:#}");
+            2
+        }
+        Err(Failure::Internal(e)) => {
+            eprintln!("error: {e:#}");
+            1
+        }
+    };
+    std::process::exit(code);
+}
+
 /// `cvp server` without `--serve`: the rate sweep, then its table, JSON or CSV.
 fn run_sweep(args: Args) -> Result<(), Failure> {
     let input = |e: String| Failure::Input(anyhow::anyhow!(e));

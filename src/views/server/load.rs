@@ -15,6 +15,7 @@
 //! [`SEEDS`] values whose digests are computed before the step, so checking costs a comparison).
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -343,6 +344,118 @@ impl Generator {
             t.abort();
         }
         Ok(ok as f64 / duration.as_secs_f64())
+    }
+}
+
+/// C keep-alive connections, opened by [`Generator::open`] for closed loops of exactly K requests
+/// ([`Generator::exactly`]) that reuse them.
+pub struct Open {
+    connections: Vec<Connection>,
+}
+
+impl Generator {
+    /// Opens the generator's C connections (within 10 s), so that no closed loop times a connect.
+    pub fn open(&self) -> Result<Open, String> {
+        let c = self.connections;
+        let opened = self.runtime.block_on(async {
+            let all = async {
+                let mut out = Vec::with_capacity(c);
+                for _ in 0..c {
+                    out.push(TcpStream::connect(self.addr).await?);
+                }
+                Ok::<_, std::io::Error>(out)
+            };
+            // The timer is made inside the runtime.
+            tokio::time::timeout(CONNECT_LIMIT, all).await
+        });
+        let streams = match opened {
+            Ok(Ok(s)) => s,
+            Ok(Err(e)) => return Err(format!("connecting {c} connections to {}: {e}", self.addr)),
+            Err(_) => return Err(format!("connecting {c} connections took over {CONNECT_LIMIT:?}")),
+        };
+        // A closed loop reports nothing per request: its records go nowhere.
+        let (records, _) = mpsc::channel();
+        let start = Instant::now();
+        let connections =
+            streams.into_iter().map(|s| self.connection(s, records.clone(), start, 0.0)).collect();
+        Ok(Open { connections })
+    }
+
+    /// Closed loop of exactly `k` requests over `open`'s connections: each connection sends its next request
+    /// as soon as its last reply is in, while fewer than `k` have been sent in all, and the call returns
+    /// after the `k`-th reply. Returns the time from just before the first send to the last reply (the
+    /// connections are already open; the C tasks that drive them are spawned inside it, microseconds).
+    /// Every reply's digest is checked: a wrong one, a refusal, a connection closed, or fewer than `k`
+    /// replies within `limit` is the error (and the connections are then spent).
+    pub fn exactly(&self, open: &mut Open, k: u64, limit: Duration) -> Result<Duration, String> {
+        if open.connections.is_empty() {
+            return Err("no open connections (an earlier closed loop failed)".into());
+        }
+        let requests = self.requests();
+        let next = Arc::new(AtomicU64::new(0));
+        let answered = Arc::new(AtomicU64::new(0));
+        let start = Instant::now();
+        let tasks: Vec<_> = std::mem::take(&mut open.connections)
+            .into_iter()
+            .map(|mut conn| {
+                let (requests, next, answered) =
+                    (Arc::clone(&requests), Arc::clone(&next), Arc::clone(&answered));
+                self.runtime.spawn(async move {
+                    loop {
+                        let id = next.fetch_add(1, Ordering::Relaxed);
+                        if id >= k {
+                            return Ok(conn);
+                        }
+                        let seed = (id % SEEDS) as usize;
+                        if let Err(e) = conn.exchange(&requests[seed], seed).await {
+                            // The others stop at their next request.
+                            next.fetch_max(k, Ordering::Relaxed);
+                            return Err(format!("request {id} of {k}: {e}"));
+                        }
+                        answered.fetch_add(1, Ordering::Relaxed);
+                    }
+                })
+            })
+            .collect();
+        let aborts: Vec<_> = tasks.iter().map(|t| t.abort_handle()).collect();
+        let joined = self.runtime.block_on(async {
+            let all = async {
+                let mut out = Vec::with_capacity(tasks.len());
+                for t in tasks {
+                    out.push(t.await.map_err(|e| format!("a connection's task failed: {e}"))?);
+                }
+                Ok::<_, String>(out)
+            };
+            tokio::time::timeout(limit, all).await
+        });
+        let elapsed = start.elapsed();
+        let Ok(joined) = joined else {
+            aborts.iter().for_each(tokio::task::AbortHandle::abort);
+            let n = answered.load(Ordering::Relaxed);
+            return Err(format!("{n} of {k} requests answered within {limit:?}"));
+        };
+        let mut first_error = None;
+        for outcome in joined? {
+            match outcome {
+                Ok(conn) => open.connections.push(conn),
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        match first_error {
+            Some(e) => {
+                open.connections.clear();
+                Err(e)
+            }
+            None => {
+                let n = answered.load(Ordering::Relaxed);
+                if n != k {
+                    return Err(format!("{n} replies to {k} requests"));
+                }
+                Ok(elapsed)
+            }
+        }
     }
 }
 

@@ -48,6 +48,10 @@ pub const MAX_HEADERS: usize = 32;
 pub const MAX_BACKENDS: usize = 8;
 /// The largest worker count accepted.
 pub const MAX_WORKERS: usize = 1024;
+/// The first argument that makes an executable other than `cvp` (the `server` bench) run `cvp server` with
+/// the arguments after it ([`cli::serve_if_child`], started by [`sweep::Served::start_child`]). An argument,
+/// not an environment variable, as `workload::net::CHILD_ARG`: nobody types it by accident.
+pub const CHILD_ARG: &str = "__cvp-server-child";
 
 /// How the server is built: what differs between the structures is only who runs a connection's handler
 /// and where its hashing runs.

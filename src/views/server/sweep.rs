@@ -34,17 +34,27 @@ impl Served {
         cpus: &[usize],
         wait_ms: u64,
     ) -> std::io::Result<Served> {
+        Served::spawn(Command::new(exe).arg("server"), structure, cpus, wait_ms)
+    }
+
+    /// [`Served::start`] from an executable that is not `cvp` (the `server` bench): this executable again,
+    /// its first argument [`super::CHILD_ARG`], which its `main` hands to the view's `serve_if_child` (in
+    /// `cli.rs`); its backends are this executable too (its `main` calls `workload::net::serve_if_child`
+    /// first). Copied alone into a kit, a bench still finds its server.
+    pub fn start_child(structure: Structure, cpus: &[usize], wait_ms: u64) -> std::io::Result<Served> {
+        let mut cmd = Command::new("/proc/self/exe");
+        Served::spawn(cmd.arg(super::CHILD_ARG), structure, cpus, wait_ms)
+    }
+
+    /// Runs `cmd` (`cvp server`, or what stands for it) with `--serve structure` and the rest.
+    fn spawn(
+        cmd: &mut Command,
+        structure: Structure,
+        cpus: &[usize],
+        wait_ms: u64,
+    ) -> std::io::Result<Served> {
         let list: Vec<String> = cpus.iter().map(usize::to_string).collect();
-        let mut cmd = Command::new(exe);
-        cmd.args([
-            "server",
-            "--serve",
-            &structure.to_string(),
-            "--port",
-            "0",
-            "--wait-ms",
-            &wait_ms.to_string(),
-        ]);
+        cmd.args(["--serve", &structure.to_string(), "--port", "0", "--wait-ms", &wait_ms.to_string()]);
         if !cpus.is_empty() {
             cmd.args(["--cpus", &list.join(",")]);
         }
