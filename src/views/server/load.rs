@@ -177,7 +177,19 @@ impl Generator {
     /// Runs one step: opens the connections (before the clock starts), paces the requests, calls
     /// `at_edge(0)` as the window opens and `at_edge(1)` as it closes (the caller samples the server
     /// there), then waits for the replies up to the drain and closes the connections.
-    pub fn run(&self, step: Step, mut at_edge: impl FnMut(usize)) -> Result<Outcome, String> {
+    pub fn run(&self, step: Step, at_edge: impl FnMut(usize)) -> Result<Outcome, String> {
+        self.run_after(step, || {}, at_edge)
+    }
+
+    /// [`Generator::run`], calling `connected` once every connection is open and before the clock starts
+    /// (the caller may wait there for the server to finish accepting them: a thread per connection starts
+    /// C threads, work that belongs to no step).
+    pub fn run_after(
+        &self,
+        step: Step,
+        connected: impl FnOnce(),
+        mut at_edge: impl FnMut(usize),
+    ) -> Result<Outcome, String> {
         let c = self.connections;
         let streams = self.runtime.block_on(async {
             let connects = (0..c).map(|_| TcpStream::connect(self.addr));
@@ -195,6 +207,7 @@ impl Generator {
             Ok(Err(e)) => return Err(format!("connecting {c} connections to {}: {e}", self.addr)),
             Err(_) => return Err(format!("connecting {c} connections took over {CONNECT_LIMIT:?}")),
         };
+        connected();
         let total_secs = (step.warmup + step.window).as_secs_f64();
         let n = (step.rate * total_secs).floor().max(1.0) as u64;
         let interval_ns = 1e9 / step.rate;

@@ -319,7 +319,7 @@ pub struct ServerFile {
     /// C4's pairs: `async/1`'s step and `async/N`'s at one rate below both knees, alternately.
     #[serde(default)]
     pub c4_pairs: Vec<[StepRow; 2]>,
-    /// C8's pairs (`--idle`): `thread_per_connection`'s step and `async/1`'s at one light rate, alternately,
+    /// C8's pairs (`--idle`): `thread_per_connection`'s step and `async/1`'s at one rate, alternately,
     /// with C/10 and with C connections open.
     #[serde(default)]
     pub c8: Vec<PairsAt>,

@@ -279,7 +279,7 @@ fn pair_sets(file: &ServerFile) -> Vec<(String, Vec<&StepRow>)> {
         .iter()
         .map(|set| {
             let title = format!(
-                "C8's pairs with {} connections (thread_per_connection and async/1 in turn at one light rate)",
+                "C8's pairs with {} connections (thread_per_connection and async/1 in turn at one rate)",
                 set.connections
             );
             (title, set.pairs.iter().flatten().collect())
@@ -333,14 +333,26 @@ pub fn table(file: &ServerFile) -> String {
     out
 }
 
-/// One row per step, the table's columns.
+/// One row per step of the file (the sweep's, C4's and C8's pairs', C7's mix), the table's columns, then which
+/// part it belongs to and, in the mix, the light requests' p50 and p99.
 pub fn csv(file: &ServerFile) -> String {
     let quote = |s: &str| {
         if s.contains([',', '"']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
     };
-    let mut out = COLUMNS.join(",") + "\n";
-    for r in &file.rows {
-        out.push_str(&cells(r).iter().map(|c| quote(c)).collect::<Vec<_>>().join(","));
+    let mut parts: Vec<(String, &StepRow)> = file.rows.iter().map(|r| ("sweep".to_string(), r)).collect();
+    parts.extend(file.c4_pairs.iter().flatten().map(|r| ("C4 pair".to_string(), r)));
+    for set in &file.c8 {
+        parts.extend(
+            set.pairs.iter().flatten().map(|r| (format!("C8 pair, {} connections", set.connections), r)),
+        );
+    }
+    parts.extend(file.c7.iter().map(|r| ("C7 mix".to_string(), r)));
+    let mut out = COLUMNS.join(",") + ",part,light p50 ms,light p99 ms\n";
+    for (part, r) in parts {
+        let light = |v: Option<f64>| opt(v, |x| format!("{x:.2}"));
+        let mut cells = cells(r);
+        cells.extend([part, light(r.light_p50), light(r.light_p99)]);
+        out.push_str(&cells.iter().map(|c| quote(c)).collect::<Vec<_>>().join(","));
         out.push('\n');
     }
     out

@@ -835,6 +835,7 @@ fn c8_set(connections: usize, tpc: (f64, f64), one: (f64, f64), k: usize) -> sup
 fn c8_of(tpc_bytes: f64, sets: Vec<super::PairsAt>) -> crate::claims::Verdict {
     let idle = vec![idle_of(Structure::ThreadPerConnection, tpc_bytes), idle_of(Structure::Async(1), 2300.0)];
     let mut file = file_with(vec![], idle);
+    file.plan.connections = 10_000;
     file.c8 = sets;
     super::twins::c8(&file)
 }
@@ -870,8 +871,24 @@ fn c8_on_a_server_is_shown_not_shown_or_undecided() {
     // No pairs, or no idle row of async/1: undecided.
     assert_eq!(c8_of(18_700.0, vec![]).verdict, Outcome::CannotBeShown);
     let mut one_row = file_with(vec![], vec![idle_of(Structure::ThreadPerConnection, 18_700.0)]);
+    one_row.plan.connections = 10_000;
     one_row.c8 = both((10.4, 2.4), (10.4, 1.1));
     assert_eq!(super::twins::c8(&one_row).verdict, Outcome::CannotBeShown);
+    // Pairs with 1,000 connections only (10,000 refused or failed): undecided, naming what is missing.
+    let v = c8_of(18_700.0, vec![c8_set(1000, (10.4, 2.4), (10.4, 1.1), 6)]);
+    assert_eq!(v.verdict, Outcome::CannotBeShown);
+    assert!(v.evidence.contains("no pairs with 10000 connections"), "{}", v.evidence);
+    // ... but a part that fails decides, whatever is missing: 4x the memory and no pairs is not shown.
+    assert_eq!(c8_of(9_200.0, vec![]).verdict, Outcome::NotShown);
+    // A slope whose interval reaches 0 gives no ratio: undecided.
+    let mut flat = file_with(
+        vec![],
+        vec![idle_of(Structure::ThreadPerConnection, 18_700.0), idle_of(Structure::Async(1), 2300.0)],
+    );
+    flat.plan.connections = 10_000;
+    flat.idle[1].bytes_per_connection = Some((30.0, -20.0, 80.0));
+    flat.c8 = both((10.4, 2.4), (10.4, 1.1));
+    assert_eq!(super::twins::c8(&flat).verdict, Outcome::CannotBeShown);
     // Pairs stored the other way round are read by structure.
     let mut swapped = both((10.0, 2.4), (12.0, 1.1));
     for set in &mut swapped {
@@ -887,9 +904,9 @@ fn c8s_pairs_run_at_a_tenth_of_c_and_at_c_at_a_light_rate() {
     use super::twins::{c8_levels, c8_rate};
     assert_eq!(c8_levels(10_000), vec![1000, 10_000]);
     assert_eq!(c8_levels(5), vec![5]);
-    // 2 requests in flight per server CPU at 10 ms (and 0.01 ms of hashing) each.
-    let p = Plan { server_cpus: vec![0, 1], wait_ms: 10, hash_ms: 0.01, ..plan() };
-    assert!((c8_rate(&p) - 4.0 / 0.01001).abs() < 1e-6, "{}", c8_rate(&p));
+    // Each of 10,000 connections a request in flight 1/256 of the time at 10 ms (and 0.01 ms of hashing).
+    let p = Plan { connections: 10_000, wait_ms: 10, hash_ms: 0.01, ..plan() };
+    assert!((c8_rate(&p) - 10_000.0 / 256.0 / 0.01001).abs() < 1e-6, "{}", c8_rate(&p));
     // C8 is said where its idle rows were measured, and not for a sweep without them.
     let idle = vec![idle_of(Structure::ThreadPerConnection, 18_700.0), idle_of(Structure::Async(1), 2300.0)];
     let ids = |f: &ServerFile| super::twins::verdicts(f).iter().map(|v| v.claim.clone()).collect::<Vec<_>>();
@@ -936,12 +953,30 @@ fn c7_on_a_server_is_shown_not_shown_or_undecided() {
         r.light_p99 = Some(10.5 + 40.0 * 0.4);
     }
     assert_eq!(c7_of(vec![mix_steps(one, 0.95, 6), wide]).verdict, Outcome::CannotBeShown);
-    // Five steps kept up: no interval.
-    let mut five = mix_steps(tpc, 0.1, 6);
+    // A responsive structure's step that did not keep up counts as over the bound, never dropped: one of
+    // 6 leaves the interval across it (undecided), eight of 9 put the whole interval above it (not shown).
+    let mut late = mix_steps(tpc, 0.1, 6);
+    late[0].outcome = StepOutcome::Saturated("p99 200 ms > 108 ms".into());
+    let v = c7_of(vec![mix_steps(one, 0.95, 6), late]);
+    assert_eq!(v.verdict, Outcome::CannotBeShown, "{v:?}");
+    assert!(v.evidence.contains("(1 did not keep up)"), "{}", v.evidence);
+    let mut stalls = mix_steps(tpc, 0.1, 9);
+    for r in stalls.iter_mut().take(8) {
+        r.outcome = StepOutcome::Saturated("3 of 200 unanswered".into());
+    }
+    assert_eq!(c7_of(vec![mix_steps(one, 0.95, 6), stalls]).verdict, Outcome::NotShown);
+    // async/1's steps count only where it kept up: five of them give no interval.
+    let mut five = mix_steps(one, 0.95, 6);
     five[0].outcome = StepOutcome::Saturated("p99 200 ms > 108 ms".into());
-    let v = c7_of(vec![mix_steps(one, 0.95, 6), five]);
+    let v = c7_of(vec![five, mix_steps(tpc, 0.1, 6)]);
     assert_eq!(v.verdict, Outcome::CannotBeShown);
     assert!(v.evidence.contains("5 of 6 mix steps"), "{}", v.evidence);
+    // Generator-bound steps are the generator's: left out on either side.
+    let mut bound = mix_steps(tpc, 0.1, 7);
+    bound[0].outcome = StepOutcome::GeneratorBound("lag".into());
+    assert_eq!(c7_of(vec![mix_steps(one, 0.95, 6), bound]).verdict, Outcome::Shown);
+    // async/1 not blocked decides even where a responsive structure could not be judged.
+    assert_eq!(c7_of(vec![mix_steps(one, 0.3, 6), mix_steps(tpc, 0.1, 3)]).verdict, Outcome::NotShown);
     // Only one side measured: undecided.
     assert_eq!(c7_of(vec![mix_steps(one, 0.95, 6)]).verdict, Outcome::CannotBeShown);
     assert_eq!(c7_of(vec![mix_steps(tpc, 0.1, 6)]).verdict, Outcome::CannotBeShown);
@@ -955,5 +990,7 @@ fn c7s_mix_runs_where_one_loop_hashes_a_quarter_of_the_time() {
     assert_eq!((mix.heavy_rounds, mix.heavy_ms), (700_000, 40.0));
     // A light request may wait one heavy job behind a loop that hashes: the bound counts the job.
     assert!((mix.p99_bound_ms - p99_bound_ms(10, 40.0, 1)).abs() < 1e-9);
+    // Windows of at least 200 light requests (93.75/s of them): 2.15 s.
+    assert!((mix.window_s - 201.0 / 93.75).abs() < 1e-9, "{}", mix.window_s);
     assert!(super::load::is_heavy(15) && super::load::is_heavy(31) && !super::load::is_heavy(16));
 }

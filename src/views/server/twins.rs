@@ -169,25 +169,42 @@ pub fn c8_levels(c: usize) -> Vec<usize> {
     if tenth >= 1 && tenth < c { vec![tenth, c] } else { vec![c] }
 }
 
-/// C8's rate for `plan`: [`crate::claims::C8_SERVER_IN_FLIGHT`] requests in flight per server CPU at one
-/// request's unloaded work (its wait and its hashing).
+/// C8's rate for `plan` (its C connections): each connection has a request in flight
+/// [`crate::claims::C8_SERVER_PER_CONNECTION`] of the time at one request's unloaded work (its wait and
+/// its hashing).
 pub fn c8_rate(plan: &super::Plan) -> f64 {
     let work_s = (plan.wait_ms as f64 + plan.hash_ms) / 1e3;
-    crate::claims::C8_SERVER_IN_FLIGHT * plan.server_cpus.len().max(1) as f64 / work_s.max(1e-4)
+    plan.connections as f64 * crate::claims::C8_SERVER_PER_CONNECTION / work_s.max(1e-4)
+}
+
+/// The outcome from `checks` (each measured) and `missing` (what could not be measured, in words): not
+/// shown when a measured check fails over its whole interval, whatever is missing; else undecided while
+/// anything is missing; else as [`crate::claims::judge`] decides.
+fn judge_or_missing(
+    checks: &[crate::claims::Check],
+    missing: &[String],
+    evidence: String,
+) -> crate::claims::Judged {
+    use crate::claims::{Test, cannot, judge};
+    if missing.is_empty() || checks.iter().any(|c| c.0 == Test::Fails) {
+        judge(checks, evidence)
+    } else {
+        cannot(format!("{}; {evidence}", missing.join("; ")))
+    }
 }
 
 /// C8 on a server ([`crate::claims::C8_SERVER_RULE`]): from the idle rows, `thread_per_connection`'s memory
 /// per connection over `async/1`'s (the quotient of the slopes' intervals) at least
-/// [`crate::claims::C8_MEMORY`]; at each number of connections C8's pairs were run with, over the pairs
-/// where both kept up, `thread_per_connection`'s switches per request over `async/1`'s above
+/// [`crate::claims::C8_MEMORY`]; at both numbers of connections of [`c8_levels`], over the pairs where both
+/// kept up, `thread_per_connection`'s switches per request over `async/1`'s above
 /// [`crate::claims::C8_SERVER_MORE`] and `async/1`'s p50 over `thread_per_connection`'s at most
-/// [`crate::claims::C8_NOT_FASTER`], each over the 95% interval of the pairs' median.
+/// [`crate::claims::C8_NOT_FASTER`], each over the 95% interval of the pairs' median. A failed check decides
+/// (not shown) even where a part could not be measured.
 pub fn c8(file: &ServerFile) -> crate::claims::Verdict {
     use crate::claims::{
         C8_MEMORY, C8_NOT_FASTER, C8_SERVER_MORE, C8_SERVER_RULE, MIN_SAMPLES_FOR_CI, Range, SERVER_LABEL,
-        above, at_least, at_most, cannot, claim, judge,
+        above, at_least, at_most, claim,
     };
-    use Structure;
     let c = claim("C8");
     let verdict = |judged: crate::claims::Judged| crate::claims::Verdict {
         statement: format!("{} ({SERVER_LABEL})", c.statement),
@@ -195,43 +212,45 @@ pub fn c8(file: &ServerFile) -> crate::claims::Verdict {
         ..c.verdict(judged)
     };
     let (tpc, one) = (Structure::ThreadPerConnection, Structure::Async(1));
-    let slope = |s: Structure| {
-        file.idle.iter().find(|r| r.structure == s).and_then(|r| r.bytes_per_connection.map(|b| (r, b)))
-    };
-    let (Some((tpc_row, t)), Some((_, a))) = (slope(tpc), slope(one)) else {
-        return verdict(cannot(
-            "the idle rows lack thread_per_connection's or async/1's memory per connection",
-        ));
-    };
-    let memory =
-        Range { lo: t.1, mid: t.0, hi: t.2, known: true } / Range { lo: a.1, mid: a.0, hi: a.2, known: true };
-    let at = tpc_row.points.last().map_or(0, |p| p.0);
+    let slope =
+        |s: Structure| file.idle.iter().find(|r| r.structure == s).and_then(|r| r.bytes_per_connection);
     let x = |v: f64| format!("{v:.2}x");
-    let mut checks = vec![(
-        at_least(memory, C8_MEMORY),
-        format!("memory/connection thread_per_connection / async/1 {} (>= {C8_MEMORY})", memory.show(x)),
-    )];
-    let mut said = Vec::new();
-    if file.c8.is_empty() {
-        return verdict(cannot("no pairs at 1,000 or 10,000 connections were measured"));
+    let (mut checks, mut missing, mut said) = (Vec::new(), Vec::new(), Vec::new());
+    match (slope(tpc), slope(one)) {
+        (Some(t), Some(a)) if a.1 > 0.0 && t.1 > 0.0 => {
+            let memory = Range { lo: t.1, mid: t.0, hi: t.2, known: true }
+                / Range { lo: a.1, mid: a.0, hi: a.2, known: true };
+            checks.push((
+                at_least(memory, C8_MEMORY),
+                format!(
+                    "memory/connection thread_per_connection / async/1 {} (>= {C8_MEMORY})",
+                    memory.show(x)
+                ),
+            ));
+        }
+        (Some(_), Some(_)) => missing.push("a memory slope's interval reaches 0 bytes: no ratio".to_string()),
+        _ => missing.push("no idle row of thread_per_connection or of async/1".to_string()),
     }
-    for set in &file.c8 {
+    for k in c8_levels(file.plan.connections) {
+        let Some(set) = file.c8.iter().find(|s| s.connections == k) else {
+            missing.push(format!("no pairs with {k} connections"));
+            continue;
+        };
         let usable = usable_pairs(&set.pairs, |s| s == tpc, |s| s == one);
         if usable.len() < MIN_SAMPLES_FOR_CI {
-            return verdict(cannot(format!(
-                "with {} connections, {} of {} pairs had both steps keep up; {MIN_SAMPLES_FOR_CI} are needed for an \
-                 interval",
-                set.connections,
+            missing.push(format!(
+                "with {k} connections, {} of {} pairs had both steps keep up; {MIN_SAMPLES_FOR_CI} are needed for \
+                 an interval",
                 usable.len(),
                 set.pairs.len()
-            )));
+            ));
+            continue;
         }
         let ratio = |f: &dyn Fn(&StepRow, &StepRow) -> f64| {
             median_range(&usable.iter().map(|(t, a)| f(t, a)).collect::<Vec<_>>())
         };
         let sw = ratio(&|t, a| switches(t) / switches(a));
         let lat = ratio(&|t, a| a.p50.unwrap_or(0.0) / t.p50.unwrap_or(f64::NAN));
-        let k = set.connections;
         checks.push((
             above(sw, C8_SERVER_MORE),
             format!(
@@ -248,36 +267,44 @@ pub fn c8(file: &ServerFile) -> crate::claims::Verdict {
         ));
         said.push(format!("{} pairs at {:.0}/s with {k} connections", usable.len(), usable[0].0.offered));
     }
+    let at = file.idle.iter().find(|r| r.structure == tpc).and_then(|r| r.points.last()).map_or(0, |p| p.0);
     let evidence = format!(
-        "idle rows to {at} connections; {}: {}. Rule: {C8_SERVER_RULE}.",
-        said.join(", "),
+        "idle rows to {at} connections; {}: {} (not faster is a control: neither answers before its wait is \
+         over). Rule: {C8_SERVER_RULE}.",
+        if said.is_empty() { "no pairs".to_string() } else { said.join(", ") },
         checks.iter().map(|c| c.1.as_str()).collect::<Vec<_>>().join("; ")
     );
-    verdict(judge(&checks, evidence))
+    verdict(judge_or_missing(&checks, &missing, evidence))
 }
 
 /// C7's mix for `plan`: heavy requests of `heavy_rounds` rounds (`heavy_ms` each, measured alone), the p99
 /// bound of a step raised by them (a light request may wait one heavy job on a loop that hashes: the
-/// claim's very stall, not saturation), and the rate at which one loop hashes
-/// [`crate::claims::C7_SERVER_BUSY`] of the time.
+/// claim's very stall, not saturation), the rate at which one loop hashes
+/// [`crate::claims::C7_SERVER_BUSY`] of the time, and windows long enough for
+/// [`crate::claims::C7_SERVER_LIGHT`] light requests.
 pub fn c7_plan(plan: &super::Plan, heavy_rounds: u32, heavy_ms: f64) -> (super::Plan, f64) {
-    use crate::claims::{C7_SERVER_BUSY, C7_SERVER_EVERY};
+    use crate::claims::{C7_SERVER_BUSY, C7_SERVER_EVERY, C7_SERVER_LIGHT};
     let mut mix = plan.clone();
     mix.heavy_rounds = heavy_rounds;
     mix.heavy_ms = heavy_ms;
     mix.p99_bound_ms = super::analysis::p99_bound_ms(plan.wait_ms, heavy_ms, plan.server_cpus.len());
     let rate = C7_SERVER_EVERY as f64 * C7_SERVER_BUSY / (heavy_ms / 1e3).max(1e-6);
+    let light_rate = rate * (C7_SERVER_EVERY - 1) as f64 / C7_SERVER_EVERY as f64;
+    // One more than needed: the window's edges round.
+    mix.window_s = plan.window_s.max((C7_SERVER_LIGHT + 1.0) / light_rate);
     (mix, rate)
 }
 
-/// C7 on a server ([`crate::claims::C7_SERVER_RULE`]): over each structure's mix steps that kept up, the
-/// light requests' p99 less their p50 (the wait a light request can add behind heavy ones), in heavy jobs:
-/// `async/1`'s median at least [`crate::claims::BLOCKED`], and `async_offload/N`'s and
-/// `thread_per_connection`'s at most [`crate::claims::RESPONSIVE`], each over its 95% interval.
+/// C7 on a server ([`crate::claims::C7_SERVER_RULE`]): over each structure's mix steps that the generator
+/// kept up with, the light requests' p99 less their p50 (the wait a light request can add behind heavy
+/// ones), in heavy jobs: `async/1`'s median (over its steps that kept up) at least
+/// [`crate::claims::BLOCKED`], and `async_offload/N`'s and `thread_per_connection`'s at most
+/// [`crate::claims::RESPONSIVE`] (a step of theirs that did not keep up counts as at least one whole job: it
+/// left light requests unanswered or late), each over its 95% interval.
 pub fn c7(file: &ServerFile) -> crate::claims::Verdict {
     use crate::claims::{
         BLOCKED, C7_SERVER_RULE, MIN_SAMPLES_FOR_CI, RESPONSIVE, SERVER_LABEL, at_least, at_most, cannot,
-        claim, judge,
+        claim,
     };
     let c = claim("C7");
     let verdict = |judged: crate::claims::Judged| crate::claims::Verdict {
@@ -289,52 +316,60 @@ pub fn c7(file: &ServerFile) -> crate::claims::Verdict {
     if job <= 0.0 {
         return verdict(cannot("no heavy-request mix was measured"));
     }
+    let blocking = |s: Structure| s == Structure::Async(1);
+    let responsive = |s: Structure| matches!(s, Structure::AsyncOffload(_) | Structure::ThreadPerConnection);
     let mut structures: Vec<Structure> = Vec::new();
-    for r in &file.c7 {
+    for r in file.c7.iter().filter(|r| blocking(r.structure) || responsive(r.structure)) {
         if !structures.contains(&r.structure) {
             structures.push(r.structure);
         }
     }
-    let blocking = |s: Structure| s == Structure::Async(1);
-    let responsive = |s: Structure| matches!(s, Structure::AsyncOffload(_) | Structure::ThreadPerConnection);
-    if !structures.iter().any(|&s| blocking(s)) || !structures.iter().any(|&s| responsive(s)) {
-        return verdict(cannot(
-            "the mix needs async/1 and async_offload/N or thread_per_connection: one of each side was not measured",
-        ));
+    let (mut checks, mut missing, mut said) = (Vec::new(), Vec::new(), Vec::new());
+    if !structures.iter().any(|&s| blocking(s)) {
+        missing.push("async/1 (the loop that hashes) was not in the mix".to_string());
     }
-    let mut checks = Vec::new();
-    let mut said = Vec::new();
-    for s in structures.into_iter().filter(|&s| blocking(s) || responsive(s)) {
-        let kept: Vec<&StepRow> = file
-            .c7
+    if !structures.iter().any(|&s| responsive(s)) {
+        missing.push("neither async_offload/N nor thread_per_connection was in the mix".to_string());
+    }
+    for s in structures {
+        let tried: Vec<&StepRow> = file.c7.iter().filter(|r| r.structure == s).collect();
+        let counted: Vec<&StepRow> = tried
             .iter()
-            .filter(|r| r.structure == s && r.outcome == StepOutcome::KeptUp)
-            .filter(|r| r.light_p50.is_some() && r.light_p99.is_some())
+            .copied()
+            .filter(|r| !matches!(r.outcome, StepOutcome::GeneratorBound(_)))
+            .filter(|r| !blocking(s) || r.outcome == StepOutcome::KeptUp)
             .collect();
-        let tried = file.c7.iter().filter(|r| r.structure == s).count();
-        if kept.len() < MIN_SAMPLES_FOR_CI {
-            return verdict(cannot(format!(
-                "{s}: {} of {tried} mix steps kept up; {MIN_SAMPLES_FOR_CI} are needed for an interval",
-                kept.len()
-            )));
+        if counted.len() < MIN_SAMPLES_FOR_CI {
+            missing.push(format!(
+                "{s}: {} of {} mix steps counted; {MIN_SAMPLES_FOR_CI} are needed for an interval",
+                counted.len(),
+                tried.len()
+            ));
+            continue;
         }
-        let excess = median_range(
-            &kept
-                .iter()
-                .map(|r| (r.light_p99.unwrap_or(0.0) - r.light_p50.unwrap_or(0.0)) / job)
-                .collect::<Vec<_>>(),
-        );
-        let shown = excess.show(|v| format!("{v:.2}"));
+        // A step that did not keep up left light requests unanswered or late: it counts as at least one
+        // whole heavy job (as blocked as a loop that hashes), or its own excess over all requests if more.
+        let excess = |r: &StepRow| match (r.outcome == StepOutcome::KeptUp, r.light_p50, r.light_p99) {
+            (true, Some(p50), Some(p99)) => (p99 - p50) / job,
+            _ => ((r.p99.unwrap_or(0.0) - r.light_p50.unwrap_or(0.0)) / job).max(1.0),
+        };
+        let range = median_range(&counted.iter().map(|r| excess(r)).collect::<Vec<_>>());
+        let shown = range.show(|v| format!("{v:.2}"));
+        let late = counted.iter().filter(|r| r.outcome != StepOutcome::KeptUp).count();
         if blocking(s) {
             checks
-                .push((at_least(excess, BLOCKED), format!("{s} light p99 - p50 {shown} job (>= {BLOCKED})")));
+                .push((at_least(range, BLOCKED), format!("{s} light p99 - p50 {shown} job (>= {BLOCKED})")));
         } else {
             checks.push((
-                at_most(excess, RESPONSIVE),
+                at_most(range, RESPONSIVE),
                 format!("{s} light p99 - p50 {shown} job (<= {RESPONSIVE})"),
             ));
         }
-        said.push(format!("{s} {} steps", kept.len()));
+        said.push(format!(
+            "{s} {} steps{}",
+            counted.len(),
+            if late > 0 { format!(" ({late} did not keep up)") } else { String::new() }
+        ));
     }
     let rate = file.c7.first().map_or(0.0, |r| r.offered);
     let evidence = format!(
@@ -342,7 +377,7 @@ pub fn c7(file: &ServerFile) -> crate::claims::Verdict {
         said.join(", "),
         checks.iter().map(|c| c.1.as_str()).collect::<Vec<_>>().join("; ")
     );
-    verdict(judge(&checks, evidence))
+    verdict(judge_or_missing(&checks, &missing, evidence))
 }
 
 /// The verdicts this file decides, judged from its rows.
