@@ -326,6 +326,7 @@ fn the_mix_keeps_light_requests_apart_and_checks_the_heavy_digests() {
 
 #[test]
 fn a_mix_keeps_its_light_requests_latencies_apart_from_the_heavy_ones() {
+    let _turn = SWEEPS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     // 16 connections at 100/s: connection i mod 16 carries seed i mod 16, so the heavy requests (seed 15,
     // 30 ms each here) have a connection of their own and never delay a light one.
     let addr = fake_server(NEVER, Duration::ZERO, NEVER);
@@ -337,6 +338,7 @@ fn a_mix_keeps_its_light_requests_latencies_apart_from_the_heavy_ones() {
     assert_eq!(out.latency_ns.len(), 100);
     let heavy = (0..100u64).filter(|i| (10 + i) % 16 == 15).count();
     assert_eq!(out.light_ns.len(), 100 - heavy, "the light requests only");
+    assert_eq!(out.light_counted, (100 - heavy) as u64);
     let over_25ms = |v: &[u64]| v.iter().filter(|&&ns| ns > 25_000_000).count();
     assert_eq!(over_25ms(&out.latency_ns), heavy, "the heavy requests took their 30 ms");
     assert_eq!(over_25ms(&out.light_ns), 0, "no heavy latency among the light ones");

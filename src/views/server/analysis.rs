@@ -184,6 +184,7 @@ pub fn step_row(structure: super::Structure, plan: &super::Plan, m: &Measured) -
         p999: (all.len() >= 1000).then(|| quantile_ms(&all, 0.999)).flatten(),
         light_p50: quantile_ms(&load.light_ns, 0.5),
         light_p99: quantile_ms(&load.light_ns, 0.99),
+        light_counted: load.light_counted,
         mean,
         latency_lower_bound: load.unanswered > 0,
         p99_after_send: quantile_ms(&load.after_send_ns, 0.99),

@@ -70,6 +70,8 @@ pub struct Outcome {
     pub latency_ns: Vec<u64>,
     /// In a mix, the same of the light requests only (empty without a mix).
     pub light_ns: Vec<u64>,
+    /// In a mix, the light requests due in the window (0 without a mix).
+    pub light_counted: u64,
     /// Latency from the send, ns, of the same requests.
     pub after_send_ns: Vec<u64>,
     /// The generator's own lag, ns, of every counted request it sent.
@@ -300,6 +302,9 @@ impl Generator {
             }
         }
         out.counted = in_window.len() as u64;
+        if self.heavy_rounds > 0 {
+            out.light_counted = in_window.iter().filter(|&&id| !is_heavy(id)).count() as u64;
+        }
         Ok(out)
     }
 }

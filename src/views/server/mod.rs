@@ -257,6 +257,9 @@ pub struct StepRow {
     /// See `light_p50`.
     #[serde(default)]
     pub light_p99: Option<f64>,
+    /// In a mix, the light requests due in the window (0 without one).
+    #[serde(default)]
+    pub light_counted: u64,
     /// Whether the percentiles are lower bounds: unanswered requests count at the end of the drain.
     #[serde(default)]
     pub latency_lower_bound: bool,

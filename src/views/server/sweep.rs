@@ -370,9 +370,9 @@ pub fn pairs(
     Ok((out, notes))
 }
 
-/// C7's steps of `structure`: started, then steps at `rate` (the plan's mix) until `steps` were not
-/// generator-bound or half as many again were tried. A step the server did not keep up with is kept and
-/// counts (it is the claim's symptom): only the generator's own failures are offered again.
+/// C7's steps of `structure`: started, then steps at `rate` (the plan's mix) until `steps` count for C7
+/// ([`super::twins::c7_counts`]) or half as many again were tried. Every step is kept; a responsive
+/// structure's step it did not keep up with counts (it is what the claim denies), `async/1`'s does not.
 pub fn mix(
     plan: &Plan,
     rate: f64,
@@ -383,8 +383,7 @@ pub fn mix(
     let under = UnderTest::start(structure, plan)?;
     let (mut out, mut notes) = (Vec::<StepRow>::new(), Vec::new());
     for k in 0..steps + steps / 2 {
-        if out.iter().filter(|r| !matches!(r.outcome, super::StepOutcome::GeneratorBound(_))).count() >= steps
-        {
+        if out.iter().filter(|r| super::twins::c7_counts(r)).count() >= steps {
             break;
         }
         progress(&format!("C7 mix: {structure} step {} at {rate:.0}/s", k + 1));

@@ -186,8 +186,10 @@ fn judge_or_missing(
     evidence: String,
 ) -> crate::claims::Judged {
     use crate::claims::{Test, cannot, judge};
-    if missing.is_empty() || checks.iter().any(|c| c.0 == Test::Fails) {
+    if missing.is_empty() {
         judge(checks, evidence)
+    } else if checks.iter().any(|c| c.0 == Test::Fails) {
+        judge(checks, format!("{evidence} Not measured: {}.", missing.join("; ")))
     } else {
         cannot(format!("{}; {evidence}", missing.join("; ")))
     }
@@ -289,10 +291,29 @@ pub fn c7_plan(plan: &super::Plan, heavy_rounds: u32, heavy_ms: f64) -> (super::
     mix.heavy_ms = heavy_ms;
     mix.p99_bound_ms = super::analysis::p99_bound_ms(plan.wait_ms, heavy_ms, plan.server_cpus.len());
     let rate = C7_SERVER_EVERY as f64 * C7_SERVER_BUSY / (heavy_ms / 1e3).max(1e-6);
-    let light_rate = rate * (C7_SERVER_EVERY - 1) as f64 / C7_SERVER_EVERY as f64;
-    // One more than needed: the window's edges round.
-    mix.window_s = plan.window_s.max((C7_SERVER_LIGHT + 1.0) / light_rate);
+    // n consecutive requests hold at least n - ceil(n / EVERY) light ones: enough requests for the lights
+    // whatever the window's phase, and two more for its edges' rounding.
+    let every = C7_SERVER_EVERY as f64;
+    let requests = (C7_SERVER_LIGHT * every / (every - 1.0)).ceil() + 2.0;
+    mix.window_s = plan.window_s.max(requests / rate);
     (mix, rate)
+}
+
+/// Whether a mix step counts for C7: the generator kept up with it, its window held at least
+/// [`crate::claims::C7_SERVER_LIGHT`] light requests, and for `async/1` (whose stall is the claim) the
+/// server kept up and the light percentiles were measured; for a responsive structure a step it did not
+/// keep up with counts too (as at least a whole job: it left light requests unanswered or late).
+pub fn c7_counts(r: &StepRow) -> bool {
+    let measured = !matches!(r.outcome, StepOutcome::GeneratorBound(_))
+        && r.light_counted as f64 >= crate::claims::C7_SERVER_LIGHT;
+    let kept = r.outcome == StepOutcome::KeptUp && r.light_p50.is_some() && r.light_p99.is_some();
+    match r.structure {
+        Structure::Async(1) => measured && kept,
+        Structure::AsyncOffload(_) | Structure::ThreadPerConnection => {
+            measured && (kept || r.outcome != StepOutcome::KeptUp)
+        }
+        _ => false,
+    }
 }
 
 /// C7 on a server ([`crate::claims::C7_SERVER_RULE`]): over each structure's mix steps that the generator
@@ -333,12 +354,7 @@ pub fn c7(file: &ServerFile) -> crate::claims::Verdict {
     }
     for s in structures {
         let tried: Vec<&StepRow> = file.c7.iter().filter(|r| r.structure == s).collect();
-        let counted: Vec<&StepRow> = tried
-            .iter()
-            .copied()
-            .filter(|r| !matches!(r.outcome, StepOutcome::GeneratorBound(_)))
-            .filter(|r| !blocking(s) || r.outcome == StepOutcome::KeptUp)
-            .collect();
+        let counted: Vec<&StepRow> = tried.iter().copied().filter(|r| c7_counts(r)).collect();
         if counted.len() < MIN_SAMPLES_FOR_CI {
             missing.push(format!(
                 "{s}: {} of {} mix steps counted; {MIN_SAMPLES_FOR_CI} are needed for an interval",
@@ -349,8 +365,8 @@ pub fn c7(file: &ServerFile) -> crate::claims::Verdict {
         }
         // A step that did not keep up left light requests unanswered or late: it counts as at least one
         // whole heavy job (as blocked as a loop that hashes), or its own excess over all requests if more.
-        let excess = |r: &StepRow| match (r.outcome == StepOutcome::KeptUp, r.light_p50, r.light_p99) {
-            (true, Some(p50), Some(p99)) => (p99 - p50) / job,
+        let excess = |r: &StepRow| match (r.light_p50, r.light_p99) {
+            (Some(p50), Some(p99)) if r.outcome == StepOutcome::KeptUp => (p99 - p50) / job,
             _ => ((r.p99.unwrap_or(0.0) - r.light_p50.unwrap_or(0.0)) / job).max(1.0),
         };
         let range = median_range(&counted.iter().map(|r| excess(r)).collect::<Vec<_>>());
