@@ -271,7 +271,7 @@ fn check_quotes(doc: &str, text: &str, root: &Path, limits: &[f64]) -> (Vec<Stri
         Ok(p) => p,
         Err(e) => return (vec![format!("{doc}: {e}")], counts),
     };
-    let record_folder = Regex::new(r"^results/[^/]+/\d{4}-\d{2}-\d{2}$").unwrap();
+    let record_folder = Regex::new(r"^results/[^/]+/\d{4}-\d{2}-\d{2}(-[0-9]+)?$").unwrap();
     for p in &quoted {
         let folder = root.join(&p.names);
         if !record_folder.is_match(&p.names) {
@@ -401,7 +401,7 @@ fn check_links(doc: &str, text: &str, root: &Path) -> Vec<String> {
             }
         }
     }
-    for m in Regex::new(r"results/[A-Za-z0-9_.-]+/\d{4}-\d{2}-\d{2}").unwrap().find_iter(text) {
+    for m in Regex::new(r"results/[A-Za-z0-9_.-]+/\d{4}-\d{2}-\d{2}(-[0-9]+)?").unwrap().find_iter(text) {
         if !root.join(m.as_str()).join("README.md").is_file() {
             wrong.push(format!("{doc}: {} is not a record folder", m.as_str()));
         }
