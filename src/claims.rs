@@ -862,13 +862,18 @@ pub(crate) mod tests {
         }
     }
 
+    /// Every "comparison number" a rule's text states, in order.
+    fn stated_bounds(rule: &str) -> Vec<(String, f64)> {
+        regex::Regex::new(r"(<=|>=|<|>) ([0-9]+(?:\.[0-9]+)?)")
+            .unwrap()
+            .captures_iter(rule)
+            .map(|c| (c[1].to_string(), c[2].parse().unwrap()))
+            .collect()
+    }
+
     #[test]
     fn the_server_rule_states_the_thresholds_it_is_judged_by() {
-        let stated: Vec<(String, f64)> = regex::Regex::new(r"(<=|>=|<|>) ([0-9]+(?:\.[0-9]+)?)")
-            .unwrap()
-            .captures_iter(C4_SERVER_RULE)
-            .map(|c| (c[1].to_string(), c[2].parse().unwrap()))
-            .collect();
+        let stated = stated_bounds(C4_SERVER_RULE);
         let uses = [
             ("<=", C4_SERVER_BUSY * IDLE_CORES),
             (">=", MIN_SAMPLES_FOR_CI as f64),
@@ -886,11 +891,7 @@ pub(crate) mod tests {
 
     #[test]
     fn the_c8_server_rule_states_the_thresholds_it_is_judged_by() {
-        let stated: Vec<(String, f64)> = regex::Regex::new(r"(<=|>=|<|>) ([0-9]+(?:\.[0-9]+)?)")
-            .unwrap()
-            .captures_iter(C8_SERVER_RULE)
-            .map(|c| (c[1].to_string(), c[2].parse().unwrap()))
-            .collect();
+        let stated = stated_bounds(C8_SERVER_RULE);
         let uses = [
             (">=", C8_MEMORY),
             (">=", MIN_SAMPLES_FOR_CI as f64),
@@ -908,11 +909,7 @@ pub(crate) mod tests {
 
     #[test]
     fn the_c7_server_rule_states_the_thresholds_it_is_judged_by() {
-        let stated: Vec<(String, f64)> = regex::Regex::new(r"(<=|>=|<|>) ([0-9]+(?:\.[0-9]+)?)")
-            .unwrap()
-            .captures_iter(C7_SERVER_RULE)
-            .map(|c| (c[1].to_string(), c[2].parse().unwrap()))
-            .collect();
+        let stated = stated_bounds(C7_SERVER_RULE);
         let uses =
             [(">=", C7_SERVER_LIGHT), (">=", MIN_SAMPLES_FOR_CI as f64), (">=", BLOCKED), ("<=", RESPONSIVE)];
         assert_eq!(stated.len(), uses.len(), "{C7_SERVER_RULE}");

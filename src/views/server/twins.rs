@@ -76,6 +76,18 @@ fn usable_pairs(
         .collect()
 }
 
+/// Claim `id`'s verdict on a server: its statement and evidence marked with
+/// [`crate::claims::SERVER_LABEL`], so a twin is never read as the claim measured on a client.
+fn twin(id: &str, judged: crate::claims::Judged) -> crate::claims::Verdict {
+    use crate::claims::SERVER_LABEL;
+    let c = crate::claims::claim(id);
+    crate::claims::Verdict {
+        statement: format!("{} ({SERVER_LABEL})", c.statement),
+        evidence: format!("{SERVER_LABEL}: {}", judged.evidence),
+        ..c.verdict(judged)
+    }
+}
+
 /// A step's context switches per request, voluntary and involuntary.
 fn switches(r: &StepRow) -> f64 {
     r.voluntary_per_request.unwrap_or(0.0) + r.involuntary_per_request.unwrap_or(0.0)
@@ -89,15 +101,10 @@ fn switches(r: &StepRow) -> f64 {
 /// [`crate::claims::C4_SERVER_MORE`] x async/1's), each over the 95% interval of the pairs' median ratio.
 pub fn c4(file: &ServerFile) -> crate::claims::Verdict {
     use crate::claims::{
-        C4_NOT_FASTER, C4_SERVER_MORE, C4_SERVER_RULE, IDLE_CORES, MIN_SAMPLES_FOR_CI, SERVER_LABEL, above,
-        at_most, cannot, claim, judge,
+        C4_NOT_FASTER, C4_SERVER_MORE, C4_SERVER_RULE, IDLE_CORES, MIN_SAMPLES_FOR_CI, above, at_most,
+        cannot, judge,
     };
-    let c = claim("C4");
-    let verdict = |judged: crate::claims::Judged| crate::claims::Verdict {
-        statement: format!("{} ({SERVER_LABEL})", c.statement),
-        evidence: format!("{SERVER_LABEL}: {}", judged.evidence),
-        ..c.verdict(judged)
-    };
+    let verdict = |judged| twin("C4", judged);
     let usable = usable_pairs(
         &file.c4_pairs,
         |s| s == Structure::AsyncMulti(1),
@@ -204,15 +211,10 @@ fn judge_or_missing(
 /// (not shown) even where a part could not be measured.
 pub fn c8(file: &ServerFile) -> crate::claims::Verdict {
     use crate::claims::{
-        C8_MEMORY, C8_NOT_FASTER, C8_SERVER_MORE, C8_SERVER_RULE, MIN_SAMPLES_FOR_CI, Range, SERVER_LABEL,
-        above, at_least, at_most, claim,
+        C8_MEMORY, C8_NOT_FASTER, C8_SERVER_MORE, C8_SERVER_RULE, MIN_SAMPLES_FOR_CI, Range, above, at_least,
+        at_most,
     };
-    let c = claim("C8");
-    let verdict = |judged: crate::claims::Judged| crate::claims::Verdict {
-        statement: format!("{} ({SERVER_LABEL})", c.statement),
-        evidence: format!("{SERVER_LABEL}: {}", judged.evidence),
-        ..c.verdict(judged)
-    };
+    let verdict = |judged| twin("C8", judged);
     let (tpc, one) = (Structure::ThreadPerConnection, Structure::Async(1));
     let slope =
         |s: Structure| file.idle.iter().find(|r| r.structure == s).and_then(|r| r.bytes_per_connection);
@@ -323,16 +325,8 @@ pub fn c7_counts(r: &StepRow) -> bool {
 /// [`crate::claims::RESPONSIVE`] (a step of theirs that did not keep up counts as at least one whole job: it
 /// left light requests unanswered or late), each over its 95% interval.
 pub fn c7(file: &ServerFile) -> crate::claims::Verdict {
-    use crate::claims::{
-        BLOCKED, C7_SERVER_RULE, MIN_SAMPLES_FOR_CI, RESPONSIVE, SERVER_LABEL, at_least, at_most, cannot,
-        claim,
-    };
-    let c = claim("C7");
-    let verdict = |judged: crate::claims::Judged| crate::claims::Verdict {
-        statement: format!("{} ({SERVER_LABEL})", c.statement),
-        evidence: format!("{SERVER_LABEL}: {}", judged.evidence),
-        ..c.verdict(judged)
-    };
+    use crate::claims::{BLOCKED, C7_SERVER_RULE, MIN_SAMPLES_FOR_CI, RESPONSIVE, at_least, at_most, cannot};
+    let verdict = |judged| twin("C7", judged);
     let job = file.plan.heavy_ms;
     if job <= 0.0 {
         return verdict(cannot("no heavy-request mix was measured"));
