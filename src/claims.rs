@@ -613,6 +613,34 @@ pub const C7_SERVER_RULE: &str = "a heavy-request mix: 1 request in 16 hashes on
      job for async_offload/N and thread_per_connection (a step where one did not keep up counts as a whole job), \
      over the 95% intervals of the steps' medians";
 
+/// C5 on a server: one CPU-bound request's hashing, ms (its rounds calibrated before the run, no wait).
+/// The server's own cost per request (a connection's read, parse, reply and the backend's round trip:
+/// 66-95 us measured on 2 cores) is then under 5% of a request, so the knee of N workers is N cores'
+/// hashing within 5%, far inside [`FOLLOWS`]'s quarter; yet short enough that 16 server CPUs reach their
+/// knee at 8,000/s, a rate the generator offers on the other CPUs.
+pub const C5_SERVER_HASH_MS: f64 = 2.0;
+/// C5 on a server: its sweeps narrow each knee until the highest rate kept up and the lowest saturated
+/// are within this ratio, and a knee is that bracket (the knee lies inside it). A ratio of two knees then
+/// spans at most 1.05^2 = 1.1025 over its bracket when the two are equal, inside [`CAP`] (1.15), so two
+/// equal knees can be told equal; and a doubling (2 workers on 2 cores) spans 2 / 1.1025 = 1.81 at worst,
+/// clear of [`FOLLOWS`] x 2 = 1.5.
+pub const C5_SERVER_RESOLUTION: f64 = 1.05;
+/// C5 on a server: keep-alive connections of the waiting half. With each request waiting 10 ms, 16
+/// connections carry at most 1,600 requests/s (Little's law: connections / wait), where a server that
+/// spends 100 us per request (66-95 us measured) is 0.16 cores busy, under [`IDLE_CORES`]: the requests
+/// mostly wait, the claim's condition, whatever the cores; the same number on every machine, so the knee
+/// it sets is the same everywhere.
+pub const C5_SERVER_WAITING_CONNECTIONS: usize = 16;
+/// C5 on a server, the rule: the twin of C5's, on a server (`cvp server --cores`). Its thresholds are C2's
+/// and C5's own ([`FOLLOWS`], [`CAP`], [`IDLE_CORES`]).
+pub const C5_SERVER_RULE: &str = "async_multi/N (tokio's multi-thread runtime with N workers) on the same server \
+     CPUs (S CPUs, P physical cores; P >= 2), each swept to its knee, the knee being the bracket between the \
+     highest rate kept up and the lowest saturated, narrowed to 5%: with CPU-bound requests (2 ms of hashing, no \
+     wait) the knee of N = P over that of N = 1 is >= 0.75 x P and the knee of N = 2S over that of N = S is <= \
+     1.15 (no structure computes on more cores than it has); with waiting requests (10 ms waits over 16 \
+     connections) where async_multi/1 keeps <= 0.25 cores busy at its knee, the knee of N = P over that of N = 1 \
+     is <= 1.15, over the brackets";
+
 // ---- C9: judged by the trace view (`cvp trace`) ----
 
 /// C9: two threads' hashes must overlap "for most of the run": this fraction of the pass's wall time.
@@ -887,6 +915,23 @@ pub(crate) mod tests {
             assert!(c == cmp && (v - value).abs() < 1e-12, "states {c} {v}, judged by {cmp} {value}");
         }
         assert!(C4_SERVER_RULE.contains(&format!("{} x the lower", C4_SERVER_LOAD)));
+    }
+
+    #[test]
+    fn the_c5_server_rule_states_the_thresholds_it_is_judged_by() {
+        let stated = stated_bounds(C5_SERVER_RULE);
+        let uses = [(">=", 2.0), (">=", FOLLOWS), ("<=", CAP), ("<=", IDLE_CORES), ("<=", CAP)];
+        assert_eq!(stated.len(), uses.len(), "{C5_SERVER_RULE}");
+        for ((c, v), (cmp, value)) in stated.iter().zip(uses) {
+            assert!(c == cmp && (v - value).abs() < 1e-12, "states {c} {v}, judged by {cmp} {value}");
+        }
+        assert!(C5_SERVER_RULE.contains(&format!("({C5_SERVER_HASH_MS:.0} ms of hashing")));
+        assert!(C5_SERVER_RULE.contains(&format!("over {C5_SERVER_WAITING_CONNECTIONS} connections")));
+        let percent = ((C5_SERVER_RESOLUTION - 1.0) * 100.0).round();
+        assert!(C5_SERVER_RULE.contains(&format!("narrowed to {percent}%")));
+        // Two equal knees fit CAP over their brackets; a doubling clears FOLLOWS x 2.
+        const { assert!(C5_SERVER_RESOLUTION * C5_SERVER_RESOLUTION < CAP) };
+        const { assert!(2.0 / (C5_SERVER_RESOLUTION * C5_SERVER_RESOLUTION) > FOLLOWS * 2.0) };
     }
 
     #[test]

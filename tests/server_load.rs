@@ -210,6 +210,9 @@ fn bad_sweep_flags_exit_2_naming_what_is_accepted() {
         (vec!["--cpus", "0"], "--serve"),
         (vec!["--wait-ms", "5000"], "0..=1000"),
         (vec!["--mix", "--idle"], "cannot be used with"),
+        (vec!["--cores", "--mix"], "cannot be used with"),
+        (vec!["--cores", "--rounds", "100"], "cannot be used with"),
+        (vec!["--cores", "--wait-ms", "0"], "needs requests that wait; accepted: 1..=1000"),
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_cvp")).arg("server").args(&args).output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);

@@ -60,6 +60,14 @@ behind; default async/1, async_offload/S (at least 2: a pool of one queues light
 thread_per_connection). Shown when the median of the light requests' p99 - p50 is >= 0.5 heavy job for
 async/1 and <= 0.25 for async_offload/N and thread_per_connection (a step they did not keep up with
 counts as a whole job), each over its 95% interval.
+--cores: instead of the sweep, C5 on a server (a twin of C5): async_multi/N on the same server CPUs (S
+CPUs holding P physical cores; where the first quarter holds fewer than 2 cores, every usable CPU, shared
+with the generator, which can only lower the knees of N >= 2), each swept to its knee narrowed to 5%:
+with CPU-bound requests (2 ms of hashing, rounds calibrated first, no wait) at N = 1, P, S and 2S; with
+waiting requests (--wait-ms, 10 by default, over 16 connections, which carry 1,600/s at 10 ms) at N = 1
+and P. Shown when the CPU-bound knee of N = P over that of N = 1 is >= 0.75 x P, that of 2S over S is
+<= 1.15, and, with async_multi/1 <= 0.25 cores busy at its waiting knee, the waiting knee of P over 1 is
+<= 1.15, each over the knees' brackets (highest rate kept up to lowest saturated).
 Structures (N: name/N, default the server's CPUs; --serve also takes --workers):
   thread_per_connection  one OS thread per accepted connection
   threads/N              a fixed pool of N threads; accepted connections queue to it, each served to its
@@ -121,6 +129,12 @@ pub struct Args {
     /// thread_per_connection].
     #[arg(long, conflicts_with_all = ["serve", "idle"])]
     mix: bool,
+    /// Instead of the rate sweep, C5 on a server: async_multi/N swept to its knee at N = 1, the server's
+    /// physical cores P, its CPUs S and 2S with CPU-bound requests (2 ms of hashing), and at N = 1 and P
+    /// with waiting requests (--wait-ms over 16 connections). Where the server's CPUs hold one core, it
+    /// runs on every usable CPU, shared with the generator (said in the output).
+    #[arg(long, conflicts_with_all = ["serve", "idle", "mix", "structures", "connections", "rounds"])]
+    cores: bool,
     /// The sweep's keep-alive connections per structure [default: 512 per server CPU, at most 4096], or
     /// with --idle the most idle connections [default: 10000].
     #[arg(long, conflicts_with = "serve", value_parser = clap::value_parser!(u64).range(1..=65536))]
@@ -245,7 +259,40 @@ fn run_sweep(args: Args) -> Result<(), Failure> {
     }
     plan.window_s = args.window;
     let mut notes = Vec::new();
-    if plan.server_cpus == plan.generator_cpus {
+    if args.cores {
+        if args.wait_ms == 0 {
+            return Err(input(
+                "--cores with --wait-ms 0: its waiting half needs requests that wait; accepted: 1..=1000"
+                    .into(),
+            ));
+        }
+        let (server, generator, shared) = super::cores::placement(&plan, &allowed);
+        if shared && server.len() > 1 {
+            notes.push(format!(
+                "C5's sweeps ran the server on every usable CPU {server:?}, shared with the generator and the \
+                 backend: the server's first quarter of them holds fewer than 2 physical cores. Their work per \
+                 request comes out of the cores the workers hash on: it can only lower the knees of N >= 2."
+            ));
+        }
+        plan.server_cpus = server;
+        plan.generator_cpus = generator;
+        plan.connections =
+            (super::CONNECTIONS_PER_CPU * plan.server_cpus.len()).min(super::MAX_DEFAULT_CONNECTIONS);
+        plan.p99_bound_ms = super::analysis::p99_bound_ms(plan.wait_ms, hash_ms, plan.server_cpus.len());
+        let cores = super::cores::physical_cores(&plan.server_cpus);
+        let mut all = Vec::new();
+        for half in [super::Half::Hashing, super::Half::Waiting] {
+            for n in super::cores::workers(half, cores, plan.server_cpus.len()) {
+                if !all.contains(&Structure::AsyncMulti(n)) {
+                    all.push(Structure::AsyncMulti(n));
+                }
+            }
+        }
+        plan.structures = all;
+    }
+    if plan.server_cpus == plan.generator_cpus && plan.server_cpus.len() > 1 {
+        // Shared on purpose (C5's sweeps, said above): the generator may run on all of them.
+    } else if plan.server_cpus == plan.generator_cpus {
         notes.push(format!(
             "The generator and the server shared the only CPU this process may use ({:?}): every step's \
              numbers include the other's work.",
@@ -286,7 +333,17 @@ fn run_sweep(args: Args) -> Result<(), Failure> {
             notes.append(&mut said);
         }
     }
-    for &structure in plan.structures.iter().filter(|_| !args.idle && !args.mix) {
+    let mut c5 = Vec::new();
+    if args.cores {
+        let (mut sweeps, mut said) =
+            super::cores::run(&plan, measure::rounds_for_ms(crate::claims::C5_SERVER_HASH_MS), |label| {
+                bar.step(label)
+            })
+            .map_err(|e| Failure::Internal(anyhow::anyhow!("C5: {e}")))?;
+        c5.append(&mut sweeps);
+        notes.append(&mut said);
+    }
+    for &structure in plan.structures.iter().filter(|_| !args.idle && !args.mix && !args.cores) {
         let (mut steps, mut said) = sweep::sweep_one(structure, &plan, |label| bar.step(label))
             .map_err(|e| Failure::Internal(anyhow::anyhow!("{structure}: {e}")))?;
         rows.append(&mut steps);
@@ -301,6 +358,7 @@ fn run_sweep(args: Args) -> Result<(), Failure> {
         c4_pairs: Vec::new(),
         c8: Vec::new(),
         c7,
+        c5,
         verdicts: Vec::new(),
         notes,
     };
@@ -328,7 +386,7 @@ fn run_sweep(args: Args) -> Result<(), Failure> {
             }
         }
     }
-    if let Some((rate, n)) = super::twins::c4_rate(&file).filter(|_| !args.idle && !args.mix) {
+    if let Some((rate, n)) = super::twins::c4_rate(&file).filter(|_| !args.idle && !args.mix && !args.cores) {
         let both = [Structure::AsyncMulti(1), Structure::Async(n)];
         let (pairs, mut said) =
             sweep::pairs(&file.plan, rate, both, crate::claims::MIN_SAMPLES_FOR_CI, "C4", |label| {

@@ -5,17 +5,20 @@
 //! `cvp server --serve STRUCTURE` starts one of them for any client (`curl`, `wrk`); `cvp server` sweeps
 //! offered rates against each from a load generator in this process, up to its knee, and judges C4's
 //! server twin; `cvp server --idle` measures memory per idle keep-alive connection (the C10k row) and
-//! judges C8's; `cvp server --mix` loads each structure with a heavy-request mix and judges C7's.
+//! judges C8's; `cvp server --mix` loads each structure with a heavy-request mix and judges C7's; `cvp
+//! server --cores` sweeps `async_multi/N` to its knee at several N with CPU-bound and with waiting requests
+//! and judges C5's.
 //!
 //! Files: `http.rs` (the request head, parsed by `httparse` the same way for every structure, and the
 //! query), `measure.rs` (the structures, their limits and the backends), `load.rs` (the open-loop
 //! generator), `sweep.rs` (each structure as a pinned child, the steps, `/proc` samples, pairs of steps),
-//! `idle.rs` (the C10k row), `analysis.rs` (replies, steps, the stop rules, knees), `twins.rs` (the claims
-//! judged on a server: C4, C7, C8), `render.rs`
+//! `idle.rs` (the C10k row), `cores.rs` (C5's sweeps against workers), `analysis.rs` (replies, steps, the
+//! stop rules, knees), `twins.rs` (the claims judged on a server: C4, C5, C7, C8), `render.rs`
 //! (responses, the table, CSV, plots and the report's section), `cli.rs` (the command).
 
 pub mod analysis;
 pub mod cli;
+pub mod cores;
 pub mod http;
 pub mod idle;
 pub mod load;
@@ -305,6 +308,49 @@ pub struct PairsAt {
     pub pairs: Vec<[StepRow; 2]>,
 }
 
+/// Which half of C5 a sweep measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Half {
+    /// CPU-bound requests: [`crate::claims::C5_SERVER_HASH_MS`] of hashing, no wait.
+    Hashing,
+    /// Waiting requests: the plan's wait, a few microseconds of hashing, over
+    /// [`crate::claims::C5_SERVER_WAITING_CONNECTIONS`] connections.
+    Waiting,
+}
+
+impl fmt::Display for Half {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Half::Hashing => "CPU-bound requests",
+            Half::Waiting => "waiting requests",
+        })
+    }
+}
+
+/// One sweep of C5: one structure at one half's requests, to its knee.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CoresSweep {
+    /// Which half.
+    pub half: Half,
+    /// The structure swept (`async_multi/N`).
+    pub structure: Structure,
+    /// Physical cores among the server's CPUs (P).
+    pub cores: usize,
+    /// Keep-alive connections.
+    pub connections: usize,
+    /// SHA-256 rounds per request.
+    pub rounds: u32,
+    /// The wait per request, ms.
+    pub wait_ms: u64,
+    /// One request's hashing measured alone, ms.
+    pub hash_ms: f64,
+    /// A step whose p99 lies above this is saturated, ms.
+    pub p99_bound_ms: f64,
+    /// The steps, in the order measured.
+    pub rows: Vec<StepRow>,
+}
+
 /// What `cvp server --format json` prints.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ServerFile {
@@ -329,6 +375,10 @@ pub struct ServerFile {
     /// C7's steps (`--mix`): each structure at one rate of a heavy-request mix, in the order measured.
     #[serde(default)]
     pub c7: Vec<StepRow>,
+    /// C5's sweeps (`--cores`): `async_multi/N` to its knee at several N, with CPU-bound and with waiting
+    /// requests.
+    #[serde(default)]
+    pub c5: Vec<CoresSweep>,
     /// The verdicts on the claims this run decides (judged again from the rows by `cvp report`).
     #[serde(default)]
     pub verdicts: Vec<crate::claims::Verdict>,

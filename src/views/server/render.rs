@@ -125,6 +125,26 @@ fn cells(r: &StepRow) -> Vec<String> {
     ]
 }
 
+/// What one structure's steps say of its knee, in words.
+fn knee_text(rows: &[&StepRow]) -> String {
+    // A rate the generator could not offer on every try (a rate it offered once kept up counts).
+    let bound = super::analysis::by_rate(rows).into_iter().find_map(|(rate, o)| match o {
+        StepOutcome::GeneratorBound(why) => Some(format!("the generator fell behind at {rate:.0}/s ({why})")),
+        _ => None,
+    });
+    match (super::analysis::knee(rows), bound) {
+        ((Some(lo), Some(hi)), None) => format!("knee between {lo:.0}/s (kept up) and {hi:.0}/s (saturated)"),
+        ((Some(lo), Some(hi)), Some(b)) => {
+            format!("knee between {lo:.0}/s (kept up) and {hi:.0}/s (saturated), not narrowed further: {b}")
+        }
+        ((None, Some(hi)), _) => format!("saturated at the first rate, {hi:.0}/s"),
+        ((Some(lo), None), Some(b)) => format!("kept up to {lo:.0}/s; above it, {b}: the knee lies higher"),
+        ((None, None), Some(b)) => format!("not measured: {b}"),
+        ((Some(lo), None), None) => format!("kept up to {lo:.0}/s, the highest rate offered"),
+        ((None, None), None) => "no step".into(),
+    }
+}
+
 /// Each structure's knee in one line.
 fn knees(file: &ServerFile) -> Vec<String> {
     file.plan
@@ -132,31 +152,98 @@ fn knees(file: &ServerFile) -> Vec<String> {
         .iter()
         .map(|&s| {
             let rows: Vec<&StepRow> = file.rows.iter().filter(|r| r.structure == s).collect();
-            // A rate the generator could not offer on every try (a rate it offered once kept up counts).
-            let bound = super::analysis::by_rate(&rows).into_iter().find_map(|(rate, o)| match o {
-                StepOutcome::GeneratorBound(why) => {
-                    Some(format!("the generator fell behind at {rate:.0}/s ({why})"))
-                }
-                _ => None,
-            });
-            let text = match (super::analysis::knee(&rows), bound) {
-                ((Some(lo), Some(hi)), None) => {
-                    format!("knee between {lo:.0}/s (kept up) and {hi:.0}/s (saturated)")
-                }
-                ((Some(lo), Some(hi)), Some(b)) => format!(
-                    "knee between {lo:.0}/s (kept up) and {hi:.0}/s (saturated), not narrowed further: {b}"
-                ),
-                ((None, Some(hi)), _) => format!("saturated at the first rate, {hi:.0}/s"),
-                ((Some(lo), None), Some(b)) => {
-                    format!("kept up to {lo:.0}/s; above it, {b}: the knee lies higher")
-                }
-                ((None, None), Some(b)) => format!("not measured: {b}"),
-                ((Some(lo), None), None) => format!("kept up to {lo:.0}/s, the highest rate offered"),
-                ((None, None), None) => "no step".into(),
-            };
-            format!("- {s}: {text}")
+            format!("- {s}: {}", knee_text(&rows))
         })
         .collect()
+}
+
+/// C5's sweeps: what they measured, in one paragraph.
+fn cores_header(file: &ServerFile) -> String {
+    use super::Half;
+    let p = &file.plan;
+    let cores = file.c5.first().map_or(0, |w| w.cores);
+    let of = |half: Half| file.c5.iter().filter(|w| w.half == half).collect::<Vec<_>>();
+    let ns = |half: Half| {
+        of(half).iter().map(|w| w.structure.workers().unwrap_or(0).to_string()).collect::<Vec<_>>().join(", ")
+    };
+    let describe = |half: Half| match of(half).first() {
+        Some(w) => format!(
+            "{half} ({} rounds, {:.2} ms of hashing, {} ms wait, {} connections; saturated above p99 {:.1} ms) at \
+             N = {}",
+            w.rounds,
+            w.hash_ms,
+            w.wait_ms,
+            w.connections,
+            w.p99_bound_ms,
+            ns(half)
+        ),
+        None => format!("no sweep of {half}"),
+    };
+    let shared =
+        if p.server_cpus == p.generator_cpus { ", shared with the generator and the backend" } else { "" };
+    format!(
+        "cvp server --cores: async_multi/N on the server CPUs {:?} ({cores} physical cores{shared}), each swept to its \
+         knee (doubling, then narrowed to {:.0}%): {}; {}. Generator and backend on CPUs {:?}.\n",
+        p.server_cpus,
+        (crate::claims::C5_SERVER_RESOLUTION - 1.0) * 100.0,
+        describe(Half::Hashing),
+        describe(Half::Waiting),
+        p.generator_cpus
+    )
+}
+
+/// C5's knees, one line per sweep.
+fn cores_knees(file: &ServerFile) -> Vec<String> {
+    file.c5
+        .iter()
+        .map(|w| format!("- {}, {}: {}", w.half, w.structure, knee_text(&w.rows.iter().collect::<Vec<_>>())))
+        .collect()
+}
+
+/// The knee (the highest rate kept up below the lowest saturated) against the workers N, one line per
+/// half of C5, and N x the CPU-bound knee of N = 1 up to the physical cores dashed: what growing with the
+/// cores would give.
+pub fn cores_plot(file: &ServerFile) -> Result<String, ReportError> {
+    use super::Half;
+    let mut lines = Vec::new();
+    let points = |half: Half| -> Vec<(f64, f64)> {
+        let mut v: Vec<(f64, f64)> = file
+            .c5
+            .iter()
+            .filter(|w| w.half == half)
+            .filter_map(|w| {
+                let rows: Vec<&StepRow> = w.rows.iter().collect();
+                Some((w.structure.workers()? as f64, super::analysis::knee(&rows).0?))
+            })
+            .collect();
+        v.sort_by(|a, b| a.0.total_cmp(&b.0));
+        v
+    };
+    for (k, half) in [Half::Hashing, Half::Waiting].into_iter().enumerate() {
+        let points = points(half);
+        if !points.is_empty() {
+            lines.push(Line { label: half.to_string(), color: plot::COLORS[k], points, dashed: false });
+        }
+    }
+    let hashing = points(Half::Hashing);
+    let cores = file.c5.first().map_or(1, |w| w.cores.max(1)) as f64;
+    if let Some(&(1.0, one)) = hashing.first() {
+        let ideal = hashing.iter().map(|&(n, _)| (n, one * n.min(cores))).collect();
+        lines.push(Line {
+            label: "N x the CPU-bound knee of N = 1, up to the cores".into(),
+            color: RGBColor(0x88, 0x88, 0x88),
+            points: ideal,
+            dashed: true,
+        });
+    }
+    plot::log_log(
+        "knee (highest rate kept up) vs workers",
+        "workers N (async_multi/N)",
+        "requests/s",
+        &lines,
+        &|x| format!("{x:.0}"),
+        &|y| format!("{y:.0}"),
+    )
 }
 
 /// The header of the table: what was offered, where everything ran.
@@ -289,6 +376,25 @@ fn pair_sets(file: &ServerFile) -> Vec<(String, Vec<&StepRow>)> {
 
 /// The text table: the header, every step, each structure's knee, and the notes (or the C10k rows).
 pub fn table(file: &ServerFile) -> String {
+    if file.rows.is_empty() && !file.c5.is_empty() {
+        let mut out = cores_header(file);
+        for w in &file.c5 {
+            out.push_str(&format!("\nC5, {}: {}\n", w.half, w.structure));
+            out.push_str(&aligned(&COLUMNS, &w.rows.iter().map(cells).collect::<Vec<_>>(), 1));
+        }
+        out.push_str("\nKnees:\n");
+        for line in cores_knees(file) {
+            out.push_str(&line);
+            out.push('\n');
+        }
+        for v in &file.verdicts {
+            out.push_str(&format!("\n{}: {} ({}). {}\n", v.label(), v.verdict, v.headline, v.evidence));
+        }
+        for note in &file.notes {
+            out.push_str(&format!("\nNote: {note}\n"));
+        }
+        return out;
+    }
     let mix = file.rows.is_empty() && !file.c7.is_empty();
     if mix || (file.rows.is_empty() && !file.idle.is_empty()) {
         let mut out = if mix {
@@ -347,6 +453,9 @@ pub fn csv(file: &ServerFile) -> String {
         );
     }
     parts.extend(file.c7.iter().map(|r| ("C7 mix".to_string(), r)));
+    for w in &file.c5 {
+        parts.extend(w.rows.iter().map(|r| (format!("C5 {}", w.half), r)));
+    }
     let mut out = COLUMNS.join(",") + ",part,light p50 ms,light p99 ms\n";
     for (part, r) in parts {
         let light = |v: Option<f64>| opt(v, |x| format!("{x:.2}"));
@@ -451,14 +560,39 @@ pub fn read_section(path: &Path) -> Result<Section, ReportError> {
     let mut files = Vec::new();
     let idle = file.rows.is_empty() && !file.idle.is_empty();
     let mix = file.rows.is_empty() && !file.c7.is_empty();
-    let stem = if mix {
+    let cores = file.rows.is_empty() && !file.c5.is_empty();
+    let stem = if cores {
+        "server_cores"
+    } else if mix {
         "server_mix"
     } else if idle {
         "server_idle"
     } else {
         "server"
     };
-    if mix {
+    if cores {
+        md += &cores_header(&file);
+        md += "\nKnees:\n\n";
+        for line in cores_knees(&file) {
+            md += &line;
+            md += "\n";
+        }
+        md += "\n![knee vs workers](server_cores_knees.svg)\n";
+        for w in &file.c5 {
+            md += &format!(
+                "\nC5, {}: {}\n\n| {} |\n|{}\n",
+                w.half,
+                w.structure,
+                COLUMNS.join(" | "),
+                "---|".repeat(COLUMNS.len())
+            );
+            for r in &w.rows {
+                md += &format!("| {} |\n", cells(r).join(" | "));
+            }
+        }
+        files.push(("server_cores_knees.svg".to_string(), cores_plot(&file)?.into_bytes()));
+        files.push(("server_cores.csv".to_string(), csv(&file).into_bytes()));
+    } else if mix {
         md += &mix_header(&file);
         md += &format!("| {} |\n|{}\n", MIX_COLUMNS.join(" | "), "---|".repeat(MIX_COLUMNS.len()));
         for row in mix_cells(&file) {
@@ -503,7 +637,9 @@ pub fn read_section(path: &Path) -> Result<Section, ReportError> {
     }
     files.push((format!("{stem}.json"), text.into_bytes()));
     Ok(Section {
-        title: if mix {
+        title: if cores {
+            "Server: knees against cores (C5)".into()
+        } else if mix {
             "Server: a heavy-request mix (C7)".into()
         } else if idle {
             "Server: memory per idle keep-alive connection (C10k)".into()

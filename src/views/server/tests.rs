@@ -472,6 +472,7 @@ fn a_thread_pool_that_left_connections_unserved_is_explained() {
         c4_pairs: vec![],
         c8: vec![],
         c7: vec![],
+        c5: vec![],
         verdicts: vec![],
         notes: vec![],
     };
@@ -535,6 +536,7 @@ fn file_with(rows: Vec<StepRow>, idle: Vec<super::idle::IdleRow>) -> ServerFile 
         c4_pairs: vec![],
         c8: vec![],
         c7: vec![],
+        c5: vec![],
         verdicts: vec![],
         notes: vec!["a note".into()],
     }
@@ -1010,4 +1012,159 @@ fn c7s_mix_runs_where_one_loop_hashes_a_quarter_of_the_time() {
         assert!(n - n.div_ceil(16) >= 200, "{n} requests hold 200 light ones");
     }
     assert!(super::load::is_heavy(15) && super::load::is_heavy(31) && !super::load::is_heavy(16));
+}
+
+/// A C5 sweep of `async_multi/n` whose knee lies between `lo` (kept up) and `hi` (saturated), with
+/// `busy` cores busy at every step.
+fn c5_sweep(half: super::Half, n: usize, lo: f64, hi: f64, busy: f64) -> super::CoresSweep {
+    let structure = Structure::AsyncMulti(n);
+    let step = |rate: f64, outcome: StepOutcome| StepRow {
+        structure,
+        server_cores_busy: busy,
+        ..row(rate, outcome)
+    };
+    super::CoresSweep {
+        half,
+        structure,
+        cores: 2,
+        connections: 16,
+        rounds: 10,
+        wait_ms: 10,
+        hash_ms: 2.0,
+        p99_bound_ms: 16.0,
+        rows: vec![
+            step(lo / 2.0, StepOutcome::KeptUp),
+            step(lo, StepOutcome::KeptUp),
+            step(hi, StepOutcome::Saturated("3 of 900 unanswered".into())),
+        ],
+    }
+}
+
+/// C5's verdict on 2 server CPUs (2 cores) from knees `(lo, hi)`: the CPU-bound ones of N = 1, 2, 4 and
+/// the waiting ones of N = 1, 2 (async_multi/1 `busy` cores busy there).
+fn c5_of(hashing: [(f64, f64); 3], waiting: [(f64, f64); 2], busy: f64) -> crate::claims::Verdict {
+    use super::Half;
+    let mut file = file_with(vec![], vec![]);
+    file.plan.server_cpus = vec![0, 1];
+    file.plan.generator_cpus = vec![0, 1];
+    for (n, (lo, hi)) in [1, 2, 4].into_iter().zip(hashing) {
+        file.c5.push(c5_sweep(Half::Hashing, n, lo, hi, 1.0));
+    }
+    for (n, (lo, hi)) in [1, 2].into_iter().zip(waiting) {
+        file.c5.push(c5_sweep(Half::Waiting, n, lo, hi, busy));
+    }
+    super::twins::c5(&file)
+}
+
+#[test]
+fn c5_on_a_server_is_shown_not_shown_or_undecided() {
+    use crate::claims::Outcome;
+    let wait = [(1500.0, 1570.0), (1510.0, 1580.0)];
+    // CPU-bound knees double from 1 to 2 workers on 2 cores and stop there; waiting ones stay: shown.
+    let v = c5_of([(470.0, 490.0), (930.0, 975.0), (935.0, 980.0)], wait, 0.15);
+    assert_eq!(v.verdict, Outcome::Shown, "{v:?}");
+    assert!(v.statement.ends_with("(server: constant-rate load)"), "{}", v.statement);
+    crate::claims::tests::assert_headline(&v);
+    // CPU-bound knees that do not grow (a server that hashes on one thread whatever N): not shown.
+    let v = c5_of([(470.0, 490.0), (480.0, 500.0), (480.0, 500.0)], wait, 0.15);
+    assert_eq!(v.verdict, Outcome::NotShown, "{v:?}");
+    // Growing past the cores (a measuring error: 4 workers cannot hash on 2 cores twice as fast): not shown.
+    let v = c5_of([(470.0, 490.0), (930.0, 975.0), (1800.0, 1890.0)], wait, 0.15);
+    assert_eq!(v.verdict, Outcome::NotShown, "{v:?}");
+    // Waiting requests whose knee grows with the workers (they were not waiting): not shown.
+    let v =
+        c5_of([(470.0, 490.0), (930.0, 975.0), (935.0, 980.0)], [(1500.0, 1570.0), (2900.0, 3050.0)], 0.15);
+    assert_eq!(v.verdict, Outcome::NotShown, "{v:?}");
+    // A growth whose bracket spans the threshold (1.5 x): undecided.
+    let v = c5_of([(470.0, 560.0), (760.0, 800.0), (765.0, 805.0)], wait, 0.15);
+    assert_eq!(v.verdict, Outcome::CannotBeShown, "{v:?}");
+    assert!(v.evidence.contains("too noisy"), "{}", v.evidence);
+    // A waiting server that is busy at its knee is not mostly waiting, the claim's condition: undecided.
+    let v = c5_of([(470.0, 490.0), (930.0, 975.0), (935.0, 980.0)], wait, 0.4);
+    assert_eq!(v.verdict, Outcome::CannotBeShown, "{v:?}");
+    assert!(v.evidence.contains("not mostly waiting"), "{}", v.evidence);
+    // ... but a failed check still decides.
+    let v = c5_of([(470.0, 490.0), (480.0, 500.0), (480.0, 500.0)], wait, 0.4);
+    assert_eq!(v.verdict, Outcome::NotShown, "{v:?}");
+    // A knee not found (kept up to the highest rate offered) is named, never a ratio.
+    let mut file = file_with(vec![], vec![]);
+    file.plan.server_cpus = vec![0, 1];
+    file.c5.push(c5_sweep(super::Half::Hashing, 1, 470.0, 490.0, 1.0));
+    let mut open = c5_sweep(super::Half::Hashing, 2, 930.0, 975.0, 1.0);
+    open.rows.pop();
+    file.c5.push(open);
+    let v = super::twins::c5(&file);
+    assert_eq!(v.verdict, Outcome::CannotBeShown, "{v:?}");
+    assert!(v.evidence.contains("async_multi/2 kept up to 930/s, the highest rate"), "{}", v.evidence);
+    assert!(v.evidence.contains("no sweep of async_multi/4"), "{}", v.evidence);
+    // One physical core among the server's CPUs: growth with cores cannot be shown.
+    file.c5.iter_mut().for_each(|w| w.cores = 1);
+    let v = super::twins::c5(&file);
+    assert_eq!(v.verdict, Outcome::CannotBeShown);
+    assert!(v.evidence.contains("1 physical core"), "{}", v.evidence);
+}
+
+#[test]
+fn c5s_sweeps_follow_the_server_cores() {
+    use super::Half;
+    use super::cores::{placement, plan_for, workers};
+    // 2 cores: 1, 2 and 4 workers hash; 1 and 2 wait. 4 CPUs of 2 cores (SMT): 1, 2, 4, 8.
+    assert_eq!(workers(Half::Hashing, 2, 2), vec![1, 2, 4]);
+    assert_eq!(workers(Half::Waiting, 2, 2), vec![1, 2]);
+    assert_eq!(workers(Half::Hashing, 2, 4), vec![1, 2, 4, 8]);
+    assert_eq!(workers(Half::Hashing, 4, 4), vec![1, 4, 8]);
+    // A server of one CPU (2 cores here: the first quarter) runs on every CPU, shared with the generator;
+    // one of 4 cores keeps its own.
+    let two = Plan::default_for(&[0, 1], 10, 10, 0.003);
+    assert_eq!(placement(&two, &[0, 1]), (vec![0, 1], vec![0, 1], true));
+    let one = Plan::default_for(&[0], 10, 10, 0.003);
+    assert_eq!(placement(&one, &[0]), (vec![0], vec![0], true));
+    // Hashing: no wait, rates from a quarter of what min(N, S) cores hash, knees to 5%.
+    let mut base = two.clone();
+    base.server_cpus = vec![0, 1];
+    let p = plan_for(&base, Half::Hashing, 4, 9000, 2.0);
+    assert_eq!((p.wait_ms, p.rounds, p.structures.clone()), (0, 9000, vec![Structure::AsyncMulti(4)]));
+    assert!((p.start_rate - 250.0).abs() < 1e-9, "{}", p.start_rate);
+    assert!(p.max_rate > 4.0 * 1000.0, "{}", p.max_rate);
+    assert_eq!(p.resolution, crate::claims::C5_SERVER_RESOLUTION);
+    // Waiting: 16 connections carry 16 / 10 ms = 1,600/s; rates from an eighth of it to 4 times it.
+    let w = plan_for(&base, Half::Waiting, 2, 9000, 0.0);
+    assert_eq!((w.wait_ms, w.rounds, w.connections), (10, 10, 16));
+    assert!((w.start_rate - 200.0).abs() < 1e-9 && (w.max_rate - 6400.0).abs() < 1e-9, "{w:?}");
+}
+
+#[test]
+fn the_cores_section_has_its_knees_plot_and_file() {
+    use super::Half;
+    let mut file = file_with(vec![], vec![]);
+    file.plan.server_cpus = vec![0, 1];
+    for (n, lo) in [(1, 470.0), (2, 930.0), (4, 935.0)] {
+        file.c5.push(c5_sweep(Half::Hashing, n, lo, lo * 1.04, 1.0));
+    }
+    for n in [1, 2] {
+        file.c5.push(c5_sweep(Half::Waiting, n, 1500.0, 1570.0, 0.15));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cores.json");
+    std::fs::write(&path, serde_json::to_string(&file).unwrap()).unwrap();
+    let section = super::render::read_section(&path).unwrap();
+    assert!(section.title.contains("C5"), "{}", section.title);
+    let names: Vec<&str> = section.files.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, vec!["server_cores_knees.svg", "server_cores.csv", "server_cores.json"]);
+    assert!(
+        section
+            .markdown
+            .contains("- CPU-bound requests, async_multi/2: knee between 930/s (kept up) and 967/s"),
+        "{}",
+        section.markdown
+    );
+    assert_eq!(section.verdicts.len(), 1);
+    assert_eq!(section.verdicts[0].claim, "C5");
+    let svg = String::from_utf8(section.files[0].1.clone()).unwrap();
+    assert!(roxmltree::Document::parse(&svg).is_ok());
+    assert!(svg.contains("waiting requests") && svg.contains("up to the cores"));
+    let csv = String::from_utf8(section.files[1].1.clone()).unwrap();
+    assert_eq!(csv.lines().filter(|l| l.contains(",C5 CPU-bound requests,")).count(), 9, "{csv}");
+    let table = super::render::table(&file);
+    assert!(table.contains("C5, waiting requests: async_multi/2"), "{table}");
 }

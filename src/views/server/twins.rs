@@ -1,5 +1,6 @@
 //! The claims judged on a server, twins of the article's claims measured on a client: C4 (more threads do
-//! not speed up a loop that waits), C7 (a loop that hashes stalls its light requests) and C8 (a thread per
+//! not speed up a loop that waits), C5 (workers raise the knee of CPU-bound requests up to the cores, not
+//! that of waiting ones), C7 (a loop that hashes stalls its light requests) and C8 (a thread per
 //! connection costs memory and switches for no speed). Each is judged by one function from a
 //! [`ServerFile`]'s rows, by `cvp server` and by `cvp report --server` alike; the rules and thresholds are in
 //! `src/claims.rs`. No I/O.
@@ -390,6 +391,110 @@ pub fn c7(file: &ServerFile) -> crate::claims::Verdict {
     verdict(judge_or_missing(&checks, &missing, evidence))
 }
 
+/// A C5 sweep's knee as a range: from the highest rate kept up below the lowest saturated to that one, the
+/// middle their geometric mean; or why there is none.
+fn knee_range(sweep: &super::CoresSweep) -> Result<crate::claims::Range, String> {
+    let rows: Vec<&StepRow> = sweep.rows.iter().collect();
+    let s = sweep.structure;
+    match super::analysis::knee(&rows) {
+        (Some(lo), Some(hi)) => Ok(crate::claims::Range { lo, mid: (lo * hi).sqrt(), hi, known: true }),
+        (Some(lo), None) => {
+            Err(format!("{s} kept up to {lo:.0}/s, the highest rate it was offered: no knee"))
+        }
+        (None, Some(hi)) => Err(format!("{s} kept up with no rate (saturated at {hi:.0}/s)")),
+        (None, None) => Err(format!("{s} has no step")),
+    }
+}
+
+/// C5 on a server ([`crate::claims::C5_SERVER_RULE`]): from the sweeps of `async_multi/N` (their knees as
+/// brackets), with P physical cores among the server's S CPUs (P at least 2): with CPU-bound requests the
+/// knee of N = P over that of N = 1 at least [`crate::claims::FOLLOWS`] x P, and that of N = 2S over that of
+/// N = S at most [`crate::claims::CAP`]; with waiting requests, where `async_multi/1` kept at most
+/// [`crate::claims::IDLE_CORES`] busy at its knee (the claim's condition: else cannot be shown), the knee of
+/// N = P over that of N = 1 at most [`crate::claims::CAP`]; each ratio over its brackets. A failed check
+/// decides (not shown) even where a part could not be measured.
+pub fn c5(file: &ServerFile) -> crate::claims::Verdict {
+    use super::Half;
+    use crate::claims::{C5_SERVER_RULE, CAP, FOLLOWS, IDLE_CORES, at_least, at_most, cannot};
+    let verdict = |judged| twin("C5", judged);
+    let Some(first) = file.c5.first() else { return verdict(cannot("no sweep of C5 was measured")) };
+    let (p, s) = (first.cores, file.plan.server_cpus.len().max(1));
+    if p < 2 {
+        return verdict(cannot(format!(
+            "the server's CPUs {:?} hold {p} physical core: growth with cores needs 2",
+            file.plan.server_cpus
+        )));
+    }
+    let find = |half: Half, n: usize| {
+        file.c5.iter().find(|w| w.half == half && w.structure == Structure::AsyncMulti(n))
+    };
+    let x = |v: f64| format!("{v:.2}x");
+    let (mut checks, mut missing, mut said) = (Vec::new(), Vec::new(), Vec::new());
+    let mut ratio = |half: Half, a: usize, b: usize, missing: &mut Vec<String>| {
+        let (Some(top), Some(base)) = (find(half, a), find(half, b)) else {
+            missing.push(format!("{half}: no sweep of async_multi/{a} or async_multi/{b}"));
+            return None;
+        };
+        match (knee_range(top), knee_range(base)) {
+            (Ok(k), Ok(one)) => {
+                said.push(format!(
+                    "{half}: async_multi/{a} knee {:.0} to {:.0}/s, async_multi/{b} {:.0} to {:.0}/s",
+                    k.lo, k.hi, one.lo, one.hi
+                ));
+                Some(k / one)
+            }
+            (k, one) => {
+                missing.extend([k.err(), one.err()].into_iter().flatten().map(|e| format!("{half}: {e}")));
+                None
+            }
+        }
+    };
+    if let Some(growth) = ratio(Half::Hashing, p, 1, &mut missing) {
+        checks.push((
+            at_least(growth, FOLLOWS * p as f64),
+            format!(
+                "CPU-bound knee N={p} / N=1 {} (>= {})",
+                growth.show(x),
+                crate::claims::plain(FOLLOWS * p as f64)
+            ),
+        ));
+    }
+    if let Some(beyond) = ratio(Half::Hashing, 2 * s, s, &mut missing) {
+        checks.push((
+            at_most(beyond, CAP),
+            format!("CPU-bound knee N={} / N={s} {} (<= {CAP})", 2 * s, beyond.show(x)),
+        ));
+    }
+    let idle = find(Half::Waiting, 1).and_then(|w| {
+        let rows: Vec<&StepRow> = w.rows.iter().collect();
+        let lo = super::analysis::knee(&rows).0?;
+        w.rows
+            .iter()
+            .filter(|r| r.offered == lo && r.outcome == StepOutcome::KeptUp)
+            .map(|r| r.server_cores_busy)
+            .reduce(f64::max)
+    });
+    match idle {
+        Some(busy) if busy > IDLE_CORES => missing.push(format!(
+            "waiting requests: async_multi/1 kept {busy:.2} cores busy at its knee, not <= {IDLE_CORES}: not mostly \
+             waiting, the claim's condition"
+        )),
+        _ => {}
+    }
+    if let Some(flat) = ratio(Half::Waiting, p, 1, &mut missing) {
+        checks.push((at_most(flat, CAP), format!("waiting knee N={p} / N=1 {} (<= {CAP})", flat.show(x))));
+    }
+    let shared =
+        if file.plan.server_cpus == file.plan.generator_cpus { " (shared with the generator)" } else { "" };
+    let evidence = format!(
+        "server CPUs {:?}{shared}, {p} physical cores; {}: {}. Rule: {C5_SERVER_RULE}.",
+        file.plan.server_cpus,
+        if said.is_empty() { "no knees".to_string() } else { said.join("; ") },
+        checks.iter().map(|c| c.1.as_str()).collect::<Vec<_>>().join("; ")
+    );
+    verdict(judge_or_missing(&checks, &missing, evidence))
+}
+
 /// The verdicts this file decides, judged from its rows.
 /// C4's only where it was measured: pairs, or a sweep that could have had them (async/1 and async/N
 /// both kept up with a rate); nothing for a sweep without them (nothing was measured to decide it).
@@ -407,6 +512,9 @@ pub fn verdicts(file: &ServerFile) -> Vec<crate::claims::Verdict> {
     }
     if !file.c7.is_empty() {
         out.push(c7(file));
+    }
+    if !file.c5.is_empty() {
+        out.push(c5(file));
     }
     out
 }
