@@ -1,7 +1,7 @@
 #!/bin/sh
 # A kit's run.sh: runs the suite from this folder's binaries, with no Rust toolchain, and leaves out/:
 # criterion's data (with the record of size and machine beside every baseline), the JSON of `cvp run`,
-# `cvp scale` (sleeps and sockets), `cvp latency` and `cvp server` (the sweep, --idle, --mix), and three
+# `cvp scale` (sleeps and sockets), `cvp latency` and `cvp server` (the sweep, --idle, --mix, --cores), and three
 # `cvp trace` folders (the default timeline, one CPU, and net_bound's requests).
 # CVP_PROFILE and the other CVP_* variables pass through. Stops at the first step that fails, naming it;
 # out/ appears only when every step succeeded. Then, on a machine with this project's checkout:
@@ -38,10 +38,11 @@ printf '== cvp scale --io socket\n' >&2
 "$kit/cvp" scale --io socket --format json --output "$partial/scale-socket.json" || fail "cvp scale --io socket (exit $?)" $?
 printf '== cvp latency\n' >&2
 "$kit/cvp" latency --format json --output "$partial/latency.json" || fail "cvp latency (exit $?)" $?
-printf '== cvp server (the sweep, --idle, --mix)\n' >&2
+printf '== cvp server (the sweep, --idle, --mix, --cores)\n' >&2
 "$kit/cvp" server --format json --output "$partial/server.json" || fail "cvp server (exit $?)" $?
 "$kit/cvp" server --idle --format json --output "$partial/server-idle.json" || fail "cvp server --idle (exit $?)" $?
 "$kit/cvp" server --mix --format json --output "$partial/server-mix.json" || fail "cvp server --mix (exit $?)" $?
+"$kit/cvp" server --cores --format json --output "$partial/server-cores.json" || fail "cvp server --cores (exit $?)" $?
 printf '== cvp trace (the default timeline, one CPU, net_bound)\n' >&2
 "$kit/cvp" trace --out "$partial/trace" > /dev/null || fail "cvp trace (exit $?)" $?
 "$kit/cvp" trace --workload cpu_bound --workers 2 --cores 1 --wait-ms 50 --out "$partial/trace-1cpu" > /dev/null \

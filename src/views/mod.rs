@@ -55,8 +55,9 @@ pub struct ReportArgs {
     /// apart).
     #[arg(long)]
     pub scale: Vec<PathBuf>,
-    /// A `cvp server --format json` file (the rate sweep, `--idle`'s C10k row or `--mix`'s heavy-request
-    /// mix): adds its section (the steps, knees, plots). May be given once for each kind.
+    /// A `cvp server --format json` file (the rate sweep, `--idle`'s C10k row, `--mix`'s heavy-request
+    /// mix or `--cores`'s knees against workers): adds its section (the steps, knees, plots). May be given
+    /// once for each kind.
     #[arg(long)]
     pub server: Vec<PathBuf>,
     /// Accept input files measured by another build (commit, compiler, profile) than the criterion data;
@@ -164,8 +165,8 @@ pub fn report(args: ReportArgs) -> Result<(), Failure> {
             |s: &&report::Section| s.files.iter().any(|(n, _)| section.files.iter().any(|(m, _)| m == n));
         if let Some(other) = sections.iter().find(clash) {
             return Err(Failure::Input(anyhow::anyhow!(
-                "--server {}: {} holds the same kind of server run; accepted: at most one sweep, one --idle \
-                 and one --mix file",
+                "--server {}: {} holds the same kind of server run; accepted: at most one sweep, one --idle, \
+                 one --mix and one --cores file",
                 path.display(),
                 other.source.display()
             )));
