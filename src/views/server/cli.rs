@@ -62,12 +62,14 @@ async/1 and <= 0.25 for async_offload/N and thread_per_connection (a step they d
 counts as a whole job), each over its 95% interval.
 --cores: instead of the sweep, C5 on a server (a twin of C5): async_multi/N on the same server CPUs (S
 CPUs holding P physical cores; where the first quarter holds fewer than 2 cores, every usable CPU, shared
-with the generator, which can only lower the knees of N >= 2), each swept to its knee narrowed to 5%:
-with CPU-bound requests (2 ms of hashing, rounds calibrated first, no wait) at N = 1, P, S and 2S; with
-waiting requests (--wait-ms, 10 by default, over 16 connections, which carry 1,600/s at 10 ms) at N = 1
-and P. Shown when the CPU-bound knee of N = P over that of N = 1 is >= 0.75 x P, that of 2S over S is
-<= 1.15, and, with async_multi/1 <= 0.25 cores busy at its waiting knee, the waiting knee of P over 1 is
-<= 1.15, each over the knees' brackets (highest rate kept up to lowest saturated).
+with the generator and the backend, whose work then weighs most on N >= 2, against the claim), each swept
+to its knee: the bracket from the highest rate kept up to the lowest saturated, narrowed to 2.5%. With
+CPU-bound requests (2 ms of hashing, rounds calibrated first, no wait) at N = 1, P, S and 2S; with waiting
+requests (--wait-ms, 10 by default, over 16 connections, which carry at most 16 / (wait + hashing) per
+second: 1,600/s at 10 ms) at N = 1 and P. Shown when, with async_multi/1 >= 0.9 cores busy at its
+CPU-bound knee, that knee of N = P over N = 1 is >= 0.75 x P and of 2S over S <= 1.15; and, with
+async_multi/1 <= 0.25 cores busy at its waiting knee, the ceiling over that knee of N = 1 is <= 1.15
+(one worker reaches what the waits allow) and the waiting knee of P over 1 <= 1.15; over the brackets.
 Structures (N: name/N, default the server's CPUs; --serve also takes --workers):
   thread_per_connection  one OS thread per accepted connection
   threads/N              a fixed pool of N threads; accepted connections queue to it, each served to its
@@ -271,13 +273,17 @@ fn run_sweep(args: Args) -> Result<(), Failure> {
             notes.push(format!(
                 "C5's sweeps ran the server on every usable CPU {server:?}, shared with the generator and the \
                  backend: the server's first quarter of them holds fewer than 2 physical cores. Their work per \
-                 request comes out of the cores the workers hash on: it can only lower the knees of N >= 2."
+                 request (each step's gen cores) comes out of the CPUs the workers hash on, least at N = 1 (its \
+                 one worker leaves them the other CPUs) and most at N >= 2: it lowers the growth the claim needs; \
+                 a generator short of CPU lags, which marks its step generator-bound, never the server's."
             ));
         }
         plan.server_cpus = server;
         plan.generator_cpus = generator;
         plan.connections =
             (super::CONNECTIONS_PER_CPU * plan.server_cpus.len()).min(super::MAX_DEFAULT_CONNECTIONS);
+        plan.set_connections(plan.connections, hash_ms);
+        plan.resolution = crate::claims::C5_SERVER_RESOLUTION;
         plan.p99_bound_ms = super::analysis::p99_bound_ms(plan.wait_ms, hash_ms, plan.server_cpus.len());
         let cores = super::cores::physical_cores(&plan.server_cpus);
         let mut all = Vec::new();

@@ -30,10 +30,11 @@ pub fn physical_cores(cpus: &[usize]) -> usize {
 }
 
 /// Where C5's sweeps run: the plan's server CPUs where they hold at least 2 physical cores; else every
-/// CPU in `allowed`, shared with the generator and the backend (`true`). Sharing can only lower the knees
-/// of N >= 2 (the generator's few microseconds per request come out of the cores the workers hash on),
-/// against the claim's growth and never for it; a step where the generator fell behind is marked as
-/// always.
+/// CPU in `allowed`, shared with the generator and the backend (`true`). Their work per request (each
+/// step shows it: the generator's cores) then comes out of the CPUs the workers hash on: least at N = 1,
+/// whose one worker leaves the other CPUs to them, most at N >= 2, which keep every CPU busy, so it lowers
+/// the growth the claim needs; and a generator short of CPU lags, which marks its step generator-bound
+/// (never the server's), so it cannot raise a knee either.
 pub fn placement(plan: &Plan, allowed: &[usize]) -> (Vec<usize>, Vec<usize>, bool) {
     if physical_cores(&plan.server_cpus) >= 2 || allowed.len() <= plan.server_cpus.len() {
         (plan.server_cpus.clone(), plan.generator_cpus.clone(), plan.server_cpus == plan.generator_cpus)
@@ -118,6 +119,9 @@ pub fn run(
                 wait_ms: plan.wait_ms,
                 hash_ms: plan.hash_ms,
                 p99_bound_ms: plan.p99_bound_ms,
+                start_rate: plan.start_rate,
+                max_rate: plan.max_rate,
+                resolution: plan.resolution,
                 rows,
             });
         }

@@ -347,6 +347,15 @@ pub struct CoresSweep {
     pub hash_ms: f64,
     /// A step whose p99 lies above this is saturated, ms.
     pub p99_bound_ms: f64,
+    /// The first rate offered, requests/s.
+    #[serde(default)]
+    pub start_rate: f64,
+    /// The highest rate it would offer, requests/s.
+    #[serde(default)]
+    pub max_rate: f64,
+    /// The sweep ended once its highest rate kept up and lowest saturated were within this ratio.
+    #[serde(default)]
+    pub resolution: f64,
     /// The steps, in the order measured.
     pub rows: Vec<StepRow>,
 }

@@ -183,9 +183,9 @@ fn cores_header(file: &ServerFile) -> String {
         if p.server_cpus == p.generator_cpus { ", shared with the generator and the backend" } else { "" };
     format!(
         "cvp server --cores: async_multi/N on the server CPUs {:?} ({cores} physical cores{shared}), each swept to its \
-         knee (doubling, then narrowed to {:.0}%): {}; {}. Generator and backend on CPUs {:?}.\n",
+         knee (doubling, then narrowed to {:.1}%): {}; {}. Generator and backend on CPUs {:?}.\n",
         p.server_cpus,
-        (crate::claims::C5_SERVER_RESOLUTION - 1.0) * 100.0,
+        (file.c5.first().map_or(p.resolution, |w| w.resolution) - 1.0) * 100.0,
         describe(Half::Hashing),
         describe(Half::Waiting),
         p.generator_cpus

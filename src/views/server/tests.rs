@@ -1014,8 +1014,9 @@ fn c7s_mix_runs_where_one_loop_hashes_a_quarter_of_the_time() {
     assert!(super::load::is_heavy(15) && super::load::is_heavy(31) && !super::load::is_heavy(16));
 }
 
-/// A C5 sweep of `async_multi/n` whose knee lies between `lo` (kept up) and `hi` (saturated), with
-/// `busy` cores busy at every step.
+/// A C5 sweep of `async_multi/n` whose knee lies between `lo` (kept up) and `hi` (saturated), narrowed
+/// to that bracket, with `busy` cores busy at every step; CPU-bound requests of 2 ms or waits of 10 ms
+/// over 16 connections (a ceiling of 1,600/s).
 fn c5_sweep(half: super::Half, n: usize, lo: f64, hi: f64, busy: f64) -> super::CoresSweep {
     let structure = Structure::AsyncMulti(n);
     let step = |rate: f64, outcome: StepOutcome| StepRow {
@@ -1023,15 +1024,19 @@ fn c5_sweep(half: super::Half, n: usize, lo: f64, hi: f64, busy: f64) -> super::
         server_cores_busy: busy,
         ..row(rate, outcome)
     };
+    let hashing = half == super::Half::Hashing;
     super::CoresSweep {
         half,
         structure,
         cores: 2,
-        connections: 16,
-        rounds: 10,
-        wait_ms: 10,
-        hash_ms: 2.0,
+        connections: if hashing { 1024 } else { 16 },
+        rounds: if hashing { 34_000 } else { 10 },
+        wait_ms: if hashing { 0 } else { 10 },
+        hash_ms: if hashing { 2.0 } else { 0.0 },
         p99_bound_ms: 16.0,
+        start_rate: lo / 2.0,
+        max_rate: 1e6,
+        resolution: hi / lo,
         rows: vec![
             step(lo / 2.0, StepOutcome::KeptUp),
             step(lo, StepOutcome::KeptUp),
@@ -1040,59 +1045,89 @@ fn c5_sweep(half: super::Half, n: usize, lo: f64, hi: f64, busy: f64) -> super::
     }
 }
 
-/// C5's verdict on 2 server CPUs (2 cores) from knees `(lo, hi)`: the CPU-bound ones of N = 1, 2, 4 and
-/// the waiting ones of N = 1, 2 (async_multi/1 `busy` cores busy there).
-fn c5_of(hashing: [(f64, f64); 3], waiting: [(f64, f64); 2], busy: f64) -> crate::claims::Verdict {
+/// A C5 file on 2 server CPUs (2 cores) from knees `(lo, hi)`: the CPU-bound ones of N = 1, 2, 4
+/// (async_multi/1 `cpu` cores busy) and the waiting ones of N = 1, 2 (async_multi/1 `busy` cores busy).
+fn c5_file(hashing: [(f64, f64); 3], cpu: f64, waiting: [(f64, f64); 2], busy: f64) -> ServerFile {
     use super::Half;
     let mut file = file_with(vec![], vec![]);
     file.plan.server_cpus = vec![0, 1];
     file.plan.generator_cpus = vec![0, 1];
     for (n, (lo, hi)) in [1, 2, 4].into_iter().zip(hashing) {
-        file.c5.push(c5_sweep(Half::Hashing, n, lo, hi, 1.0));
+        file.c5.push(c5_sweep(Half::Hashing, n, lo, hi, if n == 1 { cpu } else { 1.9 }));
     }
     for (n, (lo, hi)) in [1, 2].into_iter().zip(waiting) {
         file.c5.push(c5_sweep(Half::Waiting, n, lo, hi, busy));
     }
-    super::twins::c5(&file)
+    file
+}
+
+/// [`c5_file`]'s verdict, async_multi/1 CPU-bound at its CPU-bound knee (1.0 cores busy).
+fn c5_of(hashing: [(f64, f64); 3], waiting: [(f64, f64); 2], busy: f64) -> crate::claims::Verdict {
+    super::twins::c5(&c5_file(hashing, 1.0, waiting, busy))
 }
 
 #[test]
 fn c5_on_a_server_is_shown_not_shown_or_undecided() {
     use crate::claims::Outcome;
-    let wait = [(1500.0, 1570.0), (1510.0, 1580.0)];
-    // CPU-bound knees double from 1 to 2 workers on 2 cores and stop there; waiting ones stay: shown.
-    let v = c5_of([(470.0, 490.0), (930.0, 975.0), (935.0, 980.0)], wait, 0.15);
+    let cpu = [(470.0, 480.0), (930.0, 950.0), (935.0, 955.0)];
+    let wait = [(1510.0, 1540.0), (1515.0, 1545.0)];
+    // CPU-bound knees double from 1 to 2 workers on 2 cores and stop there; waiting ones reach the
+    // ceiling of 16 connections / 10 ms with one worker and stay: shown.
+    let v = c5_of(cpu, wait, 0.15);
     assert_eq!(v.verdict, Outcome::Shown, "{v:?}");
     assert!(v.statement.ends_with("(server: constant-rate load)"), "{}", v.statement);
+    assert!(v.evidence.contains("ceiling 1600/s (16 connections / 10 ms)"), "{}", v.evidence);
     crate::claims::tests::assert_headline(&v);
     // CPU-bound knees that do not grow (a server that hashes on one thread whatever N): not shown.
-    let v = c5_of([(470.0, 490.0), (480.0, 500.0), (480.0, 500.0)], wait, 0.15);
+    let v = c5_of([(470.0, 480.0), (480.0, 490.0), (480.0, 490.0)], wait, 0.15);
     assert_eq!(v.verdict, Outcome::NotShown, "{v:?}");
     // Growing past the cores (a measuring error: 4 workers cannot hash on 2 cores twice as fast): not shown.
-    let v = c5_of([(470.0, 490.0), (930.0, 975.0), (1800.0, 1890.0)], wait, 0.15);
+    let v = c5_of([cpu[0], cpu[1], (1800.0, 1840.0)], wait, 0.15);
     assert_eq!(v.verdict, Outcome::NotShown, "{v:?}");
-    // Waiting requests whose knee grows with the workers (they were not waiting): not shown.
-    let v =
-        c5_of([(470.0, 490.0), (930.0, 975.0), (935.0, 980.0)], [(1500.0, 1570.0), (2900.0, 3050.0)], 0.15);
+    // Waiting requests whose knee grows with the workers: not shown.
+    let v = c5_of(cpu, [(1510.0, 1540.0), (2900.0, 2960.0)], 0.15);
     assert_eq!(v.verdict, Outcome::NotShown, "{v:?}");
+    // One worker far below what the waits allow (the server, not the waits, binds): not shown.
+    let v = c5_of(cpu, [(900.0, 920.0), (905.0, 925.0)], 0.15);
+    assert_eq!(v.verdict, Outcome::NotShown, "{v:?}");
+    assert!(
+        v.evidence.contains("ceiling 1600/s (16 connections / 10 ms) / knee N=1 1.76x"),
+        "{}",
+        v.evidence
+    );
     // A growth whose bracket spans the threshold (1.5 x): undecided.
     let v = c5_of([(470.0, 560.0), (760.0, 800.0), (765.0, 805.0)], wait, 0.15);
     assert_eq!(v.verdict, Outcome::CannotBeShown, "{v:?}");
     assert!(v.evidence.contains("too noisy"), "{}", v.evidence);
-    // A waiting server that is busy at its knee is not mostly waiting, the claim's condition: undecided.
-    let v = c5_of([(470.0, 490.0), (930.0, 975.0), (935.0, 980.0)], wait, 0.4);
+    // A waiting server busy at its knee is not mostly waiting, the claim's condition: that half is not
+    // judged, even where its knee grows (requests that do not wait may scale).
+    let v = c5_of(cpu, [(1510.0, 1540.0), (2900.0, 2960.0)], 0.4);
     assert_eq!(v.verdict, Outcome::CannotBeShown, "{v:?}");
     assert!(v.evidence.contains("not mostly waiting"), "{}", v.evidence);
-    // ... but a failed check still decides.
-    let v = c5_of([(470.0, 490.0), (480.0, 500.0), (480.0, 500.0)], wait, 0.4);
+    // A CPU-bound half whose one worker is not CPU-bound at its knee is not judged either.
+    let v = super::twins::c5(&c5_file([(470.0, 480.0), (480.0, 490.0), (480.0, 490.0)], 0.5, wait, 0.15));
+    assert_eq!(v.verdict, Outcome::CannotBeShown, "{v:?}");
+    assert!(v.evidence.contains("not CPU-bound"), "{}", v.evidence);
+    // ... but a failed check of the other half still decides.
+    let v = c5_of([(470.0, 480.0), (480.0, 490.0), (480.0, 490.0)], wait, 0.4);
     assert_eq!(v.verdict, Outcome::NotShown, "{v:?}");
-    // A knee not found (kept up to the highest rate offered) is named, never a ratio.
-    let mut file = file_with(vec![], vec![]);
-    file.plan.server_cpus = vec![0, 1];
-    file.c5.push(c5_sweep(super::Half::Hashing, 1, 470.0, 490.0, 1.0));
-    let mut open = c5_sweep(super::Half::Hashing, 2, 930.0, 975.0, 1.0);
-    open.rows.pop();
-    file.c5.push(open);
+    // A bracket the generator stopped before it was narrowed, or wider than its resolution, is named,
+    // never a ratio.
+    let mut file = c5_file(cpu, 1.0, wait, 0.15);
+    file.c5[1].rows.push(row(940.0, StepOutcome::GeneratorBound("its mean lag 2 ms > 1 ms".into())));
+    file.c5[1].rows.iter_mut().for_each(|r| r.structure = Structure::AsyncMulti(2));
+    let v = super::twins::c5(&file);
+    assert_eq!(v.verdict, Outcome::CannotBeShown, "{v:?}");
+    assert!(v.evidence.contains("the generator fell behind at 940/s"), "{}", v.evidence);
+    let mut file = c5_file(cpu, 1.0, wait, 0.15);
+    file.c5[1].resolution = 1.01;
+    let v = super::twins::c5(&file);
+    assert_eq!(v.verdict, Outcome::CannotBeShown, "{v:?}");
+    assert!(v.evidence.contains("was not narrowed to its resolution"), "{}", v.evidence);
+    // A knee not found (kept up to the highest rate offered) and a sweep missing are named.
+    let mut file = c5_file(cpu, 1.0, wait, 0.15);
+    file.c5[1].rows.pop();
+    file.c5.remove(2);
     let v = super::twins::c5(&file);
     assert_eq!(v.verdict, Outcome::CannotBeShown, "{v:?}");
     assert!(v.evidence.contains("async_multi/2 kept up to 930/s, the highest rate"), "{}", v.evidence);
@@ -1114,18 +1149,26 @@ fn c5s_sweeps_follow_the_server_cores() {
     assert_eq!(workers(Half::Hashing, 2, 4), vec![1, 2, 4, 8]);
     assert_eq!(workers(Half::Hashing, 4, 4), vec![1, 4, 8]);
     // A server of one CPU (2 cores here: the first quarter) runs on every CPU, shared with the generator;
-    // one of 4 cores keeps its own.
+    // a server of 2 cores keeps its own, apart from the generator's.
     let two = Plan::default_for(&[0, 1], 10, 10, 0.003);
     assert_eq!(placement(&two, &[0, 1]), (vec![0, 1], vec![0, 1], true));
     let one = Plan::default_for(&[0], 10, 10, 0.003);
     assert_eq!(placement(&one, &[0]), (vec![0], vec![0], true));
+    let mut apart = two.clone();
+    apart.server_cpus = vec![0, 1];
+    apart.generator_cpus = vec![2, 3, 4, 5, 6, 7];
+    if super::cores::physical_cores(&[0, 1]) >= 2 {
+        let all: Vec<usize> = (0..8).collect();
+        assert_eq!(placement(&apart, &all), (vec![0, 1], vec![2, 3, 4, 5, 6, 7], false));
+    }
     // Hashing: no wait, rates from a quarter of what min(N, S) cores hash, knees to 5%.
     let mut base = two.clone();
     base.server_cpus = vec![0, 1];
     let p = plan_for(&base, Half::Hashing, 4, 9000, 2.0);
     assert_eq!((p.wait_ms, p.rounds, p.structures.clone()), (0, 9000, vec![Structure::AsyncMulti(4)]));
     assert!((p.start_rate - 250.0).abs() < 1e-9, "{}", p.start_rate);
-    assert!(p.max_rate > 4.0 * 1000.0, "{}", p.max_rate);
+    // The highest rate keeps the plan's C = 512 connections busy at twice a request's 2 ms.
+    assert!((p.max_rate - 512.0 / 0.004).abs() < 1e-6, "{}", p.max_rate);
     assert_eq!(p.resolution, crate::claims::C5_SERVER_RESOLUTION);
     // Waiting: 16 connections carry 16 / 10 ms = 1,600/s; rates from an eighth of it to 4 times it.
     let w = plan_for(&base, Half::Waiting, 2, 9000, 0.0);
@@ -1139,7 +1182,7 @@ fn the_cores_section_has_its_knees_plot_and_file() {
     let mut file = file_with(vec![], vec![]);
     file.plan.server_cpus = vec![0, 1];
     for (n, lo) in [(1, 470.0), (2, 930.0), (4, 935.0)] {
-        file.c5.push(c5_sweep(Half::Hashing, n, lo, lo * 1.04, 1.0));
+        file.c5.push(c5_sweep(Half::Hashing, n, lo, lo * 1.02, 1.0));
     }
     for n in [1, 2] {
         file.c5.push(c5_sweep(Half::Waiting, n, 1500.0, 1570.0, 0.15));
@@ -1154,7 +1197,7 @@ fn the_cores_section_has_its_knees_plot_and_file() {
     assert!(
         section
             .markdown
-            .contains("- CPU-bound requests, async_multi/2: knee between 930/s (kept up) and 967/s"),
+            .contains("- CPU-bound requests, async_multi/2: knee between 930/s (kept up) and 949/s"),
         "{}",
         section.markdown
     );

@@ -392,30 +392,56 @@ pub fn c7(file: &ServerFile) -> crate::claims::Verdict {
 }
 
 /// A C5 sweep's knee as a range: from the highest rate kept up below the lowest saturated to that one, the
-/// middle their geometric mean; or why there is none.
+/// middle their geometric mean; or why there is none: no knee found, the generator fell behind before the
+/// bracket was narrowed, or a bracket wider than the sweep's resolution.
 fn knee_range(sweep: &super::CoresSweep) -> Result<crate::claims::Range, String> {
     let rows: Vec<&StepRow> = sweep.rows.iter().collect();
     let s = sweep.structure;
-    match super::analysis::knee(&rows) {
-        (Some(lo), Some(hi)) => Ok(crate::claims::Range { lo, mid: (lo * hi).sqrt(), hi, known: true }),
-        (Some(lo), None) => {
+    let bound = by_rate(&rows).into_iter().find(|(_, o)| matches!(o, StepOutcome::GeneratorBound(_)));
+    match (super::analysis::knee(&rows), bound) {
+        (_, Some((rate, _))) => {
+            Err(format!("the generator fell behind at {rate:.0}/s before {s}'s knee was narrowed"))
+        }
+        ((Some(lo), Some(hi)), None) if sweep.resolution > 0.0 && hi > lo * sweep.resolution * 1.000_001 => {
+            Err(format!("{s}'s knee between {lo:.0} and {hi:.0}/s was not narrowed to its resolution"))
+        }
+        ((Some(lo), Some(hi)), None) => {
+            Ok(crate::claims::Range { lo, mid: (lo * hi).sqrt(), hi, known: true })
+        }
+        ((Some(lo), None), None) => {
             Err(format!("{s} kept up to {lo:.0}/s, the highest rate it was offered: no knee"))
         }
-        (None, Some(hi)) => Err(format!("{s} kept up with no rate (saturated at {hi:.0}/s)")),
-        (None, None) => Err(format!("{s} has no step")),
+        ((None, Some(hi)), None) => Err(format!("{s} kept up with no rate (saturated at {hi:.0}/s)")),
+        ((None, None), None) => Err(format!("{s} has no step")),
     }
 }
 
+/// The cores `sweep`'s structure kept busy at its knee (the highest rate kept up, its busiest step there).
+fn busy_at_knee(sweep: &super::CoresSweep) -> Option<f64> {
+    let rows: Vec<&StepRow> = sweep.rows.iter().collect();
+    let lo = super::analysis::knee(&rows).0?;
+    sweep
+        .rows
+        .iter()
+        .filter(|r| r.offered == lo && r.outcome == StepOutcome::KeptUp)
+        .map(|r| r.server_cores_busy)
+        .reduce(f64::max)
+}
+
 /// C5 on a server ([`crate::claims::C5_SERVER_RULE`]): from the sweeps of `async_multi/N` (their knees as
-/// brackets), with P physical cores among the server's S CPUs (P at least 2): with CPU-bound requests the
-/// knee of N = P over that of N = 1 at least [`crate::claims::FOLLOWS`] x P, and that of N = 2S over that of
-/// N = S at most [`crate::claims::CAP`]; with waiting requests, where `async_multi/1` kept at most
-/// [`crate::claims::IDLE_CORES`] busy at its knee (the claim's condition: else cannot be shown), the knee of
-/// N = P over that of N = 1 at most [`crate::claims::CAP`]; each ratio over its brackets. A failed check
-/// decides (not shown) even where a part could not be measured.
+/// brackets), with P physical cores among the server's S CPUs (P at least 2). CPU-bound requests, where
+/// `async_multi/1` keeps at least [`crate::claims::C5_SERVER_CPU_BOUND`] cores busy at its knee (the half's
+/// condition, else not judged): the knee of N = P over that of N = 1 at least [`crate::claims::FOLLOWS`] x P,
+/// and that of N = 2S over that of N = S at most [`crate::claims::CAP`]. Waiting requests, where
+/// `async_multi/1` keeps at most [`crate::claims::IDLE_CORES`] busy at its knee (else not judged): the
+/// ceiling the waits set (connections / (wait + hashing)) over the knee of N = 1 at most
+/// [`crate::claims::CAP`], and the knee of N = P over that of N = 1 at most [`crate::claims::CAP`]. Each
+/// ratio over its brackets; a failed check decides (not shown) even where a part could not be measured.
 pub fn c5(file: &ServerFile) -> crate::claims::Verdict {
     use super::Half;
-    use crate::claims::{C5_SERVER_RULE, CAP, FOLLOWS, IDLE_CORES, at_least, at_most, cannot};
+    use crate::claims::{
+        C5_SERVER_CPU_BOUND, C5_SERVER_RULE, CAP, FOLLOWS, IDLE_CORES, Range, at_least, at_most, cannot,
+    };
     let verdict = |judged| twin("C5", judged);
     let Some(first) = file.c5.first() else { return verdict(cannot("no sweep of C5 was measured")) };
     let (p, s) = (first.cores, file.plan.server_cpus.len().max(1));
@@ -430,59 +456,89 @@ pub fn c5(file: &ServerFile) -> crate::claims::Verdict {
     };
     let x = |v: f64| format!("{v:.2}x");
     let (mut checks, mut missing, mut said) = (Vec::new(), Vec::new(), Vec::new());
-    let mut ratio = |half: Half, a: usize, b: usize, missing: &mut Vec<String>| {
-        let (Some(top), Some(base)) = (find(half, a), find(half, b)) else {
-            missing.push(format!("{half}: no sweep of async_multi/{a} or async_multi/{b}"));
+    // Each half is judged only where async_multi/1 meets its condition at its knee: CPU-bound, or waiting.
+    let mut condition = |half: Half| -> bool {
+        let Some(one) = find(half, 1) else {
+            missing.push(format!("{half}: no sweep of async_multi/1"));
+            return false;
+        };
+        let Some(busy) = busy_at_knee(one) else { return true };
+        let (ok, wanted) = match half {
+            Half::Hashing => {
+                (busy >= C5_SERVER_CPU_BOUND, format!(">= {C5_SERVER_CPU_BOUND}: not CPU-bound"))
+            }
+            Half::Waiting => (busy <= IDLE_CORES, format!("<= {IDLE_CORES}: not mostly waiting")),
+        };
+        if !ok {
+            missing.push(format!(
+                "{half}: async_multi/1 kept {busy:.2} cores busy at its knee, not {wanted}, the claim's condition"
+            ));
+        }
+        ok
+    };
+    let judge_hashing = condition(Half::Hashing);
+    let judge_waiting = condition(Half::Waiting);
+    let mut knee = |half: Half, n: usize, missing: &mut Vec<String>| -> Option<Range> {
+        let Some(sweep) = find(half, n) else {
+            missing.push(format!("{half}: no sweep of async_multi/{n}"));
             return None;
         };
-        match (knee_range(top), knee_range(base)) {
-            (Ok(k), Ok(one)) => {
-                said.push(format!(
-                    "{half}: async_multi/{a} knee {:.0} to {:.0}/s, async_multi/{b} {:.0} to {:.0}/s",
-                    k.lo, k.hi, one.lo, one.hi
-                ));
-                Some(k / one)
+        match knee_range(sweep) {
+            Ok(k) => {
+                let line = format!("{half}: async_multi/{n} knee {:.0} to {:.0}/s", k.lo, k.hi);
+                if !said.contains(&line) {
+                    said.push(line);
+                }
+                Some(k)
             }
-            (k, one) => {
-                missing.extend([k.err(), one.err()].into_iter().flatten().map(|e| format!("{half}: {e}")));
+            Err(e) => {
+                missing.push(format!("{half}: {e}"));
                 None
             }
         }
     };
-    if let Some(growth) = ratio(Half::Hashing, p, 1, &mut missing) {
-        checks.push((
-            at_least(growth, FOLLOWS * p as f64),
-            format!(
-                "CPU-bound knee N={p} / N=1 {} (>= {})",
-                growth.show(x),
-                crate::claims::plain(FOLLOWS * p as f64)
-            ),
-        ));
+    if judge_hashing {
+        let (one, at_p) = (knee(Half::Hashing, 1, &mut missing), knee(Half::Hashing, p, &mut missing));
+        let (at_s, beyond) = (knee(Half::Hashing, s, &mut missing), knee(Half::Hashing, 2 * s, &mut missing));
+        if let (Some(one), Some(at_p)) = (one, at_p) {
+            let growth = at_p / one;
+            let want = FOLLOWS * p as f64;
+            checks.push((
+                at_least(growth, want),
+                format!("CPU-bound knee N={p} / N=1 {} (>= {})", growth.show(x), crate::claims::plain(want)),
+            ));
+        }
+        if let (Some(at_s), Some(beyond)) = (at_s, beyond) {
+            let cap = beyond / at_s;
+            checks.push((
+                at_most(cap, CAP),
+                format!("CPU-bound knee N={} / N={s} {} (<= {CAP})", 2 * s, cap.show(x)),
+            ));
+        }
     }
-    if let Some(beyond) = ratio(Half::Hashing, 2 * s, s, &mut missing) {
-        checks.push((
-            at_most(beyond, CAP),
-            format!("CPU-bound knee N={} / N={s} {} (<= {CAP})", 2 * s, beyond.show(x)),
-        ));
-    }
-    let idle = find(Half::Waiting, 1).and_then(|w| {
-        let rows: Vec<&StepRow> = w.rows.iter().collect();
-        let lo = super::analysis::knee(&rows).0?;
-        w.rows
-            .iter()
-            .filter(|r| r.offered == lo && r.outcome == StepOutcome::KeptUp)
-            .map(|r| r.server_cores_busy)
-            .reduce(f64::max)
-    });
-    match idle {
-        Some(busy) if busy > IDLE_CORES => missing.push(format!(
-            "waiting requests: async_multi/1 kept {busy:.2} cores busy at its knee, not <= {IDLE_CORES}: not mostly \
-             waiting, the claim's condition"
-        )),
-        _ => {}
-    }
-    if let Some(flat) = ratio(Half::Waiting, p, 1, &mut missing) {
-        checks.push((at_most(flat, CAP), format!("waiting knee N={p} / N=1 {} (<= {CAP})", flat.show(x))));
+    if judge_waiting {
+        let (one, at_p) = (knee(Half::Waiting, 1, &mut missing), knee(Half::Waiting, p, &mut missing));
+        if let Some(one) = one {
+            let w = find(Half::Waiting, 1).expect("a sweep with a knee");
+            let ceiling = w.connections as f64 / ((w.wait_ms as f64 + w.hash_ms) / 1e3).max(1e-9);
+            let reach = Range { lo: ceiling, mid: ceiling, hi: ceiling, known: true } / one;
+            checks.push((
+                at_most(reach, CAP),
+                format!(
+                    "waiting: ceiling {ceiling:.0}/s ({} connections / {} ms) / knee N=1 {} (<= {CAP})",
+                    w.connections,
+                    w.wait_ms,
+                    reach.show(x)
+                ),
+            ));
+            if let Some(at_p) = at_p {
+                let flat = at_p / one;
+                checks.push((
+                    at_most(flat, CAP),
+                    format!("waiting knee N={p} / N=1 {} (<= {CAP})", flat.show(x)),
+                ));
+            }
+        }
     }
     let shared =
         if file.plan.server_cpus == file.plan.generator_cpus { " (shared with the generator)" } else { "" };
