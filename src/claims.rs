@@ -118,9 +118,20 @@ impl Verdict {
     pub fn label(&self) -> String {
         if self.is_boundary() {
             format!("{} (boundary)", self.claim)
+        } else if self.is_server_twin() {
+            match server_control(&self.claim) {
+                Control::No => self.claim.clone(),
+                Control::Whole => format!("{} (control)", self.claim),
+                Control::Part(_) => format!("{} (part control)", self.claim),
+            }
         } else {
             CLAIMS.iter().find(|c| c.id == self.claim).map_or(self.claim.clone(), Claim::label)
         }
+    }
+
+    /// Whether this is a claim's twin judged on a server: its statement ends with ([`SERVER_LABEL`]).
+    pub fn is_server_twin(&self) -> bool {
+        self.statement.ends_with(&format!("({SERVER_LABEL})"))
     }
 }
 
@@ -620,36 +631,52 @@ pub const C7_SERVER_RULE: &str = "a heavy-request mix: 1 request in 16 hashes on
 /// knee at 8,000/s, a rate the generator offers on the other CPUs.
 pub const C5_SERVER_HASH_MS: f64 = 2.0;
 /// C5 on a server: its sweeps narrow each knee until the highest rate kept up and the lowest saturated
-/// are within this ratio, and a knee is that bracket (the knee lies inside it, as far as one step per rate
-/// tells: the rate grid's resolution, not a confidence interval). A ratio of two knees then spans at most
-/// 1.025^2 = 1.051 over its brackets: under a quarter of [`FOLLOWS`]'s allowance (a quarter of the ideal
-/// growth) and under half of [`CAP`]'s (15%), so where a ratio is told from its threshold it is by the
-/// knees, not by where the rate grid fell. Each halving of the bracket costs one step per sweep.
+/// are within this ratio, and a knee is that bracket: the rate grid's resolution around one search, not a
+/// confidence interval (one step per rate, two where p99 alone saturated; a knee moved 8% between two
+/// runs on 2 cores). A ratio of two knees then spans at most 1.025^2 = 1.051 over its brackets: under a
+/// quarter of [`FOLLOWS`]'s allowance (a quarter of the ideal growth) and under half of [`CAP`]'s (15%),
+/// so the rate grid alone does not leave a ratio undecided. Each halving of the bracket costs one step per
+/// sweep.
 pub const C5_SERVER_RESOLUTION: f64 = 1.025;
 /// C5 on a server: `async_multi/1` is CPU-bound at its knee with CPU-bound requests (the claim's
 /// condition for that half) when it keeps at least this share of its one core busy there: the share above
 /// which the sweep calls a side out of CPU (the server view's `BUSY_SHARE`: past it a queue's wait grows
 /// many times its service time).
 pub const C5_SERVER_CPU_BOUND: f64 = 0.9;
-/// C5 on a server: keep-alive connections of the waiting half. With each request waiting 10 ms, 16
-/// connections carry at most 1,600 requests/s (Little's law: connections / (wait + hashing)), where a
-/// server that spends 100 us per request (66-95 us measured) is 0.16 cores busy, under [`IDLE_CORES`]: the
-/// requests mostly wait, the claim's condition. That ceiling is set by the waits in flight, not by any
-/// core: the claim says a waiting server reaches it with one worker and more workers do not pass it.
-pub const C5_SERVER_WAITING_CONNECTIONS: usize = 16;
+/// C5 on a server: the most requests a second the waiting half's connections carry (its connections are
+/// this x one request's wait and hashing, Little's law: 16 at a 10 ms wait), the same at every N, set by
+/// the waits in flight and not by any core. There a server that spends 100 us per request (66-95 us
+/// measured) is 0.16 cores busy, under [`IDLE_CORES`]: the requests mostly wait, the claim's condition,
+/// whatever `--wait-ms`.
+pub const C5_SERVER_WAITING_CEILING: f64 = 1600.0;
 /// C5 on a server, the rule: the twin of C5's, on a server (`cvp server --cores`). Its thresholds are C2's
 /// and C5's own ([`FOLLOWS`], [`CAP`], [`IDLE_CORES`]); "reaches the ceiling" and "does not pass N = 1"
 /// take [`CAP`] too, the margin by which C2 calls a rate beyond the cores no gain.
 pub const C5_SERVER_RULE: &str = "async_multi/N (tokio's multi-thread runtime with N workers) on the same server \
-     CPUs (S CPUs, P physical cores; P >= 2), each swept to its knee, the knee being the bracket between the \
-     highest rate kept up and the lowest saturated narrowed to 2.5% (one step per rate, two where p99 alone \
-     saturated: the rate grid's resolution, not a confidence interval): with CPU-bound requests (2 ms of hashing, \
-     no wait) where async_multi/1 keeps >= 0.9 cores busy at its knee, the knee of N = P over that of N = 1 is >= \
-     0.75 x P and the knee of N = 2S over that of N = S is <= 1.15 (no structure computes on more cores than it \
-     has); with waiting requests (waits of --wait-ms, 10 ms by default, over 16 connections, which carry at most \
-     16 / (wait + hashing) requests/s by Little's law) where async_multi/1 keeps <= 0.25 cores busy at its knee, \
-     one worker reaches that ceiling (the ceiling over the knee of N = 1 is <= 1.15) and P workers do not pass \
-     it (the knee of N = P over that of N = 1 is <= 1.15, a control), over the brackets";
+     CPUs (S CPUs, P physical cores; P >= 2), the N of a half searched in turn, step by step, each to its knee: \
+     the bracket between the highest rate kept up and the lowest saturated, narrowed to 2.5% (the rate grid's \
+     resolution around one search, not a confidence interval: one step per rate, two where p99 alone \
+     saturated); with CPU-bound requests (2 ms of hashing, no wait) where async_multi/1 keeps >= 0.9 cores busy \
+     at its knee, the knee of N = P over that of N = 1 is >= 0.75 x P and the knee of N = 2S over that of N = S \
+     is <= 1.15 (a control: no structure computes on more cores than it has); with waiting requests (waits of \
+     --wait-ms, 10 ms by default, over as many connections as carry at most 1,600 requests/s by Little's law: \
+     16 at 10 ms) where async_multi/1 keeps <= 0.25 cores busy at its knee, one worker reaches that ceiling \
+     (the ceiling over the knee of N = 1 is <= 1.15; a knee above the ceiling is a failed measurement) and P \
+     workers do not pass it (the knee of N = P over that of N = 1 is <= 1.15, a control: the connections cap \
+     every N), over the brackets";
+
+/// A claim's twin on a server ([`SERVER_LABEL`]) has its own control, not the client claim's: the parts
+/// the server view's own structure guarantees. C4's and C8's "not faster" (neither structure can answer
+/// before its wait is over); C5's cap past the cores and its waiting workers (the connections cap every
+/// N); C7's none.
+pub fn server_control(id: &str) -> Control {
+    match id {
+        "C4" => Control::Part("not faster where requests mostly wait"),
+        "C5" => Control::Part("the cap past the cores and the waiting workers"),
+        "C8" => Control::Part("not faster where requests mostly wait"),
+        _ => Control::No,
+    }
+}
 
 // ---- C9: judged by the trace view (`cvp trace`) ----
 
@@ -939,17 +966,44 @@ pub(crate) mod tests {
             ("<=", CAP),
             ("<=", CAP),
         ];
+        let ceiling = format!(
+            "{},{:03}",
+            C5_SERVER_WAITING_CEILING as u64 / 1000,
+            C5_SERVER_WAITING_CEILING as u64 % 1000
+        );
+        assert!(C5_SERVER_RULE.contains(&format!("at most {ceiling} requests/s")));
+        assert!(
+            C5_SERVER_RULE.contains(&format!("{} at 10 ms", (C5_SERVER_WAITING_CEILING * 0.010).round()))
+        );
         assert_eq!(stated.len(), uses.len(), "{C5_SERVER_RULE}");
         for ((c, v), (cmp, value)) in stated.iter().zip(uses) {
             assert!(c == cmp && (v - value).abs() < 1e-12, "states {c} {v}, judged by {cmp} {value}");
         }
         assert!(C5_SERVER_RULE.contains(&format!("({C5_SERVER_HASH_MS:.0} ms of hashing")));
-        assert!(C5_SERVER_RULE.contains(&format!("over {C5_SERVER_WAITING_CONNECTIONS} connections")));
         let percent = (C5_SERVER_RESOLUTION - 1.0) * 100.0;
         assert!(C5_SERVER_RULE.contains(&format!("narrowed to {percent:.1}%")));
         // A ratio over two brackets spans under a quarter of FOLLOWS's allowance and under half of CAP's.
         const { assert!(C5_SERVER_RESOLUTION * C5_SERVER_RESOLUTION - 1.0 < (1.0 - FOLLOWS) / 4.0) };
         const { assert!(C5_SERVER_RESOLUTION * C5_SERVER_RESOLUTION - 1.0 < (CAP - 1.0) / 2.0) };
+    }
+
+    #[test]
+    fn a_twin_on_a_server_carries_its_own_control() {
+        let twin = |id: &str| Verdict {
+            claim: id.into(),
+            statement: format!("{} ({SERVER_LABEL})", claim(id).statement),
+            verdict: Outcome::Shown,
+            evidence: String::new(),
+            headline: String::new(),
+        };
+        // C5's client control is the unsplittable chain, which no server measures: its twin's is its own.
+        assert_eq!(claim("C5").control, Control::Part("the unsplittable chain"));
+        assert!(twin("C5").is_server_twin());
+        assert_eq!(twin("C5").label(), "C5 (part control)");
+        assert_eq!(server_control("C5"), Control::Part("the cap past the cores and the waiting workers"));
+        assert_eq!(twin("C7").label(), "C7");
+        let client = Verdict { statement: claim("C7").statement.into(), ..twin("C7") };
+        assert!(!client.is_server_twin());
     }
 
     #[test]

@@ -83,7 +83,9 @@ pub fn board(
 /// One line of the board.
 fn row(claim: &Claim, v: Option<&Verdict>, sub: bool, link: Option<String>, missing: &str) -> Markup {
     let (class, word) = look(v.map(|v| v.verdict));
-    let control = match claim.control {
+    // A twin on a server has its own control, not the client claim's.
+    let twin = v.filter(|v| sub && v.is_server_twin()).map(|v| crate::claims::server_control(&v.claim));
+    let control = match twin.unwrap_or(claim.control) {
         Control::No => None,
         Control::Whole => Some("control".to_string()),
         Control::Part(part) => Some(format!("part control: {part}")),

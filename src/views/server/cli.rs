@@ -62,14 +62,16 @@ async/1 and <= 0.25 for async_offload/N and thread_per_connection (a step they d
 counts as a whole job), each over its 95% interval.
 --cores: instead of the sweep, C5 on a server (a twin of C5): async_multi/N on the same server CPUs (S
 CPUs holding P physical cores; where the first quarter holds fewer than 2 cores, every usable CPU, shared
-with the generator and the backend, whose work then weighs most on N >= 2, against the claim), each swept
-to its knee: the bracket from the highest rate kept up to the lowest saturated, narrowed to 2.5%. With
-CPU-bound requests (2 ms of hashing, rounds calibrated first, no wait) at N = 1, P, S and 2S; with waiting
-requests (--wait-ms, 10 by default, over 16 connections, which carry at most 16 / (wait + hashing) per
-second: 1,600/s at 10 ms) at N = 1 and P. Shown when, with async_multi/1 >= 0.9 cores busy at its
-CPU-bound knee, that knee of N = P over N = 1 is >= 0.75 x P and of 2S over S <= 1.15; and, with
-async_multi/1 <= 0.25 cores busy at its waiting knee, the ceiling over that knee of N = 1 is <= 1.15
-(one worker reaches what the waits allow) and the waiting knee of P over 1 <= 1.15; over the brackets.
+with the generator and the backend, whose work then weighs most on N >= 2, against the claim), the N of
+each half searched in turn, step by step, each to its knee: the bracket from the highest rate kept up to
+the lowest saturated, narrowed to 2.5% (the rate grid's resolution, not a confidence interval). With
+CPU-bound requests (2 ms of hashing, rounds calibrated first, no wait, 64 connections per server CPU) at
+N = 1, P, S and 2S; with waiting requests (--wait-ms, 10 by default, over as many connections as carry at
+most 1,600/s: 16 at 10 ms) at N = 1 and P. Shown when, with async_multi/1 >= 0.9 cores busy at its
+CPU-bound knee, that knee of N = P over N = 1 is >= 0.75 x P and of 2S over S <= 1.15 (a control); and,
+with async_multi/1 <= 0.25 cores busy at its waiting knee, the ceiling over that knee of N = 1 is <= 1.15
+(one worker reaches what the waits allow) and the waiting knee of P over 1 <= 1.15 (a control: the
+connections cap every N); over the brackets.
 Structures (N: name/N, default the server's CPUs; --serve also takes --workers):
   thread_per_connection  one OS thread per accepted connection
   threads/N              a fixed pool of N threads; accepted connections queue to it, each served to its
@@ -261,6 +263,7 @@ fn run_sweep(args: Args) -> Result<(), Failure> {
     }
     plan.window_s = args.window;
     let mut notes = Vec::new();
+    let mut c5_sweeps = 0;
     if args.cores {
         if args.wait_ms == 0 {
             return Err(input(
@@ -268,14 +271,16 @@ fn run_sweep(args: Args) -> Result<(), Failure> {
                     .into(),
             ));
         }
-        let (server, generator, shared) = super::cores::placement(&plan, &allowed);
+        let (server, generator, shared) =
+            super::cores::placement(&plan, &allowed, super::cores::physical_cores);
         if shared && server.len() > 1 {
             notes.push(format!(
                 "C5's sweeps ran the server on every usable CPU {server:?}, shared with the generator and the \
                  backend: the server's first quarter of them holds fewer than 2 physical cores. Their work per \
                  request (each step's gen cores) comes out of the CPUs the workers hash on, least at N = 1 (its \
-                 one worker leaves them the other CPUs) and most at N >= 2: it lowers the growth the claim needs; \
-                 a generator short of CPU lags, which marks its step generator-bound, never the server's."
+                 one worker leaves them the other CPUs) and most at N >= 2: it lowers the growth the claim needs. \
+                 A generator short of CPU lags: past 1 ms on average its step is generator-bound; a smaller lag \
+                 adds to the latency from the due time and can only lower a knee."
             ));
         }
         plan.server_cpus = server;
@@ -289,6 +294,7 @@ fn run_sweep(args: Args) -> Result<(), Failure> {
         let mut all = Vec::new();
         for half in [super::Half::Hashing, super::Half::Waiting] {
             for n in super::cores::workers(half, cores, plan.server_cpus.len()) {
+                c5_sweeps += 1;
                 if !all.contains(&Structure::AsyncMulti(n)) {
                     all.push(Structure::AsyncMulti(n));
                 }
@@ -307,7 +313,8 @@ fn run_sweep(args: Args) -> Result<(), Failure> {
     } else if let Err(e) = crate::machine::pin_process_to(&plan.generator_cpus) {
         notes.push(format!("The generator could not be pinned to CPUs {:?}: {e}.", plan.generator_cpus));
     }
-    let bar = Progress::new(plan.structures.len() * 10, "");
+    // About 10 steps a sweep (12 for C5's, narrowed further).
+    let bar = Progress::new(if args.cores { c5_sweeps * 12 } else { plan.structures.len() * 10 }, "");
     let mut rows = Vec::new();
     let mut idle = Vec::new();
     if args.idle {
@@ -341,13 +348,15 @@ fn run_sweep(args: Args) -> Result<(), Failure> {
     }
     let mut c5 = Vec::new();
     if args.cores {
-        let (mut sweeps, mut said) =
-            super::cores::run(&plan, measure::rounds_for_ms(crate::claims::C5_SERVER_HASH_MS), |label| {
-                bar.step(label)
-            })
-            .map_err(|e| Failure::Internal(anyhow::anyhow!("C5: {e}")))?;
-        c5.append(&mut sweeps);
-        notes.append(&mut said);
+        let calibrated = measure::rounds_for_ms(crate::claims::C5_SERVER_HASH_MS);
+        let cores = super::cores::physical_cores(&plan.server_cpus);
+        for half in [super::Half::Hashing, super::Half::Waiting] {
+            let (mut sweeps, mut said) =
+                super::cores::run_half(&plan, half, cores, calibrated, |label| bar.step(label))
+                    .map_err(|e| Failure::Internal(anyhow::anyhow!("C5, {half}: {e}")))?;
+            c5.append(&mut sweeps);
+            notes.append(&mut said);
+        }
     }
     for &structure in plan.structures.iter().filter(|_| !args.idle && !args.mix && !args.cores) {
         let (mut steps, mut said) = sweep::sweep_one(structure, &plan, |label| bar.step(label))

@@ -1,8 +1,9 @@
 //! C5 on a server (`cvp server --cores`): with CPU-bound requests a server's saturation rate grows with
 //! its workers up to its cores and no further; with waiting requests it does not grow with them. Each
-//! half is a set of sweeps ([`super::sweep::sweep_one`]: the rate sweep's steps and stop rules, each knee
-//! narrowed to [`crate::claims::C5_SERVER_RESOLUTION`]) of `async_multi/N` on the same server CPUs. The
-//! twins' file judges the verdict from these sweeps.
+//! half searches the knee of `async_multi/N` at several N on the same server CPUs, the N in turn, step by
+//! step (the rate sweep's steps and stop rules, [`super::analysis::next_rate`], each knee narrowed to
+//! [`crate::claims::C5_SERVER_RESOLUTION`]), so a drift of the machine falls on every N alike. The twins'
+//! file judges the verdict from these sweeps.
 
 use super::{CoresSweep, Half, Plan, Structure};
 
@@ -29,14 +30,19 @@ pub fn physical_cores(cpus: &[usize]) -> usize {
     }
 }
 
-/// Where C5's sweeps run: the plan's server CPUs where they hold at least 2 physical cores; else every
-/// CPU in `allowed`, shared with the generator and the backend (`true`). Their work per request (each
-/// step shows it: the generator's cores) then comes out of the CPUs the workers hash on: least at N = 1,
-/// whose one worker leaves the other CPUs to them, most at N >= 2, which keep every CPU busy, so it lowers
-/// the growth the claim needs; and a generator short of CPU lags, which marks its step generator-bound
-/// (never the server's), so it cannot raise a knee either.
-pub fn placement(plan: &Plan, allowed: &[usize]) -> (Vec<usize>, Vec<usize>, bool) {
-    if physical_cores(&plan.server_cpus) >= 2 || allowed.len() <= plan.server_cpus.len() {
+/// Where C5's sweeps run: the plan's server CPUs where they hold at least 2 physical cores (`cores_of`
+/// counts them: [`physical_cores`]); else every CPU in `allowed`, shared with the generator and the
+/// backend (`true`). Their work per request (each step shows it: the generator's cores) then comes out of
+/// the CPUs the workers hash on, least at N = 1 (one worker leaves them the other CPUs) and most at N >= 2
+/// (which keep every CPU busy): it lowers the growth the claim needs. A generator short of CPU lags: past
+/// 1 ms on average its step is generator-bound, never the server's; a smaller lag adds to the latency from
+/// the due time and can only lower a knee.
+pub fn placement(
+    plan: &Plan,
+    allowed: &[usize],
+    cores_of: impl Fn(&[usize]) -> usize,
+) -> (Vec<usize>, Vec<usize>, bool) {
+    if cores_of(&plan.server_cpus) >= 2 || allowed.len() <= plan.server_cpus.len() {
         (plan.server_cpus.clone(), plan.generator_cpus.clone(), plan.server_cpus == plan.generator_cpus)
     } else {
         (allowed.to_vec(), allowed.to_vec(), true)
@@ -57,13 +63,18 @@ pub fn workers(half: Half, cores: usize, cpus: usize) -> Vec<usize> {
     n
 }
 
+/// Keep-alive connections per server CPU of the CPU-bound half: at twice what S cores can hash, the
+/// requests in flight at their unloaded latency are 2 per CPU, so the connections never bind before the
+/// cores (32 times that is left for the queue near the knee), and few enough that every N of a half keeps
+/// its connections open at once (the N are searched in turn) within a default open-file limit.
+pub const HASHING_CONNECTIONS_PER_CPU: usize = 64;
+
 /// The plan of one sweep of `async_multi/n`: `base` (its CPUs, window) with the half's requests. Hashing:
-/// `rounds` of `hash_ms` each and no wait, C = the base's connections, rates from a quarter of what
-/// min(n, S) cores can hash. Waiting: the base's wait and rounds over
-/// [`crate::claims::C5_SERVER_WAITING_CONNECTIONS`], rates from an eighth of what the connections carry
-/// at one request's work (connections / (wait + hashing), Little's law) up to 4 times it (past the
-/// connections' bound on purpose: they are what binds). Either way each knee narrowed to
-/// [`crate::claims::C5_SERVER_RESOLUTION`].
+/// `rounds` of `hash_ms` each and no wait, [`HASHING_CONNECTIONS_PER_CPU`], rates from a quarter of what
+/// min(n, S) cores can hash. Waiting: the base's wait and rounds over as many connections as carry
+/// [`crate::claims::C5_SERVER_WAITING_CEILING`] at one request's work (Little's law), rates from an eighth
+/// of that ceiling up to 4 times it (past it on purpose: the connections are what binds). Either way each
+/// knee narrowed to [`crate::claims::C5_SERVER_RESOLUTION`].
 pub fn plan_for(base: &Plan, half: Half, n: usize, rounds: u32, hash_ms: f64) -> Plan {
     let mut plan = base.clone();
     plan.structures = vec![Structure::AsyncMulti(n)];
@@ -76,55 +87,81 @@ pub fn plan_for(base: &Plan, half: Half, n: usize, rounds: u32, hash_ms: f64) ->
             plan.rounds = rounds;
             plan.wait_ms = 0;
             plan.hash_ms = hash_ms;
-            plan.set_connections(base.connections, hash_ms);
+            plan.set_connections(HASHING_CONNECTIONS_PER_CPU * s, hash_ms);
             plan.start_rate = 0.25 * n.min(s) as f64 / (hash_ms / 1e3).max(1e-6);
         }
         Half::Waiting => {
             plan.hash_ms = hash_ms;
-            let c = crate::claims::C5_SERVER_WAITING_CONNECTIONS;
+            let work_s = ((plan.wait_ms as f64 + hash_ms) / 1e3).max(1e-6);
+            let c = ((crate::claims::C5_SERVER_WAITING_CEILING * work_s).round() as usize).max(1);
             plan.set_connections(c, hash_ms);
-            let carried = c as f64 / ((plan.wait_ms as f64 + hash_ms) / 1e3).max(1e-6);
-            plan.start_rate = carried / 8.0;
-            plan.max_rate = carried * 4.0;
+            let ceiling = c as f64 / work_s;
+            plan.start_rate = ceiling / 8.0;
+            plan.max_rate = ceiling * 4.0;
         }
     }
     plan.p99_bound_ms = super::analysis::p99_bound_ms(plan.wait_ms, plan.hash_ms, s);
     plan
 }
 
-/// Both halves' sweeps on `base`'s server CPUs (already placed by [`placement`]), the hashing half's
-/// requests of `rounds` rounds, `hash_ms` each (calibrated to [`crate::claims::C5_SERVER_HASH_MS`] by the
-/// caller). `progress` is called before each step with its label.
-pub fn run(
+/// One half's sweeps on `base`'s server CPUs (already placed by [`placement`]) with `cores` physical cores
+/// among them: `async_multi/N` for each N of [`workers`], all started, then searched in turn, one step of
+/// each per round (the order reversed every other round) until every search is over. The hashing half's
+/// requests are of `rounds` rounds, `hash_ms` each (calibrated to [`crate::claims::C5_SERVER_HASH_MS`] by
+/// the caller); the waiting half's are the base's. `progress` is called before each step with its label.
+pub fn run_half(
     base: &Plan,
+    half: Half,
+    cores: usize,
     (rounds, hash_ms): (u32, f64),
     mut progress: impl FnMut(&str),
 ) -> Result<(Vec<CoresSweep>, Vec<String>), String> {
-    let cores = physical_cores(&base.server_cpus);
-    let (mut sweeps, mut notes) = (Vec::new(), Vec::new());
-    for half in [Half::Hashing, Half::Waiting] {
-        let hash = if half == Half::Hashing { hash_ms } else { base.hash_ms };
-        for n in workers(half, cores, base.server_cpus.len()) {
-            let plan = plan_for(base, half, n, rounds, hash);
-            let structure = Structure::AsyncMulti(n);
-            let (rows, mut said) =
-                super::sweep::sweep_one(structure, &plan, |l| progress(&format!("C5 {half}: {l}")))?;
-            notes.append(&mut said);
-            sweeps.push(CoresSweep {
-                half,
-                structure,
-                cores,
-                connections: plan.connections,
-                rounds: plan.rounds,
-                wait_ms: plan.wait_ms,
-                hash_ms: plan.hash_ms,
-                p99_bound_ms: plan.p99_bound_ms,
-                start_rate: plan.start_rate,
-                max_rate: plan.max_rate,
-                resolution: plan.resolution,
-                rows,
-            });
+    let hash = if half == Half::Hashing { hash_ms } else { base.hash_ms };
+    let ns = workers(half, cores, base.server_cpus.len());
+    let plans: Vec<Plan> = ns.iter().map(|&n| plan_for(base, half, n, rounds, hash)).collect();
+    let under = ns
+        .iter()
+        .zip(&plans)
+        .map(|(&n, plan)| super::sweep::UnderTest::start(Structure::AsyncMulti(n), plan))
+        .collect::<Result<Vec<_>, String>>()?;
+    let mut rows: Vec<Vec<super::StepRow>> = vec![Vec::new(); ns.len()];
+    let mut notes = Vec::new();
+    for round in 0.. {
+        let mut order: Vec<usize> = (0..ns.len()).collect();
+        if round % 2 == 1 {
+            order.reverse();
+        }
+        let mut stepped = false;
+        for k in order {
+            let Some(rate) = super::analysis::next_rate(&rows[k], &plans[k]) else { continue };
+            stepped = true;
+            progress(&format!("C5 {half}: async_multi/{} at {rate:.0}/s", ns[k]));
+            let (row, note) = under[k].step(&plans[k], rate)?;
+            rows[k].push(row);
+            notes.extend(note);
+        }
+        if !stepped {
+            break;
         }
     }
+    let sweeps = ns
+        .iter()
+        .zip(plans)
+        .zip(rows)
+        .map(|((&n, plan), rows)| CoresSweep {
+            half,
+            structure: Structure::AsyncMulti(n),
+            cores,
+            connections: plan.connections,
+            rounds: plan.rounds,
+            wait_ms: plan.wait_ms,
+            hash_ms: plan.hash_ms,
+            p99_bound_ms: plan.p99_bound_ms,
+            start_rate: plan.start_rate,
+            max_rate: plan.max_rate,
+            resolution: plan.resolution,
+            rows,
+        })
+        .collect();
     Ok((sweeps, notes))
 }

@@ -165,6 +165,17 @@ fn the_help_states_the_bounds_the_code_keeps() {
         format!("wait_ms <= {MAX_WAIT_MS}"),
         format!("at most {MAX_BACKENDS}"),
         format!("seed 0, rounds {DEFAULT_ROUNDS}, wait_ms {DEFAULT_WAIT_MS}"),
+        // C5's twin: each number the same as the constant it is judged by.
+        format!("narrowed to {:.1}%", (crate::claims::C5_SERVER_RESOLUTION - 1.0) * 100.0),
+        format!("({} ms of hashing", crate::claims::C5_SERVER_HASH_MS),
+        format!("{} connections per server CPU", super::cores::HASHING_CONNECTIONS_PER_CPU),
+        format!("at most 1,{:03}/s", crate::claims::C5_SERVER_WAITING_CEILING as u64 % 1000),
+        format!("async_multi/1 >= {} cores busy", crate::claims::C5_SERVER_CPU_BOUND),
+        format!(">= {} x P", crate::claims::FOLLOWS),
+        format!("2S over S <= {}", crate::claims::CAP),
+        format!("async_multi/1 <= {} cores busy", crate::claims::IDLE_CORES),
+        format!("N = 1 is <= {}", crate::claims::CAP),
+        format!("P over 1 <= {}", crate::claims::CAP),
     ] {
         assert!(help.contains(&words), "the help does not say {words:?}");
     }
@@ -1084,24 +1095,41 @@ fn c5_on_a_server_is_shown_not_shown_or_undecided() {
     // Growing past the cores (a measuring error: 4 workers cannot hash on 2 cores twice as fast): not shown.
     let v = c5_of([cpu[0], cpu[1], (1800.0, 1840.0)], wait, 0.15);
     assert_eq!(v.verdict, Outcome::NotShown, "{v:?}");
-    // Waiting requests whose knee grows with the workers: not shown.
-    let v = c5_of(cpu, [(1510.0, 1540.0), (2900.0, 2960.0)], 0.15);
+    // Waiting requests whose knee grows with the workers (one worker short of the ceiling, two at it):
+    // not shown, on both checks. (Past the ceiling no knee can grow: that is a failed measurement, below.)
+    let v = c5_of(cpu, [(1000.0, 1025.0), (1510.0, 1540.0)], 0.15);
     assert_eq!(v.verdict, Outcome::NotShown, "{v:?}");
+    assert!(v.evidence.contains("waiting knee N=2 / N=1 1.51x"), "{}", v.evidence);
     // One worker far below what the waits allow (the server, not the waits, binds): not shown.
     let v = c5_of(cpu, [(900.0, 920.0), (905.0, 925.0)], 0.15);
     assert_eq!(v.verdict, Outcome::NotShown, "{v:?}");
     assert!(
-        v.evidence.contains("ceiling 1600/s (16 connections / 10 ms) / knee N=1 1.76x"),
+        v.evidence
+            .contains("ceiling 1600/s (16 connections / 10 ms) / knee N=1 1.76x (brackets 1.74x to 1.78x)"),
         "{}",
         v.evidence
     );
+    // A knee kept up above what the connections carry is a failed measurement, never a ratio.
+    let v = c5_of(cpu, [(1700.0, 1740.0), (1515.0, 1545.0)], 0.15);
+    assert_eq!(v.verdict, Outcome::CannotBeShown, "{v:?}");
+    assert!(v.evidence.contains("async_multi/1 kept up at 1700/s, above the 1600/s"), "{}", v.evidence);
+    // The CPU-bound condition is read from the steps at the knee alone, the strict one of them: a busy
+    // step below the knee or at the saturated rate does not make async_multi/1 CPU-bound.
+    let mut file = c5_file(cpu, 0.5, wait, 0.15);
+    file.c5[0].rows[0].server_cores_busy = 1.0;
+    file.c5[0].rows[2].server_cores_busy = 1.0;
+    let mut again = file.c5[0].rows[1].clone();
+    again.server_cores_busy = 0.95;
+    file.c5[0].rows.push(again);
+    let v = super::twins::c5(&file);
+    assert!(v.evidence.contains("kept 0.50 cores busy at its knee, not >= 0.9"), "{}", v.evidence);
     // A growth whose bracket spans the threshold (1.5 x): undecided.
     let v = c5_of([(470.0, 560.0), (760.0, 800.0), (765.0, 805.0)], wait, 0.15);
     assert_eq!(v.verdict, Outcome::CannotBeShown, "{v:?}");
-    assert!(v.evidence.contains("too noisy"), "{}", v.evidence);
+    assert!(v.evidence.contains("inside the knees' brackets (the rate grid"), "{}", v.evidence);
     // A waiting server busy at its knee is not mostly waiting, the claim's condition: that half is not
     // judged, even where its knee grows (requests that do not wait may scale).
-    let v = c5_of(cpu, [(1510.0, 1540.0), (2900.0, 2960.0)], 0.4);
+    let v = c5_of(cpu, [(1000.0, 1025.0), (1510.0, 1540.0)], 0.4);
     assert_eq!(v.verdict, Outcome::CannotBeShown, "{v:?}");
     assert!(v.evidence.contains("not mostly waiting"), "{}", v.evidence);
     // A CPU-bound half whose one worker is not CPU-bound at its knee is not judged either.
@@ -1151,29 +1179,36 @@ fn c5s_sweeps_follow_the_server_cores() {
     // A server of one CPU (2 cores here: the first quarter) runs on every CPU, shared with the generator;
     // a server of 2 cores keeps its own, apart from the generator's.
     let two = Plan::default_for(&[0, 1], 10, 10, 0.003);
-    assert_eq!(placement(&two, &[0, 1]), (vec![0, 1], vec![0, 1], true));
+    assert_eq!(placement(&two, &[0, 1], |c| c.len()), (vec![0, 1], vec![0, 1], true));
     let one = Plan::default_for(&[0], 10, 10, 0.003);
-    assert_eq!(placement(&one, &[0]), (vec![0], vec![0], true));
+    assert_eq!(placement(&one, &[0], |c| c.len()), (vec![0], vec![0], true));
     let mut apart = two.clone();
     apart.server_cpus = vec![0, 1];
     apart.generator_cpus = vec![2, 3, 4, 5, 6, 7];
-    if super::cores::physical_cores(&[0, 1]) >= 2 {
-        let all: Vec<usize> = (0..8).collect();
-        assert_eq!(placement(&apart, &all), (vec![0, 1], vec![2, 3, 4, 5, 6, 7], false));
-    }
-    // Hashing: no wait, rates from a quarter of what min(N, S) cores hash, knees to 5%.
+    let all: Vec<usize> = (0..8).collect();
+    assert_eq!(placement(&apart, &all, |c| c.len()), (vec![0, 1], vec![2, 3, 4, 5, 6, 7], false));
+    // Two CPUs of one core (SMT siblings) are one core: shared, on every CPU.
+    assert_eq!(placement(&apart, &all, |_| 1), (all.clone(), all.clone(), true));
+    // Hashing: no wait, 64 connections per server CPU, rates from a quarter of what min(N, S) cores hash,
+    // knees to 2.5%.
     let mut base = two.clone();
     base.server_cpus = vec![0, 1];
     let p = plan_for(&base, Half::Hashing, 4, 9000, 2.0);
     assert_eq!((p.wait_ms, p.rounds, p.structures.clone()), (0, 9000, vec![Structure::AsyncMulti(4)]));
     assert!((p.start_rate - 250.0).abs() < 1e-9, "{}", p.start_rate);
-    // The highest rate keeps the plan's C = 512 connections busy at twice a request's 2 ms.
-    assert!((p.max_rate - 512.0 / 0.004).abs() < 1e-6, "{}", p.max_rate);
+    // The highest rate keeps C = 2 x 64 connections busy at twice a request's 2 ms.
+    assert_eq!(p.connections, 128);
+    assert!((p.max_rate - 128.0 / 0.004).abs() < 1e-6, "{}", p.max_rate);
     assert_eq!(p.resolution, crate::claims::C5_SERVER_RESOLUTION);
     // Waiting: 16 connections carry 16 / 10 ms = 1,600/s; rates from an eighth of it to 4 times it.
     let w = plan_for(&base, Half::Waiting, 2, 9000, 0.0);
     assert_eq!((w.wait_ms, w.rounds, w.connections), (10, 10, 16));
     assert!((w.start_rate - 200.0).abs() < 1e-9 && (w.max_rate - 6400.0).abs() < 1e-9, "{w:?}");
+    // Other waits keep the ceiling: 2 connections at 1 ms, 1,600 at 1 s.
+    for (wait, c) in [(1, 2), (1000, 1600)] {
+        let b = Plan { wait_ms: wait, ..base.clone() };
+        assert_eq!(plan_for(&b, Half::Waiting, 1, 9000, 0.0).connections, c, "{wait} ms");
+    }
 }
 
 #[test]

@@ -416,8 +416,9 @@ fn knee_range(sweep: &super::CoresSweep) -> Result<crate::claims::Range, String>
     }
 }
 
-/// The cores `sweep`'s structure kept busy at its knee (the highest rate kept up, its busiest step there).
-fn busy_at_knee(sweep: &super::CoresSweep) -> Option<f64> {
+/// The cores `sweep`'s structure kept busy at its knee (the highest rate kept up), over its steps there
+/// that kept up, the one `pick` prefers (`f64::min` for a floor, `f64::max` for a ceiling: the strict one).
+fn busy_at_knee(sweep: &super::CoresSweep, pick: fn(f64, f64) -> f64) -> Option<f64> {
     let rows: Vec<&StepRow> = sweep.rows.iter().collect();
     let lo = super::analysis::knee(&rows).0?;
     sweep
@@ -425,7 +426,13 @@ fn busy_at_knee(sweep: &super::CoresSweep) -> Option<f64> {
         .iter()
         .filter(|r| r.offered == lo && r.outcome == StepOutcome::KeptUp)
         .map(|r| r.server_cores_busy)
-        .reduce(f64::max)
+        .reduce(pick)
+}
+
+/// A ratio of two knees as C5's evidence shows it: its middle and the brackets' extremes (never written as
+/// an interval: a bracket is the rate grid's resolution).
+fn bracketed(r: crate::claims::Range) -> String {
+    format!("{:.2}x (brackets {:.2}x to {:.2}x)", r.mid, r.lo, r.hi)
 }
 
 /// C5 on a server ([`crate::claims::C5_SERVER_RULE`]): from the sweeps of `async_multi/N` (their knees as
@@ -454,7 +461,6 @@ pub fn c5(file: &ServerFile) -> crate::claims::Verdict {
     let find = |half: Half, n: usize| {
         file.c5.iter().find(|w| w.half == half && w.structure == Structure::AsyncMulti(n))
     };
-    let x = |v: f64| format!("{v:.2}x");
     let (mut checks, mut missing, mut said) = (Vec::new(), Vec::new(), Vec::new());
     // Each half is judged only where async_multi/1 meets its condition at its knee: CPU-bound, or waiting.
     let mut condition = |half: Half| -> bool {
@@ -462,7 +468,8 @@ pub fn c5(file: &ServerFile) -> crate::claims::Verdict {
             missing.push(format!("{half}: no sweep of async_multi/1"));
             return false;
         };
-        let Some(busy) = busy_at_knee(one) else { return true };
+        let pick: fn(f64, f64) -> f64 = if half == Half::Hashing { f64::min } else { f64::max };
+        let Some(busy) = busy_at_knee(one, pick) else { return true };
         let (ok, wanted) = match half {
             Half::Hashing => {
                 (busy >= C5_SERVER_CPU_BOUND, format!(">= {C5_SERVER_CPU_BOUND}: not CPU-bound"))
@@ -505,14 +512,18 @@ pub fn c5(file: &ServerFile) -> crate::claims::Verdict {
             let want = FOLLOWS * p as f64;
             checks.push((
                 at_least(growth, want),
-                format!("CPU-bound knee N={p} / N=1 {} (>= {})", growth.show(x), crate::claims::plain(want)),
+                format!(
+                    "CPU-bound knee N={p} / N=1 {} (>= {})",
+                    bracketed(growth),
+                    crate::claims::plain(want)
+                ),
             ));
         }
         if let (Some(at_s), Some(beyond)) = (at_s, beyond) {
             let cap = beyond / at_s;
             checks.push((
                 at_most(cap, CAP),
-                format!("CPU-bound knee N={} / N={s} {} (<= {CAP})", 2 * s, cap.show(x)),
+                format!("CPU-bound knee N={} / N={s} {} (<= {CAP}, a control)", 2 * s, bracketed(cap)),
             ));
         }
     }
@@ -521,23 +532,40 @@ pub fn c5(file: &ServerFile) -> crate::claims::Verdict {
         if let Some(one) = one {
             let w = find(Half::Waiting, 1).expect("a sweep with a knee");
             let ceiling = w.connections as f64 / ((w.wait_ms as f64 + w.hash_ms) / 1e3).max(1e-9);
-            let reach = Range { lo: ceiling, mid: ceiling, hi: ceiling, known: true } / one;
-            checks.push((
-                at_most(reach, CAP),
-                format!(
-                    "waiting: ceiling {ceiling:.0}/s ({} connections / {} ms) / knee N=1 {} (<= {CAP})",
-                    w.connections,
-                    w.wait_ms,
-                    reach.show(x)
-                ),
-            ));
-            if let Some(at_p) = at_p {
-                let flat = at_p / one;
+            // No server answers more than its connections carry: a knee kept up above the ceiling (past
+            // the grid's resolution) was a step too short to see the queue grow, a failed measurement.
+            let over: Vec<String> = [(1, Some(one)), (p, at_p)]
+                .into_iter()
+                .filter_map(|(n, k)| k.filter(|k| k.lo > ceiling * w.resolution.max(1.0)).map(|k| (n, k)))
+                .map(|(n, k)| {
+                    format!(
+                        "{half}: async_multi/{n} kept up at {:.0}/s, above the {ceiling:.0}/s its connections carry: a \
+                         failed measurement (a step too short for its queue to show)",
+                        k.lo,
+                        half = Half::Waiting
+                    )
+                })
+                .collect();
+            if over.is_empty() {
+                let reach = Range { lo: ceiling, mid: ceiling, hi: ceiling, known: true } / one;
                 checks.push((
-                    at_most(flat, CAP),
-                    format!("waiting knee N={p} / N=1 {} (<= {CAP})", flat.show(x)),
+                    at_most(reach, CAP),
+                    format!(
+                        "waiting: ceiling {ceiling:.0}/s ({} connections / {} ms) / knee N=1 {} (<= {CAP})",
+                        w.connections,
+                        w.wait_ms,
+                        bracketed(reach)
+                    ),
                 ));
+                if let Some(at_p) = at_p {
+                    let flat = at_p / one;
+                    checks.push((
+                        at_most(flat, CAP),
+                        format!("waiting knee N={p} / N=1 {} (<= {CAP}, a control)", bracketed(flat)),
+                    ));
+                }
             }
+            missing.extend(over);
         }
     }
     let shared =
@@ -548,7 +576,13 @@ pub fn c5(file: &ServerFile) -> crate::claims::Verdict {
         if said.is_empty() { "no knees".to_string() } else { said.join("; ") },
         checks.iter().map(|c| c.1.as_str()).collect::<Vec<_>>().join("; ")
     );
-    verdict(judge_or_missing(&checks, &missing, evidence))
+    let mut judged = judge_or_missing(&checks, &missing, evidence);
+    // A threshold inside a ratio's brackets is the rate grid's doing, not noise measured over rounds.
+    judged.evidence = judged.evidence.replace(
+        "too noisy to decide: a threshold lies inside the measured interval [low to high]",
+        "undecided: a threshold lies inside the knees' brackets (the rate grid's resolution)",
+    );
+    verdict(judged)
 }
 
 /// The verdicts this file decides, judged from its rows.
