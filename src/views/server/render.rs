@@ -222,7 +222,10 @@ pub fn cores_plot(file: &ServerFile) -> Result<String, ReportError> {
     for (k, half) in [Half::Hashing, Half::Waiting].into_iter().enumerate() {
         let points = points(half);
         if !points.is_empty() {
-            lines.push(Line { label: half.to_string(), color: plot::COLORS[k], points, dashed: false });
+            // The knees in the legend: a log axis labels few values between its decades.
+            let at: Vec<String> = points.iter().map(|&(n, k)| format!("{k:.0}/s at N = {n:.0}")).collect();
+            let label = format!("{half}: {}", at.join(", "));
+            lines.push(Line { label, color: plot::COLORS[k], points, dashed: false });
         }
     }
     let hashing = points(Half::Hashing);
