@@ -34,8 +34,11 @@ fn cpu_time_of_k_spinning_threads_counts_every_thread() {
     assert!(spun >= each * k as u32);
     // Every thread's CPU time is in the process's (other tests' threads may only add to it).
     assert!(sample.cpu >= spun.mul_f64(0.95), "process CPU {:?} < threads' {:?}", sample.cpu, spun);
-    // And when the threads really ran side by side, cores busy says so.
-    if sample.wall < each.mul_f64(1.5) {
+    // And when the threads really ran side by side (the wall within a fifth of one thread's spin: with
+    // 2 x 60 ms of CPU that is at least 1.67 cores busy, while a wall of up to 1.5 x one spin, allowed
+    // before, also let in threads that overlapped for only half their time on a loaded machine), cores
+    // busy says so.
+    if sample.wall < each.mul_f64(1.2) {
         assert!(sample.cores_busy() >= 0.8 * k as f64, "{sample:?}");
     }
 }
