@@ -470,13 +470,19 @@ pub fn csv(file: &ServerFile) -> String {
     out
 }
 
-/// A Markdown table of every step (the text table's columns).
-fn steps_markdown(file: &ServerFile) -> String {
-    let mut md = format!("| {} |\n|{}\n", COLUMNS.join(" | "), "---|".repeat(COLUMNS.len()));
-    for r in &file.rows {
-        md += &format!("| {} |\n", cells(r).join(" | ").replace('\n', " "));
+/// A Markdown table: the header row of `columns`, then one row per item of `rows`.
+fn md_table<S: AsRef<str>>(columns: &[&str], rows: impl IntoIterator<Item = Vec<S>>) -> String {
+    let mut md = format!("| {} |\n|{}\n", columns.join(" | "), "---|".repeat(columns.len()));
+    for row in rows {
+        let cells: Vec<&str> = row.iter().map(AsRef::as_ref).collect();
+        md += &format!("| {} |\n", cells.join(" | "));
     }
     md
+}
+
+/// A Markdown table of every step (the text table's columns).
+fn steps_markdown(file: &ServerFile) -> String {
+    md_table(&COLUMNS, file.rows.iter().map(|r| cells(r).into_iter().map(|c| c.replace('\n', " ")).collect()))
 }
 
 /// p99 (from the due time) against the achieved rate, one line per structure, the p99 bound dashed: the
@@ -582,37 +588,21 @@ pub fn read_section(path: &Path) -> Result<Section, ReportError> {
         }
         md += "\n![knee vs workers](server_cores_knees.svg)\n";
         for w in &file.c5 {
-            md += &format!(
-                "\nC5, {}: {}\n\n| {} |\n|{}\n",
-                w.half,
-                w.structure,
-                COLUMNS.join(" | "),
-                "---|".repeat(COLUMNS.len())
-            );
-            for r in &w.rows {
-                md += &format!("| {} |\n", cells(r).join(" | "));
-            }
+            md += &format!("\nC5, {}: {}\n\n", w.half, w.structure);
+            md += &md_table(&COLUMNS, w.rows.iter().map(cells));
         }
         files.push(("server_cores_knees.svg".to_string(), cores_plot(&file)?.into_bytes()));
         files.push(("server_cores.csv".to_string(), csv(&file).into_bytes()));
     } else if mix {
         md += &mix_header(&file);
-        md += &format!("| {} |\n|{}\n", MIX_COLUMNS.join(" | "), "---|".repeat(MIX_COLUMNS.len()));
-        for row in mix_cells(&file) {
-            md += &format!("| {} |\n", row.join(" | "));
-        }
+        md += &md_table(&MIX_COLUMNS, mix_cells(&file));
     } else if idle {
         md += &idle_header(&file);
-        md += &format!("| {} |\n|{}\n", IDLE_COLUMNS.join(" | "), "---|".repeat(IDLE_COLUMNS.len()));
-        for row in idle_cells(&file) {
-            md += &format!("| {} |\n", row.join(" | "));
-        }
+        md += &md_table(&IDLE_COLUMNS, idle_cells(&file));
         md += "\n![memory vs idle connections](server_idle_memory.svg)\n";
         for (title, rows) in pair_sets(&file) {
-            md += &format!("\n{title}:\n\n| {} |\n|{}\n", COLUMNS.join(" | "), "---|".repeat(COLUMNS.len()));
-            for r in rows {
-                md += &format!("| {} |\n", cells(r).join(" | "));
-            }
+            md += &format!("\n{title}:\n\n");
+            md += &md_table(&COLUMNS, rows.into_iter().map(cells));
         }
         files.push(("server_idle_memory.svg".to_string(), memory_plot(&file)?.into_bytes()));
     } else {
@@ -627,10 +617,7 @@ pub fn read_section(path: &Path) -> Result<Section, ReportError> {
         md += "\n![p99 vs achieved rate](server_p99.svg)\n";
         if !file.c4_pairs.is_empty() {
             md += "\nC4's pairs (async/1 and async/N in turn at one rate below both knees):\n\n";
-            md += &format!("| {} |\n|{}\n", COLUMNS.join(" | "), "---|".repeat(COLUMNS.len()));
-            for r in file.c4_pairs.iter().flatten() {
-                md += &format!("| {} |\n", cells(r).join(" | "));
-            }
+            md += &md_table(&COLUMNS, file.c4_pairs.iter().flatten().map(cells));
         }
         files.push(("server_p99.svg".to_string(), p99_plot(&file)?.into_bytes()));
         files.push(("server.csv".to_string(), csv(&file).into_bytes()));
